@@ -1,0 +1,1 @@
+"""Wiring: settings, the command line, the web server and one adapter per platform."""

@@ -1,0 +1,155 @@
+"""The `assurebot` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from bot.settings import DEFAULT_DB_PATH, get_settings
+
+DEMO_DB_PATH = DEFAULT_DB_PATH.parent / "demo.db"
+
+
+def database_url(value: str | None) -> str:
+    """--db takes a database URL or a path to a SQLite file; default DATABASE_URL."""
+    if not value:
+        return get_settings().database_url
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def ready_engine(url: str):
+    """An engine with the schema brought up to date."""
+    from models.db import make_engine, migrate
+
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    url = database_url(args.db)
+    ready_engine(url)
+    print(f"The database is up to date ({_safe(url)}).")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from models.db import session_for
+    from models.loader import LoadError, load_file
+
+    engine = ready_engine(database_url(args.db))
+    try:
+        with session_for(engine) as session:
+            report = load_file(args.file, session=session)
+    except FileNotFoundError:
+        print(f"There is no file {args.file}.", file=sys.stderr)
+        return 2
+    except LoadError as error:
+        print(f"Nothing was loaded from {args.file}; please fix these and try again:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"Loaded {args.file}: {report.summary()}.")
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+    from handlers.dispatch import Dispatcher
+
+    engine = ready_engine(database_url(args.db))
+    return run_console(Dispatcher(engine), args.as_email)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+    from bot.demo import DEMO_CHAIR, demo_yaml
+    from handlers.dispatch import Dispatcher
+    from models.db import session_for
+    from models.loader import load_text
+
+    path = Path(args.db).expanduser() if args.db else DEMO_DB_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):  # a fresh demo each time
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    engine = ready_engine(f"sqlite:///{path.resolve()}")
+    with session_for(engine) as session:
+        load_text(demo_yaml(date.today()), session=session)
+    who = args.as_email or DEMO_CHAIR
+    if sys.stdin.isatty():
+        print(f"Demo partnership loaded into {path}. You are {who} (the ARG chair).")
+        print(f"To be someone else: assurebot console --db {path} --as jo.walsh@community.example.org")
+    return run_console(Dispatcher(engine), who)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.server import serve
+
+    return serve(database_url(args.db), host=args.host, port=args.port)
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    from schedules.remind import remind_command
+
+    return remind_command(database_url(args.db), on=args.date, dry_run=args.dry_run)
+
+
+def cmd_teams_package(args: argparse.Namespace) -> int:
+    from bot.teams_package import write_package
+
+    return write_package(args.output, app_id=args.app_id, domain=args.domain)
+
+
+def _safe(url: str) -> str:
+    """A URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assurebot", description="AssureBot for a safeguarding children partnership.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", help="database URL or SQLite file (default: DATABASE_URL)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("demo", cmd_demo, "load the demo partnership into a fresh SQLite file and chat as the ARG chair")
+    p.add_argument("--as", dest="as_email", help="chat as this member instead of the ARG chair")
+    p = add("console", cmd_console, "chat with AssureBot in this terminal as a member")
+    p.add_argument("--as", dest="as_email", required=True, metavar="EMAIL", help="the member's email")
+    p = add("load", cmd_load, "load or update a partnership from a YAML file (safe to repeat)")
+    p.add_argument("file")
+    add("migrate", cmd_migrate, "bring the database schema up to date")
+    p = add("serve", cmd_serve, "run the web server for Slack and Teams, and the reminders")
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default 3978)")
+    p = add("remind", cmd_remind, "queue and send the day's reminder digests (or show them with --dry-run)")
+    p.add_argument("--date", type=date.fromisoformat, default=None, help="the day, YYYY-MM-DD (default today)")
+    p.add_argument("--dry-run", action="store_true", help="print each person's digest; send and record nothing")
+    p = sub.add_parser("teams-package", help="write the Teams app package to upload")
+    p.add_argument("--output", default="assurebot-teams.zip")
+    p.add_argument("--app-id", default=None, help="the bot's Microsoft app id (default MICROSOFT_APP_ID)")
+    p.add_argument("--domain", default=None, help="the public host name of `assurebot serve`")
+    p.set_defaults(func=cmd_teams_package)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=get_settings().log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""The demo partnership shipped with AssureBot, with dates placed relative to today."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from jinja2 import Environment, StrictUndefined
+
+from schedules.calendar import WorkingCalendar
+
+TEMPLATE = Path(__file__).parent / "partnership.yaml.j2"
+DEMO_CHAIR = "helen.carter@council.example.org"
+
+
+def demo_yaml(today: date) -> str:
+    """The demo partnership's YAML for a given day: meetings, deadlines and actions around it."""
+    calendar = WorkingCalendar("england-and-wales")
+    anchor = calendar.next_working_day(today)
+
+    def wd(n: int) -> str:
+        return calendar.add_working_days(anchor, n).isoformat()
+
+    # The financial year's quarter, as partnerships name dataset periods (Q3 2026/27).
+    fy = today.year if today.month >= 4 else today.year - 1
+    quarter = f"Q{((today.month - 4) % 12) // 3 + 1} {fy}/{str(fy + 1)[2:]}"
+    env = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
+    return env.from_string(TEMPLATE.read_text(encoding="utf-8")).render(wd=wd, quarter=quarter,
+                                                                       year=f"{fy}/{str(fy + 1)[2:]}")

@@ -1,0 +1,45 @@
+"""All configuration, read from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_PATH = Path.home() / ".assurebot" / "assurebot.db"
+
+
+class Settings(BaseSettings):
+    """Environment settings. Secrets are SecretStr so they never print in logs."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_DB_PATH}")
+    log_level: str = "INFO"
+
+    host: str = "127.0.0.1"
+    port: int = 3978
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    microsoft_app_id: str | None = None
+    microsoft_app_password: SecretStr | None = None
+    microsoft_app_type: str = "MultiTenant"
+    microsoft_app_tenant_id: str | None = None
+
+    reminder_time: str = "09:00"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""One module per capability. Handlers take a Command and a Context and return a Reply."""

@@ -1,0 +1,130 @@
+"""actions, action done and action update: SMART actions from action plans, monitored to completion."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from handlers.common import parse_id
+from handlers.core import Command, Context, UserError, command
+from handlers.permissions import require_overseer, require_owner_or_their_chair
+from messages.reply import Button, FieldKind, Form, FormField, Item, Reply, Tone
+from messages.templates import format_day, say
+from models.partnership import Agency, Member
+from models.work import Action, ActionStatus, add_action_update, latest_updates, mark_action_done, open_actions
+
+MAX_ITEMS = 25
+MAX_UPDATE = 2000
+
+
+def update_form(action_id: int) -> Form:
+    return Form(f"action-update-{action_id}", "Add a progress update", f"action update {action_id}",
+                (FormField("text", "What has happened?", FieldKind.TEXTAREA, max_length=MAX_UPDATE),),
+                submit_label="Save update")
+
+
+def action_buttons(action: Action) -> list[Button]:
+    return [
+        Button("Done", f"action done {action.id}", style="primary"),
+        Button("Add update", f"action update {action.id}", form=update_form(action.id)),
+        Button("Snooze 1 day", f"snooze action {action.id} day"),
+        Button("Snooze 1 week", f"snooze action {action.id} week"),
+    ]
+
+
+@command("actions", summary="my open actions, overdue first", example="actions",
+         usage="actions | actions all | actions agency KEY")
+async def actions(cmd: Command, ctx: Context) -> Reply:
+    scope_word = cmd.args[0].lower() if cmd.args else "mine"
+    if scope_word == "all":
+        require_overseer(ctx.actor, session=ctx.session, doing="see everyone's actions")
+        rows, scope = open_actions(session=ctx.session), "everyone"
+    elif scope_word == "agency":
+        require_overseer(ctx.actor, session=ctx.session, doing="see an agency's actions")
+        if len(cmd.args) < 2:
+            raise UserError("Which agency? For example `actions agency police`. " + _agency_keys(ctx))
+        agency = ctx.session.exec(select(Agency).where(Agency.partnership_id == ctx.partnership.id,
+                                                       Agency.key == cmd.args[1].lower())).first()
+        if agency is None:
+            raise UserError(f"I don't know an agency '{cmd.args[1]}'. " + _agency_keys(ctx))
+        rows, scope = open_actions(session=ctx.session, agency_id=agency.id), agency.name
+    elif scope_word == "mine":
+        rows, scope = open_actions(session=ctx.session, owner_id=ctx.actor.id), "you"
+    else:
+        raise UserError("Type `actions` for yours; chairs and the business unit can use `actions all` or "
+                        "`actions agency KEY`.")
+    today = ctx.today()
+    overdue = [a for a in rows if a.due_date < today]
+    ordered = overdue + [a for a in rows if a.due_date >= today]
+    shown = ordered[:MAX_ITEMS]
+    owners = dict(ctx.session.exec(select(Member.id, Member.name).where(
+        col(Member.id).in_({a.owner_id for a in shown} or {0}))).all())
+    notes = latest_updates([a.id for a in shown], session=ctx.session)
+    items = [action_item(ctx, a, owners.get(a.owner_id, "?"), notes.get(a.id), show_owner=scope != "you")
+             for a in shown]
+    return Reply(
+        title=f"Open actions: {scope}",
+        text=say("actions", count=len(rows), overdue=len(overdue), scope=scope),
+        items=items,
+        more=len(ordered) - len(shown),
+        more_hint="narrow it down with `actions agency KEY`" if scope != "you" else None,
+        private=scope == "you",
+    )
+
+
+def action_item(ctx: Context, action: Action, owner_name: str, note, *, show_owner: bool) -> Item:
+    days = ctx.calendar.working_days_between(action.due_date, ctx.today())
+    due = format_day(action.due_date) + (f" (overdue by {days} working day{'s' if days != 1 else ''})"
+                                         if action.due_date < ctx.today() else "")
+    fields = [("Due", due)]
+    if show_owner:
+        fields.append(("By whom", owner_name))
+    if action.source:
+        fields.append(("From", action.source))
+    if note:
+        fields.append(("Latest", f"{note.text} ({format_day(ctx.calendar.local_date(note.created_at))})"))
+    return Item(text=f"#{action.id} {action.title}", key=f"action:{action.id}", fields=fields,
+                buttons=action_buttons(action) if action.owner_id == ctx.actor.id else [])
+
+
+def _agency_keys(ctx: Context) -> str:
+    keys = ctx.session.exec(select(Agency.key).where(Agency.partnership_id == ctx.partnership.id)
+                            .order_by(Agency.key)).all()
+    return "Agencies: " + ", ".join(keys) + "."
+
+
+def _load_action(ctx: Context, cmd: Command, doing: str) -> Action:
+    action_id = parse_id(cmd.args[0] if cmd.args else None, what="action", listing="actions")
+    action = ctx.session.get(Action, action_id)
+    if action is None:
+        raise UserError(f"There is no action #{action_id}. Type `actions` to see yours and their numbers.")
+    require_owner_or_their_chair(ctx.actor, action.owner_id, session=ctx.session, doing=doing)
+    return action
+
+
+@command("action done", summary="mark an action complete", example="action done 12", usage="action done ID")
+async def action_done(cmd: Command, ctx: Context) -> Reply:
+    action = _load_action(ctx, cmd, "mark this action done")
+    if action.status == ActionStatus.DROPPED.value:
+        raise UserError(f"Action #{action.id} was dropped ({action.dropped_reason or 'no reason given'}), "
+                        f"so it can't be marked done. Ask the business unit if it should be reopened.")
+    changed = mark_action_done(action, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    return Reply(text=say("action_done", action=action, changed=changed,
+                          completed=format_day(ctx.calendar.local_date(action.completed_at))),
+                 tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed)
+
+
+@command("action update", summary="add a progress note to an action", example="action update 12 Draft sent to ICB",
+         usage="action update ID TEXT")
+async def action_update(cmd: Command, ctx: Context) -> Reply:
+    action = _load_action(ctx, cmd, "add an update to this action")
+    typed = cmd.text.split(None, 1)[1] if len(cmd.args) > 1 else ""
+    text = (cmd.form.get("text") or typed).strip()
+    if not text:
+        return Reply(text=f"What's the progress on action #{action.id}?", form=update_form(action.id), private=True)
+    if len(text) > MAX_UPDATE:
+        raise UserError(f"That update is {len(text)} characters; the most is {MAX_UPDATE}. Please shorten it.",
+                        field_errors={"text": f"At most {MAX_UPDATE} characters."})
+    add_action_update(action, text, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    return Reply(text=say("action_updated", action=action), tone=Tone.SUCCESS, changed=True,
+                 buttons=[Button("Done", f"action done {action.id}", style="primary")]
+                 if action.status == ActionStatus.OPEN.value else [])

@@ -1,0 +1,147 @@
+"""attend and attendance: members answer for the next meeting; chairs see who is coming."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from handlers.common import resolve_group, the_next_meeting
+from handlers.core import Command, Context, UserError, command
+from handlers.permissions import require_chair_or_admin, require_group_member_or_admin
+from messages.reply import Button, Choice, FieldKind, Form, FormField, Item, Notice, Reply, Tone
+from messages.templates import format_when, say
+from models.meetings import Answer, record_answer
+from models.partnership import Agency, Member
+from models.people import find_member, role_in
+from models.quorum import seat_answers
+
+ANSWER_WORDS = {
+    "yes": Answer.ATTENDING, "y": Answer.ATTENDING, "attending": Answer.ATTENDING, "attend": Answer.ATTENDING,
+    "no": Answer.APOLOGIES, "n": Answer.APOLOGIES, "apologies": Answer.APOLOGIES, "apols": Answer.APOLOGIES,
+    "deputy": Answer.DEPUTY, "send": Answer.DEPUTY, "sub": Answer.DEPUTY,
+}
+MAX_DEPUTY_OPTIONS = 100
+
+
+def deputy_form(group_key: str, colleagues: list[Member] | None = None) -> Form:
+    """The Send deputy form: a colleague from my agency, chosen from a list when we have one."""
+    if colleagues:
+        field = FormField("deputy", "Who will attend for you?", FieldKind.MEMBER,
+                          options=tuple(Choice(m.email, m.name) for m in colleagues[:MAX_DEPUTY_OPTIONS]))
+    else:
+        field = FormField("deputy", "Who will attend for you? (name or email, from your agency)", max_length=254)
+    return Form("deputy", "Send a deputy", f"attend {group_key} deputy", (field,), submit_label="Send deputy",
+                intro="Your deputy must be from your own agency.")
+
+
+def colleagues_of(ctx: Context) -> list[Member]:
+    return list(ctx.session.exec(
+        select(Member).where(Member.agency_id == ctx.actor.agency_id, Member.id != ctx.actor.id, Member.active)
+        .order_by(Member.name)
+    ))
+
+
+def attend_buttons(ctx: Context, group_key: str) -> list[Button]:
+    return [
+        Button("Attending", f"attend {group_key} yes", style="primary"),
+        Button("Apologies", f"attend {group_key} no"),
+        Button("Send deputy", f"attend {group_key} deputy", form=deputy_form(group_key, colleagues_of(ctx))),
+    ]
+
+
+def _split_attend_args(ctx: Context, args: tuple[str, ...]) -> tuple[str | None, Answer | None, str]:
+    """[group] yes|no|deputy [NAME-OR-EMAIL] -> (group key, answer, deputy text)."""
+    words = list(args)
+    group_key = None
+    if words and words[0].lower() not in ANSWER_WORDS:
+        group_key = words.pop(0)
+    answer = ANSWER_WORDS.get(words[0].lower()) if words else None
+    if words and answer is None:
+        raise UserError(f"I didn't understand '{words[0]}'. Answer with `attend {group_key or 'arg'} yes`, "
+                        f"`attend {group_key or 'arg'} no` or `attend {group_key or 'arg'} deputy NAME-OR-EMAIL`.")
+    return group_key, answer, " ".join(words[1:])
+
+
+@command("attend", summary="answer for the next meeting: yes, no, or deputy NAME-OR-EMAIL",
+         example="attend arg deputy sam.patel@police.example.org", usage="attend [group] yes|no|deputy NAME")
+async def attend(cmd: Command, ctx: Context) -> Reply:
+    group_key, answer, deputy_text = _split_attend_args(ctx, cmd.args)
+    deputy_text = cmd.form.get("deputy", deputy_text).strip()
+    group = resolve_group(ctx, group_key, verb="attend")
+    require_group_member_or_admin(ctx.actor, group, session=ctx.session, doing="answer for its meetings")
+    if role_in(ctx.actor, group, session=ctx.session) is None:
+        raise UserError(f"You don't have a seat on {group.name}, so there is nothing to answer.")
+    meeting = the_next_meeting(ctx, group)
+    when = format_when(ctx.calendar.local_datetime(meeting.starts_at))
+    if answer is None:
+        return Reply(title=f"{group.name}, {when}", text=say("attend_ask", group=group),
+                     buttons=attend_buttons(ctx, group.key), private=True)
+    if answer == Answer.DEPUTY and not deputy_text:
+        form = deputy_form(group.key, colleagues_of(ctx))
+        return Reply(title=f"{group.name}, {when}", text="Who will attend for you? They must be from your agency.",
+                     form=form, private=True)
+    deputy = find_deputy(ctx, deputy_text) if answer == Answer.DEPUTY else None
+    _row, changed = record_answer(meeting, ctx.actor.id, answer, deputy_id=deputy.id if deputy else None,
+                                  actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    reply = Reply(
+        title=f"{group.name}, {when}",
+        text=say("attend_saved", answer=answer.value, deputy=deputy, changed=changed, group=group),
+        tone=Tone.SUCCESS if changed else Tone.INFO,
+        buttons=[b for b in attend_buttons(ctx, group.key) if not b.command.endswith(_answer_word(answer))],
+        private=True,
+        changed=changed,
+    )
+    if deputy and changed:
+        reply.notices.append(Notice(deputy.id, Reply(
+            title=f"You are deputising at {group.name}",
+            text=say("deputy_notice", member=ctx.actor, group=group, when=when, location=meeting.location),
+            private=True,
+        )))
+    return reply
+
+
+def _answer_word(answer: Answer) -> str:
+    return {Answer.ATTENDING: "yes", Answer.APOLOGIES: "no", Answer.DEPUTY: "__"}[answer]
+
+
+def find_deputy(ctx: Context, text: str) -> Member:
+    """A registered colleague from my own agency, by name or email."""
+    candidates = find_member(text, session=ctx.session)
+    mine = [m for m in candidates if m.agency_id == ctx.actor.agency_id and m.id != ctx.actor.id]
+    if len(mine) == 1:
+        return mine[0]
+    if len(mine) > 1:
+        raise UserError(f"More than one colleague matches '{text}': "
+                        + ", ".join(f"{m.name} ({m.email})" for m in mine[:5]) + ". Give their email.")
+    others = [m for m in candidates if m.agency_id != ctx.actor.agency_id]
+    if others:
+        agency = ctx.session.get(Agency, others[0].agency_id)
+        own = ctx.session.get(Agency, ctx.actor.agency_id)
+        raise UserError(f"{others[0].name} is from {agency.name}. A deputy must be from your own agency "
+                        f"({own.name}).")
+    if candidates and candidates[0].id == ctx.actor.id:
+        raise UserError("You can't be your own deputy. Answer `attend yes` if you are coming.")
+    raise UserError(f"I can't find '{text}' in your agency. Give their work email; if they are not registered, "
+                    f"ask the business unit to add them first.")
+
+
+@command("attendance", summary="who is attending, deputising, giving apologies, not answered",
+         example="attendance arg", usage="attendance [group]", audience="chairs")
+async def attendance(cmd: Command, ctx: Context) -> Reply:
+    group = resolve_group(ctx, cmd.args[0] if cmd.args else None, verb="attendance")
+    require_chair_or_admin(ctx.actor, group, session=ctx.session, doing="see who is coming")
+    meeting = the_next_meeting(ctx, group)
+    rows = seat_answers(meeting, session=ctx.session)
+    by_answer: dict[str | None, list] = {"attending": [], "deputy": [], "apologies": [], None: []}
+    for seat in rows:
+        by_answer.setdefault(seat.answer, []).append(seat)
+    items = [
+        Item(text=f"{s.name} ({s.agency_name}): not answered", key=f"seat:{s.member_id}")
+        for s in by_answer[None]
+    ]
+    return Reply(
+        title=f"Attendance: {group.name}, {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
+        text=say("attendance", attending=by_answer["attending"], deputies=by_answer["deputy"],
+                 apologies=by_answer["apologies"], waiting=by_answer[None], deputies_count=group.deputies_count),
+        items=items,
+        buttons=[Button("Check quorum", f"quorum {group.key}", style="primary")],
+    )

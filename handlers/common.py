@@ -1,0 +1,100 @@
+"""Look-ups most handlers need: which group is meant, the next meeting, ids typed by people."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+
+from sqlmodel import col, func, select
+
+from handlers.core import Context, UserError
+from models.groups import Group, Membership
+from models.meetings import Meeting, next_meeting
+from models.people import seats
+from schedules.calendar import WorkingCalendar
+
+
+def start_of_day(day: date, calendar: WorkingCalendar) -> datetime:
+    """Midnight at the start of a local day, as a UTC moment."""
+    return datetime.combine(day, time(0, 0), tzinfo=calendar.zone).astimezone(timezone.utc)
+
+
+def group_list(ctx: Context) -> str:
+    groups = ctx.session.exec(
+        select(Group).where(Group.partnership_id == ctx.partnership.id).order_by(Group.key)
+    ).all()
+    return ", ".join(f"{g.key} ({g.name})" for g in groups)
+
+
+def find_group(ctx: Context, key: str) -> Group | None:
+    """A group by its key or its name, any case."""
+    key = key.strip().lower()
+    return ctx.session.exec(
+        select(Group).where(
+            Group.partnership_id == ctx.partnership.id,
+            (func.lower(Group.key) == key) | (func.lower(Group.name) == key),
+        )
+    ).first()
+
+
+def resolve_group(ctx: Context, key: str | None, *, verb: str) -> Group:
+    """The group named, or the member's only group, or else the ARG."""
+    if key:
+        group = find_group(ctx, key)
+        if group is None:
+            raise UserError(f"I don't know a group called '{key}'. The groups are: {group_list(ctx)}. "
+                            f"For example: `{verb} {default_group_key(ctx)}`.")
+        return group
+    mine = [g for g, _role in seats(ctx.actor, session=ctx.session)]
+    if len(mine) == 1:
+        return mine[0]
+    arg = escalation_group(ctx)
+    if arg is not None:
+        return arg
+    if mine:
+        return mine[0]
+    raise UserError(f"Say which group you mean, for example `{verb} arg`. The groups are: {group_list(ctx)}.")
+
+
+def default_group_key(ctx: Context) -> str:
+    group = escalation_group(ctx)
+    return group.key if group else "arg"
+
+
+def escalation_group(ctx: Context) -> Group | None:
+    """The group that handles escalations (normally the ARG)."""
+    return ctx.session.exec(
+        select(Group)
+        .where(Group.partnership_id == ctx.partnership.id)
+        .order_by(col(Group.handles_escalations).desc(), Group.id)
+    ).first()
+
+
+def my_group_ids(ctx: Context) -> list[int]:
+    return list(ctx.session.exec(select(Membership.group_id).where(Membership.member_id == ctx.actor.id)))
+
+
+def the_next_meeting(ctx: Context, group: Group) -> Meeting:
+    """The group's next scheduled meeting (today's counts), or a reply saying there is none."""
+    meeting = next_meeting(group.id, session=ctx.session, since=start_of_day(ctx.today(), ctx.calendar))
+    if meeting is None:
+        raise UserError(f"{group.name} has no meeting booked yet. The business unit adds meetings.")
+    return meeting
+
+
+def meeting_day(ctx: Context, meeting: Meeting) -> date:
+    return ctx.calendar.local_date(meeting.starts_at)
+
+
+def papers_deadline(ctx: Context, meeting: Meeting, group: Group) -> date:
+    """When this meeting's papers are due, by the group's notice period and clear-days setting."""
+    return ctx.calendar.papers_due(meeting_day(ctx, meeting), group.papers_notice_working_days, group.clear_days)
+
+
+def parse_id(value: str | None, *, what: str, listing: str) -> int:
+    """A number people typed for an item, or a reply telling them where to find it."""
+    if value is None:
+        raise UserError(f"Which {what}? Give its number, for example `{listing}` shows them.")
+    cleaned = value.strip().lstrip("#")
+    if not cleaned.isdigit():
+        raise UserError(f"'{value}' is not a {what} number. Type `{listing}` to see the numbers.")
+    return int(cleaned)

@@ -1,0 +1,311 @@
+"""escalate and escalations: a concern raised in a few taps, kept private, routed to its handlers.
+
+Nothing here is for immediate risk to a child: every urgent escalation's reply says to call
+the police (999) or the children's front door.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import col, select
+
+from handlers.common import parse_id
+from handlers.core import Command, Context, UserError, command
+from handlers.permissions import (
+    escalation_handlers,
+    is_escalation_handler,
+    may_see_escalation,
+    require_escalation_handler,
+)
+from handlers.safety import identifying_details, refusal_text
+from messages.reply import Button, Choice, FieldKind, Form, FormField, Item, Notice, Reply, Tone
+from messages.templates import format_when, say
+from models.escalations import (
+    CATEGORIES,
+    Escalation,
+    Urgency,
+    acknowledge,
+    assign,
+    close,
+    move_to_stage,
+    open_escalations,
+    raise_escalation,
+)
+from models.partnership import Agency, Member
+from models.people import find_member
+
+MAX_SUMMARY = 1000
+MAX_CASE_REF = 60
+DEFAULT_STAGES = ("Practitioner to practitioner", "Manager to manager", "Senior leads", "The partnership (ARG)")
+URGENCY_WORDS = {"urgent": Urgency.URGENT, "routine": Urgency.ROUTINE, "high": Urgency.URGENT}
+_ONE_LINE = re.compile(r"^(?:(?P<urgency>urgent|routine|high)\s+)?(?:(?P<category>[a-z]+)\s*:\s*)?(?P<summary>.*)$",
+                       re.IGNORECASE | re.DOTALL)
+
+
+def stage_names(ctx: Context) -> tuple[str, ...]:
+    return tuple(ctx.partnership.settings.get("escalation_stages") or DEFAULT_STAGES)
+
+
+def escalation_form(summary: str = "", category: str | None = None, urgency: str | None = None) -> Form:
+    """The escalation form: category, urgency, a short summary and the agency's case reference."""
+    return Form(
+        "escalation",
+        "Raise an escalation",
+        "escalate",
+        (
+            FormField("category", "What kind of concern?", FieldKind.CHOICE,
+                      options=tuple(Choice(k, v) for k, v in CATEGORIES.items()), initial=category),
+            FormField("urgency", "How urgent?", FieldKind.CHOICE,
+                      options=(Choice("routine", "Routine"), Choice("urgent", "Urgent")), initial=urgency or "routine"),
+            FormField("summary", "Summary", FieldKind.TEXTAREA, max_length=MAX_SUMMARY, initial=summary or None,
+                      hint="No names, dates of birth, NHS numbers or addresses."),
+            FormField("case_reference", "Your agency's case reference (optional)", required=False,
+                      max_length=MAX_CASE_REF),
+        ),
+        submit_label="Raise escalation",
+        intro="If a child is at immediate risk, call the police on 999 or the children's front door now.",
+    )
+
+
+@command("escalate", summary="raise a concern privately with the people who handle escalations",
+         example="escalate urgent capacity: health visiting caseloads above safe level",
+         usage="escalate [urgent|routine] [CATEGORY:] TEXT")
+async def escalate(cmd: Command, ctx: Context) -> Reply:
+    if cmd.form:
+        return _save(ctx, dict(cmd.form))
+    if not cmd.text.strip():
+        return Reply(title="Raise an escalation", text=say("escalate_form"), form=escalation_form(), private=True)
+    parsed = _ONE_LINE.match(cmd.text.strip())
+    urgency = parsed.group("urgency")
+    category = (parsed.group("category") or "").lower() or None
+    summary = parsed.group("summary").strip()
+    if category and category not in CATEGORIES:
+        # "Meeting: ..." is part of the summary, not a category.
+        summary, category = f"{parsed.group('category')}: {summary}", None
+    if urgency is None or category is None:
+        return Reply(title="Raise an escalation", text=say("escalate_needs_more", category=category, urgency=urgency),
+                     form=escalation_form(summary, category, URGENCY_WORDS[urgency.lower()].value if urgency else None),
+                     private=True, tone=Tone.WARNING)
+    return _save(ctx, {"urgency": URGENCY_WORDS[urgency.lower()].value, "category": category, "summary": summary})
+
+
+def _validate(ctx: Context, values: dict[str, str]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    summary = (values.get("summary") or "").strip()
+    reference = (values.get("case_reference") or "").strip()
+    if values.get("category") not in CATEGORIES:
+        errors["category"] = "Choose a category: " + ", ".join(CATEGORIES) + "."
+    if values.get("urgency") not in {u.value for u in Urgency}:
+        errors["urgency"] = "Choose routine or urgent."
+    if not summary:
+        errors["summary"] = "Say briefly what the concern is."
+    elif len(summary) > MAX_SUMMARY:
+        errors["summary"] = f"At most {MAX_SUMMARY} characters; this is {len(summary)}."
+    else:
+        reasons = identifying_details(summary, today=ctx.today())
+        if reasons:
+            errors["summary"] = refusal_text(reasons)
+    if reference:
+        if len(reference) > MAX_CASE_REF:
+            errors["case_reference"] = f"At most {MAX_CASE_REF} characters."
+        elif identifying_details(reference, today=ctx.today()):
+            errors["case_reference"] = "Use your agency's own case reference, not an NHS number, date or postcode."
+    return errors
+
+
+def _save(ctx: Context, values: dict[str, str]) -> Reply:
+    errors = _validate(ctx, values)
+    if errors:
+        return Reply(
+            title="Not saved yet",
+            text="Nothing has been saved. Please fix what is marked and send it again.",
+            tone=Tone.ERROR,
+            errors=errors,
+            form=escalation_form(values.get("summary", ""), values.get("category"), values.get("urgency")),
+            private=True,
+        )
+    escalation = raise_escalation(
+        raised_by_id=ctx.actor.id, agency_id=ctx.actor.agency_id, category=values["category"],
+        urgency=values["urgency"], summary=values["summary"].strip(),
+        case_reference=(values.get("case_reference") or "").strip() or None,
+        source_link=(values.get("source_link") or "").strip() or None, session=ctx.session, now=ctx.now(),
+    )
+    handlers = escalation_handlers(session=ctx.session)
+    urgent = escalation.urgency == Urgency.URGENT.value
+    reply = Reply(
+        title=f"Escalation E{escalation.id} saved",
+        text=say("escalation_saved", escalation=escalation, handlers=[h.name for h in handlers if h.id != ctx.actor.id],
+                 urgent=urgent, front_door=ctx.partnership.front_door),
+        tone=Tone.WARNING if urgent else Tone.SUCCESS,
+        private=True,
+        changed=True,
+    )
+    agency = ctx.session.get(Agency, escalation.agency_id)
+    for handler in handlers:
+        if handler.id == ctx.actor.id:
+            continue
+        reply.notices.append(Notice(handler.id, escalation_card(ctx, escalation, raiser=ctx.actor, agency=agency,
+                                                                 headline="New escalation")))
+    return reply
+
+
+def escalation_card(ctx: Context, escalation: Escalation, *, raiser: Member, agency: Agency, headline: str) -> Reply:
+    """An escalation as its handlers see it, privately, with an Acknowledge button until acknowledged."""
+    buttons = []
+    if escalation.acknowledged_at is None:
+        buttons.append(Button("Acknowledge", f"escalation ack {escalation.id}", style="primary"))
+    return Reply(
+        title=f"{headline}: E{escalation.id} ({escalation.urgency}, {CATEGORIES.get(escalation.category, '')})",
+        text=escalation.summary,
+        fields=_fields(ctx, escalation, raiser, agency),
+        buttons=buttons,
+        tone=Tone.WARNING if escalation.urgency == Urgency.URGENT.value else Tone.INFO,
+        private=True,
+    )
+
+
+def _fields(ctx: Context, escalation: Escalation, raiser: Member, agency: Agency) -> list[tuple[str, str]]:
+    stages = stage_names(ctx)
+    stage = stages[escalation.stage - 1] if 0 < escalation.stage <= len(stages) else str(escalation.stage)
+    fields = [
+        ("Raised by", f"{raiser.name}, {agency.name}"),
+        ("Raised", format_when(ctx.calendar.local_datetime(escalation.raised_at))),
+        ("Stage", f"{escalation.stage}: {stage}"),
+    ]
+    if escalation.case_reference:
+        fields.append(("Case reference", escalation.case_reference))
+    if escalation.acknowledged_at:
+        fields.append(("Acknowledged", format_when(ctx.calendar.local_datetime(escalation.acknowledged_at))))
+    if escalation.assigned_to_id:
+        assignee = ctx.session.get(Member, escalation.assigned_to_id)
+        fields.append(("Assigned to", assignee.name))
+    if escalation.source_link:
+        fields.append(("From message", escalation.source_link))
+    return fields
+
+
+@command("escalations", summary="escalations I raised; handlers see every open one", example="escalations",
+         usage="escalations")
+async def escalations(cmd: Command, ctx: Context) -> Reply:
+    handler = is_escalation_handler(ctx.actor, session=ctx.session)
+    rows = open_escalations(session=ctx.session, raised_by_id=None if handler else ctx.actor.id)
+    people = {m.id: m for m in ctx.session.exec(select(Member).where(
+        col(Member.id).in_({e.raised_by_id for e in rows} or {0})))}
+    agencies = {a.id: a for a in ctx.session.exec(select(Agency))}
+    items = []
+    for escalation in rows[:25]:
+        raiser = people[escalation.raised_by_id]
+        buttons = []
+        if handler and escalation.acknowledged_at is None:
+            buttons.append(Button("Acknowledge", f"escalation ack {escalation.id}", style="primary"))
+        items.append(Item(
+            text=f"E{escalation.id} {escalation.urgency.upper() if escalation.urgency == 'urgent' else ''}"
+                 f"{' ' if escalation.urgency == 'urgent' else ''}{escalation.summary[:140]}",
+            key=f"escalation:{escalation.id}",
+            fields=_fields(ctx, escalation, raiser, agencies[escalation.agency_id]),
+            buttons=buttons,
+        ))
+    return Reply(title="Open escalations" if handler else "Your escalations",
+                 text=say("escalations", count=len(rows), handler=handler), items=items,
+                 more=max(0, len(rows) - 25), private=True,
+                 buttons=[Button("Raise an escalation", "escalate")])
+
+
+def _load(ctx: Context, cmd: Command, doing: str) -> Escalation:
+    raw = cmd.args[0].upper().lstrip("E") if cmd.args else None
+    escalation_id = parse_id(raw, what="escalation", listing="escalations")
+    escalation = ctx.session.get(Escalation, escalation_id)
+    if escalation is None or not may_see_escalation(ctx.actor, escalation, session=ctx.session):
+        # Same answer whether it doesn't exist or isn't yours: no hint that it exists.
+        raise UserError(f"I can't find escalation E{escalation_id} among the ones you can see. "
+                        f"Type `escalations` to list them.")
+    require_escalation_handler(ctx.actor, session=ctx.session, doing=doing)
+    if escalation.closed_at is not None:
+        raise UserError(f"Escalation E{escalation.id} is closed ({escalation.outcome}). Nothing changed.")
+    return escalation
+
+
+def _raiser_notice(ctx: Context, escalation: Escalation, text: str) -> Notice:
+    return Notice(escalation.raised_by_id, Reply(title=f"Your escalation E{escalation.id}", text=text, private=True))
+
+
+@command("escalation ack", summary="acknowledge an escalation", example="escalation ack 3",
+         usage="escalation ack ID", audience="handlers")
+async def escalation_ack(cmd: Command, ctx: Context) -> Reply:
+    escalation = _load(ctx, cmd, "acknowledge escalations")
+    changed = acknowledge(escalation, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    if not changed:
+        who = ctx.session.get(Member, escalation.acknowledged_by_id)
+        return Reply(text=f"E{escalation.id} was already acknowledged by {who.name} on "
+                          f"{format_when(ctx.calendar.local_datetime(escalation.acknowledged_at))}. Nothing changed.",
+                     private=True)
+    reply = Reply(text=f"Acknowledged E{escalation.id}. I've told the person who raised it.", tone=Tone.SUCCESS,
+                  private=True, changed=True)
+    if escalation.raised_by_id != ctx.actor.id:
+        reply.notices.append(_raiser_notice(ctx, escalation, f"{ctx.actor.name} has acknowledged your escalation "
+                                                             f"E{escalation.id} and will be in touch."))
+    return reply
+
+
+@command("escalation assign", summary="give an escalation to someone to handle",
+         example="escalation assign 3 jo.bloggs@council.example.org", usage="escalation assign ID EMAIL",
+         audience="handlers")
+async def escalation_assign(cmd: Command, ctx: Context) -> Reply:
+    escalation = _load(ctx, cmd, "assign escalations")
+    if len(cmd.args) < 2:
+        raise UserError(f"Who should handle it? For example `escalation assign {escalation.id} name@agency.org`.")
+    matches = find_member(" ".join(cmd.args[1:]), session=ctx.session)
+    if len(matches) != 1:
+        raise UserError(f"I need exactly one person; '{' '.join(cmd.args[1:])}' matches {len(matches)}. "
+                        f"Give their email.")
+    assignee = matches[0]
+    changed = assign(escalation, assignee.id, actor_id=ctx.actor.id, session=ctx.session)
+    reply = Reply(text=f"E{escalation.id} is assigned to {assignee.name}." + ("" if changed else " Nothing changed."),
+                  tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed)
+    if changed and assignee.id != ctx.actor.id:
+        raiser = ctx.session.get(Member, escalation.raised_by_id)
+        reply.notices.append(Notice(assignee.id, escalation_card(
+            ctx, escalation, raiser=raiser, agency=ctx.session.get(Agency, escalation.agency_id),
+            headline=f"{ctx.actor.name} has assigned you an escalation")))
+    return reply
+
+
+@command("escalation stage", summary="move an escalation to another stage", example="escalation stage 3 2",
+         usage="escalation stage ID N", audience="handlers")
+async def escalation_stage(cmd: Command, ctx: Context) -> Reply:
+    escalation = _load(ctx, cmd, "move escalations between stages")
+    stages = stage_names(ctx)
+    choices = "; ".join(f"{i}: {name}" for i, name in enumerate(stages, start=1))
+    if len(cmd.args) < 2 or not cmd.args[1].isdigit() or not 1 <= int(cmd.args[1]) <= len(stages):
+        raise UserError(f"Give the stage number, for example `escalation stage {escalation.id} 2`. Stages: {choices}.")
+    stage = int(cmd.args[1])
+    note = " ".join(cmd.args[2:]) or None
+    changed = move_to_stage(escalation, stage, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now(), note=note)
+    text = f"E{escalation.id} is at stage {stage}: {stages[stage - 1]}."
+    reply = Reply(text=text + ("" if changed else " Nothing changed."), tone=Tone.SUCCESS if changed else Tone.INFO,
+                  private=True, changed=changed)
+    if changed and escalation.raised_by_id != ctx.actor.id:
+        reply.notices.append(_raiser_notice(ctx, escalation, f"Your escalation E{escalation.id} has moved to "
+                                                             f"stage {stage}: {stages[stage - 1]}."))
+    return reply
+
+
+@command("escalation close", summary="close an escalation with its outcome",
+         example="escalation close 3 Agreed joint visit; plan updated", usage="escalation close ID OUTCOME",
+         audience="handlers")
+async def escalation_close(cmd: Command, ctx: Context) -> Reply:
+    escalation = _load(ctx, cmd, "close escalations")
+    outcome = (cmd.form.get("outcome") or " ".join(cmd.args[1:])).strip()
+    if not outcome:
+        raise UserError(f"Say what the outcome was, for example `escalation close {escalation.id} Resolved at "
+                        f"stage 2: joint visit agreed`.")
+    reasons = identifying_details(outcome, today=ctx.today())
+    if reasons:
+        raise UserError(refusal_text(reasons))
+    close(escalation, outcome, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    reply = Reply(text=f"Closed E{escalation.id}. Outcome recorded.", tone=Tone.SUCCESS, private=True, changed=True)
+    if escalation.raised_by_id != ctx.actor.id:
+        reply.notices.append(_raiser_notice(ctx, escalation, f"Your escalation E{escalation.id} is closed. "
+                                                             f"Outcome: {outcome}"))
+    return reply

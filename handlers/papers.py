@@ -1,0 +1,117 @@
+"""meetings, papers and paper done: what is coming up and which papers are still owed."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from handlers.common import (
+    find_group,
+    meeting_day,
+    my_group_ids,
+    papers_deadline,
+    parse_id,
+    resolve_group,
+    start_of_day,
+    the_next_meeting,
+)
+from handlers.attendance import attend_buttons
+from handlers.core import Command, Context, UserError, command
+from handlers.permissions import require_owner_or_their_chair
+from messages.reply import Button, Item, Reply, Tone
+from messages.templates import format_day, format_when, say
+from models.groups import Group
+from models.meetings import Meeting, Paper, answer_for, mark_paper_submitted, papers_for, upcoming_meetings
+from models.partnership import Member
+
+MAX_MEETINGS = 10
+
+
+@command("meetings", summary="upcoming meetings with their papers deadline", example="meetings arg",
+         usage="meetings [group]")
+async def meetings(cmd: Command, ctx: Context) -> Reply:
+    """Upcoming meetings of one group, or of all my groups when none is named."""
+    if cmd.args:
+        group = find_group(ctx, cmd.args[0]) or resolve_group(ctx, cmd.args[0], verb="meetings")
+        group_ids = [group.id]
+        scope = group.name
+    else:
+        group_ids = my_group_ids(ctx) or [resolve_group(ctx, None, verb="meetings").id]
+        scope = "your groups"
+    found = upcoming_meetings(group_ids, session=ctx.session, since=start_of_day(ctx.today(), ctx.calendar),
+                              limit=MAX_MEETINGS)
+    if not found:
+        return Reply(text=say("meetings", scope=scope, count=0))
+    groups = {g.id: g for g in ctx.session.exec(select(Group).where(col(Group.id).in_(group_ids)))}
+    items = []
+    seen_groups: set[int] = set()
+    for meeting in found:
+        group = groups[meeting.group_id]
+        deadline = papers_deadline(ctx, meeting, group)
+        answer = answer_for(meeting.id, ctx.actor.id, session=ctx.session)
+        fields = [("Papers due", format_day(deadline) + (" (clear days)" if group.clear_days else ""))]
+        if meeting.location:
+            fields.append(("Where", meeting.location))
+        fields.append(("Your answer", answer_label(answer.answer) if answer else "not answered"))
+        buttons = []
+        if meeting.group_id not in seen_groups:  # answers are taken for the next meeting of a group
+            buttons = attend_buttons(ctx, group.key)
+        seen_groups.add(meeting.group_id)
+        items.append(Item(text=f"{group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
+                          key=f"meeting:{meeting.id}", fields=fields, buttons=buttons))
+    return Reply(title=f"Meetings: {scope}", text=say("meetings", scope=scope, count=len(found)), items=items)
+
+
+def answer_label(answer: str) -> str:
+    return {"attending": "attending", "apologies": "apologies", "deputy": "sending a deputy"}.get(answer, answer)
+
+
+@command("papers", summary="papers for the next meeting: owner, due date, in or not", example="papers arg",
+         usage="papers [group]")
+async def papers(cmd: Command, ctx: Context) -> Reply:
+    group = resolve_group(ctx, cmd.args[0] if cmd.args else None, verb="papers")
+    meeting = the_next_meeting(ctx, group)
+    deadline = papers_deadline(ctx, meeting, group)
+    rows = papers_for(meeting, session=ctx.session)
+    owners = _names(ctx, {p.owner_id for p in rows})
+    today = ctx.today()
+    items = []
+    for paper in rows:
+        status = (f"in {format_day(ctx.calendar.local_date(paper.submitted_at))}" if paper.submitted_at
+                  else ("LATE" if today > deadline else "not in yet"))
+        buttons = []
+        if paper.submitted_at is None and paper.owner_id == ctx.actor.id:
+            buttons = [Button("Mark submitted", f"paper done {paper.id}", style="primary")]
+        items.append(Item(text=f"#{paper.id} {paper.title}", key=f"paper:{paper.id}",
+                          fields=[("Owner", owners[paper.owner_id]), ("Status", status)], buttons=buttons))
+    outstanding = sum(1 for p in rows if p.submitted_at is None)
+    return Reply(
+        title=f"Papers: {group.name}, {format_day(meeting_day(ctx, meeting))}",
+        text=say("papers", deadline=deadline, outstanding=outstanding, total=len(rows),
+                 late=today > deadline and outstanding > 0, notice=group.papers_notice_working_days,
+                 clear_days=group.clear_days),
+        items=items,
+    )
+
+
+@command("paper done", summary="mark a paper of yours submitted", example="paper done 3", usage="paper done ID")
+async def paper_done(cmd: Command, ctx: Context) -> Reply:
+    paper_id = parse_id(cmd.args[0] if cmd.args else None, what="paper", listing="papers")
+    paper = ctx.session.get(Paper, paper_id)
+    if paper is None:
+        raise UserError(f"There is no paper #{paper_id}. Type `papers` to see the papers and their numbers.")
+    require_owner_or_their_chair(ctx.actor, paper.owner_id, session=ctx.session, doing="mark this paper in")
+    changed = mark_paper_submitted(paper, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    meeting = ctx.session.get(Meeting, paper.meeting_id)
+    group = ctx.session.get(Group, meeting.group_id)
+    return Reply(
+        text=say("paper_done", paper=paper, changed=changed, group=group,
+                 submitted=ctx.calendar.local_date(paper.submitted_at)),
+        tone=Tone.SUCCESS if changed else Tone.INFO,
+        changed=changed,
+    )
+
+
+def _names(ctx: Context, member_ids: set[int]) -> dict[int, str]:
+    if not member_ids:
+        return {}
+    return dict(ctx.session.exec(select(Member.id, Member.name).where(col(Member.id).in_(member_ids))).all())

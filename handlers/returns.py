@@ -1,0 +1,71 @@
+"""returns and return done: what my agency owes the partnership, and marking it sent."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from handlers.common import parse_id
+from handlers.core import Command, Context, UserError, command
+from handlers.permissions import require_same_agency
+from messages.reply import Button, Item, Reply, Tone
+from messages.templates import format_day, say
+from models.partnership import Agency, Member
+from models.work import DataReturn, ReturnKind, mark_return_submitted, outstanding_returns
+
+KIND_NAMES = {
+    ReturnKind.DATASET.value: "Multi-agency dataset",
+    ReturnKind.SECTION_11.value: "Section 11 self-assessment",
+    ReturnKind.SECTION_175.value: "Section 175/157 audit",
+    ReturnKind.SELF_ASSESSMENT.value: "Self-assessment",
+    ReturnKind.AUDIT.value: "Multi-agency audit",
+    ReturnKind.OTHER.value: "Return",
+}
+MAX_ITEMS = 25
+
+
+def return_buttons(item: DataReturn) -> list[Button]:
+    return [
+        Button("Submitted", f"return done {item.id}", style="primary"),
+        Button("Snooze 1 day", f"snooze return {item.id} day"),
+        Button("Snooze 1 week", f"snooze return {item.id} week"),
+    ]
+
+
+@command("returns", summary="my agency's outstanding returns with due dates", example="returns",
+         usage="returns")
+async def returns(cmd: Command, ctx: Context) -> Reply:
+    agency = ctx.session.get(Agency, ctx.actor.agency_id)
+    rows = outstanding_returns(session=ctx.session, agency_id=agency.id)
+    today = ctx.today()
+    owners = dict(ctx.session.exec(select(Member.id, Member.name).where(
+        col(Member.id).in_({r.owner_id for r in rows} or {0}))).all())
+    items = []
+    for item in rows[:MAX_ITEMS]:
+        late = item.due_date < today
+        days = ctx.calendar.working_days_between(item.due_date, today)
+        due = format_day(item.due_date) + (f" (late by {days} working day{'s' if days != 1 else ''})" if late else "")
+        items.append(Item(
+            text=f"#{item.id} {item.title}" + (f" ({item.period})" if item.period else ""),
+            key=f"return:{item.id}",
+            fields=[("Kind", KIND_NAMES.get(item.kind, item.kind)), ("Due", due),
+                    ("Responsible", owners.get(item.owner_id, "?"))],
+            buttons=return_buttons(item) if item.owner_id == ctx.actor.id else
+            [Button("Submitted", f"return done {item.id}", style="primary")],
+        ))
+    return Reply(title=f"Returns outstanding: {agency.name}",
+                 text=say("returns", count=len(rows), late=sum(1 for r in rows if r.due_date < today)),
+                 items=items, more=max(0, len(rows) - MAX_ITEMS))
+
+
+@command("return done", summary="mark a return submitted", example="return done 4", usage="return done ID")
+async def return_done(cmd: Command, ctx: Context) -> Reply:
+    return_id = parse_id(cmd.args[0] if cmd.args else None, what="return", listing="returns")
+    item = ctx.session.get(DataReturn, return_id)
+    if item is None:
+        raise UserError(f"There is no return #{return_id}. Type `returns` to see your agency's.")
+    require_same_agency(ctx.actor, item.agency_id, session=ctx.session, doing="mark it submitted")
+    changed = mark_return_submitted(item, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    on_time = ctx.calendar.local_date(item.submitted_at) <= item.due_date
+    return Reply(text=say("return_done", item=item, changed=changed, on_time=on_time,
+                          submitted=format_day(ctx.calendar.local_date(item.submitted_at))),
+                 tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed)

@@ -1,0 +1,40 @@
+"""snooze: keep an item out of my reminders for a working day or a week."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers.common import parse_id
+from handlers.core import Command, Context, UserError, command
+from handlers.permissions import NotAllowed
+from messages.reply import Reply, Tone
+from messages.templates import format_day, say
+from models.meetings import Paper
+from models.snooze import snooze_item
+from models.work import Action, DataReturn
+
+KINDS = {"action": Action, "return": DataReturn, "paper": Paper}
+LENGTHS = {"day": "1 working day", "1d": "1 working day", "week": "1 week", "1w": "1 week"}
+
+
+@command("snooze", summary="no reminder about an item for a working day or a week",
+         example="snooze action 12 week", usage="snooze action|return|paper ID [day|week]")
+async def snooze(cmd: Command, ctx: Context) -> Reply:
+    if len(cmd.args) < 2 or cmd.args[0].lower() not in KINDS:
+        raise UserError("Say what to snooze and for how long, for example `snooze action 12 day` or "
+                        "`snooze return 4 week`.")
+    kind = cmd.args[0].lower()
+    item_id = parse_id(cmd.args[1], what=kind, listing=f"{kind}s")
+    length = (cmd.args[2].lower() if len(cmd.args) > 2 else "day")
+    if length not in LENGTHS:
+        raise UserError(f"Snooze for `day` (1 working day) or `week`, for example `snooze {kind} {item_id} week`.")
+    item = ctx.session.get(KINDS[kind], item_id)
+    if item is None:
+        raise UserError(f"There is no {kind} #{item_id}. Type `{kind}s` to see yours.")
+    if item.owner_id != ctx.actor.id:
+        raise NotAllowed(f"You can only snooze your own reminders; {kind} #{item_id} is someone else's.")
+    today = ctx.today()
+    until = ctx.calendar.add_working_days(today, 1) if LENGTHS[length] == "1 working day" else today + timedelta(7)
+    snooze_item(ctx.actor.id, kind, item_id, until, session=ctx.session)
+    return Reply(text=say("snoozed", kind=kind, item_id=item_id, until=format_day(until), length=LENGTHS[length]),
+                 tone=Tone.SUCCESS, changed=True, private=True)

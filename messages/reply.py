@@ -1,0 +1,110 @@
+"""The neutral reply every handler returns; each platform's renderer turns it into its own format.
+
+A button carries the console command that does the same thing, so every platform can send it
+back as an ordinary command and the console can simply print it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Tone(StrEnum):
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    CHOICE = "choice"
+    DATE = "date"
+    MEMBER = "member"  # a person, chosen from a list the handler supplies as options
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: FieldKind = FieldKind.TEXT
+    required: bool = True
+    max_length: int | None = None
+    options: tuple[Choice, ...] = ()
+    initial: str | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """A short form. Submitting it runs `command` with the field values as form values."""
+
+    form_id: str
+    title: str
+    command: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Submit"
+    intro: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A next step. `command` is what the console would type to do the same."""
+
+    label: str
+    command: str
+    style: str | None = None  # "primary" or "danger"
+    form: Form | None = None  # a button that opens a form instead of acting at once
+
+
+@dataclass
+class Item:
+    """One line of a list (an action, a return, a paper) with its own buttons."""
+
+    text: str
+    key: str = ""  # e.g. "action:12", so an adapter can update one item in place
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+
+
+@dataclass
+class Notice:
+    """A private message to another member, sent as part of handling a command."""
+
+    member_id: int
+    reply: "Reply"
+
+
+@dataclass
+class Reply:
+    """What the bot says back. Built by handlers from templates; rendered per platform."""
+
+    text: str
+    title: str | None = None
+    tone: Tone = Tone.INFO
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    more: int = 0  # items left out of `items`, with `more_hint` saying where to see them
+    more_hint: str | None = None
+    buttons: list[Button] = field(default_factory=list)
+    form: Form | None = None
+    # Field-level problems for a submitted form, keyed by field name.
+    errors: dict[str, str] = field(default_factory=dict)
+    # Content about one person's own items or an escalation: never post in a shared channel.
+    private: bool = False
+    # Others to tell privately (escalation handlers, a deputy who was named).
+    notices: list[Notice] = field(default_factory=list)
+    # True when the command changed something in the database.
+    changed: bool = False
+
+    @property
+    def is_error(self) -> bool:
+        return self.tone == Tone.ERROR

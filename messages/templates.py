@@ -1,0 +1,52 @@
+"""Jinja2 templates that produce the words of each reply.
+
+Templates make plain text only; each platform's renderer escapes it for its own markup, so
+user text can never turn into a mention or a link.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+def format_day(value: date | datetime) -> str:
+    """A date as people read it: Thu 24 Dec 2026."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def format_when(value: datetime) -> str:
+    """A local date and time: Tue 5 Jan 2027 10:00."""
+    return f"{format_day(value)} {value:%H:%M}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """'1 action', '3 actions'."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {word}"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["day"] = format_day
+    env.filters["when"] = format_when
+    env.filters["plural"] = plural
+    return env
+
+
+def say(template: str, /, **values: object) -> str:
+    """Render `templates/<template>.txt` with the values; a missing value is an error, not ''."""
+    return environment().get_template(f"{template}.txt").render(**values).strip()

@@ -1,0 +1,40 @@
+"""Alembic environment: runs against the engine AssureBot hands over, or DATABASE_URL."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import models  # noqa: F401  (registers every table on the metadata)
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _engine():
+    engine = config.attributes.get("engine")
+    if engine is not None:
+        return engine
+    from bot.settings import get_settings
+    from models.db import make_engine
+
+    return make_engine(get_settings().database_url)
+
+
+def run_migrations_online() -> None:
+    engine = _engine()
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run `assurebot migrate`")
+run_migrations_online()

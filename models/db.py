@@ -1,0 +1,52 @@
+"""Engines, sessions and bringing the schema up to date with Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+import migrations
+
+MIGRATIONS_DIR = Path(migrations.__file__).parent
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for the URL; a SQLite file's folder is created, and foreign keys enforced."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration that runs the packaged migrations against this engine."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to the newest migration. Safe to call every start."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def session_for(engine: Engine) -> Session:
+    """A session that keeps loaded objects usable after commit (replies read them after saving)."""
+    return Session(engine, expire_on_commit=False)

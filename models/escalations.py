@@ -1,0 +1,154 @@
+"""Escalations raised by practitioners and agencies, and the stages they move through."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, utcnow
+
+
+class Urgency(StrEnum):
+    ROUTINE = "routine"
+    URGENT = "urgent"
+
+
+CATEGORIES: dict[str, str] = {
+    "practice": "Disagreement about a child's case between agencies",
+    "audit": "Concern from a single-agency audit",
+    "capacity": "Capacity or resourcing concern",
+    "feedback": "Risk from children's and families' feedback",
+    "inspection": "Headline inspection finding",
+    "complaint": "Complaint theme",
+    "other": "Other",
+}
+
+
+class Escalation(SQLModel, table=True):
+    """A concern escalated to the people who handle escalations. Never shown in a channel."""
+
+    __tablename__ = "escalation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    raised_by_id: int = Field(foreign_key="member.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    raised_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    category: str = Field(max_length=30)
+    urgency: str = Field(default=Urgency.ROUTINE.value, max_length=20)
+    summary: str = Field(max_length=1000)
+    case_reference: str | None = Field(default=None, max_length=60)
+    source_link: str | None = Field(default=None, max_length=500)
+    stage: int = 1
+    stage_entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    assigned_to_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="member.id")
+    actions_agreed: str | None = Field(default=None, max_length=2000)
+    outcome: str | None = Field(default=None, max_length=2000)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # The raiser was told that immediate risk goes to 999 or the front door.
+    immediate_risk_advised: bool = False
+
+
+class EscalationStageChange(SQLModel, table=True):
+    """One step in an escalation's history: it entered a stage at a time, moved by someone."""
+
+    __tablename__ = "escalation_stage"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    stage: int
+    entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    by_id: int | None = Field(default=None, foreign_key="member.id")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+# --- queries and changes -----------------------------------------------------------------
+
+from sqlmodel import Session, select  # noqa: E402
+
+from models.audit import record, snapshot  # noqa: E402
+
+
+def raise_escalation(
+    *, raised_by_id: int, agency_id: int, category: str, urgency: str, summary: str,
+    case_reference: str | None, source_link: str | None, session: Session, now: datetime,
+) -> Escalation:
+    """Save a new escalation at stage 1, with its first stage entry and an audit event."""
+    escalation = Escalation(
+        raised_by_id=raised_by_id, agency_id=agency_id, raised_at=now, category=category, urgency=urgency,
+        summary=summary, case_reference=case_reference, source_link=source_link, stage=1, stage_entered_at=now,
+        immediate_risk_advised=urgency == Urgency.URGENT.value,
+    )
+    session.add(escalation)
+    session.flush()
+    session.add(EscalationStageChange(escalation_id=escalation.id, stage=1, entered_at=now, by_id=raised_by_id))
+    # The audit trail keeps the fact and the classification, not the summary text itself.
+    record(session, actor_id=raised_by_id, action="escalation.raised", entity="escalation", entity_id=escalation.id,
+           after=snapshot(escalation, "category", "urgency", "case_reference", "stage"))
+    session.commit()
+    return escalation
+
+
+def acknowledge(escalation: Escalation, *, actor_id: int, session: Session, now: datetime) -> bool:
+    if escalation.acknowledged_at is not None:
+        return False
+    escalation.acknowledged_at = now
+    escalation.acknowledged_by_id = actor_id
+    session.add(escalation)
+    record(session, actor_id=actor_id, action="escalation.acknowledged", entity="escalation",
+           entity_id=escalation.id, before={"acknowledged_at": None},
+           after=snapshot(escalation, "acknowledged_at", "acknowledged_by_id"))
+    session.commit()
+    return True
+
+
+def assign(escalation: Escalation, assignee_id: int, *, actor_id: int, session: Session) -> bool:
+    if escalation.assigned_to_id == assignee_id:
+        return False
+    before = snapshot(escalation, "assigned_to_id")
+    escalation.assigned_to_id = assignee_id
+    session.add(escalation)
+    record(session, actor_id=actor_id, action="escalation.assigned", entity="escalation",
+           entity_id=escalation.id, before=before, after=snapshot(escalation, "assigned_to_id"))
+    session.commit()
+    return True
+
+
+def move_to_stage(escalation: Escalation, stage: int, *, actor_id: int, session: Session, now: datetime,
+                  note: str | None = None) -> bool:
+    if escalation.stage == stage:
+        return False
+    before = snapshot(escalation, "stage", "stage_entered_at")
+    escalation.stage = stage
+    escalation.stage_entered_at = now
+    session.add(escalation)
+    session.add(EscalationStageChange(escalation_id=escalation.id, stage=stage, entered_at=now, by_id=actor_id,
+                                      note=note))
+    record(session, actor_id=actor_id, action="escalation.stage", entity="escalation", entity_id=escalation.id,
+           before=before, after=snapshot(escalation, "stage", "stage_entered_at"))
+    session.commit()
+    return True
+
+
+def close(escalation: Escalation, outcome: str, *, actor_id: int, session: Session, now: datetime) -> bool:
+    if escalation.closed_at is not None:
+        return False
+    escalation.closed_at = now
+    escalation.outcome = outcome
+    session.add(escalation)
+    record(session, actor_id=actor_id, action="escalation.closed", entity="escalation", entity_id=escalation.id,
+           before={"closed_at": None}, after={"closed_at": now.isoformat()})
+    session.commit()
+    return True
+
+
+def open_escalations(*, session: Session, raised_by_id: int | None = None) -> list[Escalation]:
+    """Open escalations, urgent first then oldest first; only one person's if raised_by_id is given."""
+    query = select(Escalation).where(Escalation.closed_at.is_(None))
+    if raised_by_id is not None:
+        query = query.where(Escalation.raised_by_id == raised_by_id)
+    rows = list(session.exec(query.order_by(Escalation.raised_at, Escalation.id)))
+    return sorted(rows, key=lambda e: e.urgency != Urgency.URGENT.value)

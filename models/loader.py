@@ -1,0 +1,469 @@
+"""Load a partnership from one YAML file, idempotently: loading it twice changes nothing.
+
+Errors name the line and the field, and nothing is saved unless the whole file is good.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from sqlmodel import Session, select
+
+from models.audit import record
+from models.escalations import CATEGORIES, Escalation, EscalationStageChange, Urgency
+from models.groups import Group, Membership, Role
+from models.meetings import Answer, AttendanceAnswer, Meeting, Paper
+from models.partnership import Agency, Member, Nation, Partnership, Platform
+from models.quorum import QuorumRuleError, check_rule
+from models.work import Action, DataReturn, ReturnKind
+
+ANSWERS = {"yes": Answer.ATTENDING, "no": Answer.APOLOGIES, "deputy": Answer.DEPUTY,
+           "attending": Answer.ATTENDING, "apologies": Answer.APOLOGIES}
+
+
+class LoadError(ValueError):
+    """The file could not be loaded; `problems` lists each with its line and field."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Mapping(dict):
+    """A YAML mapping that remembers the line each key was on."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Mapping:  # type: ignore[override]
+        mapping = _Mapping(super().construct_mapping(node, deep=deep))
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {str(k.value): k.start_mark.line + 1 for k, _v in node.value}
+        return mapping
+
+
+_LineLoader.add_constructor(
+    "tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node, deep=True)
+)
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, created: bool) -> None:
+        bucket = self.created if created else self.updated
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        def fmt(d: dict[str, int]) -> str:
+            return ", ".join(f"{n} {k}" for k, n in sorted(d.items())) or "nothing"
+        return f"created {fmt(self.created)}; updated {fmt(self.updated)}"
+
+
+def parse_yaml(text: str) -> dict[str, Any]:
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise LoadError([f"{where}this is not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    if not isinstance(data, dict):
+        raise LoadError(["line 1: the file must be a mapping with partnership, agencies, members, groups..."])
+    return data
+
+
+def load_file(path: str, *, session: Session) -> LoadReport:
+    with open(path, encoding="utf-8") as handle:
+        return load_text(handle.read(), session=session)
+
+
+def load_text(text: str, *, session: Session) -> LoadReport:
+    """Load a partnership's YAML into the database in one transaction."""
+    loader = _Load(parse_yaml(text), session)
+    try:
+        loader.run()
+    except Exception:
+        session.rollback()
+        raise
+    if loader.problems:
+        session.rollback()
+        raise LoadError(loader.problems)
+    record(session, actor_id=None, actor_label="loader", action="data.loaded", entity="partnership",
+           entity_id=loader.partnership.id, after={"created": loader.report.created, "updated": loader.report.updated})
+    session.commit()
+    return loader.report
+
+
+class _Load:
+    def __init__(self, data: dict[str, Any], session: Session):
+        self.data = data
+        self.session = session
+        self.problems: list[str] = []
+        self.report = LoadReport()
+        self.agencies: dict[str, Agency] = {}
+        self.members: dict[str, Member] = {}
+        self.groups: dict[str, Group] = {}
+        self.meetings: dict[tuple[str, date], Meeting] = {}
+        self.zone = ZoneInfo("Europe/London")
+
+    # --- helpers ---------------------------------------------------------------------
+    def problem(self, entry: Any, key: str | None, where: str, message: str) -> None:
+        line = getattr(entry, "key_lines", {}).get(key) if key else None
+        line = line or getattr(entry, "line", 0)
+        self.problems.append(f"line {line}: {where}{'.' + key if key else ''}: {message}")
+
+    def require(self, entry: Any, key: str, where: str, kind: type | tuple[type, ...] = str) -> Any:
+        if not isinstance(entry, dict):
+            self.problems.append(f"line ?: {where}: expected a mapping of fields")
+            return None
+        value = entry.get(key)
+        if value is None or value == "":
+            self.problem(entry, None, where, f"`{key}` is required")
+            return None
+        if not isinstance(value, kind):
+            self.problem(entry, key, where, f"expected {getattr(kind, '__name__', kind)}, got {value!r}")
+            return None
+        return value
+
+    def items(self, section: str) -> list[Any]:
+        value = self.data.get(section) or []
+        if not isinstance(value, list):
+            self.problems.append(f"line {self.data.key_lines.get(section, 0)}: {section}: must be a list")
+            return []
+        return value
+
+    def upsert(self, kind: str, existing: Any, new: Any, values: dict[str, Any]) -> Any:
+        row = existing or new
+        changed = existing is None or any(getattr(row, k) != v for k, v in values.items())
+        for key, value in values.items():
+            setattr(row, key, value)
+        if changed:
+            self.session.add(row)
+            self.session.flush()
+            self.report.count(kind, existing is None)
+        return row
+
+    def member(self, entry: Any, key: str, where: str, required: bool = True) -> Member | None:
+        email = entry.get(key) if isinstance(entry, dict) else None
+        if email is None:
+            if required:
+                self.problem(entry, None, where, f"`{key}` is required")
+            return None
+        found = self.members.get(str(email).lower()) or self.session.exec(
+            select(Member).where(Member.email == str(email).lower())).first()
+        if found is None:
+            self.problem(entry, key, where, f"no member with email {email!r}; add them under members first")
+        return found
+
+    def as_date(self, entry: Any, key: str, where: str) -> date | None:
+        value = entry.get(key)
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.problem(entry, key, where, f"{value!r} is not a date; write it as YYYY-MM-DD")
+            return None
+
+    def as_moment(self, entry: Any, key: str, where: str) -> datetime | None:
+        value = entry.get(key)
+        if isinstance(value, date) and not isinstance(value, datetime):
+            value = datetime.combine(value, time(10, 0))
+        if not isinstance(value, datetime):
+            try:
+                value = datetime.fromisoformat(str(value))
+            except ValueError:
+                self.problem(entry, key, where, f"{value!r} is not a date and time; write YYYY-MM-DDTHH:MM")
+                return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.zone)
+        return value.astimezone(timezone.utc)
+
+    # --- sections --------------------------------------------------------------------
+    def run(self) -> None:
+        self.load_partnership()
+        if self.problems:
+            return
+        self.load_agencies()
+        self.load_members()
+        self.load_groups()
+        self.load_meetings()
+        self.load_papers()
+        self.load_returns()
+        self.load_actions()
+        self.load_attendance()
+        self.load_escalations()
+
+    def load_partnership(self) -> None:
+        entry = self.data.get("partnership")
+        if not isinstance(entry, dict):
+            self.problems.append("line 1: partnership: required, with name, timezone and nation")
+            return
+        name = self.require(entry, "name", "partnership")
+        tz = str(entry.get("timezone", "Europe/London"))
+        try:
+            self.zone = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem(entry, "timezone", "partnership", f"unknown time zone {tz!r}, e.g. Europe/London")
+        nation = str(entry.get("nation", Nation.ENGLAND_AND_WALES.value))
+        if nation not in {n.value for n in Nation}:
+            self.problem(entry, "nation", "partnership", f"{nation!r} is not one of "
+                         + ", ".join(n.value for n in Nation))
+        settings = entry.get("settings", {})
+        if not isinstance(settings, dict):
+            self.problem(entry, "settings", "partnership", "must be a mapping")
+            settings = {}
+        if self.problems or name is None:
+            return
+        key = str(entry.get("key") or "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-"))[:40]
+        existing = self.session.exec(select(Partnership).where(Partnership.key == key)).first()
+        values = {"name": name, "timezone": tz, "nation": nation, "settings": dict(settings)}
+        if entry.get("front_door"):
+            values["front_door"] = str(entry["front_door"])
+        self.partnership = self.upsert("partnerships", existing, Partnership(key=key, name=name), values)
+
+    def load_agencies(self) -> None:
+        for i, entry in enumerate(self.items("agencies")):
+            where = f"agencies[{i}]"
+            key, name = self.require(entry, "key", where), self.require(entry, "name", where)
+            if key is None or name is None:
+                continue
+            key = key.lower()
+            if key in self.agencies:
+                self.problem(entry, "key", where, f"agency {key!r} is listed twice")
+                continue
+            existing = self.session.exec(select(Agency).where(
+                Agency.partnership_id == self.partnership.id, Agency.key == key)).first()
+            self.agencies[key] = self.upsert("agencies", existing, Agency(partnership_id=self.partnership.id,
+                                                                            key=key, name=name),
+                                             {"name": name, "named_partner": bool(entry.get("named_partner", False))})
+
+    def load_members(self) -> None:
+        for i, entry in enumerate(self.items("members")):
+            where = f"members[{i}]"
+            email, name, agency_key = (self.require(entry, "email", where), self.require(entry, "name", where),
+                                       self.require(entry, "agency", where))
+            if email is None or name is None or agency_key is None:
+                continue
+            email = email.strip().lower()
+            if "@" not in email:
+                self.problem(entry, "email", where, f"{email!r} is not an email address")
+                continue
+            agency = self.agencies.get(agency_key.lower())
+            if agency is None:
+                self.problem(entry, "agency", where, f"unknown agency {agency_key!r}; known: "
+                             + ", ".join(sorted(self.agencies)))
+                continue
+            platform = str(entry.get("platform", Platform.CONSOLE.value))
+            if platform not in {p.value for p in Platform}:
+                self.problem(entry, "platform", where, "must be slack, teams or console")
+                continue
+            existing = self.session.exec(select(Member).where(Member.email == email)).first()
+            values = {"name": name, "agency_id": agency.id, "is_admin": bool(entry.get("admin", False)),
+                      "preferred_platform": platform, "active": True}
+            for source, target in (("slack_id", "slack_user_id"), ("teams_aad_id", "teams_aad_id")):
+                if entry.get(source):
+                    values[target] = str(entry[source])
+            self.members[email] = self.upsert("members", existing, Member(email=email, name=name,
+                                                                        agency_id=agency.id), values)
+
+    def load_groups(self) -> None:
+        agency_keys = set(self.agencies) | set(self.session.exec(select(Agency.key).where(
+            Agency.partnership_id == self.partnership.id)))
+        for i, entry in enumerate(self.items("groups")):
+            where = f"groups[{i}]"
+            key, name = self.require(entry, "key", where), self.require(entry, "name", where)
+            if key is None or name is None:
+                continue
+            quorum = entry.get("quorum") or {}
+            try:
+                check_rule(dict(quorum), agency_keys)
+            except (QuorumRuleError, TypeError, ValueError) as exc:
+                self.problem(entry, "quorum", where, str(exc))
+                continue
+            notice = entry.get("papers_notice_working_days", 5)
+            if not isinstance(notice, int) or notice < 0:
+                self.problem(entry, "papers_notice_working_days", where, "must be a whole number of days")
+                continue
+            key = key.lower()
+            existing = self.session.exec(select(Group).where(
+                Group.partnership_id == self.partnership.id, Group.key == key)).first()
+            values = {
+                "name": name, "papers_notice_working_days": notice, "clear_days": bool(entry.get("clear_days", False)),
+                "deputies_count": bool(entry.get("deputies_count", True)), "quorum": dict(quorum),
+                "handles_escalations": bool(entry.get("handles_escalations", key == "arg")),
+                "minutes_within_days": int(entry.get("minutes_within_days", 14)),
+                "slack_channel_id": entry.get("slack_channel"),
+            }
+            group = self.upsert("groups", existing, Group(partnership_id=self.partnership.id, key=key, name=name),
+                                values)
+            self.groups[key] = group
+            for j, seat in enumerate(entry.get("members") or []):
+                seat_where = f"{where}.members[{j}]"
+                member = self.member(seat, "email", seat_where)
+                role = str(seat.get("role", "member")) if isinstance(seat, dict) else "member"
+                if role not in {r.value for r in Role}:
+                    self.problem(seat, "role", seat_where, "must be chair, deputy_chair or member")
+                    continue
+                if member is None:
+                    continue
+                existing_seat = self.session.exec(select(Membership).where(
+                    Membership.group_id == group.id, Membership.member_id == member.id)).first()
+                self.upsert("memberships", existing_seat, Membership(group_id=group.id, member_id=member.id),
+                            {"role": role})
+
+    def group(self, entry: Any, where: str) -> Group | None:
+        key = self.require(entry, "group", where)
+        if key is None:
+            return None
+        group = self.groups.get(key.lower()) or self.session.exec(select(Group).where(
+            Group.partnership_id == self.partnership.id, Group.key == key.lower())).first()
+        if group is None:
+            self.problem(entry, "group", where, f"unknown group {key!r}")
+        return group
+
+    def meeting(self, entry: Any, where: str) -> Meeting | None:
+        group = self.group(entry, where)
+        day = self.as_date(entry, "meeting", where) if entry.get("meeting") is not None else None
+        if entry.get("meeting") is None:
+            self.problem(entry, None, where, "`meeting` (its date) is required")
+        if group is None or day is None:
+            return None
+        found = self.meetings.get((group.key, day))
+        if found is None:
+            for meeting in self.session.exec(select(Meeting).where(Meeting.group_id == group.id)):
+                if meeting.starts_at.astimezone(self.zone).date() == day:
+                    found = meeting
+        if found is None:
+            self.problem(entry, "meeting", where, f"{group.key} has no meeting on {day.isoformat()}")
+        return found
+
+    def load_meetings(self) -> None:
+        for i, entry in enumerate(self.items("meetings")):
+            where = f"meetings[{i}]"
+            group = self.group(entry, where)
+            starts = self.as_moment(entry, "starts", where) if entry.get("starts") is not None else None
+            if entry.get("starts") is None:
+                self.problem(entry, None, where, "`starts` is required, e.g. 2027-01-05T10:00")
+            if group is None or starts is None:
+                continue
+            existing = self.session.exec(select(Meeting).where(
+                Meeting.group_id == group.id, Meeting.starts_at == starts)).first()
+            meeting = self.upsert("meetings", existing, Meeting(group_id=group.id, starts_at=starts),
+                                  {"location": str(entry.get("location", ""))})
+            self.meetings[(group.key, starts.astimezone(self.zone).date())] = meeting
+
+    def load_papers(self) -> None:
+        for i, entry in enumerate(self.items("papers")):
+            where = f"papers[{i}]"
+            meeting, title = self.meeting(entry, where), self.require(entry, "title", where)
+            owner = self.member(entry, "owner", where)
+            if meeting is None or title is None or owner is None:
+                continue
+            existing = self.session.exec(select(Paper).where(Paper.meeting_id == meeting.id,
+                                                             Paper.title == title)).first()
+            self.upsert("papers", existing, Paper(meeting_id=meeting.id, title=title, owner_id=owner.id),
+                        {"owner_id": owner.id})
+
+    def load_returns(self) -> None:
+        kinds = {k.value for k in ReturnKind}
+        for i, entry in enumerate(self.items("returns")):
+            where = f"returns[{i}]"
+            title, agency_key = self.require(entry, "title", where), self.require(entry, "agency", where)
+            owner = self.member(entry, "owner", where)
+            due = self.as_date(entry, "due", where) if entry.get("due") is not None else None
+            if entry.get("due") is None:
+                self.problem(entry, None, where, "`due` is required")
+            kind = str(entry.get("kind", "other"))
+            if kind not in kinds:
+                self.problem(entry, "kind", where, f"{kind!r} is not one of {sorted(kinds)}")
+                continue
+            agency = self.agencies.get(str(agency_key).lower()) if agency_key else None
+            if agency_key and agency is None:
+                self.problem(entry, "agency", where, f"unknown agency {agency_key!r}")
+            if None in (title, agency, owner, due):
+                continue
+            period = str(entry.get("period", ""))
+            existing = self.session.exec(select(DataReturn).where(
+                DataReturn.agency_id == agency.id, DataReturn.title == title, DataReturn.period == period)).first()
+            values = {"owner_id": owner.id, "kind": kind, "due_date": due}
+            if entry.get("submitted"):
+                values["submitted_at"] = self.as_moment(entry, "submitted", where)
+            self.upsert("returns", existing, DataReturn(agency_id=agency.id, owner_id=owner.id, title=title,
+                                                        period=period, due_date=due), values)
+
+    def load_actions(self) -> None:
+        for i, entry in enumerate(self.items("actions")):
+            where = f"actions[{i}]"
+            title, owner = self.require(entry, "title", where), self.member(entry, "owner", where)
+            due = self.as_date(entry, "due", where) if entry.get("due") is not None else None
+            if entry.get("due") is None:
+                self.problem(entry, None, where, "`due` is required")
+            if None in (title, owner, due):
+                continue
+            existing = self.session.exec(select(Action).where(Action.owner_id == owner.id,
+                                                              Action.title == title)).first()
+            self.upsert("actions", existing, Action(title=title, owner_id=owner.id, agency_id=owner.agency_id,
+                                                    due_date=due),
+                        {"due_date": due, "source": str(entry.get("source", "")), "agency_id": owner.agency_id})
+
+    def load_attendance(self) -> None:
+        for i, entry in enumerate(self.items("attendance")):
+            where = f"attendance[{i}]"
+            meeting, member = self.meeting(entry, where), self.member(entry, "email", where)
+            raw = entry.get("answer", "") if isinstance(entry, dict) else ""
+            # YAML 1.1 reads a bare yes/no as true/false.
+            raw = {True: "yes", False: "no"}.get(raw, raw) if isinstance(raw, bool) else raw
+            answer = ANSWERS.get(str(raw).lower())
+            if answer is None:
+                self.problem(entry, "answer", where, "must be yes, no or deputy")
+            deputy = None
+            if answer == Answer.DEPUTY:
+                deputy = self.member(entry, "deputy", where)
+                if deputy and member and deputy.agency_id != member.agency_id:
+                    self.problem(entry, "deputy", where, "a deputy must be from the member's own agency")
+                    continue
+            if None in (meeting, member, answer) or (answer == Answer.DEPUTY and deputy is None):
+                continue
+            existing = self.session.exec(select(AttendanceAnswer).where(
+                AttendanceAnswer.meeting_id == meeting.id, AttendanceAnswer.member_id == member.id)).first()
+            self.upsert("attendance answers", existing,
+                        AttendanceAnswer(meeting_id=meeting.id, member_id=member.id, answer=answer.value),
+                        {"answer": answer.value, "deputy_id": deputy.id if deputy else None})
+
+    def load_escalations(self) -> None:
+        for i, entry in enumerate(self.items("escalations")):
+            where = f"escalations[{i}]"
+            raiser, summary = self.member(entry, "raised_by", where), self.require(entry, "summary", where)
+            category = str(entry.get("category", "other"))
+            urgency = str(entry.get("urgency", Urgency.ROUTINE.value))
+            if category not in CATEGORIES:
+                self.problem(entry, "category", where, f"must be one of {sorted(CATEGORIES)}")
+                continue
+            if urgency not in {u.value for u in Urgency}:
+                self.problem(entry, "urgency", where, "must be routine or urgent")
+                continue
+            raised = self.as_moment(entry, "raised", where) if entry.get("raised") else None
+            if raiser is None or summary is None:
+                continue
+            existing = self.session.exec(select(Escalation).where(Escalation.raised_by_id == raiser.id,
+                                                                  Escalation.summary == summary)).first()
+            values = {"category": category, "urgency": urgency,
+                      "case_reference": entry.get("case_reference"), "stage": int(entry.get("stage", 1))}
+            if raised:
+                values.update(raised_at=raised, stage_entered_at=raised)
+            row = self.upsert("escalations", existing, Escalation(raised_by_id=raiser.id, agency_id=raiser.agency_id,
+                                                                 category=category, summary=summary), values)
+            if existing is None:
+                self.session.add(EscalationStageChange(escalation_id=row.id, stage=row.stage,
+                                                       entered_at=row.stage_entered_at, by_id=raiser.id))

@@ -1,0 +1,140 @@
+"""Meetings, the papers due before them and members' attendance answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, utcnow
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Answer(StrEnum):
+    ATTENDING = "attending"
+    APOLOGIES = "apologies"
+    DEPUTY = "deputy"
+
+
+class Meeting(SQLModel, table=True):
+    """One meeting of a group."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (Index("ix_meeting_group_starts", "group_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="group.id")
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    location: str = Field(default="", max_length=200)
+    status: str = Field(default=MeetingStatus.SCHEDULED.value, max_length=20, index=True)
+    minutes_circulated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Paper(SQLModel, table=True):
+    """A paper somebody owes for a meeting's pack."""
+
+    __tablename__ = "paper"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    title: str = Field(max_length=300)
+    owner_id: int = Field(foreign_key="member.id", index=True)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class AttendanceAnswer(SQLModel, table=True):
+    """A member's answer for one meeting: attending, apologies, or a named deputy."""
+
+    __tablename__ = "attendance_answer"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    answer: str = Field(max_length=20)
+    deputy_id: int | None = Field(default=None, foreign_key="member.id")
+    answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Recorded after the meeting by the chair or business unit; None until then.
+    attended: bool | None = None
+
+
+# --- queries and changes -----------------------------------------------------------------
+
+from sqlmodel import Session, col, select  # noqa: E402
+
+from models.audit import record, snapshot  # noqa: E402
+
+
+def upcoming_meetings(group_ids: list[int], *, session: Session, since: datetime, limit: int = 20) -> list[Meeting]:
+    """Scheduled meetings of these groups starting at or after `since`, soonest first."""
+    if not group_ids:
+        return []
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(
+                col(Meeting.group_id).in_(group_ids),
+                Meeting.starts_at >= since,
+                Meeting.status == MeetingStatus.SCHEDULED.value,
+            )
+            .order_by(Meeting.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def next_meeting(group_id: int, *, session: Session, since: datetime) -> Meeting | None:
+    found = upcoming_meetings([group_id], session=session, since=since, limit=1)
+    return found[0] if found else None
+
+
+def papers_for(meeting: Meeting, *, session: Session) -> list[Paper]:
+    return list(session.exec(select(Paper).where(Paper.meeting_id == meeting.id).order_by(Paper.id)))
+
+
+def mark_paper_submitted(paper: Paper, *, actor_id: int, session: Session, now: datetime) -> bool:
+    """Mark a paper in. Returns False (and changes nothing) if it was already in."""
+    if paper.submitted_at is not None:
+        return False
+    paper.submitted_at = now
+    session.add(paper)
+    record(session, actor_id=actor_id, action="paper.submitted", entity="paper", entity_id=paper.id,
+           before={"submitted_at": None}, after=snapshot(paper, "submitted_at"))
+    session.commit()
+    return True
+
+
+def answer_for(meeting_id: int, member_id: int, *, session: Session) -> AttendanceAnswer | None:
+    return session.exec(
+        select(AttendanceAnswer).where(
+            AttendanceAnswer.meeting_id == meeting_id, AttendanceAnswer.member_id == member_id
+        )
+    ).first()
+
+
+def record_answer(
+    meeting: Meeting, member_id: int, answer: Answer, *, deputy_id: int | None, actor_id: int, session: Session,
+    now: datetime,
+) -> tuple[AttendanceAnswer, bool]:
+    """Save a member's answer for a meeting, replacing any earlier one. Returns (row, changed)."""
+    row = answer_for(meeting.id, member_id, session=session)
+    before = snapshot(row, "answer", "deputy_id") if row else None
+    if row and row.answer == answer.value and row.deputy_id == deputy_id:
+        return row, False
+    if row is None:
+        row = AttendanceAnswer(meeting_id=meeting.id, member_id=member_id, answer=answer.value)
+    row.answer = answer.value
+    row.deputy_id = deputy_id
+    row.answered_at = now
+    session.add(row)
+    session.flush()
+    record(session, actor_id=actor_id, action="attendance.answered", entity="attendance_answer",
+           entity_id=row.id, before=before, after=snapshot(row, "meeting_id", "member_id", "answer", "deputy_id"))
+    session.commit()
+    return row, True

@@ -1,0 +1,207 @@
+"""Quorum rules as data on a group, and the forecast for a meeting on the answers so far.
+
+A rule is a mapping with any of these keys; every key given must be met:
+  all_of: [la, police, icb]       every listed agency represented
+  at_least: 4, of: [d1, ..., d6]  at least k of the listed agencies represented
+  min_agencies: 3                 at least n agencies represented (any, or those in `of`)
+  min_members: 6                  at least n people present
+  chair_required: true            the chair or deputy chair present
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models.groups import Group, Membership, Role
+from models.meetings import Answer, AttendanceAnswer, Meeting
+from models.partnership import Agency, Member
+
+RULE_KEYS = {"all_of", "at_least", "of", "min_agencies", "min_members", "chair_required"}
+
+
+class QuorumRuleError(ValueError):
+    """A quorum rule that cannot be read."""
+
+
+def check_rule(rule: dict[str, Any], agency_keys: set[str]) -> None:
+    """Refuse a rule with unknown keys, bad numbers or agencies the partnership doesn't have."""
+    unknown = set(rule) - RULE_KEYS
+    if unknown:
+        raise QuorumRuleError(f"unknown quorum key(s) {sorted(unknown)}; use {sorted(RULE_KEYS)}")
+    if not set(rule) - {"chair_required"} and not rule.get("chair_required"):
+        raise QuorumRuleError("a quorum rule needs at least one of all_of, at_least, min_agencies, min_members")
+    if "at_least" in rule and "of" not in rule:
+        raise QuorumRuleError("at_least needs `of`: the agencies it counts")
+    for key in ("at_least", "min_agencies", "min_members"):
+        if key in rule and (not isinstance(rule[key], int) or rule[key] < 1):
+            raise QuorumRuleError(f"{key} must be a whole number of at least 1")
+    for key in ("all_of", "of"):
+        if key in rule:
+            if not isinstance(rule[key], list) or not rule[key]:
+                raise QuorumRuleError(f"{key} must be a list of agency keys")
+            missing = [k for k in rule[key] if k not in agency_keys]
+            if missing:
+                raise QuorumRuleError(f"{key} names agencies that are not in the partnership: {missing}")
+    if "at_least" in rule and rule["at_least"] > len(rule["of"]):
+        raise QuorumRuleError("at_least is more than the number of agencies in `of`")
+
+
+@dataclass(frozen=True)
+class SeatAnswer:
+    """One seat on the group and the answer given for the meeting (None: not answered)."""
+
+    member_id: int
+    name: str
+    agency_key: str
+    agency_name: str
+    role: str
+    answer: str | None
+    deputy_name: str | None = None
+
+
+@dataclass
+class QuorumResult:
+    quorate: bool
+    rule: str
+    represented: list[str]  # agency names
+    present: int  # people expected in the room
+    missing: list[str] = field(default_factory=list)  # what is not met, in words
+    would_fix: list[str] = field(default_factory=list)  # what would make it quorate
+
+
+def describe_rule(rule: dict[str, Any], names: dict[str, str]) -> str:
+    """The rule in words, naming agencies as people know them."""
+    parts: list[str] = []
+
+    def listed(keys: list[str]) -> str:
+        shown = [names.get(k, k) for k in keys]
+        return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+    if "all_of" in rule:
+        parts.append(f"all of {listed(rule['all_of'])} represented")
+    if "at_least" in rule:
+        parts.append(f"at least {rule['at_least']} of {listed(rule['of'])} represented")
+    if "min_agencies" in rule:
+        scope = f" of {listed(rule['of'])}" if "of" in rule and "at_least" not in rule else ""
+        parts.append(f"at least {rule['min_agencies']} agencies{scope} represented")
+    if "min_members" in rule:
+        parts.append(f"at least {rule['min_members']} people present")
+    if rule.get("chair_required"):
+        parts.append("the chair or deputy chair present")
+    return "; ".join(parts) or "no rule set"
+
+
+def evaluate_quorum(
+    rule: dict[str, Any], seats: list[SeatAnswer], *, deputies_count: bool, agency_names: dict[str, str]
+) -> QuorumResult:
+    """Whether the answers so far make the meeting quorate, what is missing and what would fix it."""
+    present_kinds = {Answer.ATTENDING.value} | ({Answer.DEPUTY.value} if deputies_count else set())
+    present = [s for s in seats if s.answer in present_kinds]
+    represented = {s.agency_key for s in present}
+    names = dict(agency_names)
+
+    def status_of(agency_key: str) -> str:
+        """Why an agency is not represented, and what would change that."""
+        own = [s for s in seats if s.agency_key == agency_key]
+        if not own:
+            return f"{names.get(agency_key, agency_key)} has nobody on the group"
+        waiting = [s.name for s in own if s.answer is None]
+        if waiting:
+            return f"{names.get(agency_key, agency_key)} has not answered (ask {', '.join(waiting)})"
+        if any(s.answer == Answer.DEPUTY.value for s in own) and not deputies_count:
+            return f"{names.get(agency_key, agency_key)} is sending a deputy, and deputies don't count here"
+        return f"{names.get(agency_key, agency_key)} sent apologies with no deputy"
+
+    missing: list[str] = []
+    would_fix: list[str] = []
+    quorate = True
+
+    if "all_of" in rule:
+        absent = [k for k in rule["all_of"] if k not in represented]
+        if absent:
+            quorate = False
+            missing.extend(status_of(k) for k in absent)
+            would_fix.append(
+                "someone from " + ", ".join(names.get(k, k) for k in absent) + " (a member or a named deputy)"
+            )
+    if "at_least" in rule:
+        have = [k for k in rule["of"] if k in represented]
+        short = rule["at_least"] - len(have)
+        if short > 0:
+            quorate = False
+            absent = [k for k in rule["of"] if k not in represented]
+            missing.append(f"{len(have)} of {len(rule['of'])} represented, {rule['at_least']} needed")
+            missing.extend(status_of(k) for k in absent)
+            would_fix.append(f"{short} more of: " + ", ".join(names.get(k, k) for k in absent))
+    if "min_agencies" in rule:
+        scope = rule["of"] if "of" in rule and "at_least" not in rule else None
+        counted = [k for k in represented if scope is None or k in scope]
+        short = rule["min_agencies"] - len(counted)
+        if short > 0:
+            quorate = False
+            missing.append(f"{len(counted)} agencies represented, {rule['min_agencies']} needed")
+            would_fix.append(f"{short} more {'agency' if short == 1 else 'agencies'} represented")
+    if "min_members" in rule:
+        short = rule["min_members"] - len(present)
+        if short > 0:
+            quorate = False
+            missing.append(f"{len(present)} people coming, {rule['min_members']} needed")
+            waiting = [s.name for s in seats if s.answer is None]
+            hint = f" (not answered yet: {', '.join(waiting)})" if waiting else ""
+            would_fix.append(f"{short} more {'person' if short == 1 else 'people'}{hint}")
+    if rule.get("chair_required"):
+        chairs = [s for s in seats if s.role in (Role.CHAIR.value, Role.DEPUTY_CHAIR.value)]
+        if not any(s.answer == Answer.ATTENDING.value for s in chairs):
+            quorate = False
+            waiting = [s.name for s in chairs if s.answer is None]
+            missing.append(
+                "neither the chair nor the deputy chair is confirmed"
+                + (f" (not answered: {', '.join(waiting)})" if waiting else "")
+            )
+            would_fix.append("the chair or deputy chair attending")
+
+    return QuorumResult(
+        quorate=quorate,
+        rule=describe_rule(rule, names),
+        represented=sorted(names.get(k, k) for k in represented),
+        present=len(present),
+        missing=missing,
+        would_fix=would_fix,
+    )
+
+
+def seat_answers(meeting: Meeting, *, session: Session) -> list[SeatAnswer]:
+    """Every seat on the meeting's group with its answer, in one query."""
+    deputy = Member.__table__.alias("deputy")
+    rows = session.exec(
+        select(
+            Member.id,
+            Member.name,
+            Agency.key,
+            Agency.name,
+            Membership.role,
+            AttendanceAnswer.answer,
+            deputy.c.name,
+        )
+        .join(Membership, Membership.member_id == Member.id)
+        .join(Agency, Agency.id == Member.agency_id)
+        .outerjoin(
+            AttendanceAnswer,
+            (AttendanceAnswer.member_id == Member.id) & (AttendanceAnswer.meeting_id == meeting.id),
+        )
+        .outerjoin(deputy, deputy.c.id == AttendanceAnswer.deputy_id)
+        .where(Membership.group_id == meeting.group_id, Member.active)
+        .order_by(Agency.name, Member.name)
+    ).all()
+    return [SeatAnswer(*row) for row in rows]
+
+
+def quorum_forecast(meeting: Meeting, *, session: Session) -> QuorumResult:
+    """The quorum verdict for a meeting on the answers given so far."""
+    group = session.get(Group, meeting.group_id)
+    seats = seat_answers(meeting, session=session)
+    agency_names = dict(session.exec(select(Agency.key, Agency.name).where(Agency.partnership_id == group.partnership_id)).all())
+    return evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count, agency_names=agency_names)

@@ -1,0 +1,40 @@
+"""Snoozes: a member asks not to be reminded about an item until a date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Snooze(SQLModel, table=True):
+    """Keep an item out of a member's reminders until (and including the day before) `until`."""
+
+    __tablename__ = "snooze"
+    __table_args__ = (UniqueConstraint("member_id", "item_kind", "item_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    item_kind: str = Field(max_length=20)  # action, return, paper, meeting
+    item_id: int
+    until: date = Field(index=True)
+
+
+from sqlmodel import Session, select  # noqa: E402
+
+from models.audit import record  # noqa: E402
+
+
+def snooze_item(member_id: int, item_kind: str, item_id: int, until: date, *, session: Session) -> Snooze:
+    """Keep an item out of a member's reminders until `until` (replacing an earlier snooze)."""
+    row = session.exec(
+        select(Snooze).where(Snooze.member_id == member_id, Snooze.item_kind == item_kind, Snooze.item_id == item_id)
+    ).first()
+    row = row or Snooze(member_id=member_id, item_kind=item_kind, item_id=item_id, until=until)
+    row.until = until
+    session.add(row)
+    record(session, actor_id=member_id, action="reminder.snoozed", entity=item_kind, entity_id=item_id,
+           after={"until": until.isoformat()})
+    session.commit()
+    return row

@@ -1,0 +1,146 @@
+"""Returns agencies owe, and actions from action plans with their progress notes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, utcnow
+
+
+class ReturnKind(StrEnum):
+    DATASET = "dataset"
+    SECTION_11 = "s11"
+    SECTION_175 = "s175"
+    SELF_ASSESSMENT = "self_assessment"
+    AUDIT = "audit"
+    OTHER = "other"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class DataReturn(SQLModel, table=True):
+    """Something an agency must send in by a date (dataset figures, S11, S175/157...)."""
+
+    __tablename__ = "data_return"
+    __table_args__ = (Index("ix_return_due_open", "submitted_at", "due_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    owner_id: int = Field(foreign_key="member.id", index=True)
+    title: str = Field(max_length=300)
+    kind: str = Field(default=ReturnKind.OTHER.value, max_length=30)
+    period: str = Field(default="", max_length=60)
+    due_date: date = Field(index=True)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    submitted_by_id: int | None = Field(default=None, foreign_key="member.id")
+
+
+class Action(SQLModel, table=True):
+    """A SMART action from an action plan: by whom, by when, with progress notes."""
+
+    __tablename__ = "action"
+    __table_args__ = (Index("ix_action_status_due", "status", "due_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=1000)
+    owner_id: int = Field(foreign_key="member.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    source: str = Field(default="", max_length=200)
+    due_date: date
+    status: str = Field(default=ActionStatus.OPEN.value, max_length=20)
+    dropped_reason: str | None = Field(default=None, max_length=500)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ActionUpdate(SQLModel, table=True):
+    """A progress note on an action."""
+
+    __tablename__ = "action_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    author_id: int = Field(foreign_key="member.id")
+    text: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- queries and changes -----------------------------------------------------------------
+
+from sqlmodel import Session, select  # noqa: E402
+
+from models.audit import record, snapshot  # noqa: E402
+
+
+def open_actions(*, session: Session, owner_id: int | None = None, agency_id: int | None = None) -> list[Action]:
+    """Open actions, earliest due first, for one owner, one agency, or everyone."""
+    query = select(Action).where(Action.status == ActionStatus.OPEN.value)
+    if owner_id is not None:
+        query = query.where(Action.owner_id == owner_id)
+    if agency_id is not None:
+        query = query.where(Action.agency_id == agency_id)
+    return list(session.exec(query.order_by(Action.due_date, Action.id)))
+
+
+def mark_action_done(action: Action, *, actor_id: int, session: Session, now: datetime) -> bool:
+    """Close an action as done. Returns False if it was not open."""
+    if action.status != ActionStatus.OPEN.value:
+        return False
+    before = snapshot(action, "status", "completed_at")
+    action.status = ActionStatus.DONE.value
+    action.completed_at = now
+    session.add(action)
+    record(session, actor_id=actor_id, action="action.done", entity="action", entity_id=action.id,
+           before=before, after=snapshot(action, "status", "completed_at"))
+    session.commit()
+    return True
+
+
+def add_action_update(action: Action, text: str, *, actor_id: int, session: Session, now: datetime) -> ActionUpdate:
+    """Add a progress note to an action."""
+    update = ActionUpdate(action_id=action.id, author_id=actor_id, text=text, created_at=now)
+    session.add(update)
+    session.flush()
+    record(session, actor_id=actor_id, action="action.updated", entity="action", entity_id=action.id,
+           after={"update_id": update.id, "text": text})
+    session.commit()
+    return update
+
+
+def latest_updates(action_ids: list[int], *, session: Session) -> dict[int, ActionUpdate]:
+    """The newest progress note of each action, in one query."""
+    if not action_ids:
+        return {}
+    rows = session.exec(
+        select(ActionUpdate).where(ActionUpdate.action_id.in_(action_ids)).order_by(ActionUpdate.created_at, ActionUpdate.id)
+    )
+    return {row.action_id: row for row in rows}
+
+
+def outstanding_returns(*, session: Session, agency_id: int | None = None) -> list[DataReturn]:
+    """Returns not yet submitted, earliest due first."""
+    query = select(DataReturn).where(DataReturn.submitted_at.is_(None))
+    if agency_id is not None:
+        query = query.where(DataReturn.agency_id == agency_id)
+    return list(session.exec(query.order_by(DataReturn.due_date, DataReturn.id)))
+
+
+def mark_return_submitted(item: DataReturn, *, actor_id: int, session: Session, now: datetime) -> bool:
+    """Mark a return submitted. Returns False if it already was."""
+    if item.submitted_at is not None:
+        return False
+    item.submitted_at = now
+    item.submitted_by_id = actor_id
+    session.add(item)
+    record(session, actor_id=actor_id, action="return.submitted", entity="data_return", entity_id=item.id,
+           before={"submitted_at": None}, after=snapshot(item, "submitted_at", "submitted_by_id"))
+    session.commit()
+    return True

@@ -1,0 +1,86 @@
+"""Working days: Monday to Friday, less the bank holidays of the partnership's nation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from models.partnership import Nation
+
+# The `holidays` package names the UK's nations by subdivision code.
+_SUBDIVISION = {
+    Nation.ENGLAND_AND_WALES: "ENG",
+    Nation.SCOTLAND: "SCT",
+    Nation.NORTHERN_IRELAND: "NIR",
+}
+
+
+class WorkingCalendar:
+    """Counts working days for one nation. Bank holidays come from the `holidays` package."""
+
+    def __init__(self, nation: str | Nation = Nation.ENGLAND_AND_WALES, timezone: str = "Europe/London"):
+        try:
+            self.nation = Nation(nation)
+        except ValueError:
+            known = ", ".join(n.value for n in Nation)
+            raise ValueError(f"unknown nation {nation!r}; use one of: {known}") from None
+        self.zone = ZoneInfo(timezone)
+        self._holidays = holidays.country_holidays("GB", subdiv=_SUBDIVISION[self.nation])
+
+    def bank_holiday(self, day: date) -> str | None:
+        """The name of the bank holiday on this day, or None."""
+        return self._holidays.get(day)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self._holidays
+
+    def add_working_days(self, day: date, n: int) -> date:
+        """The date n working days after `day` (before it when n is negative). n=0 gives `day`."""
+        step = 1 if n >= 0 else -1
+        remaining = abs(n)
+        current = day
+        while remaining:
+            current += timedelta(days=step)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (negative if end is earlier)."""
+        if end == start:
+            return 0
+        sign = 1 if end > start else -1
+        lo, hi = (start, end) if sign > 0 else (end, start)
+        count = 0
+        current = lo + timedelta(days=1)
+        while current <= hi:
+            if self.is_working_day(current):
+                count += 1
+            current += timedelta(days=1)
+        return sign * count
+
+    def next_working_day(self, day: date) -> date:
+        """`day` itself if it is a working day, else the next one."""
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def papers_due(self, meeting_day: date, notice_working_days: int = 5, clear_days: bool = False) -> date:
+        """The day papers must go out: N working days before the meeting, one earlier if clear days."""
+        return self.add_working_days(meeting_day, -(notice_working_days + (1 if clear_days else 0)))
+
+    def local_date(self, moment: datetime) -> date:
+        """The date of a UTC moment in the partnership's zone."""
+        return moment.astimezone(self.zone).date()
+
+    def local_datetime(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+
+@lru_cache(maxsize=16)
+def calendar_for(nation: str, timezone: str = "Europe/London") -> WorkingCalendar:
+    """A shared calendar per nation and zone (building the holiday table is not free)."""
+    return WorkingCalendar(nation, timezone)
