@@ -1,0 +1,58 @@
+"""One aiohttp server for Slack (/slack/events), Teams (/api/messages), health and reminders."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.delivery import Delivery, log_sender
+from bot.settings import Settings, get_settings
+from handlers.core import Clock
+from handlers.dispatch import Dispatcher
+from models.partnership import Platform
+
+log = logging.getLogger(__name__)
+
+ENGINE = web.AppKey("engine", object)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+DELIVERY = web.AppKey("delivery", Delivery)
+SETTINGS = web.AppKey("settings", Settings)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def build_app(engine, *, settings: Settings | None = None, clock: Clock | None = None,
+              with_scheduler: bool = False) -> web.Application:
+    """The web application with every configured platform attached."""
+    from bot import slack, teams
+
+    settings = settings or get_settings()
+    delivery = Delivery()
+    delivery.register(Platform.CONSOLE.value, log_sender)
+    app = web.Application()
+    app[ENGINE] = engine
+    app[SETTINGS] = settings
+    app[DELIVERY] = delivery
+    app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify)
+    app.router.add_get("/healthz", healthz)
+    slack.attach(app, settings)
+    teams.attach(app, settings)
+    if with_scheduler:
+        from schedules.scheduler import attach as attach_scheduler
+
+        attach_scheduler(app, settings)
+    return app
+
+
+def serve(database_url: str, *, host: str | None = None, port: int | None = None) -> int:
+    """Run `assurebot serve` until stopped."""
+    from bot.cli import ready_engine
+
+    settings = get_settings()
+    engine = ready_engine(database_url)
+    app = build_app(engine, settings=settings, with_scheduler=True)
+    web.run_app(app, host=host or settings.host, port=port or settings.port, print=log.info)
+    return 0

@@ -1,0 +1,132 @@
+"""Shared fixtures: a real database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set),
+a clock the test sets, the demo partnership, and a chat that goes through the same path as the console."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from bot.demo import demo_yaml
+from handlers.core import FixedClock, parse_command
+from handlers.dispatch import Dispatcher, Who
+from messages.reply import Reply
+from models.db import make_engine, migrate, session_for
+from models.loader import load_text
+from models.partnership import Member
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# Monday 23 November 2026, 09:00 in London: a working day.
+DEFAULT_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated SQLite file; each test gets a copy, so each test starts clean."""
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_engine():
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    engine = make_engine(TEST_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate_all(engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        # TRUNCATE does not fire the audit trail's row triggers, so a clean slate is possible in tests.
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request, tmp_path, sqlite_template):
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        _truncate_all(engine)
+        yield engine
+
+
+@pytest.fixture
+def session(engine):
+    with session_for(engine) as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def demo(engine, clock):
+    """The demo partnership loaded with its dates placed around the clock's day."""
+    with session_for(engine) as session:
+        load_text(demo_yaml(clock.now().date()), session=session)
+    return engine
+
+
+@dataclass
+class Chat:
+    """Talk to the bot as any member, through the same dispatcher the console and adapters use."""
+
+    dispatcher: Dispatcher
+    sent: list[tuple[Member, Reply]] = field(default_factory=list)
+
+    async def __call__(self, email: str, line: str, form: dict[str, str] | None = None) -> Reply:
+        return await self.dispatcher.handle(parse_command(line, form=form), Who(platform="console", email=email))
+
+    def notices_to(self, email: str) -> list[Reply]:
+        return [reply for member, reply in self.sent if member.email == email]
+
+
+@pytest.fixture
+def chat(demo, clock) -> Chat:
+    chat = Chat(Dispatcher(demo, clock=clock))
+
+    async def notify(member: Member, reply: Reply) -> None:
+        chat.sent.append((member, reply))
+
+    chat.dispatcher.notify = notify
+    return chat
+
+
+# People in the demo partnership.
+CHAIR = "helen.carter@council.example.org"  # ARG chair, local authority
+DEPUTY_CHAIR = "amara.okafor@icb.example.org"  # ARG deputy chair, ICB
+ADMIN = "priya.shah@bu.example.org"  # business manager
+POLICE = "mark.evans@police.example.org"  # ARG member, police
+POLICE_DEPUTY = "sam.patel@police.example.org"  # police, not on the ARG
+ICB_MEMBER = "rachel.green@icb.example.org"
+HOUSING = "aisha.rahman@housing.example.org"
+PRACTITIONER = "jo.walsh@community.example.org"  # health visitor, on no ARG seat
+AUDIT_CHAIR = "dan.price@council.example.org"
+
+
+def on(day: date, hour: int = 9) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
