@@ -1,0 +1,81 @@
+"""The console chat and the `assurebot` command, run as a business manager would."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.console import Console
+from tests.conftest import CHAIR, PRACTITIONER
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(dispatcher, email, lines: str) -> str:
+    out = io.StringIO()
+    console = Console(dispatcher, email, stdin=io.StringIO(lines), stdout=out)
+    import asyncio
+
+    assert asyncio.run(console.run()) == 0
+    return out.getvalue()
+
+
+def test_piped_input_runs_one_command_per_line_and_shows_buttons_as_commands(chat):
+    text = run(chat.dispatcher, CHAIR, "quorum arg\nactions\n")
+    assert "you> quorum arg" in text
+    assert "not quorate yet" in text
+    assert "[Done: action done 2]" in text
+
+
+def test_a_form_is_answered_on_the_following_lines(chat):
+    text = run(chat.dispatcher, PRACTITIONER, "escalate\n3\n1\nWaiting lists for CAMHS over 40 weeks\n\nescalations\n")
+    assert "Escalation E2 saved" in text
+    assert "[sent privately to Helen Carter]" in text
+    assert "Waiting lists for CAMHS over 40 weeks" in text.split("you> escalations")[1]
+
+
+def test_cancel_drops_a_form_and_saves_nothing(chat):
+    text = run(chat.dispatcher, PRACTITIONER, "escalate\ncancel\nescalations\n")
+    assert "Cancelled. Nothing was saved." in text
+    assert "1 open escalation" in text
+
+
+def test_an_unregistered_email_is_told_whom_to_ask(chat):
+    text = run(chat.dispatcher, "someone@nowhere.example.org", "actions\n")
+    assert "not registered" in text
+
+
+def _assurebot(*args: str, stdin: str = "", home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HOME": str(home), "DATABASE_URL": f"sqlite:///{home / 'bot.db'}"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120)
+
+
+def test_assurebot_demo_opens_the_console_as_the_arg_chair(tmp_path):
+    result = _assurebot("demo", stdin="whoami\nquorum\n", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Helen Carter" in result.stdout
+    assert "Assurance and Review Group (chair)" in result.stdout
+    assert "Rule: all of" in result.stdout
+
+
+def test_assurebot_load_reports_errors_and_exit_code(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("partnership: {name: X}\nagencies:\n  - {key: la}\n")
+    result = _assurebot("load", str(bad), home=tmp_path)
+    assert result.returncode == 1
+    assert "line 3: agencies[0]: `name` is required" in result.stderr
+    good = tmp_path / "g.yaml"
+    good.write_text("partnership: {name: X}\nagencies:\n  - {key: la, name: Council}\n")
+    result = _assurebot("load", str(good), home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "created 1 agencies, 1 partnerships" in result.stdout
+    result = _assurebot("console", "--as", "who@x.org", stdin="help\n", home=tmp_path)
+    assert "not registered" in result.stdout
+
+
+def test_assurebot_migrate(tmp_path):
+    result = _assurebot("migrate", home=tmp_path)
+    assert result.returncode == 0
+    assert "up to date" in result.stdout

@@ -1,0 +1,132 @@
+"""Escalations: raised privately in a few steps, refused if they identify a child, routed to handlers."""
+
+from sqlmodel import Session, select
+
+from models.audit import AuditEvent
+from models.escalations import Escalation, EscalationStageChange
+from tests.conftest import ADMIN, CHAIR, DEPUTY_CHAIR, HOUSING, POLICE, PRACTITIONER
+
+HANDLERS = {"priya.shah@bu.example.org", "emma.clarke@bu.example.org", CHAIR, DEPUTY_CHAIR}
+
+
+def escalations(engine):
+    with Session(engine) as session:
+        return session.exec(select(Escalation).order_by(Escalation.id)).all()
+
+
+async def test_a_practitioner_raises_an_urgent_escalation_in_one_line(chat, demo):
+    reply = await chat(PRACTITIONER, "escalate urgent capacity: health visiting caseloads above safe level")
+    assert reply.title == "Escalation E2 saved"
+    assert reply.private
+    assert "call the police on 999 or the Riverside children's front door (MASH)" in reply.text
+    saved = escalations(demo)[-1]
+    assert (saved.urgency, saved.category, saved.immediate_risk_advised) == ("urgent", "capacity", True)
+    assert saved.summary == "health visiting caseloads above safe level"
+    # Routed privately to each handler, with an Acknowledge button.
+    told = {member.email for member, _ in chat.sent}
+    assert told == HANDLERS
+    card = chat.notices_to(ADMIN)[0]
+    assert card.private and card.buttons[0].command == "escalation ack 2"
+    assert ("Raised by", "Jo Walsh, Riverside Community Health Trust") in card.fields
+
+
+async def test_a_routine_escalation_reply_has_no_emergency_banner(chat):
+    reply = await chat(PRACTITIONER, "escalate routine complaint: three complaints about delayed CP conference notes")
+    assert "999" not in reply.text
+
+
+async def test_without_category_and_urgency_nothing_is_saved_and_a_form_asks(chat, demo):
+    reply = await chat(PRACTITIONER, "escalate CSC closed case CS-12345 too early")
+    assert reply.form is not None and reply.form.command == "escalate"
+    assert "Not saved yet" in reply.text
+    summary = [f for f in reply.form.fields if f.name == "summary"][0]
+    assert summary.initial == "CSC closed case CS-12345 too early"
+    assert len(escalations(demo)) == 1  # only the demo's
+    saved = await chat(PRACTITIONER, "escalate", form={"category": "practice", "urgency": "routine",
+                                                        "summary": summary.initial, "case_reference": "CS-12345"})
+    assert saved.changed
+    assert escalations(demo)[-1].case_reference == "CS-12345"
+
+
+async def test_escalate_alone_starts_the_form(chat):
+    reply = await chat(PRACTITIONER, "escalate")
+    assert [f.name for f in reply.form.fields] == ["category", "urgency", "summary", "case_reference"]
+    assert "999" in reply.form.intro
+
+
+async def test_a_summary_with_an_nhs_number_is_refused_and_nothing_saved(chat, demo):
+    reply = await chat(PRACTITIONER, "escalate", form={"category": "practice", "urgency": "urgent",
+                                                        "summary": "Child NHS 943 476 5919 not seen"})
+    assert reply.is_error and not reply.changed
+    assert "NHS number" in reply.errors["summary"]
+    assert "case reference" in reply.errors["summary"]
+    assert len(escalations(demo)) == 1
+    assert chat.sent == []
+
+
+async def test_a_summary_over_1000_characters_is_refused(chat):
+    reply = await chat(PRACTITIONER, "escalate", form={"category": "other", "urgency": "routine", "summary": "x" * 1001})
+    assert "At most 1000 characters" in reply.errors["summary"]
+
+
+async def test_the_audit_trail_records_the_escalation_without_its_summary(chat, demo):
+    await chat(PRACTITIONER, "escalate routine audit: repeat concern about supervision records")
+    with Session(demo) as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "escalation.raised")).one()
+    assert "summary" not in event.after and event.after["category"] == "audit"
+
+
+async def test_the_raiser_sees_only_their_own(chat):
+    await chat(HOUSING, "escalate routine complaint: complaints themes rising")
+    mine = await chat(HOUSING, "escalations")
+    assert mine.title == "Your escalations"
+    assert [i.text.split()[0] for i in mine.items] == ["E2"]
+
+
+async def test_handlers_see_all_open_and_acknowledge_once(chat):
+    listing = await chat(CHAIR, "escalations")
+    assert listing.title == "Open escalations"
+    assert listing.items[0].buttons[0].command == "escalation ack 1"
+    ack = await chat(CHAIR, "escalation ack 1")
+    assert ack.changed
+    assert "Helen Carter has acknowledged" in chat.notices_to(PRACTITIONER)[0].text
+    again = await chat(DEPUTY_CHAIR, "escalation ack E1")
+    assert "already acknowledged by Helen Carter" in again.text
+
+
+async def test_assign_stage_and_close_are_kept_in_the_history(chat, demo):
+    assert (await chat(ADMIN, "escalation assign 1 amara.okafor@icb.example.org")).changed
+    assert chat.notices_to(DEPUTY_CHAIR)[0].title.startswith("Priya Shah has assigned you")
+    stage = await chat(ADMIN, "escalation stage 1 2")
+    assert "stage 2: Manager to manager" in stage.text
+    closed = await chat(DEPUTY_CHAIR, "escalation close 1 Joint visit agreed; case reopened")
+    assert closed.changed
+    with Session(demo) as session:
+        row = session.get(Escalation, 1)
+        history = session.exec(select(EscalationStageChange.stage).where(EscalationStageChange.escalation_id == 1)
+                               .order_by(EscalationStageChange.id)).all()
+    assert row.closed_at is not None and row.outcome == "Joint visit agreed; case reopened"
+    assert history == [1, 2]
+    after = await chat(ADMIN, "escalation stage 1 3")
+    assert "is closed" in after.text
+
+
+async def test_a_bad_stage_number_lists_the_stages(chat):
+    reply = await chat(ADMIN, "escalation stage 1 9")
+    assert "1: Practitioner to practitioner; 2: Manager to manager" in reply.text
+
+
+async def test_someone_else_cannot_see_or_act_on_an_escalation(chat):
+    reply = await chat(POLICE, "escalation ack 1")
+    assert reply.is_error
+    assert "can't find escalation E1" in reply.text
+
+
+async def test_the_raiser_cannot_acknowledge_their_own(chat):
+    reply = await chat(PRACTITIONER, "escalation ack 1")
+    assert "Only the people who handle escalations" in reply.text
+
+
+async def test_a_closing_outcome_with_a_postcode_is_refused(chat):
+    reply = await chat(ADMIN, "escalation close 1 Family moved to B91 3QB")
+    assert reply.is_error and "postcode" in reply.text

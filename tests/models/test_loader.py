@@ -1,0 +1,117 @@
+"""Loading a partnership from YAML: idempotent, and errors that name the line and the field."""
+
+from datetime import date
+
+import pytest
+from sqlmodel import Session, func, select
+
+from bot.demo import demo_yaml
+from models import Action, Agency, AttendanceAnswer, Group, Meeting, Member, Membership, Paper
+from models.loader import LoadError, load_text
+
+GOOD = """\
+partnership: {name: Northshire Safeguarding Children Partnership, timezone: Europe/London, nation: scotland}
+agencies:
+  - {key: la, name: Northshire Council, named_partner: true}
+  - {key: police, name: Police Scotland, named_partner: true}
+  - {key: health, name: NHS Northshire, named_partner: true}
+members:
+  - {email: Chair@Council.example.org, name: Ann Chair, agency: la, admin: true}
+  - {email: cop@police.example.org, name: Bob Cop, agency: police, slack_id: U0123}
+  - {email: sub@police.example.org, name: Sue Sub, agency: police}
+groups:
+  - key: qp
+    name: Quality and Performance Subgroup
+    papers_notice_working_days: 7
+    clear_days: true
+    deputies_count: false
+    quorum: {all_of: [la, police, health], chair_required: true}
+    members: [{email: chair@council.example.org, role: chair}, {email: cop@police.example.org}]
+meetings: [{group: qp, starts: 2027-01-12T10:00, location: Online}]
+papers: [{group: qp, meeting: 2027-01-12, title: Dataset Q3, owner: cop@police.example.org}]
+attendance: [{group: qp, meeting: 2027-01-12, email: cop@police.example.org, answer: deputy, deputy: sub@police.example.org}]
+actions: [{title: Refresh neglect tool, owner: cop@police.example.org, due: 2027-02-01, source: Neglect audit}]
+"""
+
+
+def counts(engine):
+    with Session(engine) as session:
+        return {model.__name__: session.exec(select(func.count()).select_from(model)).one()
+                for model in (Agency, Member, Group, Membership, Meeting, Paper, AttendanceAnswer, Action)}
+
+
+def test_loading_the_same_file_twice_creates_nothing_new(engine):
+    with Session(engine) as session:
+        first = load_text(GOOD, session=session)
+    before = counts(engine)
+    with Session(engine) as session:
+        second = load_text(GOOD, session=session)
+    assert counts(engine) == before
+    assert first.created["members"] == 3 and second.created == {} and second.updated == {}
+
+
+def test_loaded_values_land_where_they_belong(engine):
+    with Session(engine) as session:
+        load_text(GOOD, session=session)
+        group = session.exec(select(Group)).one()
+        chair = session.exec(select(Member).where(Member.email == "chair@council.example.org")).one()
+        meeting = session.exec(select(Meeting)).one()
+    assert (group.papers_notice_working_days, group.clear_days, group.deputies_count) == (7, True, False)
+    assert group.quorum == {"all_of": ["la", "police", "health"], "chair_required": True}
+    assert chair.is_admin
+    assert meeting.starts_at.isoformat() == "2027-01-12T10:00:00+00:00"  # London in winter is UTC
+
+
+def test_changing_a_value_and_reloading_updates_it(engine):
+    with Session(engine) as session:
+        load_text(GOOD, session=session)
+        report = load_text(GOOD.replace("due: 2027-02-01", "due: 2027-03-01"), session=session)
+        due = session.exec(select(Action.due_date)).one()
+    assert report.updated == {"actions": 1}
+    assert due == date(2027, 3, 1)
+
+
+def test_the_demo_partnership_loads_twice_without_duplicates(engine):
+    with Session(engine) as session:
+        load_text(demo_yaml(date(2026, 11, 23)), session=session)
+    before = counts(engine)
+    with Session(engine) as session:
+        load_text(demo_yaml(date(2026, 11, 23)), session=session)
+    assert counts(engine) == before
+    assert before["Member"] == 16
+
+
+@pytest.mark.parametrize("change, expected", [
+    ("agency: la, admin: true}", "line 7: members[0].agency: unknown agency 'lx'"),
+    ("nation: scotland}", "line 1: partnership.nation: 'wales' is not one of"),
+    ("quorum: {all_of: [la, police, health], chair_required: true}",
+     "line 16: groups[0].quorum: all_of names agencies that are not in the partnership: ['fire']"),
+    ("answer: deputy, deputy: sub@police.example.org}", "line 20: attendance[0].deputy: a deputy must be from"),
+    ("starts: 2027-01-12T10:00", "line 18: meetings[0].starts: 'next tuesday' is not a date and time"),
+    ("owner: cop@police.example.org, due", "line 21: actions[0].owner: no member with email 'nobody@x.org'"),
+])
+def test_errors_name_the_line_and_the_field_and_nothing_is_saved(engine, change, expected):
+    bad = {
+        "agency: la, admin: true}": "agency: lx, admin: true}",
+        "nation: scotland}": "nation: wales}",
+        "quorum: {all_of: [la, police, health], chair_required: true}": "quorum: {all_of: [la, fire]}",
+        "answer: deputy, deputy: sub@police.example.org}": "answer: deputy, deputy: chair@council.example.org}",
+        "starts: 2027-01-12T10:00": "starts: next tuesday",
+        "owner: cop@police.example.org, due": "owner: nobody@x.org, due",
+    }[change]
+    text = GOOD.replace(change, bad)
+    assert text != GOOD
+    with Session(engine) as session, pytest.raises(LoadError) as error:
+        load_text(text, session=session)
+    assert any(p.startswith(expected) for p in error.value.problems), error.value.problems
+    assert counts(engine)["Member"] == 0
+
+
+def test_not_yaml_at_all_is_a_clear_error(engine):
+    with Session(engine) as session, pytest.raises(LoadError, match="line 2: this is not valid YAML"):
+        load_text("partnership: {name: x\nagencies: [", session=session)
+
+
+def test_a_list_where_a_mapping_belongs(engine):
+    with Session(engine) as session, pytest.raises(LoadError, match="the file must be a mapping"):
+        load_text("- just\n- a list\n", session=session)
