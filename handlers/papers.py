@@ -80,7 +80,7 @@ async def papers(cmd: Command, ctx: Context) -> Reply:
                   else ("LATE" if today > deadline else "not in yet"))
         buttons = []
         if paper.submitted_at is None and paper.owner_id == ctx.actor.id:
-            buttons = [Button("Mark submitted", f"paper done {paper.id}", style="primary")]
+            buttons = paper_buttons(paper)
         items.append(Item(text=f"#{paper.id} {paper.title}", key=f"paper:{paper.id}",
                           fields=[("Owner", owners[paper.owner_id]), ("Status", status)], buttons=buttons))
     outstanding = sum(1 for p in rows if p.submitted_at is None)
@@ -91,6 +91,13 @@ async def papers(cmd: Command, ctx: Context) -> Reply:
                  clear_days=group.clear_days),
         items=items,
     )
+
+
+def paper_buttons(paper: Paper) -> list[Button]:
+    return [
+        Button("Mark submitted", f"paper done {paper.id}", style="primary"),
+        Button("Snooze 1 day", f"snooze paper {paper.id} day"),
+    ]
 
 
 @command("paper done", summary="mark a paper of yours submitted", example="paper done 3", usage="paper done ID")
