@@ -105,6 +105,25 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
     return write_package(args.output, app_id=args.app_id, domain=args.domain)
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from models.imports import import_command
+
+    return import_command(database_url(args.db), kind=args.kind, path=args.file, dry_run=args.dry_run)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from handlers.reports import report_command
+
+    return report_command(database_url(args.db), kind=args.kind, group=args.group, start=args.start, end=args.end,
+                          output=args.output, as_email=args.as_email)
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from schedules.ical import calendar_command
+
+    return calendar_command(database_url(args.db), group=args.group, member_email=args.member, output=args.output)
+
+
 def _safe(url: str) -> str:
     """A URL without its password, for printing."""
     from sqlalchemy.engine import make_url
@@ -135,6 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("remind", cmd_remind, "queue and send the day's reminder digests (or show them with --dry-run)")
     p.add_argument("--date", type=date.fromisoformat, default=None, help="the day, YYYY-MM-DD (default today)")
     p.add_argument("--dry-run", action="store_true", help="print each person's digest; send and record nothing")
+    p = add("import", cmd_import, "import actions, members or the returns schedule from a spreadsheet (xlsx or csv)")
+    p.add_argument("kind", choices=["actions", "members", "returns"])
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
+    p = add("report", cmd_report, "write a report as CSV and XLSX (attendance also as a PNG chart)")
+    p.add_argument("kind", choices=["attendance", "returns", "actions", "escalations"])
+    p.add_argument("group", nargs="?", help="the group, for attendance")
+    p.add_argument("--from", dest="start", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+    p.add_argument("--output", default=".", help="folder to write the files to (default here)")
+    p.add_argument("--as", dest="as_email", default=None, help="run as this member (chairs see their own groups)")
+    p = add("calendar", cmd_calendar, "write a group's meetings (and a member's deadlines) as an iCalendar file")
+    p.add_argument("group")
+    p.add_argument("--member", default=None, metavar="EMAIL", help="add this member's own deadlines")
+    p.add_argument("--output", default="-", help="file to write (default: print it)")
     p = sub.add_parser("teams-package", help="write the Teams app package to upload")
     p.add_argument("--output", default="assurebot-teams.zip")
     p.add_argument("--app-id", default=None, help="the bot's Microsoft app id (default MICROSOFT_APP_ID)")

@@ -75,6 +75,15 @@ class Item:
     buttons: list[Button] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply (a report as CSV or XLSX, a chart as PNG)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
 @dataclass
 class Notice:
     """A private message to another member, sent as part of handling a command."""
@@ -104,6 +113,7 @@ class Reply:
     notices: list[Notice] = field(default_factory=list)
     # True when the command changed something in the database.
     changed: bool = False
+    files: list[Attachment] = field(default_factory=list)
 
     @property
     def is_error(self) -> bool:
