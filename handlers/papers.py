@@ -56,7 +56,7 @@ async def meetings(cmd: Command, ctx: Context) -> Reply:
         if meeting.group_id not in seen_groups:  # answers are taken for the next meeting of a group
             buttons = attend_buttons(ctx, group.key)
         seen_groups.add(meeting.group_id)
-        items.append(Item(text=f"{group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
+        items.append(Item(text=f"#{meeting.id} {group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
                           key=f"meeting:{meeting.id}", fields=fields, buttons=buttons))
     return Reply(title=f"Meetings: {scope}", text=say("meetings", scope=scope, count=len(found)), items=items)
 

@@ -149,3 +149,9 @@ def require_escalation_handler(member: Member, *, session: Session, doing: str) 
     raise NotAllowed(
         f"Only the people who handle escalations ({_names(escalation_handlers(session=session))}) can {doing}."
     )
+
+
+def require_admin(member: Member, *, session: Session, doing: str) -> None:
+    if member.is_admin:
+        return
+    raise NotAllowed(f"Only the business unit ({_names(admins(session=session))}) can {doing}.")

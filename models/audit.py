@@ -67,3 +67,29 @@ def record(
 def snapshot(obj: SQLModel, *fields: str) -> dict[str, Any]:
     """The named fields of a row as JSON-safe values, for an audit event's before/after."""
     return obj.model_dump(mode="json", include=set(fields) if fields else None)
+
+
+def save_new(row: SQLModel, *, session: Session, actor_id: int | None, action: str) -> SQLModel:
+    """Insert a row and its audit event in one commit."""
+    session.add(row)
+    session.flush()
+    record(session, actor_id=actor_id, action=action, entity=row.__tablename__, entity_id=row.id,
+           after=snapshot(row))
+    session.commit()
+    return row
+
+
+def save_changes(row: SQLModel, values: dict[str, Any], *, session: Session, actor_id: int | None,
+                 action: str) -> bool:
+    """Change some fields of a row, with before and after in the audit trail. False if nothing differs."""
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if not changed:
+        return False
+    before = snapshot(row, *changed)
+    for key, value in changed.items():
+        setattr(row, key, value)
+    session.add(row)
+    record(session, actor_id=actor_id, action=action, entity=row.__tablename__, entity_id=row.id,
+           before=before, after=snapshot(row, *changed))
+    session.commit()
+    return True

@@ -1,0 +1,139 @@
+"""The business unit keeps the data current from chat; every change is checked and audited."""
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models.audit import AuditEvent
+from models.meetings import AttendanceAnswer, Meeting
+from models.partnership import Member
+from models.work import Action, DataReturn
+from tests.conftest import ADMIN, AUDIT_CHAIR, CHAIR, HOUSING, POLICE
+
+
+async def test_adding_a_meeting_gives_its_papers_deadline(chat, demo):
+    reply = await chat(ADMIN, "meeting add arg 2027-03-02 10:00 Council House")
+    assert reply.changed
+    assert "Tue 2 Mar 2027 10:00, Council House. Papers are due by Tue 23 Feb 2027" in reply.text
+    listing = await chat(HOUSING, "meetings arg")
+    assert any("Tue 2 Mar 2027" in item.text for item in listing.items)
+
+
+async def test_a_new_meeting_in_the_past_is_refused(chat):
+    reply = await chat(ADMIN, "meeting add arg 2026-01-05 10:00")
+    assert reply.is_error and "has passed" in reply.text
+
+
+async def test_a_bad_date_says_how_to_write_it(chat):
+    reply = await chat(ADMIN, "meeting add arg 2/3/27 10:00")
+    assert "YYYY-MM-DD" in reply.text
+
+
+async def test_moving_a_meeting_moves_its_deadline_and_tells_those_who_answered(chat):
+    reply = await chat(CHAIR, "meeting move 2 2026-12-09 14:00")
+    assert "Papers are now due by Wed 2 Dec 2026" in reply.text
+    told = {member.email for member, _ in chat.sent}
+    assert POLICE in told and CHAIR not in told  # the chair moved it herself
+    papers = await chat(CHAIR, "papers arg")
+    assert "Papers due Wed 2 Dec 2026" in papers.text
+
+
+async def test_cancelling_a_meeting_takes_it_off_the_list(chat):
+    await chat(ADMIN, "meeting cancel 2")
+    listing = await chat(HOUSING, "meetings arg")
+    assert all("Wed 2 Dec 2026" not in item.text for item in listing.items)
+    assert chat.notices_to(POLICE)[0].title == "Assurance and Review Group is cancelled"
+
+
+async def test_a_member_cannot_add_meetings_and_is_told_who_can(chat):
+    reply = await chat(HOUSING, "meeting add arg 2027-03-02 10:00")
+    assert reply.is_error and "Helen Carter" in reply.text
+
+
+async def test_the_audit_chair_cannot_change_the_args_meetings(chat):
+    reply = await chat(AUDIT_CHAIR, "meeting cancel 2")
+    assert reply.is_error
+
+
+async def test_after_a_meeting_attendance_is_recorded_from_answers_then_corrected(chat, demo):
+    reply = await chat(CHAIR, "attended 1")
+    assert "from the 3 answers given" in reply.text
+    corrected = await chat(CHAIR, f"attended 1 {POLICE} yes")
+    assert corrected.changed
+    with Session(demo) as session:
+        rows = {r.member_id: r.attended for r in session.exec(select(AttendanceAnswer)
+                                                             .where(AttendanceAnswer.meeting_id == 1))}
+        police = session.exec(select(Member).where(Member.email == POLICE)).one()
+    assert rows[police.id] is True
+    assert list(rows.values()).count(True) == 3
+
+
+async def test_attendance_cannot_be_recorded_before_the_meeting(chat):
+    reply = await chat(CHAIR, "attended 2")
+    assert "hasn't happened yet" in reply.text
+
+
+async def test_minutes_circulated_late_say_so(chat, demo):
+    reply = await chat(ADMIN, "minutes 1")
+    assert "(the limit is 14)" in reply.text
+    with Session(demo) as session:
+        assert session.get(Meeting, 1).minutes_circulated_at is not None
+
+
+async def test_adding_an_action_tells_its_owner(chat, demo):
+    reply = await chat(CHAIR, 'action add owner=aisha.rahman@housing.example.org due=2027-01-29 '
+                              'source="CSPR Child L" Brief officers on the new escalation policy')
+    assert reply.changed
+    assert "Brief officers" in chat.notices_to(HOUSING)[0].text
+    with Session(demo) as session:
+        action = session.exec(select(Action).order_by(Action.id.desc())).first()
+    assert (action.source, action.due_date) == ("CSPR Child L", date(2027, 1, 29))
+
+
+async def test_an_action_for_someone_who_is_not_a_member_is_refused(chat):
+    reply = await chat(ADMIN, "action add owner=nobody@nowhere.org due=2027-01-29 Something")
+    assert reply.is_error and "not a member of the partnership" in reply.text
+
+
+async def test_a_chair_cannot_give_actions_outside_their_groups(chat):
+    reply = await chat(AUDIT_CHAIR, "action add owner=aisha.rahman@housing.example.org due=2027-01-29 X")
+    assert reply.is_error and "Only the business unit" in reply.text
+
+
+async def test_adding_a_return_checks_the_owner_is_from_the_agency(chat, demo):
+    bad = await chat(ADMIN, 'return add title="Dataset" kind=dataset agency=police owner=rachel.green@icb.example.org '
+                            'due=2027-01-15')
+    assert bad.is_error and "not from Riverside Police" in bad.text
+    good = await chat(ADMIN, 'return add title="Dataset Q4" kind=dataset agency=police '
+                             'owner=mark.evans@police.example.org period="Q4 2026/27" due=2027-04-15')
+    assert good.changed
+    with Session(demo) as session:
+        assert session.exec(select(DataReturn).where(DataReturn.title == "Dataset Q4")).one().period == "Q4 2026/27"
+
+
+async def test_adding_a_member_with_a_seat(chat):
+    reply = await chat(ADMIN, 'member add name="Sam Lee" email=Sam.Lee@housing.example.org agency=housing group=arg')
+    assert "Added Sam Lee (Riverside Community Housing) on Assurance and Review Group as member" in reply.text
+    who = await chat("sam.lee@housing.example.org", "whoami")
+    assert "Assurance and Review Group (member)" in who.text
+
+
+async def test_forms_are_offered_when_nothing_is_given(chat):
+    for line, form_id in [("meeting add", "meeting-add"), ("paper add", "paper-add"), ("return add", "return-add"),
+                          ("action add", "action-add"), ("member add", "member-add")]:
+        reply = await chat(ADMIN, line)
+        assert reply.form is not None and reply.form.form_id == form_id, line
+    form = (await chat(ADMIN, "meeting add")).form
+    reply = await chat(ADMIN, form.command, form={"group": "audit", "date": "2027-02-10", "time": "14:00",
+                                                  "location": ""})
+    assert "Multi-Agency Audit Group on Wed 10 Feb 2027 14:00" in reply.text
+
+
+async def test_every_change_is_audited_with_who_made_it(chat, demo):
+    await chat(ADMIN, "meeting add arg 2027-03-02 10:00")
+    await chat(ADMIN, "meeting move 5 2027-03-03 10:00")
+    with Session(demo) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.entity == "meeting")).all()
+        admin = session.exec(select(Member).where(Member.email == ADMIN)).one()
+    assert [e.action for e in events] == ["meeting.added", "meeting.moved"]
+    assert {e.actor_id for e in events} == {admin.id}
