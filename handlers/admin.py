@@ -82,6 +82,14 @@ def the_meeting(ctx: Context, raw: str | None, listing: str = "meetings") -> tup
     return meeting, ctx.session.get(Group, meeting.group_id)
 
 
+def the_agency(ctx: Context, key: str | None) -> Agency:
+    agency = ctx.session.exec(select(Agency).where(Agency.partnership_id == ctx.partnership.id,
+                                                   Agency.key == (key or "").lower())).first()
+    if agency is None:
+        raise UserError("Which agency? agency= one of: " + ", ".join(c.value for c in agency_choices(ctx)) + ".")
+    return agency
+
+
 def group_choices(ctx: Context) -> tuple[Choice, ...]:
     groups = ctx.session.exec(select(Group).where(Group.partnership_id == ctx.partnership.id).order_by(Group.key))
     return tuple(Choice(g.key, g.name) for g in groups)
@@ -280,10 +288,7 @@ async def return_add(cmd: Command, ctx: Context) -> Reply:
     kind = fields.get("kind", ReturnKind.OTHER.value)
     if kind not in {k.value for k in ReturnKind}:
         raise UserError("kind must be one of: " + ", ".join(k.value for k in ReturnKind) + ".")
-    agency = ctx.session.exec(select(Agency).where(Agency.partnership_id == ctx.partnership.id,
-                                                   Agency.key == (fields.get("agency") or "").lower())).first()
-    if agency is None:
-        raise UserError("Which agency? agency= one of: " + ", ".join(c.value for c in agency_choices(ctx)) + ".")
+    agency = the_agency(ctx, fields.get("agency"))
     owner = the_member(ctx, fields.get("owner"), what="responsible person")
     if owner.agency_id != agency.id:
         raise UserError(f"{owner.name} is not from {agency.name}; the responsible person must be.")
@@ -355,10 +360,7 @@ async def member_add(cmd: Command, ctx: Context) -> Reply:
     if not name or "@" not in email:
         raise UserError("Give a name and a work email, e.g. `member add name=\"Sam Lee\" email=sam@agency.org "
                         "agency=housing`.")
-    agency = ctx.session.exec(select(Agency).where(Agency.partnership_id == ctx.partnership.id,
-                                                   Agency.key == (fields.get("agency") or "").lower())).first()
-    if agency is None:
-        raise UserError("Which agency? agency= one of: " + ", ".join(c.value for c in agency_choices(ctx)) + ".")
+    agency = the_agency(ctx, fields.get("agency"))
     group = the_group(ctx, fields["group"]) if fields.get("group") else None
     role = fields.get("role") or Role.MEMBER.value
     if role not in {r.value for r in Role}:
