@@ -1,0 +1,394 @@
+"""Importing action plans, members and the returns schedule from the spreadsheets people keep."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlmodel import func, select
+
+from models.audit import AuditEvent
+from models.db import session_for
+from models.groups import Group, Membership
+from models.imports import ImportFileError, Importer, Outcome, import_command, run_import, the_partnership
+from models.partnership import Agency, Member
+from models.work import Action, ActionUpdate, DataReturn
+from tests import factories
+from tests.conftest import DEFAULT_NOW
+
+COVENTRY_HEADERS = ["Ref", "Action (SMART)", "By Whom", "By When", "Progress/update", "RAG"]
+
+
+def workbook(path: Path, rows: list[list], *, headers=COVENTRY_HEADERS, preamble=True, sheet="Action plan") -> Path:
+    """An action plan as the audit tool's Excel file holds it: a title above the table."""
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    if preamble:
+        ws.append(["Multi-agency neglect audit 2026: action plan"])
+        ws.append([])
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+    book.save(path)
+    return path
+
+
+def csv_file(path: Path, text: str, encoding: str = "utf-8-sig") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def do_import(engine, kind, path, *, dry_run=False):
+    with session_for(engine) as session:
+        return run_import(kind, path, session=session, partnership=the_partnership(session),
+                          importer=Importer(None, f"import:{Path(path).name}"), now=DEFAULT_NOW, dry_run=dry_run)
+
+
+def counts(engine) -> dict[str, int]:
+    with session_for(engine) as session:
+        return {model.__name__: session.exec(select(func.count()).select_from(model)).one()
+                for model in (Action, ActionUpdate, AuditEvent, Member, Membership, DataReturn)}
+
+
+def action_called(engine, title: str) -> Action:
+    with session_for(engine) as session:
+        return session.exec(select(Action).where(Action.title == title)).one()
+
+
+def notes_on(engine, action_id: int) -> list[str]:
+    with session_for(engine) as session:
+        return list(session.exec(select(ActionUpdate.text).where(ActionUpdate.action_id == action_id)
+                                 .order_by(ActionUpdate.id)))
+
+
+PLAN = [
+    [1, "Circulate the revised neglect toolkit to all GP practices in the city", "Dr Amara Okafor",
+     datetime(2027, 3, 31), "Draft shared with the LMC", "Amber"],
+    [2, "Brief police response teams on the neglect toolkit", "mark.evans@police.example.org", "30/04/2027", None,
+     "Red"],
+    [3, "Add a father-inclusive prompt to health visiting templates", "Tom Hughes (Community Health)",
+     "31st May 2027", "", ""],
+]
+
+
+# --- action plans -----------------------------------------------------------------------------------
+
+
+def test_an_audit_tool_action_plan_creates_actions_with_owners_matched_by_name_or_email(demo, tmp_path):
+    report = do_import(demo, "actions", workbook(tmp_path / "Neglect audit 2026.xlsx", PLAN))
+
+    assert [r.outcome for r in report.results] == [Outcome.CREATED] * 3
+    assert (report.sheet, report.header_row) == ("Action plan", 3)
+    assert [r.row for r in report.results] == [4, 5, 6]
+    toolkit = action_called(demo, PLAN[0][1])
+    with session_for(demo) as session:
+        owner = session.get(Member, toolkit.owner_id)
+        assert owner.email == "amara.okafor@icb.example.org"
+        assert toolkit.agency_id == owner.agency_id
+    assert toolkit.due_date == date(2027, 3, 31)
+    assert toolkit.source == "Neglect audit 2026"  # no Source column: the file's name says where it came from
+    assert notes_on(demo, toolkit.id) == ["Draft shared with the LMC"]
+    assert action_called(demo, PLAN[1][1]).due_date == date(2027, 4, 30)  # UK order: 30 April
+    assert action_called(demo, PLAN[2][1]).due_date == date(2027, 5, 31)
+    assert "Created 3, updated 0" in "\n".join(report.lines()).replace("3 created, 0 updated", "Created 3, updated 0")
+
+
+def test_importing_the_same_file_again_changes_nothing(demo, tmp_path):
+    path = workbook(tmp_path / "plan.xlsx", PLAN)
+    do_import(demo, "actions", path)
+    before = counts(demo)
+
+    again = do_import(demo, "actions", path)
+
+    assert [r.outcome for r in again.results] == [Outcome.UNCHANGED] * 3
+    assert counts(demo) == before
+    assert "  unchanged: rows 4-6" in again.lines()
+
+
+def test_an_updated_plan_updates_dates_and_adds_new_progress_as_an_update(demo, tmp_path):
+    do_import(demo, "actions", workbook(tmp_path / "plan.xlsx", PLAN))
+    toolkit = action_called(demo, PLAN[0][1])
+    updated = [list(r) for r in PLAN]
+    updated[0][3] = datetime(2027, 5, 28)
+    updated[0][4] = "Sent to all 42 practices"
+    updated[1][4] = "Briefing booked for 12 May"
+
+    report = do_import(demo, "actions", workbook(tmp_path / "plan v2.xlsx", updated))
+
+    assert [r.outcome for r in report.results] == [Outcome.UPDATED, Outcome.UPDATED, Outcome.UNCHANGED]
+    assert "due Wed 31 Mar 2027 -> Fri 28 May 2027" in report.results[0].detail
+    assert action_called(demo, PLAN[0][1]).due_date == date(2027, 5, 28)
+    assert notes_on(demo, toolkit.id) == ["Draft shared with the LMC", "Sent to all 42 practices"]
+    with session_for(demo) as session:
+        change = session.exec(select(AuditEvent).where(AuditEvent.action == "action.changed",
+                                                       AuditEvent.entity_id == toolkit.id)).one()
+        assert change.before == {"due_date": "2027-03-31"} and change.after == {"due_date": "2027-05-28"}
+        assert change.actor_label == "import:plan v2.xlsx"
+
+
+def test_progress_already_noted_in_chat_is_not_added_twice(demo, tmp_path):
+    path = workbook(tmp_path / "plan.xlsx", PLAN)
+    do_import(demo, "actions", path)
+    toolkit = action_called(demo, PLAN[0][1])
+    with session_for(demo) as session:
+        session.add(ActionUpdate(action_id=toolkit.id, author_id=toolkit.owner_id, text="Chased two practices"))
+        session.commit()
+
+    report = do_import(demo, "actions", path)
+
+    assert report.results[0].outcome == Outcome.UNCHANGED
+    assert notes_on(demo, toolkit.id) == ["Draft shared with the LMC", "Chased two practices"]
+
+
+def test_a_plan_can_update_actions_already_held_and_change_their_owner(demo, tmp_path):
+    rows = [[1, "Brief housing officers on escalation policy", "Gary Moore", "31/01/2027", "Booked", ""]]
+    report = do_import(demo, "actions", workbook(tmp_path / "plan.xlsx", rows))
+
+    assert report.results[0].outcome == Outcome.UPDATED
+    assert "owner Aisha Rahman -> Gary Moore" in report.results[0].detail
+    action = action_called(demo, "Brief housing officers on escalation policy")
+    with session_for(demo) as session:
+        assert session.get(Member, action.owner_id).name == "Gary Moore"
+        assert session.get(Agency, action.agency_id).key == "probation"
+
+
+def test_unknown_and_unclear_owners_are_reported_row_by_row_and_the_rest_is_imported(demo, tmp_path):
+    with session_for(demo) as session:
+        police = session.exec(select(Agency).where(Agency.key == "police")).one()
+        factories.member(session, police, "Rachel Green", email="rachel.green@police.example.org")
+    rows = PLAN[:1] + [
+        [2, "Share learning from the review", "Jane Nobody", "31/03/2027", "", ""],
+        [3, "Refresh the escalation policy", "Rachel Green", "31/03/2027", "", ""],
+        [4, "Joint briefing", "Helen Carter and Mark Evans", "31/03/2027", "", ""],
+        [5, "Update the threshold guidance", "nobody@elsewhere.example.org", "31/03/2027", "", ""],
+        [6, "Check the training offer", "Ben Taylor", "when possible", "", ""],
+        [7, None, "Ben Taylor", "31/03/2027", "orphan progress", ""],
+    ]
+
+    report = do_import(demo, "actions", workbook(tmp_path / "plan.xlsx", rows))
+
+    outcomes = {r.row: (r.outcome, r.detail) for r in report.results}
+    assert outcomes[4][0] == Outcome.CREATED
+    assert "nobody called 'Jane Nobody'" in outcomes[5][1]
+    assert "2 members are called 'Rachel Green'" in outcomes[6][1]
+    assert "rachel.green@icb.example.org" in outcomes[6][1]
+    assert "more than one person" in outcomes[7][1]
+    assert "nobody@elsewhere.example.org is not a member" in outcomes[8][1]
+    assert "'when possible' is not a date" in outcomes[9][1]
+    assert "Action (SMART) cell is empty" in outcomes[10][1]
+    assert all(outcomes[n][0] == Outcome.NOT_IMPORTED for n in range(5, 11))
+    with session_for(demo) as session:
+        assert session.exec(select(Action).where(Action.title == "Share learning from the review")).first() is None
+
+
+def test_a_status_column_closes_actions_but_an_old_file_never_reopens_them(demo, tmp_path):
+    headers = ["Action", "Owner", "Deadline", "Status"]
+    rows = [["Brief housing officers on escalation policy", "Aisha Rahman", "19/10/2026", "Complete"]]
+    do_import(demo, "actions", workbook(tmp_path / "plan.xlsx", rows, headers=headers, preamble=False))
+    action = action_called(demo, rows[0][0])
+    assert action.status == "done" and action.completed_at == DEFAULT_NOW
+
+    rows[0][3] = "Open"
+    report = do_import(demo, "actions", workbook(tmp_path / "old.xlsx", rows, headers=headers, preamble=False))
+    assert action_called(demo, rows[0][0]).status == "done"
+    assert "not reopened" in report.results[0].detail
+
+
+def test_a_dry_run_shows_what_would_change_and_changes_nothing(demo, tmp_path):
+    before = counts(demo)
+    report = do_import(demo, "actions", workbook(tmp_path / "plan.xlsx", PLAN), dry_run=True)
+
+    assert [r.outcome for r in report.results] == [Outcome.CREATED] * 3
+    text = "\n".join(report.lines())
+    assert "row 4: would be created" in text and "nothing was saved" in text
+    assert counts(demo) == before
+
+
+def test_wrong_headers_are_refused_naming_the_missing_column(demo, tmp_path):
+    before = counts(demo)
+    path = workbook(tmp_path / "plan.xlsx", PLAN, headers=["Ref", "Action (SMART)", "Who knows", "By When"])
+    with pytest.raises(ImportFileError) as error:
+        do_import(demo, "actions", path)
+    assert "no column for 'By whom'" in str(error.value)
+    assert "'Action (SMART)'" in str(error.value) and "row 3" in str(error.value)
+    assert counts(demo) == before
+
+
+def test_an_xlsx_that_is_really_text_is_refused(demo, tmp_path):
+    path = csv_file(tmp_path / "plan.xlsx", "Action,By whom,By when\nSomething,Ben Taylor,31/03/2027\n")
+    with pytest.raises(ImportFileError, match="named .xlsx but is text .*not an Excel workbook"):
+        do_import(demo, "actions", path)
+
+
+def test_a_csv_that_is_really_a_workbook_is_refused(demo, tmp_path):
+    path = workbook(tmp_path / "plan.xlsx", PLAN).rename(tmp_path / "plan.csv")
+    with pytest.raises(ImportFileError, match="really an Excel workbook"):
+        do_import(demo, "actions", path)
+
+
+@pytest.mark.parametrize("name", ["plan.xlsx", "plan.csv"])
+def test_an_empty_file_is_refused(demo, tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(ImportFileError, match="is empty"):
+        do_import(demo, "actions", path)
+
+
+def test_a_header_with_nothing_under_it_is_refused(demo, tmp_path):
+    with pytest.raises(ImportFileError, match="no actions under it"):
+        do_import(demo, "actions", workbook(tmp_path / "plan.xlsx", []))
+
+
+def test_other_file_types_are_refused_with_what_to_do(demo, tmp_path):
+    old = tmp_path / "plan.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0 old excel")
+    with pytest.raises(ImportFileError, match="old Excel format"):
+        do_import(demo, "actions", old)
+    with pytest.raises(ImportFileError, match="There is no file"):
+        do_import(demo, "actions", tmp_path / "missing.xlsx")
+
+
+def test_a_csv_saved_by_excel_in_windows_encoding_with_semicolons_is_read(demo, tmp_path):
+    text = ("Action (SMART);By whom;By when;Progress/update\r\n"
+            "Review Ofsted's JTAI findings with the named partners;Helen Carter;15/02/2027;Café meeting held\r\n")
+    path = csv_file(tmp_path / "plan.csv", text, encoding="cp1252")
+    report = do_import(demo, "actions", path)
+    assert report.results[0].outcome == Outcome.CREATED and report.results[0].row == 2
+    action = action_called(demo, "Review Ofsted's JTAI findings with the named partners")
+    assert notes_on(demo, action.id) == ["Café meeting held"]
+
+
+def test_a_malformed_csv_changes_nothing(demo, tmp_path):
+    before = counts(demo)
+    path = csv_file(tmp_path / "plan.csv", 'Action,By whom,By when\n"Unclosed quote,Ben Taylor,31/03/2027\n')
+    with pytest.raises(ImportFileError):
+        do_import(demo, "actions", path)
+    assert counts(demo) == before
+
+
+def test_the_command_prints_the_report_and_says_how_it_went(demo, tmp_path, capsys):
+    url = demo.url.render_as_string(hide_password=False)
+    rows = PLAN + [[4, "Share learning", "Jane Nobody", "31/03/2027", "", ""]]
+    path = workbook(tmp_path / "plan.xlsx", rows)
+
+    assert import_command(url, kind="actions", path=str(path), dry_run=True) == 1
+    out = capsys.readouterr().out
+    assert "Dry run: importing actions from plan.xlsx" in out and "row 7: NOT imported" in out
+
+    assert import_command(url, kind="actions", path=str(path)) == 1
+    assert "3 created" in capsys.readouterr().out
+    assert import_command(url, kind="actions", path=str(workbook(tmp_path / "good.xlsx", PLAN))) == 0
+    assert "3 unchanged" in capsys.readouterr().out
+
+    bad = csv_file(tmp_path / "bad.xlsx", "not a workbook")
+    assert import_command(url, kind="actions", path=str(bad)) == 2
+    assert "Nothing was imported" in capsys.readouterr().err
+
+
+# --- members ----------------------------------------------------------------------------------------
+
+
+MEMBER_HEADERS = ["Name", "Email address", "Organisation", "Group", "Role", "Phone"]
+
+
+def test_members_are_created_and_seated_and_a_second_import_changes_nothing(demo, tmp_path):
+    rows = [
+        ["Kate Wells", "Kate.Wells@police.example.org", "police", "arg", "Member", "0121"],
+        ["Kate Wells", "kate.wells@police.example.org", "Riverside Police", "Multi-Agency Audit Group", "Chair", ""],
+        ["DI Mark Evans", "mark.evans@police.example.org", "police", "audit", "Vice chair", ""],
+    ]
+    path = workbook(tmp_path / "members.xlsx", rows, headers=MEMBER_HEADERS, preamble=False, sheet="Members")
+
+    report = do_import(demo, "members", path)
+
+    assert [r.outcome for r in report.results] == [Outcome.CREATED, Outcome.UPDATED, Outcome.UPDATED]
+    with session_for(demo) as session:
+        kate = session.exec(select(Member).where(Member.email == "kate.wells@police.example.org")).one()
+        roles = dict(session.exec(select(Group.key, Membership.role).join(Membership)
+                                  .where(Membership.member_id == kate.id)).all())
+        assert roles == {"arg": "member", "audit": "chair"}
+        mark = session.exec(select(Member).where(Member.email == "mark.evans@police.example.org")).one()
+        audit = session.exec(select(Group).where(Group.key == "audit")).one()
+        assert session.exec(select(Membership.role).where(Membership.member_id == mark.id,
+                                                          Membership.group_id == audit.id)).one() == "deputy_chair"
+    before = counts(demo)
+    again = do_import(demo, "members", path)
+    assert [r.outcome for r in again.results] == [Outcome.UNCHANGED] * 3
+    assert counts(demo) == before
+
+
+def test_member_rows_with_unknown_agencies_groups_or_roles_are_not_imported(demo, tmp_path):
+    rows = [
+        ["Lee Park", "lee.park@fire.example.org", "fire service", "arg", "member", ""],
+        ["Lee Park", "lee.park@la.example.org", "la", "exec board", "member", ""],
+        ["Lee Park", "lee.park@la.example.org", "la", "arg", "treasurer", ""],
+        ["Lee Park", "not-an-email", "la", "", "", ""],
+    ]
+    report = do_import(demo, "members", workbook(tmp_path / "m.xlsx", rows, headers=MEMBER_HEADERS, preamble=False))
+    details = [r.detail for r in report.results]
+    assert all(r.outcome == Outcome.NOT_IMPORTED for r in report.results)
+    assert "'fire service' is unknown" in details[0] and "police" in details[0]
+    assert "Group 'exec board' is unknown" in details[1]
+    assert "Role 'treasurer'" in details[2]
+    assert "'not-an-email' is not an email address" in details[3]
+
+
+def test_a_member_import_changes_a_name_and_agency(demo, tmp_path):
+    rows = [["Sam Patel", "sam.patel@police.example.org", "icb", "", "", ""]]
+    report = do_import(demo, "members", workbook(tmp_path / "m.csv.xlsx", rows, headers=MEMBER_HEADERS,
+                                                 preamble=False))
+    assert report.results[0].outcome == Outcome.UPDATED
+    assert "name DS Sam Patel -> Sam Patel" in report.results[0].detail
+    with session_for(demo) as session:
+        sam = session.exec(select(Member).where(Member.email == "sam.patel@police.example.org")).one()
+        assert session.get(Agency, sam.agency_id).key == "icb"
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "member.changed")).one()
+        assert event.before["name"] == "DS Sam Patel" and event.after["name"] == "Sam Patel"
+
+
+# --- the returns schedule -----------------------------------------------------------------------------
+
+
+RETURN_HEADERS = ["Return", "Type", "Agency", "Responsible person", "Period", "Due date"]
+
+
+def test_the_returns_schedule_is_imported_and_updated(demo, tmp_path):
+    rows = [
+        ["Multi-agency dataset figures and commentary", "Dataset", "police", "DI Mark Evans", "Q4 2026/27",
+         datetime(2027, 4, 20)],
+        ["Section 11 self-assessment", "Section 11", "Riverside Police", "mark.evans@police.example.org", "2027",
+         "30/06/2027"],
+        ["Section 175/157 school safeguarding audit", "S175/157", "", "Ben Taylor", 2027, "March 2027"],
+    ]
+    path = workbook(tmp_path / "returns.xlsx", rows, headers=RETURN_HEADERS, preamble=False)
+
+    report = do_import(demo, "returns", path)
+
+    assert [r.outcome for r in report.results] == [Outcome.CREATED] * 3
+    with session_for(demo) as session:
+        s175 = session.exec(select(DataReturn).where(DataReturn.period == "2027",
+                                                     DataReturn.kind == "s175")).one()
+        assert s175.due_date == date(2027, 3, 31)
+        assert session.get(Agency, s175.agency_id).key == "schools"  # the owner's agency when none is given
+        s11 = session.exec(select(DataReturn).where(DataReturn.kind == "s11", DataReturn.period == "2027")).one()
+        assert session.get(Agency, s11.agency_id).key == "police"
+
+    assert [r.outcome for r in do_import(demo, "returns", path).results] == [Outcome.UNCHANGED] * 3
+    rows[0][5] = datetime(2027, 4, 27)
+    changed = do_import(demo, "returns", workbook(tmp_path / "returns2.xlsx", rows, headers=RETURN_HEADERS,
+                                                  preamble=False))
+    assert [r.outcome for r in changed.results] == [Outcome.UPDATED, Outcome.UNCHANGED, Outcome.UNCHANGED]
+    assert "due Tue 20 Apr 2027 -> Tue 27 Apr 2027" in changed.results[0].detail
+
+
+def test_a_return_owned_by_someone_from_another_agency_is_refused(demo, tmp_path):
+    rows = [["Section 11 self-assessment", "s11", "housing", "DI Mark Evans", "2027", "30/06/2027"],
+            ["Exploitation self-assessment", "thematic review", "la", "Helen Carter", "2027", "30/06/2027"]]
+    report = do_import(demo, "returns", workbook(tmp_path / "r.xlsx", rows, headers=RETURN_HEADERS,
+                                                 preamble=False))
+    assert "DI Mark Evans is from Riverside Police, not Riverside Community Housing" in report.results[0].detail
+    assert "Kind 'thematic review' is not one I know" in report.results[1].detail
+    assert not report.changed
