@@ -7,6 +7,7 @@ from models.groups import Group, Membership
 from models.meetings import AttendanceAnswer, Meeting, Paper
 from models.partnership import Agency, Member, Partnership
 from models.snooze import Snooze
+from models.teams_cards import TeamsCard, TeamsCardSubmit
 from models.work import Action, ActionUpdate, DataReturn
 
 __all__ = [
@@ -27,4 +28,6 @@ __all__ = [
     "Paper",
     "Partnership",
     "Snooze",
+    "TeamsCard",
+    "TeamsCardSubmit",
 ]

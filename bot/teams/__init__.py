@@ -1,0 +1,72 @@
+"""Microsoft Teams: POST /api/messages through the Bot Framework CloudAdapter, and proactive sends.
+
+Only this package imports the Bot Framework SDK; the core sees Commands and Replies.
+`attach` adds the route to the shared aiohttp app, registers the Teams sender with Delivery
+and keeps the gateway under the TEAMS app key for reminders:
+
+    gateway = app[TEAMS]
+    await gateway.send_to_member(member, reply)
+    await gateway.send_to_channel("19:...@thread.tacv2", reply)
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from aiohttp import web
+
+from bot.settings import Settings
+from bot.teams.adapter import TeamsSettingsError, bot_config, make_adapter
+from bot.teams.bot import AssureBotTeams
+from bot.teams.gateway import ChannelUnreachable, TeamsGateway
+from bot.teams.retry import RetryPolicy
+from models.base import utcnow
+from models.db import session_for
+from models.partnership import Platform
+from models.teams_cards import prune_cards
+
+log = logging.getLogger(__name__)
+
+TEAMS = web.AppKey("teams", TeamsGateway)
+TEAMS_BOT = web.AppKey("teams_bot", AssureBotTeams)
+# Cards older than this are no longer updated in place after a tap (the tap still works).
+KEEP_CARDS = timedelta(days=60)
+
+__all__ = ["TEAMS", "TEAMS_BOT", "ChannelUnreachable", "TeamsGateway", "TeamsSettingsError", "attach"]
+
+
+def attach(app: web.Application, settings: Settings, *, policy: RetryPolicy | None = None) -> None:
+    """Add POST /api/messages and the Teams sender to the app."""
+    from bot.server import DELIVERY, DISPATCHER, ENGINE
+
+    config = bot_config(settings)
+    adapter = make_adapter(config)
+    policy = policy or RetryPolicy()
+    engine = app[ENGINE]
+    gateway = TeamsGateway(adapter, engine, app_id=config.APP_ID, delivery=app[DELIVERY], policy=policy)
+    teams_bot = AssureBotTeams(engine=engine, dispatcher=app[DISPATCHER], gateway=gateway, policy=policy,
+                               emulator_names=config.APP_ID is None)
+    app[TEAMS] = gateway
+    app[TEAMS_BOT] = teams_bot
+    app[DELIVERY].register(Platform.TEAMS.value, gateway.send_to_member)
+
+    async def messages(request: web.Request) -> web.Response:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            raise web.HTTPUnsupportedMediaType(text="Send the activity as application/json.")
+        return await adapter.process(request, teams_bot)
+
+    async def on_startup(_app: web.Application) -> None:
+        with session_for(engine) as session:
+            pruned = prune_cards(utcnow() - KEEP_CARDS, session=session)
+        if pruned:
+            log.info("forgot %d Teams cards older than %d days", pruned, KEEP_CARDS.days)
+
+    async def on_cleanup(_app: web.Application) -> None:
+        await gateway.close()
+
+    app.router.add_post("/api/messages", messages)
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    log.info("Teams: listening on /api/messages (%s)",
+             "authenticated" if config.APP_ID else "UNAUTHENTICATED, Emulator only")

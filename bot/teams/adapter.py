@@ -1,0 +1,117 @@
+"""The Bot Framework CloudAdapter, configured from the settings.
+
+With MICROSOFT_APP_ID set, every request to /api/messages must carry a token from the Bot
+Framework, or it gets 401. Without it the bot runs unauthenticated, for the Bot Framework
+Emulator on a developer's machine only, and says so loudly in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
+
+from bot.settings import Settings
+from bot.teams.retry import without_sdk_retries
+
+log = logging.getLogger(__name__)
+
+APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant", "userassignedmsi": "UserAssignedMSI"}
+
+
+class TeamsSettingsError(ValueError):
+    """The Microsoft settings don't fit together; the message says which to set."""
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """The configuration object botbuilder reads (its attribute names are fixed by the SDK)."""
+
+    APP_ID: str | None
+    APP_PASSWORD: str | None = field(repr=False)
+    APP_TYPE: str
+    APP_TENANTID: str | None
+
+
+def bot_config(settings: Settings) -> BotConfig:
+    """The SDK configuration from MICROSOFT_APP_* settings, checked so mistakes fail at start-up."""
+    app_id = (settings.microsoft_app_id or "").strip() or None
+    password = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
+    tenant = (settings.microsoft_app_tenant_id or "").strip() or None
+    app_type = APP_TYPES.get((settings.microsoft_app_type or "MultiTenant").strip().lower())
+    if app_type is None:
+        raise TeamsSettingsError(f"MICROSOFT_APP_TYPE must be MultiTenant, SingleTenant or UserAssignedMSI, "
+                                 f"not {settings.microsoft_app_type!r}.")
+    if app_id is None:
+        return BotConfig(APP_ID=None, APP_PASSWORD=None, APP_TYPE="MultiTenant", APP_TENANTID=None)
+    if app_type in ("SingleTenant", "UserAssignedMSI") and not tenant:
+        raise TeamsSettingsError(f"MICROSOFT_APP_TYPE={app_type} needs MICROSOFT_APP_TENANT_ID (your "
+                                 f"Microsoft 365 tenant id).")
+    if app_type != "UserAssignedMSI" and not password:
+        raise TeamsSettingsError("MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not; set the client "
+                                 "secret from the Azure bot registration.")
+    return BotConfig(APP_ID=app_id, APP_PASSWORD=password, APP_TYPE=app_type, APP_TENANTID=tenant)
+
+
+class _OwnRetriesConnectorFactory(ConnectorFactory):
+    """Hands out connector clients without the SDK's hidden retries, one per service URL and audience.
+
+    Reusing a client keeps its HTTP connections, which matters when thousands of reminders go out.
+    """
+
+    def __init__(self, inner: ConnectorFactory, cache: dict):
+        self._inner = inner
+        self._cache = cache
+
+    async def create(self, service_url: str, audience: str = None):
+        key = (service_url, audience, getattr(self._inner, "_app_id", None))
+        client = self._cache.get(key)
+        if client is None:
+            client = without_sdk_retries(await self._inner.create(service_url, audience))
+            self._cache[key] = client
+        return client
+
+
+class TeamsAuthentication(ConfigurationBotFrameworkAuthentication):
+    """Configuration-based Bot Framework authentication whose connectors leave retrying to us."""
+
+    def __init__(self, config: BotConfig):
+        super().__init__(config)
+        self._clients: dict = {}
+
+    async def authenticate_request(self, activity, auth_header: str) -> AuthenticateRequestResult:
+        result = await super().authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = _OwnRetriesConnectorFactory(result.connector_factory, self._clients)
+        return result
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return _OwnRetriesConnectorFactory(super().create_connector_factory(claims_identity), self._clients)
+
+
+def make_adapter(config: BotConfig) -> CloudAdapter:
+    """A CloudAdapter that logs turn errors with an id instead of showing a stack trace to people."""
+    if config.APP_ID is None:
+        log.warning("*" * 72)
+        log.warning("MICROSOFT_APP_ID is not set: /api/messages accepts UNAUTHENTICATED requests.")
+        log.warning("This is for the Bot Framework Emulator on your own machine only. Never expose it.")
+        log.warning("*" * 72)
+    adapter = CloudAdapter(TeamsAuthentication(config))
+
+    async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+        import uuid
+
+        error_id = uuid.uuid4().hex[:8]
+        log.error("error %s in a Teams turn (%s)", error_id, turn_context.activity.type, exc_info=error)
+        try:
+            from messages.templates import say
+
+            await turn_context.send_activity(say("internal_error", error_id=error_id))
+        except Exception:  # the connector may be what failed
+            log.warning("could not tell the user about error %s", error_id)
+
+    adapter.on_turn_error = on_turn_error
+    return adapter

@@ -1,0 +1,254 @@
+"""The Teams bot: an incoming activity becomes a Command, and the Reply goes back as a card.
+
+- A message: the @mention of the bot is stripped and the rest parsed like a console line.
+- A card submit (`activity.value`): the Action.Submit data carries the command and the form
+  values. The tapped card is updated in place to show what was recorded, and each tap is
+  claimed once, so a second tap (or a replayed request) cannot record it twice.
+- In a channel or group chat, a private reply goes to the person's personal chat (opened if
+  needed); the channel only hears that an answer was sent privately.
+- Installs (conversationUpdate with the bot among membersAdded, installationUpdate) save the
+  conversation reference so reminders can reach people later.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.schema import Activity, ChannelAccount
+from sqlalchemy.engine import Engine
+
+from bot.teams import conversations
+from bot.teams.conversations import base_conversation_id, is_shared
+from bot.teams.gateway import TeamsGateway, card_activity, text_activity
+from bot.teams.identity import Person, identify, match_member
+from bot.teams.retry import RetryPolicy, with_retries
+from handlers.core import parse_command
+from handlers.dispatch import Dispatcher
+from messages.reply import Reply
+from messages.teams_cards import META, card_after_submit, has_actions, render_card, submitted_values
+from messages.templates import say
+from models.db import session_for
+from models.teams_cards import card_row, claim_submit, release_submit, save_card
+
+log = logging.getLogger(__name__)
+
+_AT_TAG = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+INSTALL_ACTIONS = {"add", "add-upgrade"}
+
+
+def command_text(activity: Activity) -> str:
+    """The typed command: the bot's @mention removed, other mentions reduced to the name."""
+    text = activity.text or ""
+    bot_id = getattr(activity.recipient, "id", None)
+    for entity in activity.entities or []:
+        if (entity.type or "").lower() != "mention":
+            continue
+        props = entity.additional_properties or {}
+        mentioned = props.get("mentioned") or {}
+        if mentioned.get("id") == bot_id and props.get("text"):
+            text = text.replace(props["text"], " ")
+    text = _AT_TAG.sub(r"\1", text)
+    return html.unescape(text).replace("\xa0", " ").strip()
+
+
+class AssureBotTeams(ActivityHandler):
+    """Runs the core's commands for Teams users."""
+
+    def __init__(self, *, engine: Engine, dispatcher: Dispatcher, gateway: TeamsGateway, policy: RetryPolicy,
+                 emulator_names: bool = False):
+        self.engine = engine
+        self.dispatcher = dispatcher
+        self.gateway = gateway
+        self.policy = policy
+        self.emulator_names = emulator_names
+
+    # Incoming --------------------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        person = await self._meet(turn_context)
+        value = turn_context.activity.value
+        if isinstance(value, dict) and isinstance(value.get(META), dict):
+            await self._on_submit(turn_context, person, value)
+        else:
+            await self._on_text(turn_context, person)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        bot_id = getattr(activity.recipient, "id", None)
+        added = activity.members_added or []
+        if any(m.id == bot_id for m in added):
+            await self._installed(turn_context, welcome=True)
+        elif any(m.id == bot_id for m in activity.members_removed or []):
+            with session_for(self.engine) as session:
+                conversations.forget(activity.conversation.id, session=session)
+        elif added and is_shared(activity):
+            # New people joined a team the bot is in: make them reachable in a personal chat too.
+            self.gateway.spawn(self._reach(activity, [m for m in added if m.id != bot_id]),
+                               what="opening personal chats with new team members")
+
+    async def on_installation_update(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        action = (activity.action or "").lower()
+        if action in INSTALL_ACTIONS:
+            await self._installed(turn_context, welcome=False)
+        elif action == "remove":
+            with session_for(self.engine) as session:
+                conversations.forget(activity.conversation.id, session=session)
+            if not is_shared(activity):
+                with session_for(self.engine) as session:
+                    person = await identify(turn_context, session=session, policy=self.policy,
+                                            emulator_names=self.emulator_names)
+                if person.member_id:
+                    await self.gateway.mark_unreachable(person.member_id,
+                                                        reason="they have removed AssureBot in Teams")
+
+    # Messages --------------------------------------------------------------------------------------
+
+    async def _meet(self, turn_context: TurnContext) -> Person:
+        """Identify the sender and save where they wrote from."""
+        activity = turn_context.activity
+        with session_for(self.engine) as session:
+            person = await identify(turn_context, session=session, policy=self.policy,
+                                    emulator_names=self.emulator_names)
+            conversations.remember(activity, member_id=person.member_id, session=session)
+        if person.member_id and not is_shared(activity):
+            self.gateway.mark_reachable(person.member_id)
+        return person
+
+    async def _on_text(self, turn_context: TurnContext, person: Person) -> None:
+        activity = turn_context.activity
+        cmd = parse_command(command_text(activity), platform="teams")
+        note = None
+        if is_shared(activity) and cmd.verb == "escalate" and cmd.text.strip():
+            # The concern was typed where others can read it: don't take it from there.
+            cmd, note = parse_command("escalate", platform="teams"), say("teams_escalate_privately")
+        reply = await self.dispatcher.handle(cmd, person.who())
+        if note:
+            reply.text = f"{note}\n\n{reply.text}"
+        await self._answer(turn_context, person, reply)
+
+    async def _on_submit(self, turn_context: TurnContext, person: Person, value: dict) -> None:
+        activity = turn_context.activity
+        meta, values = submitted_values(value)
+        command = str(meta.get("command") or "").strip()
+        if not command:
+            return
+        nonce = str(meta.get("nonce") or "")
+        cmd = parse_command(command, platform="teams", form=values if meta.get("form") else None)
+        claimed = False
+        if person.member_id and nonce:
+            with session_for(self.engine) as session:
+                claimed = claim_submit(nonce, person.member_id, command, session=session)
+            if not claimed:
+                await self._answer(turn_context, person, Reply(text=say("teams_already_recorded"), private=True))
+                return
+        reply = await self.dispatcher.handle(cmd, person.who())
+        if claimed and not reply.changed:
+            with session_for(self.engine) as session:
+                release_submit(nonce, person.member_id, command, session=session)
+        refused_form = bool(meta.get("form")) and reply.form is not None and bool(reply.errors)
+        if (reply.changed or refused_form) and not (is_shared(activity) and reply.private) and activity.reply_to_id:
+            if await self._update_card(turn_context, reply, meta, values):
+                return
+        await self._answer(turn_context, person, reply)
+
+    async def _update_card(self, turn_context: TurnContext, reply: Reply, meta: dict, values: dict) -> bool:
+        """Show the result on the tapped card itself; False if Teams would not update it."""
+        activity = turn_context.activity
+        conversation_id = base_conversation_id(activity.conversation.id)
+        with session_for(self.engine) as session:
+            row = card_row(conversation_id, activity.reply_to_id, session=session)
+        card = card_after_submit(row.card if row else None, reply, item_key=meta.get("item"),
+                                 fields_prefix=meta.get("fields"), values=values)
+        update = card_activity(card, reply)
+        update.id = activity.reply_to_id
+        try:
+            await with_retries(lambda: turn_context.update_activity(update), policy=self.policy,
+                               what="updating a card")
+        except Exception as error:
+            log.warning("could not update card %s in place (%s); sending the result instead",
+                        activity.reply_to_id, error)
+            return False
+        with session_for(self.engine) as session:
+            save_card(conversation_id, activity.reply_to_id, card, session=session)
+        return True
+
+    # Answering -------------------------------------------------------------------------------------
+
+    async def _answer(self, turn_context: TurnContext, person: Person, reply: Reply) -> None:
+        """Reply where the person wrote, unless it is private and they wrote in a shared conversation."""
+        if is_shared(turn_context.activity) and reply.private:
+            reached = await self._send_privately(turn_context, person, reply)
+            first_name = (person.name or "").split(" ")[0] or "Hello"
+            template = "teams_sent_privately" if reached else "teams_private_failed"
+            await self._send(turn_context, text_activity(say(template, name=first_name)))
+            return
+        await self._send_card(turn_context, reply)
+
+    async def _send_card(self, turn_context: TurnContext, reply: Reply) -> None:
+        card = render_card(reply)
+        response = await self._send(turn_context, card_activity(card, reply))
+        if response is not None and response.id and has_actions(card):
+            with session_for(self.engine) as session:
+                save_card(base_conversation_id(turn_context.activity.conversation.id), response.id, card,
+                          session=session)
+
+    async def _send(self, turn_context: TurnContext, activity: Activity):
+        return await with_retries(lambda: turn_context.send_activity(activity), policy=self.policy,
+                                  what="replying")
+
+    async def _send_privately(self, turn_context: TurnContext, person: Person, reply: Reply) -> bool:
+        """Send to the person's personal chat, opening it if there is none yet."""
+        activity = turn_context.activity
+        reference = None
+        if person.member_id:
+            with session_for(self.engine) as session:
+                reference = conversations.personal_reference(person.member_id, session=session)
+        try:
+            if reference is None:
+                account = ChannelAccount(id=person.user_id, name=person.name, aad_object_id=person.aad_id)
+                reference = await self.gateway.open_personal_chat(
+                    service_url=activity.service_url, channel_id=activity.channel_id, bot=activity.recipient,
+                    account=account, tenant=conversations.tenant_id(activity), member_id=person.member_id)
+            await self.gateway.send_card(reference, reply, what="a private answer")
+        except Exception as error:
+            log.warning("could not answer %s privately: %s", person.member_id or person.user_id, error)
+            return False
+        return True
+
+    # Installs --------------------------------------------------------------------------------------
+
+    async def _installed(self, turn_context: TurnContext, *, welcome: bool) -> None:
+        activity = turn_context.activity
+        if not is_shared(activity):
+            person = await self._meet(turn_context)
+            if welcome:
+                await self._send_card(turn_context, await self.dispatcher.handle(
+                    parse_command("help", platform="teams"), person.who()))
+            return
+        with session_for(self.engine) as session:
+            conversations.remember(activity, member_id=None, session=session)
+        if welcome:
+            await self._send(turn_context, text_activity(say("teams_channel_welcome")))
+            self.gateway.spawn(self.gateway.reach_members(conversations.reference_of(activity),
+                                                          tenant=conversations.tenant_id(activity)),
+                               what="opening personal chats with the members of a team")
+
+    async def _reach(self, activity: Activity, accounts: list[ChannelAccount]) -> None:
+        """Open personal chats with newly added people who are registered members."""
+        reference = conversations.reference_of(activity)
+        tenant = conversations.tenant_id(activity)
+        for account in accounts:
+            if not getattr(account, "aad_object_id", None):
+                continue
+            with session_for(self.engine) as session:
+                member = match_member(account.aad_object_id, None, session=session)
+                if member is None or conversations.personal_reference(member.id, session=session):
+                    continue
+                member_id = member.id
+            await self.gateway.open_personal_chat(service_url=reference.service_url, channel_id=reference.channel_id,
+                                                  bot=reference.bot, account=account, tenant=tenant,
+                                                  member_id=member_id)

@@ -1,0 +1,295 @@
+"""Sending to Teams: replies as cards, proactive messages to a member or a channel, personal chats.
+
+`send_to_member` and `send_to_channel` are what reminders call (the member sender is also
+registered with Delivery). Both go through `continue_conversation` with the bot's app id on a
+saved conversation reference. A 403 (the person removed the app, or the bot is no longer in
+the conversation) is final: the member is marked unreachable on Teams, the admins are told,
+and Delivery falls back to another platform next time. 429 and 5xx are retried (see retry.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from botbuilder.schema.teams import TeamsChannelAccount
+from sqlalchemy.engine import Engine
+
+from bot.delivery import Delivery, Unreachable
+from bot.teams import conversations
+from bot.teams.identity import match_member
+from bot.teams.retry import ConnectorRefused, RetryPolicy, with_retries
+from messages.reply import Reply, Tone
+from messages.teams_cards import CONTENT_TYPE, escape_markdown, has_actions, render_card, summary_line
+from messages.templates import say
+from models.audit import record
+from models.db import session_for
+from models.partnership import Member
+from models.people import admins
+from models.teams_cards import save_card
+
+log = logging.getLogger(__name__)
+
+ROSTER_PAGE = 500
+
+
+class ChannelUnreachable(Exception):
+    """No saved channel by that id, or the bot is no longer in it."""
+
+
+def card_activity(card: dict, reply: Reply) -> Activity:
+    """A message carrying one Adaptive Card, with a plain summary for notifications."""
+    return Activity(type=ActivityTypes.message, summary=summary_line(reply),
+                    attachments=[Attachment(content_type=CONTENT_TYPE, content=card)])
+
+
+def text_activity(text: str) -> Activity:
+    """A short message of our own words, escaped all the same (it may contain names)."""
+    return Activity(type=ActivityTypes.message, text=escape_markdown(text), text_format="markdown")
+
+
+class TeamsGateway:
+    """Everything that sends to Teams outside the reply to an incoming message."""
+
+    def __init__(self, adapter: CloudAdapter, engine: Engine, *, app_id: str | None,
+                 delivery: Delivery | None = None, policy: RetryPolicy | None = None, concurrency: int = 16):
+        self.adapter = adapter
+        self.engine = engine
+        self.app_id = app_id
+        self.delivery = delivery
+        self.policy = policy or RetryPolicy()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._background: set[asyncio.Task] = set()
+
+    # Proactive messages ----------------------------------------------------------------------------
+
+    async def send_to_member(self, member: Member, reply: Reply) -> str | None:
+        """Send a reply to a member's personal chat; returns the Teams message id.
+
+        Raises Unreachable when there is no personal chat with them, or Teams refuses (403).
+        """
+        with session_for(self.engine) as session:
+            reference = conversations.personal_reference(member.id, session=session)
+        if reference is None:
+            raise Unreachable(f"member {member.id} has no personal chat with the bot on Teams yet")
+        try:
+            return await self.send_card(reference, reply, what=f"message to member {member.id}")
+        except ConnectorRefused as refusal:
+            await self.mark_unreachable(member.id, reason=_reason(refusal))
+            member.teams_unreachable = True
+            raise Unreachable(f"member {member.id} is unreachable on Teams ({refusal.code or refusal.status})") \
+                from refusal
+
+    async def send_to_channel(self, channel: str, reply: Reply) -> str | None:
+        """Post a reply in a channel or group chat by its Teams channel id or conversation id.
+
+        Private replies are refused: their content never goes into a shared conversation.
+        """
+        if reply.private:
+            raise ValueError("a private reply cannot be posted in a channel")
+        with session_for(self.engine) as session:
+            reference = conversations.channel_reference(channel, session=session)
+        if reference is None:
+            raise ChannelUnreachable(f"AssureBot has not been added to Teams channel {channel}")
+        try:
+            return await self.send_card(reference, reply, what=f"message to channel {channel}")
+        except ConnectorRefused as refusal:
+            with session_for(self.engine) as session:
+                conversations.forget(reference.conversation.id, session=session)
+            log.warning("Teams channel %s refused a message (%s); forgetting it", channel, refusal.code)
+            raise ChannelUnreachable(f"AssureBot is no longer in Teams channel {channel}") from refusal
+
+    async def send_card(self, reference: ConversationReference, reply: Reply, *, what: str) -> str | None:
+        """Send a reply as a card into a saved conversation, keeping the card if it has buttons."""
+        card = render_card(reply)
+        activity_id = await self.post(reference, card_activity(card, reply), what=what)
+        if activity_id and has_actions(card):
+            with session_for(self.engine) as session:
+                save_card(reference.conversation.id, activity_id, card, session=session)
+        return activity_id
+
+    async def post(self, reference: ConversationReference, activity: Activity, *, what: str) -> str | None:
+        """Post one activity as a new message in a saved conversation (continue_conversation)."""
+        outcome: dict[str, Any] = {}
+
+        async def send(turn_context: TurnContext) -> None:
+            connector = turn_context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
+            TurnContext.apply_conversation_reference(activity, reference)
+            try:
+                response = await with_retries(
+                    lambda: connector.conversations.send_to_conversation(reference.conversation.id, activity),
+                    policy=self.policy, what=what)
+                outcome["id"] = getattr(response, "id", None)
+            except Exception as error:  # carried out of the turn; the adapter would swallow it
+                outcome["error"] = error
+
+        async with self._slots:
+            await self.adapter.continue_conversation(reference, send, self.app_id)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("id")
+
+    # Personal chats --------------------------------------------------------------------------------
+
+    async def open_personal_chat(self, *, service_url: str, channel_id: str, bot: ChannelAccount,
+                                 account: ChannelAccount, tenant: str | None,
+                                 member_id: int | None) -> ConversationReference:
+        """Create (or find, Teams returns the same one) the 1:1 chat with an account, and save it."""
+        parameters = ConversationParameters(
+            is_group=False, bot=bot, members=[ChannelAccount(id=account.id)], tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}} if tenant else None)
+        created: dict[str, str] = {}
+
+        async def keep(turn_context: TurnContext) -> None:
+            created["id"] = turn_context.activity.conversation.id
+
+        async with self._slots:
+            await with_retries(lambda: self.adapter.create_conversation(
+                self.app_id, keep, parameters, channel_id=channel_id, service_url=service_url),
+                policy=self.policy, what="opening a personal chat")
+        reference = ConversationReference(
+            channel_id=channel_id, service_url=service_url, bot=bot,
+            user=ChannelAccount(id=account.id, name=getattr(account, "name", None),
+                                aad_object_id=getattr(account, "aad_object_id", None)),
+            conversation=ConversationAccount(id=created["id"], conversation_type=conversations.PERSONAL,
+                                             tenant_id=tenant))
+        with session_for(self.engine) as session:
+            conversations.save_reference(reference, kind=conversations.PERSONAL, member_id=member_id,
+                                         channel_id=None, session=session)
+        return reference
+
+    async def reach_members(self, reference: ConversationReference, *, tenant: str | None) -> int:
+        """After an install in a team or group chat: open a personal chat with each registered member in it.
+
+        Returns how many members became reachable.
+        """
+        accounts = await self.roster(reference)
+        reached = 0
+
+        async def reach(account: TeamsChannelAccount) -> None:
+            nonlocal reached
+            with session_for(self.engine) as session:
+                member = match_member(account.aad_object_id, account.email or account.user_principal_name,
+                                      session=session, name=account.name or "")
+                if member is None or conversations.personal_reference(member.id, session=session):
+                    return
+                member_id = member.id
+            try:
+                await self.open_personal_chat(service_url=reference.service_url, channel_id=reference.channel_id,
+                                              bot=reference.bot, account=account, tenant=tenant,
+                                              member_id=member_id)
+                reached += 1
+            except Exception as error:
+                log.warning("could not open a personal chat with member %s: %s", member_id, error)
+
+        await asyncio.gather(*(reach(a) for a in accounts))
+        return reached
+
+    async def roster(self, reference: ConversationReference) -> list[TeamsChannelAccount]:
+        """Everyone in a team or group chat, page by page."""
+        outcome: dict[str, Any] = {"accounts": []}
+
+        async def fetch(turn_context: TurnContext) -> None:
+            connector = turn_context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
+            token = None
+            try:
+                while True:
+                    page = await with_retries(
+                        lambda: connector.conversations.get_teams_conversation_paged_members(
+                            reference.conversation.id, ROSTER_PAGE, token),
+                        policy=self.policy, what="reading the members of a team")
+                    outcome["accounts"].extend(page.members or [])
+                    token = page.continuation_token
+                    if not token:
+                        break
+            except Exception as error:
+                outcome["error"] = error
+
+        await self.adapter.continue_conversation(reference, fetch, self.app_id)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["accounts"]
+
+    # Unreachable members ---------------------------------------------------------------------------
+
+    async def mark_unreachable(self, member_id: int, *, reason: str) -> None:
+        """Mark a member unreachable on Teams and tell the admins, once (not on every failed send)."""
+        with session_for(self.engine) as session:
+            member = session.get(Member, member_id)
+            if member is None or member.teams_unreachable:
+                return
+            member.teams_unreachable = True
+            session.add(member)
+            record(session, actor_id=None, actor_label="teams", action="member.teams_unreachable",
+                   entity="member", entity_id=member.id, before={"teams_unreachable": False},
+                   after={"teams_unreachable": True, "reason": reason})
+            session.commit()
+            to_tell = [a for a in admins(session=session) if a.id != member.id]
+        log.warning("member %s can no longer be reached on Teams: %s", member_id, reason)
+        if self.delivery is None:
+            return
+        notice = Reply(title="A member can't be reached on Teams", text=say("teams_unreachable", member=member,
+                                                                              reason=reason),
+                       tone=Tone.WARNING, private=True)
+        for admin in to_tell:
+            try:
+                await self.delivery.notify(admin, notice)
+            except Exception:  # one admin we cannot reach must not stop the others hearing
+                log.exception("could not tell admin %s that member %s is unreachable", admin.id, member_id)
+
+    def mark_reachable(self, member_id: int) -> None:
+        """They wrote to us in a personal chat, so Teams can reach them again."""
+        with session_for(self.engine) as session:
+            member = session.get(Member, member_id)
+            if member is not None and member.teams_unreachable:
+                member.teams_unreachable = False
+                session.add(member)
+                record(session, actor_id=member.id, action="member.teams_reachable", entity="member",
+                       entity_id=member.id, before={"teams_unreachable": True}, after={"teams_unreachable": False})
+                session.commit()
+
+    # Background work -------------------------------------------------------------------------------
+
+    def spawn(self, work: Awaitable[Any], *, what: str) -> None:
+        """Run something after the turn (Teams wants an answer to each request within seconds)."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("background Teams work failed: %s", what)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def settle(self) -> None:
+        """Wait for background work to finish (on shutdown, and in tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*list(self._background), return_exceptions=True)
+
+
+def _reason(refusal: ConnectorRefused) -> str:
+    if refusal.code == "BotNotInConversationRoster":
+        return "they have removed AssureBot in Teams"
+    if refusal.code == "ConversationBlockedByUser":
+        return "they have blocked AssureBot in Teams"
+    return f"Teams refused the message ({refusal.code or refusal.status})"

@@ -1,0 +1,94 @@
+"""Teams cards the bot sent with buttons, and the taps already recorded on them.
+
+A tapped card is updated in place to show what was recorded, which needs the card as sent.
+A tap that arrives twice (a double tap, a slow network, an old copy of the card) must not
+record twice: each recorded tap is claimed once per card render, person and command.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, UniqueConstraint, delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.base import JSONType, UTCDateTime, utcnow
+
+
+class TeamsCard(SQLModel, table=True):
+    """An Adaptive Card as last sent or updated in a Teams conversation."""
+
+    __tablename__ = "teams_card"
+    __table_args__ = (UniqueConstraint("conversation_id", "activity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(max_length=400)
+    activity_id: str = Field(max_length=200)
+    card: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class TeamsCardSubmit(SQLModel, table=True):
+    """A tap that was recorded: the card render's nonce, who tapped, and the command it ran."""
+
+    __tablename__ = "teams_card_submit"
+    __table_args__ = (UniqueConstraint("nonce", "member_id", "command"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce: str = Field(max_length=40)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    command: str = Field(max_length=400)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+def save_card(conversation_id: str, activity_id: str, card: dict[str, Any], *, session: Session) -> None:
+    """Remember the card now showing in a conversation (insert or replace)."""
+    row = card_row(conversation_id, activity_id, session=session)
+    if row is None:
+        row = TeamsCard(conversation_id=conversation_id, activity_id=activity_id, card=card)
+    else:
+        row.card = card
+        row.updated_at = utcnow()
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:  # saved at the same moment by another request: keep the newer card
+        session.rollback()
+        row = card_row(conversation_id, activity_id, session=session)
+        row.card, row.updated_at = card, utcnow()
+        session.add(row)
+        session.commit()
+
+
+def card_row(conversation_id: str, activity_id: str, *, session: Session) -> TeamsCard | None:
+    return session.exec(select(TeamsCard).where(TeamsCard.conversation_id == conversation_id,
+                                                TeamsCard.activity_id == activity_id)).first()
+
+
+def claim_submit(nonce: str, member_id: int, command: str, *, session: Session) -> bool:
+    """Claim a tap before running it; False when the same tap was already claimed."""
+    session.add(TeamsCardSubmit(nonce=nonce[:40], member_id=member_id, command=command[:400]))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
+def release_submit(nonce: str, member_id: int, command: str, *, session: Session) -> None:
+    """Give a claim back when the tap recorded nothing (refused, or nothing changed)."""
+    session.exec(delete(TeamsCardSubmit).where(TeamsCardSubmit.nonce == nonce[:40],
+                                               TeamsCardSubmit.member_id == member_id,
+                                               TeamsCardSubmit.command == command[:400]))
+    session.commit()
+
+
+def prune_cards(before: datetime, *, session: Session) -> int:
+    """Forget cards and claims older than `before`; old cards are no longer updated in place."""
+    cards = session.exec(delete(TeamsCard).where(TeamsCard.updated_at < before)).rowcount
+    session.exec(delete(TeamsCardSubmit).where(TeamsCardSubmit.at < before))
+    session.commit()
+    return cards or 0

@@ -1,0 +1,144 @@
+"""Talking to AssureBot in Teams: personal chats, channels with an @mention, people it doesn't know."""
+
+from sqlmodel import select
+
+from models.audit import AuditEvent
+from models.db import session_for
+from models.escalations import Escalation
+from tests.conftest import ADMIN, CHAIR, POLICE, PRACTITIONER
+from tests.fakes.teams_world import (  # noqa: F401  (teams is a fixture)
+    CHANNEL_ID,
+    GROUP_CHAT_ID,
+    card_text,
+    submits,
+    teams,
+    unescaped,
+)
+from messages.teams_cards import walk
+
+
+def shown(card: dict) -> str:
+    return unescaped(card_text(card))
+
+
+async def test_a_member_types_actions_in_their_personal_chat_and_gets_their_actions_as_a_card(teams):
+    mark = teams.user(POLICE)
+    assert await teams.say(mark, "actions") == 201
+    card, _ = teams.last_card_to(teams.personal_id(mark))
+    assert "Open actions: you" in shown(card)
+    assert "Agree joint protocol for missing-from-home return interviews" in shown(card)
+    buttons = {n["title"] for n in walk(card) if n["type"] in ("Action.Submit", "Action.ShowCard")}
+    assert {"Done", "Add update", "Snooze 1 day", "Snooze 1 week"} <= buttons
+
+
+async def test_in_a_channel_the_mention_is_stripped_and_a_shared_answer_is_posted_in_the_thread(teams):
+    helen = teams.user(CHAIR)
+    await teams.say(helen, "quorum arg", where="channel")
+    replies = teams.connector.sent(CHANNEL_ID + ";messageid=" + _thread_of(teams))
+    assert len(replies) == 1
+    assert replies[0].kind == "reply"  # in the thread of the message that asked
+    assert "not quorate yet" in shown(replies[0].card)
+    assert "Riverside Police sent apologies with no deputy" in shown(replies[0].card)
+
+
+async def test_in_a_channel_my_own_actions_come_to_my_personal_chat_and_never_into_the_channel(teams):
+    mark = teams.user(POLICE)
+    await teams.say(mark, "actions", where="channel")
+    personal = teams.cards_to(teams.personal_id(mark))
+    assert len(personal) == 1
+    assert "Agree joint protocol" in shown(personal[0])
+    in_channel = [c for c in teams.connector.sent() if c.conversation_id.startswith(CHANNEL_ID)]
+    assert len(in_channel) == 1
+    assert in_channel[0].card is None
+    assert "answered you in your private chat" in unescaped(in_channel[0].text)
+    assert "Agree joint protocol" not in in_channel[0].text
+    # The personal chat was opened for the purpose, and is remembered for reminders.
+    assert len(teams.connector.of_kind("create")) == 1
+    await teams.say(mark, "whoami", where="channel")
+    assert len(teams.connector.of_kind("create")) == 1
+    assert len(teams.cards_to(teams.personal_id(mark))) == 2
+
+
+async def test_in_a_group_chat_a_private_answer_also_goes_to_the_personal_chat(teams):
+    mark = teams.user(POLICE)
+    await teams.say(mark, "whoami", where="groupChat")
+    assert "DI Mark Evans" in shown(teams.cards_to(teams.personal_id(mark))[0])
+    assert [c.card for c in teams.connector.sent(GROUP_CHAT_ID)] == [None]
+
+
+async def test_someone_not_registered_is_told_who_to_ask_and_the_attempt_is_audited(teams):
+    stranger = teams.user("kim.lee@elsewhere.example.org", name="Kim Lee")
+    await teams.say(stranger, "actions")
+    card = teams.cards_to(teams.personal_id(stranger))[0]
+    assert "not registered with AssureBot" in shown(card)
+    assert "Priya Shah (business unit)" in shown(card)
+    with session_for(teams.engine) as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "access.unregistered")).one()
+    assert event.after["platform"] == "teams"
+    assert event.after["email"] == "kim.lee@elsewhere.example.org"
+
+
+async def test_a_member_is_found_by_email_the_first_time_and_their_teams_account_is_linked(teams):
+    mark = teams.user(POLICE, linked=False)
+    assert teams.member(POLICE).teams_aad_id is None
+    await teams.say(mark, "whoami")
+    assert "DI Mark Evans" in shown(teams.cards_to(teams.personal_id(mark))[0])
+    member = teams.member(POLICE)
+    assert member.teams_aad_id == mark.aad_id
+    assert member.preferred_platform == "teams"  # nobody had chosen one: reminders now come here
+    lookups = len(teams.connector.of_kind("member"))
+    await teams.say(mark, "whoami")
+    assert len(teams.connector.of_kind("member")) == lookups  # known by AAD id now: no second lookup
+
+
+async def test_someone_teams_cannot_tell_us_about_is_treated_as_not_registered(teams):
+    ghost = teams.user(PRACTITIONER, linked=False, known_to_teams=False)
+    await teams.say(ghost, "actions")
+    assert "not registered" in shown(teams.cards_to(teams.personal_id(ghost))[0])
+
+
+async def test_an_escalation_typed_in_a_channel_is_not_saved_and_the_form_is_sent_privately(teams):
+    mark = teams.user(POLICE)
+    before = _escalations(teams)
+    await teams.say(mark, "escalate urgent capacity: no cover for the MASH police desk", where="channel")
+    assert _escalations(teams) == before
+    card = teams.cards_to(teams.personal_id(mark))[0]
+    assert "I have not saved what you wrote in the channel" in shown(card)
+    assert any(n.get("type") == "Input.Text" for n in card["body"])
+    channel_text = " ".join(c.text for c in teams.connector.sent() if c.conversation_id.startswith(CHANNEL_ID))
+    assert "MASH police desk" not in channel_text
+
+
+async def test_a_summary_with_markdown_and_at_tags_is_saved_as_typed_and_shown_never_acted_on(teams):
+    priya = teams.user(ADMIN, linked=False)  # Priya handles escalations; she uses AssureBot in Teams
+    await teams.say(priya, "whoami")
+    mark = teams.user(POLICE)
+    summary = "**Caseloads** <at>Priya Shah</at> [see](https://evil.example) _now_ # 1. \\ & <b>x</b>"
+    await teams.say(mark, "escalate")
+    form_card, card_id = teams.last_card_to(teams.personal_id(mark))
+    submit = next(a for a in submits(form_card) if a["title"] == "Raise escalation")
+    await teams.post(teams.submit(mark, submit, card_id, inputs=teams.form_inputs(
+        submit, category="capacity", urgency="routine", summary=summary)))
+    with session_for(teams.engine) as session:
+        escalation = session.exec(select(Escalation).order_by(Escalation.id.desc())).first()
+    assert escalation.summary == summary
+
+    notice = teams.cards_to(teams.personal_id(priya))[-1]
+    text = card_text(notice)
+    assert "<at>" not in text and "</at>" not in text
+    assert "**Caseloads**" not in text and "[see](" not in text and "<b>" not in text
+    assert "\\*\\*Caseloads\\*\\*" in text and "\\[see\\]" in text and "\\_now\\_" in text
+    assert summary in unescaped(text)  # a reader sees exactly what was typed
+    recorded = teams.connector.updates(teams.personal_id(mark))[-1].card
+    assert "<at>" not in card_text(recorded) and summary in unescaped(card_text(recorded))
+
+
+def _escalations(teams) -> int:
+    with session_for(teams.engine) as session:
+        return len(session.exec(select(Escalation)).all())
+
+
+def _thread_of(teams) -> str:
+    asked = [c for c in teams.connector.sent() if c.conversation_id.startswith(CHANNEL_ID)][-1]
+    return asked.conversation_id.split(";messageid=")[1]
+

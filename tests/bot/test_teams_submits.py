@@ -1,0 +1,172 @@
+"""Pressing buttons and submitting forms on AssureBot's cards in Teams."""
+
+from sqlmodel import select
+
+from models.db import session_for
+from models.escalations import Escalation
+from models.work import Action
+from tests.conftest import CHAIR, POLICE
+from tests.fakes.teams_world import (  # noqa: F401  (teams is a fixture)
+    CHANNEL_ID,
+    card_text,
+    submit_titled,
+    submits,
+    teams,
+    unescaped,
+)
+
+
+def shown(card: dict) -> str:
+    return unescaped(card_text(card))
+
+
+def escalations(teams) -> list[Escalation]:
+    with session_for(teams.engine) as session:
+        return list(session.exec(select(Escalation).order_by(Escalation.id)))
+
+
+def action(teams, action_id: int) -> Action:
+    with session_for(teams.engine) as session:
+        return session.get(Action, action_id)
+
+
+async def open_escalation_form(teams, user):
+    await teams.say(user, "escalate")
+    card, card_id = teams.last_card_to(teams.personal_id(user))
+    return submit_titled(card, "Raise escalation"), card_id
+
+
+async def test_an_escalation_submitted_from_the_form_is_recorded_once_and_the_card_shows_what_was_recorded(teams):
+    mark = teams.user(POLICE)
+    before = len(escalations(teams))
+    submit, card_id = await open_escalation_form(teams, mark)
+    activity = teams.submit(mark, submit, card_id, inputs=teams.form_inputs(
+        submit, category="capacity", urgency="routine", summary="Two police desk posts vacant since October",
+        case_reference="POL-2291"))
+    await teams.post(activity)
+
+    saved = escalations(teams)[-1]
+    assert len(escalations(teams)) == before + 1
+    assert (saved.category, saved.urgency, saved.case_reference) == ("capacity", "routine", "POL-2291")
+    update = teams.connector.updates(teams.personal_id(mark))[-1]
+    assert update.activity_id == card_id  # the same card, updated in place
+    card = update.card
+    assert f"Escalation E{saved.id} saved" in shown(card)
+    assert "Capacity or resourcing concern" in shown(card)
+    assert "Two police desk posts vacant since October" in shown(card)
+    assert not [n for n in card["body"] if n["type"].startswith("Input.")]
+    assert submits(card) == []  # nothing left to press twice
+
+
+async def test_a_submit_replayed_twice_records_one_escalation_and_says_it_was_already_recorded(teams):
+    mark = teams.user(POLICE)
+    before = len(escalations(teams))
+    submit, card_id = await open_escalation_form(teams, mark)
+    activity = teams.submit(mark, submit, card_id, inputs=teams.form_inputs(
+        submit, category="audit", urgency="routine", summary="Audit found no chronology in 4 of 10 files"))
+    await teams.post(activity)
+    await teams.post(dict(activity, id="replayed-1"))
+    await teams.post(dict(activity, id="replayed-2"))
+
+    assert len(escalations(teams)) == before + 1
+    assert len(teams.connector.updates(teams.personal_id(mark))) == 1
+    later = teams.cards_to(teams.personal_id(mark))[-2:]
+    assert all("already recorded, so nothing changed" in shown(c) for c in later)
+
+
+async def test_a_refused_summary_comes_back_on_the_same_card_with_the_reason_and_can_then_be_corrected(teams):
+    mark = teams.user(POLICE)
+    before = len(escalations(teams))
+    submit, card_id = await open_escalation_form(teams, mark)
+    await teams.post(teams.submit(mark, submit, card_id, inputs=teams.form_inputs(
+        submit, category="practice", urgency="routine", summary="Child born 03/04/2015 not seen by social worker")))
+
+    assert len(escalations(teams)) == before
+    refused = teams.connector.updates(teams.personal_id(mark))[-1]
+    assert refused.activity_id == card_id
+    assert "Nothing has been saved" in shown(refused.card)
+    assert "it mentions a date of birth" in shown(refused.card)
+    assert "case reference" in shown(refused.card)
+    again = submit_titled(refused.card, "Raise escalation")
+    await teams.post(teams.submit(mark, again, card_id, inputs=teams.form_inputs(
+        again, category="practice", urgency="routine", summary="Child CS-4410 not seen by social worker")))
+    assert len(escalations(teams)) == before + 1
+    assert escalations(teams)[-1].summary == "Child CS-4410 not seen by social worker"
+
+
+async def test_pressing_done_on_one_listed_action_updates_that_item_and_leaves_the_others(teams):
+    helen = teams.user(CHAIR)
+    await teams.say(helen, "actions")
+    card, card_id = teams.last_card_to(teams.personal_id(helen))
+    await teams.post(teams.submit(helen, submit_titled(card, "Done", item="action:2"), card_id))
+
+    assert action(teams, 2).status == "done"
+    assert action(teams, 4).status == "open"
+    updated = teams.connector.updates(teams.personal_id(helen))[-1].card
+    assert "is done. Thank you" in shown(updated)
+    assert "Add voice of the child prompt to strategy meeting template" in shown(updated)
+    done_buttons = [a["data"]["assurebot"]["item"] for a in submits(updated) if a["title"] == "Done"]
+    assert done_buttons == ["action:4"]
+    # A second press of the old button (a double tap, or an old copy of the card) records nothing.
+    await teams.post(teams.submit(helen, submit_titled(card, "Done", item="action:2"), card_id))
+    assert "already recorded" in shown(teams.cards_to(teams.personal_id(helen))[-1])
+    # The other item still works from the updated card.
+    await teams.post(teams.submit(helen, submit_titled(updated, "Done", item="action:4"), card_id))
+    assert action(teams, 4).status == "done"
+
+
+async def test_an_update_added_from_a_listed_action_is_recorded_on_that_item(teams):
+    mark = teams.user(POLICE)
+    await teams.say(mark, "actions")
+    card, card_id = teams.last_card_to(teams.personal_id(mark))
+    save = submit_titled(card, "Save update", item="action:3")
+    await teams.post(teams.submit(mark, save, card_id, inputs=teams.form_inputs(
+        save, text="Draft protocol shared with the council")))
+    updated = teams.connector.updates(teams.personal_id(mark))[-1].card
+    assert "Draft protocol shared with the council" in shown(updated)
+    assert "Saved your update on action #3" in shown(updated)
+    assert [a["title"] for a in submits(updated)] == ["Done"]
+
+
+async def test_a_member_pressing_someone_elses_button_in_a_channel_is_refused_privately(teams):
+    helen, mark = teams.user(CHAIR), teams.user(POLICE)
+    await teams.say(helen, "actions all", where="channel")
+    card, card_id = teams.last_card_to(CHANNEL_ID + ";messageid=" + _thread(teams))
+    done = submit_titled(card, "Done", item="action:2")  # Helen's own action, on a card everyone sees
+    await teams.post(teams.submit(mark, done, card_id, where="channel", thread=card_id))
+
+    assert action(teams, 2).status == "open"
+    assert teams.connector.updates() == []  # the card in the channel is untouched
+    refusal = teams.cards_to(teams.personal_id(mark))[-1]
+    assert "This belongs to Helen Carter" in shown(refusal)
+    channel = [c for c in teams.connector.sent() if c.conversation_id.startswith(CHANNEL_ID)]
+    assert "belongs to Helen" not in " ".join(c.text for c in channel)
+
+
+async def test_attending_from_the_card_changes_the_card_to_the_answer_and_offers_the_others(teams):
+    mark = teams.user(POLICE)
+    await teams.say(mark, "attend arg")
+    card, card_id = teams.last_card_to(teams.personal_id(mark))
+    await teams.post(teams.submit(mark, submit_titled(card, "Attending"), card_id))
+    updated = teams.connector.updates(teams.personal_id(mark))[-1].card
+    assert "you are attending" in shown(updated)
+    assert "Attending" not in [a["title"] for a in submits(updated)]
+    # Changing one's mind later is a new answer, not a replay.
+    await teams.post(teams.submit(mark, submit_titled(updated, "Apologies"), card_id))
+    assert "your apologies" in shown(teams.connector.updates(teams.personal_id(mark))[-1].card)
+
+
+async def test_a_deputy_chosen_from_the_card_form_is_recorded_and_told(teams):
+    mark = teams.user(POLICE)
+    await teams.say(mark, "attend arg")
+    card, card_id = teams.last_card_to(teams.personal_id(mark))
+    send = submit_titled(card, "Send deputy")
+    await teams.post(teams.submit(mark, send, card_id, inputs=teams.form_inputs(
+        send, deputy="sam.patel@police.example.org")))
+    updated = teams.connector.updates(teams.personal_id(mark))[-1].card
+    assert "Sam Patel will attend for you" in shown(updated)
+
+
+def _thread(teams) -> str:
+    asked = [c for c in teams.connector.sent() if c.conversation_id.startswith(CHANNEL_ID)][-1]
+    return asked.conversation_id.split(";messageid=")[1]
