@@ -40,11 +40,14 @@ def colleagues_of(ctx: Context) -> list[Member]:
     ))
 
 
-def attend_buttons(ctx: Context, group_key: str) -> list[Button]:
+def attend_buttons(ctx: Context | None, group_key: str, colleagues: list[Member] | None = None) -> list[Button]:
+    """Attending, Apologies, Send deputy. Pass `colleagues` when they are already loaded (the daily digest)."""
+    if colleagues is None:
+        colleagues = colleagues_of(ctx)
     return [
         Button("Attending", f"attend {group_key} yes", style="primary"),
         Button("Apologies", f"attend {group_key} no"),
-        Button("Send deputy", f"attend {group_key} deputy", form=deputy_form(group_key, colleagues_of(ctx))),
+        Button("Send deputy", f"attend {group_key} deputy", form=deputy_form(group_key, colleagues)),
     ]
 
 

@@ -58,3 +58,5 @@ class OutboxMessage(SQLModel, table=True):
     platform_message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the business unit was told this message could not be delivered (migration 0002_reminders).
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,704 @@
+"""What is due for whom on a day, and one digest per person with the most urgent first.
+
+`sweep(session, on=day)` reads what every partnership's digests need with a fixed set of SQL
+statements: their number does not depend on how many members, items or partnerships there are
+(only the lists inside them grow). Each partnership's rules (schedules.rules) are then applied
+in Python on its own working-day calendar. Nothing is written here; the outbox queues and sends.
+
+Items come back every day their rule says, until they are done (filtered in SQL) or snoozed
+(until the snooze ends). An item whose owner has left goes to the business unit instead, so an
+overdue item never disappears silently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from handlers.actions import action_buttons
+from handlers.attendance import attend_buttons
+from handlers.returns import KIND_NAMES, return_buttons
+from messages.reply import Button, Item, Reply, Tone
+from messages.templates import environment, format_day, format_when
+from models.escalations import CATEGORIES, Escalation
+from models.groups import Group, Membership, Role
+from models.meetings import Answer, AttendanceAnswer, Meeting, MeetingStatus, Paper
+from models.partnership import Agency, Member, Partnership
+from models.quorum import SeatAnswer, evaluate_quorum
+from models.snooze import Snooze
+from models.work import Action, ActionStatus, DataReturn
+from schedules.calendar import WorkingCalendar, calendar_for
+from schedules.rules import Cadence, Rules, RulesError, rules_for
+
+MAX_ITEMS = 25
+MAX_LISTED = 5  # papers or overdue items named inside one line of a report
+MAX_DEPUTY_OPTIONS = 100
+CHAIR_ROLES = (Role.CHAIR.value, Role.DEPUTY_CHAIR.value)
+
+# Most urgent first: escalations waiting, then overdue (longest first), due today, coming up
+# (soonest first), and the weekly by-exception report last.
+ESCALATION, OVERDUE, TODAY, AHEAD, REPORT = range(5)
+
+
+class Recipient(NamedTuple):
+    """What delivery needs to know about a person (the attributes `bot.delivery` reads on a Member)."""
+
+    id: int
+    name: str
+    email: str
+    agency_id: int
+    preferred_platform: str
+    slack_user_id: str | None
+    teams_aad_id: str | None
+    teams_unreachable: bool
+    is_admin: bool
+    active: bool
+
+
+RECIPIENT_COLUMNS = (Member.id, Member.name, Member.email, Member.agency_id, Member.preferred_platform,
+                     Member.slack_user_id, Member.teams_aad_id, Member.teams_unreachable, Member.is_admin,
+                     Member.active)
+
+
+@dataclass
+class Digest:
+    """One person's message for a day."""
+
+    member: Recipient
+    partnership_id: int
+    on: date
+    reply: Reply
+    kind: str = "digest"
+
+
+@dataclass
+class Day:
+    """Every digest of a day, and the partnerships that have none because it is not a working day."""
+
+    on: date
+    digests: list[Digest] = field(default_factory=list)
+    quiet: list[str] = field(default_factory=list)
+
+
+class WorkingDayCount:
+    """Working days between two dates at a glance, for a range of dates (the calendar walks day by day)."""
+
+    def __init__(self, calendar: WorkingCalendar, first: date, last: date):
+        self.calendar = calendar
+        self.first, self.last = first, last
+        running, self._upto = 0, []
+        for offset in range((last - first).days + 1):
+            running += calendar.is_working_day(first + timedelta(offset))
+            self._upto.append(running)
+
+    def reach_back(self, first: date) -> None:
+        """Cover dates back to `first` as well (the oldest open item may be years old)."""
+        if first < self.first:
+            self.__init__(self.calendar, first, self.last)
+
+    def between(self, start: date, end: date) -> int:
+        """As WorkingCalendar.working_days_between: working days after `start` up to and including `end`."""
+        if self.first <= start <= self.last and self.first <= end <= self.last:
+            return self._upto[(end - self.first).days] - self._upto[(start - self.first).days]
+        return self.calendar.working_days_between(start, end)
+
+    def when(self, due: date, today: date) -> tuple[str, int]:
+        """("ahead", n), ("today", 0) or ("overdue", n): where a date stands from today, in working days.
+
+        A date on a weekend or bank holiday counts as today on the working day before it.
+        """
+        if due >= today:
+            lead = self.between(today, due)
+            return ("today", 0) if lead == 0 else ("ahead", lead)
+        return "overdue", self.between(due, today)
+
+
+def start_of_day(day: date, calendar: WorkingCalendar) -> datetime:
+    """Local midnight at the start of a day, as a UTC moment."""
+    return datetime.combine(day, time(0, 0), tzinfo=calendar.zone).astimezone(timezone.utc)
+
+
+def is_report_day(calendar: WorkingCalendar, day: date, weekday: int) -> bool:
+    """The weekly report goes on its weekday, or on the first working day after it that week."""
+    if not calendar.is_working_day(day) or day.weekday() < weekday:
+        return False
+    monday = day - timedelta(day.weekday())
+    earlier = (monday + timedelta(d) for d in range(weekday, day.weekday()))
+    return not any(calendar.is_working_day(d) for d in earlier)
+
+
+@lru_cache(maxsize=1)
+def _item_template():
+    return environment().get_template("digest_item.txt")
+
+
+def item_text(kind: str, **values: Any) -> str:
+    """The words of one digest line (messages/templates/digest_item.txt)."""
+    return _item_template().render(kind=kind, **values).strip()
+
+
+@lru_cache(maxsize=256)
+def _summary(today: date, count: int, overdue: int) -> tuple[str, str]:
+    # Counts repeat across thousands of people; rendering each combination once is enough.
+    env = environment()
+    return (env.get_template("digest_title.txt").render(today=today).strip(),
+            env.get_template("digest.txt").render(count=count, overdue=overdue).strip())
+
+
+def paper_buttons(paper_id: int) -> list[Button]:
+    """Mark submitted and the two snoozes, as typed in the console."""
+    return [
+        Button("Mark submitted", f"paper done {paper_id}", style="primary"),
+        Button("Snooze 1 day", f"snooze paper {paper_id} day"),
+        Button("Snooze 1 week", f"snooze paper {paper_id} week"),
+    ]
+
+
+def sweep(session: Session, *, on: date, partnership_ids: Iterable[int] | None = None) -> Day:
+    """Every digest due on `on` (a local date), for all partnerships or the ones given."""
+    return _Sweep(session, on, None if partnership_ids is None else set(partnership_ids)).run()
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Place:
+    """A partnership as the sweep sees it: its rules, calendar, people and groups."""
+
+    row: Partnership
+    rules: Rules
+    calendar: WorkingCalendar
+    count: WorkingDayCount
+    report_day: bool
+    agencies: dict[int, Any] = field(default_factory=dict)  # id -> (id, key, name)
+    groups: dict[int, Group] = field(default_factory=dict)
+    admins: list[Recipient] = field(default_factory=list)
+    chairs: dict[int, list[Recipient]] = field(default_factory=dict)  # group id -> chair, deputy chair
+
+    @property
+    def escalation_group(self) -> Group | None:
+        """The group whose chairs handle escalations (normally the ARG), as handlers.common picks it."""
+        ordered = sorted(self.groups.values(), key=lambda g: (not g.handles_escalations, g.id))
+        return ordered[0] if ordered else None
+
+
+class _Sweep:
+    def __init__(self, session: Session, on: date, partnership_ids: set[int] | None):
+        self.session = session
+        self.on = on
+        self.partnership_ids = partnership_ids
+        self.places: dict[int, _Place] = {}
+        self.agency_place: dict[int, _Place] = {}
+        self.group_place: dict[int, _Place] = {}
+        self.entries: dict[int, list[tuple[tuple, Item]]] = defaultdict(list)
+        self.owner_of: dict[int, _Place] = {}
+        self.known: dict[int, Recipient] = {}
+        self.snoozed: set[tuple[int, str, int]] = set()
+        self.quiet: list[str] = []
+        self.seats: dict[int, list] = {}
+        self.past_meetings: dict[int, list] = {}
+
+    # The order of the steps below is the order of the statements; each runs once per sweep.
+
+    def run(self) -> Day:
+        self.load_partnerships()
+        if not self.places:
+            return Day(self.on, quiet=self.quiet)
+        self.load_agencies_groups_and_people()
+        self.load_snoozes()
+        self.returns_and_actions()
+        self.meetings()
+        self.escalations()
+        if any(p.report_day for p in self.places.values()):
+            self.by_exception()
+        return Day(self.on, self.digests(), self.quiet)
+
+    def load_partnerships(self) -> None:
+        query = select(Partnership)
+        if self.partnership_ids is not None:
+            query = query.where(Partnership.id.in_(self.partnership_ids or {0}))
+        for row in self.session.scalars(query.order_by(Partnership.id)):
+            calendar = calendar_for(row.nation, row.timezone)
+            if not calendar.is_working_day(self.on):
+                why = calendar.bank_holiday(self.on) or "a weekend"
+                self.quiet.append(f"{row.name}: {format_day(self.on)} is not a working day ({why}), "
+                                  f"so no reminders go out.")
+                continue
+            try:
+                rules = rules_for(row.settings)
+            except RulesError as error:
+                # Better the default reminders than none: nothing overdue may go quiet.
+                self.quiet.append(f"{row.name}: the reminder settings have a problem ({error}); "
+                                  f"the default rules are used until it is fixed.")
+                rules = Rules()
+            # Wide enough for every date a rule looks at; dates outside it are counted the slow way.
+            count = WorkingDayCount(calendar, self.on - timedelta(days=400), self.on + timedelta(days=200))
+            self.places[row.id] = _Place(row, rules, calendar, count,
+                                         is_report_day(calendar, self.on, rules.exception_weekday))
+
+    def load_agencies_groups_and_people(self) -> None:
+        ids = list(self.places)
+        for row in self.session.execute(select(Agency.id, Agency.key, Agency.name, Agency.partnership_id)
+                                        .where(Agency.partnership_id.in_(ids))):
+            place = self.places[row.partnership_id]
+            place.agencies[row.id] = row
+            self.agency_place[row.id] = place
+        for group in self.session.scalars(select(Group).where(Group.partnership_id.in_(ids)).order_by(Group.id)):
+            self.places[group.partnership_id].groups[group.id] = group
+            self.group_place[group.id] = self.places[group.partnership_id]
+        admins = select(*RECIPIENT_COLUMNS).where(Member.is_admin, Member.active,
+                                                  Member.agency_id.in_(list(self.agency_place)))
+        for row in self.session.execute(admins.order_by(Member.name)):
+            person = Recipient(*row)
+            self.known[person.id] = person
+            self.agency_place[person.agency_id].admins.append(person)
+        chairs = (select(Membership.group_id, *RECIPIENT_COLUMNS)
+                  .join(Member, Member.id == Membership.member_id)
+                  .where(Membership.role.in_(CHAIR_ROLES), Member.active,
+                         Membership.group_id.in_(list(self.group_place)))
+                  .order_by(Membership.role, Member.name))
+        for group_id, *values in self.session.execute(chairs):
+            person = Recipient(*values)
+            self.known[person.id] = person
+            self.group_place[group_id].chairs.setdefault(group_id, []).append(person)
+
+    def load_snoozes(self) -> None:
+        # A snooze holds until (and not including) its `until` day.
+        rows = self.session.execute(select(Snooze.member_id, Snooze.item_kind, Snooze.item_id)
+                                    .where(Snooze.until > self.on))
+        self.snoozed = {tuple(row) for row in rows}
+
+    def add(self, member_id: int, sort_key: tuple, item: Item) -> None:
+        self.entries[member_id].append((sort_key, item))
+
+    @staticmethod
+    def urgency(when: str, days: int, kind_rank: int, item_id: int) -> tuple:
+        tier = {"overdue": OVERDUE, "today": TODAY, "ahead": AHEAD}[when]
+        return tier, -days if when == "overdue" else days, kind_rank, item_id
+
+    # --- returns and actions --------------------------------------------------------------
+
+    def trigger_dates(self, cadence_of, earliest: date | None) -> list[date]:
+        """Every due date that puts an item in today's digest under some partnership's rules.
+
+        Going back to the earliest open item keeps long-overdue items coming back on their
+        cadence; the exact rule is applied again per partnership when the rows come back.
+        """
+        found: set[date] = set()
+        for place in self.places.values():
+            cadence: Cadence = cadence_of(place.rules)
+            last = place.calendar.add_working_days(self.on, cadence.furthest_ahead + 1)
+            first = min(earliest or self.on, self.on)
+            day = first
+            while day <= last:
+                if cadence.reminds(*place.count.when(day, self.on)):
+                    found.add(day)
+                day += timedelta(days=1)
+        return sorted(found)
+
+    def returns_and_actions(self) -> None:
+        earliest = self.session.execute(select(
+            select(func.min(Action.due_date)).where(Action.status == ActionStatus.OPEN.value).scalar_subquery(),
+            select(func.min(DataReturn.due_date)).where(DataReturn.submitted_at.is_(None)).scalar_subquery(),
+        )).one()
+        oldest = min((d for d in earliest if d is not None), default=self.on)
+        for place in self.places.values():
+            place.count.reach_back(oldest)
+        owner = aliased(Member)
+        return_dates = self.trigger_dates(lambda r: r.returns, earliest[1])
+        if return_dates:
+            rows = self.session.execute(
+                select(DataReturn.id, DataReturn.title, DataReturn.period, DataReturn.kind, DataReturn.due_date,
+                       DataReturn.owner_id, DataReturn.agency_id, owner.name.label("owner_name"),
+                       owner.active.label("owner_active"))
+                .join(owner, owner.id == DataReturn.owner_id)
+                .where(DataReturn.submitted_at.is_(None), DataReturn.due_date.in_(return_dates)))
+            for row in rows:
+                self.one_return(row)
+        action_dates = self.trigger_dates(lambda r: r.actions, earliest[0])
+        if action_dates:
+            rows = self.session.execute(
+                select(Action.id, Action.title, Action.source, Action.due_date, Action.owner_id, Action.agency_id,
+                       owner.name.label("owner_name"), owner.active.label("owner_active"))
+                .join(owner, owner.id == Action.owner_id)
+                .where(Action.status == ActionStatus.OPEN.value, Action.due_date.in_(action_dates)))
+            for row in rows:
+                self.one_action(row)
+
+    def one_return(self, row) -> None:
+        place = self.agency_place.get(row.agency_id)
+        if place is None or (row.owner_id, "return", row.id) in self.snoozed:
+            return
+        when, days = place.count.when(row.due_date, self.on)
+        if not place.rules.returns.reminds(when, days):
+            return
+        fields = [("Due", format_day(row.due_date)), ("Kind", KIND_NAMES.get(row.kind, row.kind))]
+        if not row.owner_active:
+            return self.orphan(place, "A return", row, fields, self.urgency(when, days, 2, row.id))
+        text = item_text("return", when=when, days=days, id=row.id, title=row.title, period=row.period)
+        self.owner_of[row.owner_id] = place
+        self.add(row.owner_id, self.urgency(when, days, 2, row.id),
+                 Item(text=text, key=f"return:{row.id}", fields=fields, buttons=return_buttons(row)))
+
+    def one_action(self, row) -> None:
+        place = self.agency_place.get(row.agency_id)
+        if place is None or (row.owner_id, "action", row.id) in self.snoozed:
+            return
+        when, days = place.count.when(row.due_date, self.on)
+        if not place.rules.actions.reminds(when, days):
+            return
+        fields = [("Due", format_day(row.due_date))]
+        if row.source:
+            fields.append(("From", row.source))
+        if not row.owner_active:
+            return self.orphan(place, "An action", row, fields, self.urgency(when, days, 3, row.id))
+        text = item_text("action", when=when, days=days, id=row.id, title=row.title)
+        self.owner_of[row.owner_id] = place
+        self.add(row.owner_id, self.urgency(when, days, 3, row.id),
+                 Item(text=text, key=f"action:{row.id}", fields=fields, buttons=action_buttons(row)))
+
+    def orphan(self, place: _Place, what: str, row, fields: list, sort_key: tuple) -> None:
+        """An item whose owner has left goes to the business unit, to give to someone."""
+        kind = "return" if what == "A return" else "action" if what == "An action" else "paper"
+        item = Item(text=item_text("orphan", what=what, id=row.id, title=row.title, owner=row.owner_name),
+                    key=f"{kind}:{row.id}", fields=fields)
+        for admin in place.admins:
+            self.add(admin.id, sort_key, item)
+
+    # --- meetings: papers, attendance, quorum ---------------------------------------------
+
+    def meetings(self) -> None:
+        """Papers reminders and missing lists, attendance asks and quorum forecasts."""
+        horizon, earliest = 0, None
+        for place in self.places.values():
+            for group in place.groups.values():
+                rules = place.rules.for_group(group.key)
+                horizon = max(horizon, group.papers_notice_working_days + group.clear_days
+                              + rules.papers.furthest_ahead, max(rules.attendance_ask_before, default=0),
+                              rules.quorum_forecast_before or 0)
+            start = start_of_day(self.on, place.calendar)
+            earliest = start if earliest is None else min(earliest, start)
+        latest = max(start_of_day(p.calendar.add_working_days(self.on, horizon + 1), p.calendar)
+                     for p in self.places.values())
+        upcoming = self.session.execute(
+            select(Meeting.id, Meeting.group_id, Meeting.starts_at, Meeting.location)
+            .where(Meeting.status == MeetingStatus.SCHEDULED.value, Meeting.starts_at >= earliest,
+                   Meeting.starts_at < latest, Meeting.group_id.in_(list(self.group_place)))
+            .order_by(Meeting.starts_at, Meeting.id)).all()
+
+        papers_for: dict[int, tuple] = {}  # meeting id -> (place, group, meeting, deadline, when, days, remind, list)
+        asks: dict[int, tuple] = {}  # meeting id -> (place, group, meeting, days)
+        forecasts: dict[int, tuple] = {}
+        next_seen: set[int] = set()
+        for meeting in upcoming:
+            place = self.group_place[meeting.group_id]
+            group = place.groups[meeting.group_id]
+            rules = place.rules.for_group(group.key)
+            day = place.calendar.local_date(meeting.starts_at)
+            if day < self.on:
+                continue
+            deadline = place.calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
+            when, days = place.count.when(deadline, self.on)
+            remind = rules.papers.reminds(when, days)
+            missing_list = when == "today" and rules.admins_on_papers_deadline
+            if remind or missing_list:
+                papers_for[meeting.id] = (place, group, meeting, deadline, when, days, remind, missing_list)
+            if meeting.group_id in next_seen:
+                continue  # people answer for a group's next meeting only
+            next_seen.add(meeting.group_id)
+            lead = place.count.between(self.on, day)
+            if lead in rules.attendance_ask_before and lead > 0:
+                asks[meeting.id] = (place, group, meeting, lead)
+            if rules.quorum_forecast_before is not None and lead == rules.quorum_forecast_before and group.quorum:
+                forecasts[meeting.id] = (place, group, meeting, lead)
+
+        if papers_for:
+            self.papers(papers_for)
+        if any(p.report_day for p in self.places.values()):
+            self.past_meetings = self.load_past_meetings()
+        wanted = set(asks) | set(forecasts) | {m.id for ms in self.past_meetings.values() for m in ms}
+        if wanted:
+            self.seats = self.load_seats(wanted)
+        if asks:
+            self.attendance_asks(asks)
+        for place, group, meeting, lead in forecasts.values():
+            self.quorum_forecast(place, group, meeting, lead)
+
+    def papers(self, papers_for: dict[int, tuple]) -> None:
+        owner = aliased(Member)
+        rows = self.session.execute(
+            select(Paper.id, Paper.title, Paper.meeting_id, Paper.owner_id, owner.name.label("owner_name"),
+                   owner.active.label("owner_active"))
+            .join(owner, owner.id == Paper.owner_id)
+            .where(Paper.submitted_at.is_(None), Paper.meeting_id.in_(list(papers_for)))
+            .order_by(Paper.meeting_id, Paper.id))
+        missing: dict[int, list] = defaultdict(list)
+        for row in rows:
+            place, group, meeting, deadline, when, days, remind, missing_list = papers_for[row.meeting_id]
+            missing[row.meeting_id].append(row)
+            if not remind or (row.owner_id, "paper", row.id) in self.snoozed:
+                continue
+            meets = format_when(place.calendar.local_datetime(meeting.starts_at))
+            fields = [("Meeting", f"{group.name}, {meets}"),
+                      ("Papers due", format_day(deadline) + (" (clear days)" if group.clear_days else ""))]
+            sort_key = self.urgency(when, days, 1, row.id)
+            if not row.owner_active:
+                self.orphan(place, "A paper", row, fields, sort_key)
+                continue
+            self.owner_of[row.owner_id] = place
+            self.add(row.owner_id, sort_key, Item(
+                text=item_text("paper", when=when, days=days, id=row.id, title=row.title, group=group.name),
+                key=f"paper:{row.id}", fields=fields, buttons=paper_buttons(row.id)))
+        for meeting_id, rows in missing.items():
+            place, group, meeting, deadline, when, days, remind, missing_list = papers_for[meeting_id]
+            if not missing_list:
+                continue
+            meets = format_when(place.calendar.local_datetime(meeting.starts_at))
+            item = Item(text=item_text("papers_missing", group=group.name, meets=meets, missing=len(rows)),
+                        key=f"papers-missing:{meeting_id}",
+                        fields=[(f"#{r.id} {r.title}", r.owner_name) for r in rows[:MAX_LISTED]]
+                        + ([("...", f"and {len(rows) - MAX_LISTED} more")] if len(rows) > MAX_LISTED else []),
+                        buttons=[Button("See papers", f"papers {group.key}")])
+            for admin in place.admins:
+                self.add(admin.id, (TODAY, 0, 6, meeting_id), item)
+
+    def load_seats(self, meeting_ids: set[int]) -> dict[int, list]:
+        """Every seat on each meeting's group with the answer given, in one statement."""
+        deputy = aliased(Member)
+        rows = self.session.execute(
+            select(Meeting.id.label("meeting_id"), Member.id, Member.name, Member.agency_id, Membership.role,
+                   Agency.key.label("agency_key"), Agency.name.label("agency_name"), AttendanceAnswer.answer,
+                   AttendanceAnswer.attended, deputy.name.label("deputy_name"))
+            .join(Membership, Membership.group_id == Meeting.group_id)
+            .join(Member, Member.id == Membership.member_id)
+            .join(Agency, Agency.id == Member.agency_id)
+            .outerjoin(AttendanceAnswer, and_(AttendanceAnswer.meeting_id == Meeting.id,
+                                              AttendanceAnswer.member_id == Member.id))
+            .outerjoin(deputy, deputy.id == AttendanceAnswer.deputy_id)
+            .where(Meeting.id.in_(list(meeting_ids)), Member.active)
+            .order_by(Meeting.id, Agency.name, Member.name))
+        seats: dict[int, list] = defaultdict(list)
+        for row in rows:
+            seats[row.meeting_id].append(row)
+        return seats
+
+    def attendance_asks(self, asks: dict[int, tuple]) -> None:
+        waiting = [(meeting_id, seat) for meeting_id in asks for seat in self.seats.get(meeting_id, [])
+                   if seat.answer is None and (seat.id, "meeting", meeting_id) not in self.snoozed]
+        colleagues = self.load_colleagues({seat.agency_id for _, seat in waiting})
+        for meeting_id, seat in waiting:
+            place, group, meeting, lead = asks[meeting_id]
+            meets = format_when(place.calendar.local_datetime(meeting.starts_at))
+            fields = [("Where", meeting.location)] if meeting.location else []
+            others = [c for c in colleagues.get(seat.agency_id, []) if c.id != seat.id][:MAX_DEPUTY_OPTIONS]
+            self.add(seat.id, (AHEAD, lead, 4, meeting_id), Item(
+                text=item_text("attend", group=group.name, meets=meets, days=lead), key=f"meeting:{meeting_id}",
+                fields=fields, buttons=attend_buttons(None, group.key, colleagues=others)))
+
+    def load_colleagues(self, agency_ids: set[int]) -> dict[int, list]:
+        """Up to a form's worth of active people per agency, to offer as deputies."""
+        if not agency_ids:
+            return {}
+        place = func.row_number().over(partition_by=Member.agency_id, order_by=(Member.name, Member.id))
+        ranked = (select(Member.id, Member.name, Member.email, Member.agency_id, place.label("place"))
+                  .where(Member.active, Member.agency_id.in_(list(agency_ids))).subquery())
+        rows = self.session.execute(select(ranked.c.id, ranked.c.name, ranked.c.email, ranked.c.agency_id)
+                                    .where(ranked.c.place <= MAX_DEPUTY_OPTIONS + 1)
+                                    .order_by(ranked.c.agency_id, ranked.c.place))
+        found: dict[int, list] = defaultdict(list)
+        for row in rows:
+            found[row.agency_id].append(row)
+        return found
+
+    def quorum_forecast(self, place: _Place, group: Group, meeting, lead: int) -> None:
+        seats = [SeatAnswer(s.id, s.name, s.agency_key, s.agency_name, s.role, s.answer, s.deputy_name)
+                 for s in self.seats.get(meeting.id, [])]
+        names = {a.key: a.name for a in place.agencies.values()}
+        result = evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count, agency_names=names)
+        meets = format_when(place.calendar.local_datetime(meeting.starts_at))
+        fields = [("Rule", result.rule)]
+        fields += [("Missing", line) for line in result.missing]
+        fields += [("Would make it quorate", line) for line in result.would_fix]
+        item = Item(text=item_text("quorum", group=group.name, meets=meets, quorate=result.quorate),
+                    key=f"quorum:{meeting.id}", fields=fields,
+                    buttons=[Button("See attendance", f"attendance {group.key}"),
+                             Button("Check quorum", f"quorum {group.key}")])
+        for chair in place.chairs.get(group.id, []):
+            self.add(chair.id, (AHEAD, lead, 5, meeting.id), item)
+
+    # --- escalations ------------------------------------------------------------------------
+
+    def escalations(self) -> None:
+        raiser = aliased(Member)
+        rows = self.session.execute(
+            select(Escalation.id, Escalation.agency_id, Escalation.raised_at, Escalation.category,
+                   Escalation.urgency, Escalation.stage, Escalation.stage_entered_at, Escalation.acknowledged_at,
+                   raiser.name.label("raiser_name"))
+            .join(raiser, raiser.id == Escalation.raised_by_id)
+            .where(Escalation.closed_at.is_(None), Escalation.agency_id.in_(list(self.agency_place)))
+            .order_by(Escalation.raised_at, Escalation.id))
+        for row in rows:
+            place = self.agency_place[row.agency_id]
+            rules, local = place.rules, place.calendar.local_date
+            waiting = place.count.between(local(row.raised_at), self.on)
+            unacknowledged = row.acknowledged_at is None and waiting > rules.acknowledge_within
+            in_stage = place.count.between(local(row.stage_entered_at), self.on)
+            timescale = rules.stage_days(row.stage)
+            stage_over = in_stage > timescale
+            if not (unacknowledged or stage_over):
+                continue
+            # What was raised and by whom, never the summary: a digest can be read over a shoulder.
+            fields = [("Raised", f"{format_when(place.calendar.local_datetime(row.raised_at))} by {row.raiser_name}, "
+                                 f"{place.agencies[row.agency_id].name}"),
+                      ("Category", CATEGORIES.get(row.category, row.category))]
+            buttons = [Button("Acknowledge", f"escalation ack {row.id}", style="primary")] if unacknowledged else []
+            buttons.append(Button("See escalations", "escalations"))
+            item = Item(text=item_text("escalation", id=row.id, urgency=row.urgency, unacknowledged=unacknowledged,
+                                       waiting=waiting, stage_over=stage_over, stage=row.stage, in_stage=in_stage,
+                                       timescale=timescale),
+                        key=f"escalation:{row.id}", fields=fields, buttons=buttons)
+            group = place.escalation_group
+            handlers = {m.id: m for m in (place.chairs.get(group.id, []) if group else []) + place.admins}
+            urgent_first = 0 if row.urgency == "urgent" else 1
+            for member_id in handlers:
+                self.add(member_id, (ESCALATION, urgent_first, -max(waiting, in_stage), row.id), item)
+
+    # --- the weekly by-exception report -----------------------------------------------------
+
+    def load_past_meetings(self) -> dict[int, list]:
+        """Each reporting group's last few meetings before today, newest first."""
+        groups, deepest, before = [], 1, None
+        for place in self.places.values():
+            if not place.report_day:
+                continue
+            groups += list(place.groups)
+            deepest = max([deepest] + [place.rules.for_group(g.key).missed_in_a_row for g in place.groups.values()])
+            start = start_of_day(self.on, place.calendar)
+            before = start if before is None else max(before, start)
+        if not groups:
+            return {}
+        order = func.row_number().over(partition_by=Meeting.group_id,
+                                       order_by=(Meeting.starts_at.desc(), Meeting.id.desc()))
+        ranked = (select(Meeting.id, Meeting.group_id, Meeting.starts_at, order.label("back"))
+                  .where(Meeting.status == MeetingStatus.SCHEDULED.value, Meeting.starts_at < before,
+                         Meeting.group_id.in_(groups)).subquery())
+        rows = self.session.execute(select(ranked.c.id, ranked.c.group_id, ranked.c.starts_at)
+                                    .where(ranked.c.back <= deepest).order_by(ranked.c.group_id, ranked.c.back))
+        past: dict[int, list] = defaultdict(list)
+        for row in rows:
+            past[row.group_id].append(row)
+        return past
+
+    def by_exception(self) -> None:
+        for group_id, meetings in self.past_meetings.items():
+            place = self.group_place[group_id]
+            group = place.groups[group_id]
+            in_a_row = place.rules.for_group(group.key).missed_in_a_row
+            if len(meetings) < in_a_row:
+                continue
+            last = meetings[:in_a_row]
+            missed_all: dict[int, Any] | None = None
+            for meeting in last:
+                missed = {s.id: s for s in self.seats.get(meeting.id, []) if self.missed(s)}
+                missed_all = missed if missed_all is None else {k: v for k, v in missed_all.items() if k in missed}
+            for seat in (missed_all or {}).values():
+                item = Item(
+                    text=item_text("missed", name=seat.name, agency=seat.agency_name, count=in_a_row, group=group.name),
+                    key=f"missed:{group_id}:{seat.id}",
+                    fields=[("Meetings", ", ".join(format_day(place.calendar.local_date(m.starts_at))
+                                                   for m in reversed(last)))],
+                    buttons=[Button("See attendance", f"attendance {group.key}")])
+                readers = place.chairs.get(group_id, []) + place.admins
+                for member_id in {m.id for m in readers}:
+                    self.add(member_id, (REPORT, 0, 7, group_id, seat.id), item)
+        self.long_overdue()
+
+    @staticmethod
+    def missed(seat) -> bool:
+        """Not there and no deputy sent: recorded absent, or apologies or no answer with nothing recorded."""
+        if seat.answer == Answer.DEPUTY.value or seat.attended:
+            return False
+        return seat.attended is False or seat.answer in (None, Answer.APOLOGIES.value)
+
+    def long_overdue(self) -> None:
+        """Returns and actions overdue by more than the partnership's limit, counted by agency."""
+        reporting = [p for p in self.places.values() if p.report_day]
+        cutoff = {p.row.id: p.calendar.add_working_days(self.on, -p.rules.overdue_more_than) for p in reporting}
+        by_agency: dict[int, list] = defaultdict(list)
+        counts: dict[tuple[int, str], int] = defaultdict(int)
+        for model, open_clause, label in (
+            (DataReturn, DataReturn.submitted_at.is_(None), "Return"),
+            (Action, Action.status == ActionStatus.OPEN.value, "Action"),
+        ):
+            owner = aliased(Member)
+            limit = case(cutoff, value=Agency.partnership_id)
+            place = func.row_number().over(partition_by=model.agency_id, order_by=(model.due_date, model.id))
+            total = func.count().over(partition_by=model.agency_id)
+            ranked = (select(model.id, model.title, model.due_date, model.agency_id, owner.name.label("owner_name"),
+                             place.label("place"), total.label("total"))
+                      .join(Agency, Agency.id == model.agency_id)
+                      .join(owner, owner.id == model.owner_id)
+                      .where(open_clause, Agency.partnership_id.in_(list(cutoff)), model.due_date < limit)
+                      .subquery())
+            rows = self.session.execute(select(ranked, literal_column(f"'{label}'").label("label"))
+                                        .where(ranked.c.place <= MAX_LISTED))
+            for row in rows:
+                by_agency[row.agency_id].append(row)
+                counts[(row.agency_id, label)] = row.total
+        for agency_id, rows in by_agency.items():
+            place = self.agency_place[agency_id]
+            agency = place.agencies[agency_id]
+            total = counts[(agency_id, "Return")] + counts[(agency_id, "Action")]
+            rows.sort(key=lambda r: (r.due_date, r.label, r.id))
+            fields = [(f"{r.label} #{r.id}", f"{r.title} ({r.owner_name}, due {format_day(r.due_date)})")
+                      for r in rows[:MAX_LISTED]]
+            if total > len(fields):
+                fields.append(("...", f"and {total - len(fields)} more"))
+            item = Item(text=item_text("long_overdue", agency=agency.name, count=total,
+                                       days=place.rules.overdue_more_than),
+                        key=f"overdue:{agency_id}", fields=fields,
+                        buttons=[Button("See their actions", f"actions agency {agency.key}")])
+            readers = [m for chairs in place.chairs.values() for m in chairs] + place.admins
+            for member_id in {m.id for m in readers}:
+                self.add(member_id, (REPORT, 1, -total, agency_id), item)
+
+    # --- one reply per person ---------------------------------------------------------------
+
+    def digests(self) -> list[Digest]:
+        unknown = [member_id for member_id in self.entries if member_id not in self.known]
+        if unknown:
+            ids = bindparam("ids", unknown, expanding=True, literal_execute=True)
+            for row in self.session.execute(select(*RECIPIENT_COLUMNS).where(Member.id.in_(ids))):
+                self.known[row.id] = Recipient(*row)
+        found = []
+        for member_id in sorted(self.entries):
+            person = self.known[member_id]
+            if not person.active:
+                continue
+            place = self.agency_place.get(person.agency_id) or self.owner_of.get(member_id)
+            found.append(Digest(person, place.row.id, self.on, self.reply(self.entries[member_id])))
+        return found
+
+    def reply(self, entries: list[tuple[tuple, Item]]) -> Reply:
+        entries.sort(key=lambda entry: entry[0])
+        items, seen, pressing = [], set(), 0
+        for sort_key, item in entries:
+            if item.key in seen:
+                continue
+            seen.add(item.key)
+            items.append(item)
+            pressing += sort_key[0] <= OVERDUE
+        title, text = _summary(self.on, len(items), pressing)
+        shown = items[:MAX_ITEMS]
+        return Reply(title=title, text=text, items=shown, more=len(items) - len(shown),
+                     more_hint="type `actions`, `returns` or `papers` to see them all" if len(items) > MAX_ITEMS
+                     else None, tone=Tone.WARNING if pressing else Tone.INFO, private=True)

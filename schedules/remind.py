@@ -1,0 +1,159 @@
+"""The day's reminders: decide the digests, queue each once, send them; and `assurebot remind`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.delivery import Delivery
+from handlers.core import Clock
+from messages.plain import render_plain
+from messages.reply import Reply
+from messages.templates import format_day
+from models.db import make_engine, migrate, session_for
+from models.partnership import Member, Partnership, Platform
+from schedules.calendar import calendar_for
+from schedules.digest import Digest, sweep
+from schedules.outbox import FlushResult, Outgoing, flush, platform_for, queue, send_through
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class QueuedDay:
+    """What queueing one day's digests did."""
+
+    on: date
+    people: int = 0  # with something due
+    queued: int = 0  # newly queued (0 when the day already ran)
+    quiet: list[str] = field(default_factory=list)
+
+
+def outgoing(digests: Iterable[Digest], choose_platform: Callable[[Any], str]) -> list[Outgoing]:
+    return [Outgoing(d.member.id, choose_platform(d.member), d.on, d.kind, d.reply) for d in digests]
+
+
+def queue_day(engine: Engine, on: date, *, delivery: Delivery | None = None, clock: Clock | None = None,
+              partnership_ids: Iterable[int] | None = None) -> QueuedDay:
+    """Decide `on`'s digests and queue the ones not queued before. Safe to run any number of times."""
+    clock = clock or Clock()
+    with session_for(engine) as session:
+        day = sweep(session, on=on, partnership_ids=partnership_ids)
+        new = queue(session, outgoing(day.digests, platform_for(delivery)), now=clock.now())
+    for line in day.quiet:
+        log.info("%s", line)
+    log.info("reminders for %s: %s people with something due, %s newly queued", on, len(day.digests), new)
+    return QueuedDay(on, len(day.digests), new, day.quiet)
+
+
+def local_days(engine: Engine, clock: Clock, *, timezone: str | None = None) -> dict[date, list[int]]:
+    """Each partnership's own today (in its time zone), grouped: {date: [partnership ids]}."""
+    found: dict[date, list[int]] = defaultdict(list)
+    query = select(Partnership.id, Partnership.nation, Partnership.timezone).order_by(Partnership.id)
+    if timezone is not None:
+        query = query.where(Partnership.timezone == timezone)
+    with session_for(engine) as session:
+        for pid, nation, zone in session.execute(query):
+            found[calendar_for(nation, zone).local_date(clock.now())].append(pid)
+    return dict(found)
+
+
+async def run_day(engine: Engine, delivery: Delivery, *, clock: Clock | None = None,
+                  timezone: str | None = None) -> FlushResult:
+    """The scheduled job: queue today's digests (in each partnership's zone) and send what is ready."""
+    clock = clock or Clock()
+    for on, ids in local_days(engine, clock, timezone=timezone).items():
+        # The sweep is synchronous database work; keep the server answering while it runs.
+        await asyncio.to_thread(queue_day, engine, on, delivery=delivery, clock=clock, partnership_ids=ids)
+    return await flush(engine, send_through(delivery), clock=clock)
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def printing_sender(out: TextIO):
+    """The console platform on the command line: each message is printed."""
+    async def send(member: Member, reply: Reply) -> str | None:
+        out.write(f"=== to {member.name} <{member.email}> ===\n{render_plain(reply)}\n\n")
+        return None
+
+    return send
+
+
+def command_line_delivery(engine: Engine, out: TextIO) -> Delivery:
+    """The platforms configured in the environment (as `assurebot serve` has them), else the console."""
+    delivery = Delivery()
+    try:
+        from bot.server import DELIVERY, build_app
+        from bot.settings import get_settings
+
+        delivery = build_app(engine, settings=get_settings())[DELIVERY]
+    except Exception as error:  # noqa: BLE001 - a platform that cannot start must not stop the reminders
+        log.warning("sending through the console only: the chat platforms could not be set up (%s)", error)
+    delivery.register(Platform.CONSOLE.value, printing_sender(out))
+    return delivery
+
+
+def remind_command(database_url: str, *, on: date | None = None, dry_run: bool = False,
+                   delivery: Delivery | None = None, clock: Clock | None = None, out: TextIO | None = None) -> int:
+    """`assurebot remind [--date D] [--dry-run]`: show, or queue and send, the day's digests."""
+    out = out or sys.stdout
+    clock = clock or Clock()
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        if on is not None:
+            with session_for(engine) as session:
+                ids = list(session.scalars(select(Partnership.id)))
+            days = {on: ids} if ids else {}
+        else:
+            days = local_days(engine, clock)
+        if not days:
+            out.write("No partnership is loaded yet: load one with `assurebot load FILE` first.\n")
+            return 1
+        if dry_run:
+            return _show(engine, days, out)
+        return _send(engine, days, delivery or command_line_delivery(engine, out), clock, out)
+    finally:
+        engine.dispose()
+
+
+def _show(engine: Engine, days: dict[date, list[int]], out: TextIO) -> int:
+    for on, ids in days.items():
+        with session_for(engine) as session:
+            day = sweep(session, on=on, partnership_ids=ids)
+        for line in day.quiet:
+            out.write(line + "\n")
+        for digest in day.digests:
+            out.write(f"=== {digest.member.name} <{digest.member.email}> ===\n{render_plain(digest.reply)}\n\n")
+        out.write(f"{_people(len(day.digests))} would get a digest on {format_day(on)}. "
+                  f"This was a dry run: nothing was sent or recorded.\n")
+    return 0
+
+
+def _send(engine: Engine, days: dict[date, list[int]], delivery: Delivery, clock: Clock, out: TextIO) -> int:
+    for on, ids in days.items():
+        queued = queue_day(engine, on, delivery=delivery, clock=clock, partnership_ids=ids)
+        for line in queued.quiet:
+            out.write(line + "\n")
+        result = asyncio.run(flush(engine, send_through(delivery), clock=clock, for_date=on))
+        again = queued.people - queued.queued
+        out.write(f"{format_day(on)}: {_people(queued.people)} with something due; {queued.queued} digest(s) "
+                  f"queued now" + (f", {again} already queued earlier" if again else "") + f". Sent {result.sent}"
+                  + (f", {result.retrying} to retry" if result.retrying else "")
+                  + (f", {result.failed} could not be delivered (the business unit is told)" if result.failed else "")
+                  + ".\n")
+    return 0
+
+
+def _people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count} people"
