@@ -1,0 +1,343 @@
+"""report: the by-exception reports for chairs and the business unit, as CSV, Excel and a PNG chart.
+
+`report attendance arg`, `report returns`, `report actions audit from 2026-04-01 to 2027-03-31`,
+`report escalations`. Chairs get their own groups; admins everything; escalation reports go to
+the people who handle escalations. The same files come from `assurebot report` on the command line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from handlers.common import find_group, group_list, resolve_group
+from handlers.core import Command, Context, UserError, command
+from handlers.permissions import CHAIR_ROLES, NotAllowed, require_chair_or_admin, require_escalation_handler
+from messages.reply import Attachment, Reply
+from messages.templates import format_day, say
+from models.groups import Group, Membership
+from models.partnership import Member, Partnership
+from models.reports import (ReportData, Scope, Table, actions_report, attendance_report, escalations_report,
+                            returns_report)
+from schedules.calendar import WorkingCalendar, calendar_for
+
+KINDS = ("attendance", "returns", "actions", "escalations")
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PNG_TYPE = "image/png"
+
+
+@dataclass
+class Request:
+    """What was asked for, checked against who is asking (None: the command line, which sees everything)."""
+
+    kind: str
+    group: str | None
+    start: date | None
+    end: date | None
+
+
+def default_period(today: date, start: date | None, end: date | None) -> tuple[date, date]:
+    """The twelve months to today unless told otherwise."""
+    end = end or today
+    if start is None:
+        try:
+            start = end.replace(year=end.year - 1)
+        except ValueError:  # 29 February
+            start = end.replace(year=end.year - 1, day=28)
+        start = date.fromordinal(start.toordinal() + 1)
+    if start > end:
+        raise UserError(f"The period starts ({format_day(start)}) after it ends ({format_day(end)}). "
+                        f"Give --from before --to, for example `from 2026-04-01 to 2027-03-31`.")
+    return start, end
+
+
+def build_report(request: Request, *, session: Session, partnership: Partnership, actor: Member | None,
+                 calendar: WorkingCalendar, now: datetime) -> ReportData:
+    """The report asked for, within what the actor may see; UserError (or NotAllowed) otherwise."""
+    if request.kind not in KINDS:
+        raise UserError(f"There is no '{request.kind}' report. The reports are: {', '.join(KINDS)}. "
+                        f"For example `report attendance arg`.")
+    start, end = default_period(calendar.local_date(now), request.start, request.end)
+    args = {"session": session, "partnership": partnership, "calendar": calendar, "start": start, "end": end,
+            "now": now}
+    if request.kind == "escalations":
+        if actor is not None:
+            require_escalation_handler(actor, session=session, doing="see the escalations report")
+        if request.group:
+            raise UserError("The escalations report covers the whole partnership; leave out the group: "
+                            "`report escalations`.")
+        return escalations_report(**args)
+    if request.kind == "attendance":
+        group = _group(session, partnership, actor, request.group)
+        if actor is not None:
+            require_chair_or_admin(actor, group, session=session, doing="see its attendance report")
+        return attendance_report(group, **args)
+    scope = _scope(session, partnership, actor, request.group, request.kind)
+    return (returns_report if request.kind == "returns" else actions_report)(scope, **args)
+
+
+def _group(session: Session, partnership: Partnership, actor: Member | None, key: str | None) -> Group:
+    if key:
+        group = _find_group(session, partnership, key)
+        if group is None:
+            raise UserError(f"I don't know a group called '{key}'. The groups are: {_groups(session, partnership)}.")
+        return group
+    if actor is not None:
+        chaired = _chaired_groups(session, actor)
+        if len(chaired) == 1:
+            return chaired[0]
+    raise UserError(f"Which group? For example `report attendance arg`. The groups are: "
+                    f"{_groups(session, partnership)}.")
+
+
+def _scope(session: Session, partnership: Partnership, actor: Member | None, key: str | None, kind: str) -> Scope:
+    """Returns and actions: one group's, a chair's own groups, or everything for admins."""
+    if key:
+        group = _group(session, partnership, actor, key)
+        if actor is not None:
+            require_chair_or_admin(actor, group, session=session, doing=f"see its {kind} report")
+        return Scope(group.key, group.name, [group.id])
+    if actor is None or actor.is_admin:
+        return Scope("all", "all agencies")
+    chaired = _chaired_groups(session, actor)
+    if not chaired:
+        raise NotAllowed(f"Only chairs (for their own groups) and the business unit can see the {kind} report.")
+    if len(chaired) == 1:
+        return Scope(chaired[0].key, chaired[0].name, [chaired[0].id])
+    return Scope("my-groups", " and ".join(g.name for g in chaired), [g.id for g in chaired])
+
+
+def _chaired_groups(session: Session, actor: Member) -> list[Group]:
+    return list(session.exec(select(Group).join(Membership, Membership.group_id == Group.id).where(
+        Membership.member_id == actor.id, col(Membership.role).in_(CHAIR_ROLES)).order_by(Group.id)))
+
+
+def _find_group(session: Session, partnership: Partnership, key: str) -> Group | None:
+    from sqlmodel import func
+
+    key = key.strip().lower()
+    return session.exec(select(Group).where(
+        Group.partnership_id == partnership.id,
+        (func.lower(Group.key) == key) | (func.lower(Group.name) == key))).first()
+
+
+def _groups(session: Session, partnership: Partnership) -> str:
+    return ", ".join(f"{g.key} ({g.name})" for g in session.exec(
+        select(Group).where(Group.partnership_id == partnership.id).order_by(Group.key)))
+
+
+# --- the files --------------------------------------------------------------------------------------
+
+
+def base_name(report: ReportData) -> str:
+    return f"{report.kind}-{report.scope.key}-{report.start.isoformat()}-to-{report.end.isoformat()}"
+
+
+def _safe_text(value: str) -> str:
+    """Text that a spreadsheet will show as text, never run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def table_csv(table: Table) -> bytes:
+    """One table as CSV, UTF-8 with a byte-order mark so Excel shows names with accents properly."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(table.headers)
+    for row in table.rows:
+        writer.writerow(["" if v is None else _safe_text(v) if isinstance(v, str) else
+                         v.isoformat() if isinstance(v, date) else v for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def report_xlsx(report: ReportData, *, produced: datetime) -> bytes:
+    """Every table of the report as a sheet of one workbook, with an About sheet last."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in report.tables:
+        sheet = book.create_sheet(table.title[:31])
+        sheet.append(table.headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        widths = [len(h) for h in table.headers]
+        for row in table.rows:
+            sheet.append([None if v is None else v for v in row])
+            for i, value in enumerate(row):
+                widths[i] = max(widths[i], min(60, len(str(value)) if value is not None else 0))
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text that starts with "=" stays text
+                elif isinstance(cell.value, date):
+                    cell.number_format = "dd/mm/yyyy"
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width + 2
+        sheet.freeze_panes = "A2"
+    about = book.create_sheet("About")
+    for row in (("Report", report.title), ("Covers", report.scope.name),
+                ("Period", f"{format_day(report.start)} to {format_day(report.end)}"),
+                ("Produced", produced.strftime("%d/%m/%Y %H:%M UTC")), ("By", "AssureBot")):
+        about.append(row)
+    about.column_dimensions["A"].width = 12
+    about.column_dimensions["B"].width = 60
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# Okabe-Ito colours: told apart by people with colour-blindness, and in greyscale print.
+OUTCOME_COLOURS = ("#0072B2", "#56B4E9", "#E69F00", "#D55E00")
+
+
+def attendance_chart(report: ReportData) -> bytes:
+    """A PNG of attendance by agency over the period: each agency's seat-meetings by outcome, in per cent."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    chart = report.chart or {}
+    rows = chart.get("rows", [])
+    height = 1.6 + 0.42 * max(len(rows), 1)
+    fig, ax = plt.subplots(figsize=(9, height), dpi=150, layout="constrained")
+    try:
+        meetings = chart.get("meetings", 0)
+        title = (f"{chart.get('group', '')}: attendance by agency\n{format_day(report.start)} to "
+                 f"{format_day(report.end)}, {meetings} meeting{'s' if meetings != 1 else ''}")
+        ax.set_title(title, fontsize=10, loc="left")
+        if not rows or not chart.get("meetings"):
+            ax.text(0.5, 0.5, "No meetings in this period", ha="center", va="center", fontsize=12)
+            ax.set_axis_off()
+        else:
+            names = [name for name, _counts in rows][::-1]
+            totals = [sum(counts) or 1 for _name, counts in rows][::-1]
+            left = [0.0] * len(rows)
+            for i, label in enumerate(chart["labels"]):
+                values = [100 * counts[i] / total for (_n, counts), total in zip(rows[::-1], totals, strict=True)]
+                ax.barh(names, values, left=left, color=OUTCOME_COLOURS[i], label=label.capitalize(), height=0.6)
+                left = [a + b for a, b in zip(left, values, strict=True)]
+            expected = chart.get("expected_rate")
+            if expected:
+                ax.axvline(expected, color="#333333", linestyle="--", linewidth=1)
+                ax.text(expected, len(rows) - 0.4, f" expected {expected}%", fontsize=8, va="bottom")
+            ax.set_xlim(0, 100)
+            ax.set_xlabel("% of seats at meetings held")
+            ax.tick_params(axis="y", labelsize=8)
+            fig.legend(ncol=4, fontsize=8, loc="outside lower center", frameon=False)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+        out = io.BytesIO()
+        fig.savefig(out, format="png")
+        return out.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def report_files(report: ReportData, *, produced: datetime) -> list[Attachment]:
+    """The report as one CSV per table, one workbook, and for attendance a chart."""
+    base = base_name(report)
+    files = [Attachment(f"{base}-{t.name}.csv", CSV_TYPE, table_csv(t)) for t in report.tables]
+    files.append(Attachment(f"{base}.xlsx", XLSX_TYPE, report_xlsx(report, produced=produced)))
+    if report.kind == "attendance":
+        files.append(Attachment(f"{base}.png", PNG_TYPE, attendance_chart(report)))
+    return files
+
+
+def summary_text(report: ReportData) -> str:
+    return say(f"report_{report.kind}", report=report, h=report.highlights, start=format_day(report.start),
+               end=format_day(report.end))
+
+
+# --- chat and the command line ------------------------------------------------------------------------
+
+
+def parse_report_args(args: tuple[str, ...]) -> Request:
+    """KIND [GROUP] [from DATE] [to DATE]; dates as 2026-04-01 or 01/04/2026."""
+    from models.imports import parse_day
+
+    words = list(args)
+    if not words:
+        raise UserError("Which report? `report attendance GROUP`, `report returns`, `report actions` or "
+                        "`report escalations`, each with `from DATE to DATE` if you like.")
+    kind, words = words[0].lower(), words[1:]
+    group = start = end = None
+    while words:
+        word = words.pop(0)
+        if word.lower().lstrip("-") in ("from", "to"):
+            if not words:
+                raise UserError(f"Give a date after '{word}', for example `{word} 2026-04-01`.")
+            try:
+                day = parse_day(words.pop(0))
+            except ValueError as exc:
+                raise UserError(f"{exc}.") from None
+            if word.lower().lstrip("-") == "from":
+                start = day
+            else:
+                end = day
+        elif group is None:
+            group = word
+        else:
+            raise UserError(f"I didn't understand '{word}'. Try `report {kind} arg from 2026-04-01 to 2027-03-31`.")
+    return Request(kind, group, start, end)
+
+
+@command("report", summary="a by-exception report as CSV and Excel (attendance with a chart)",
+         example="report attendance arg", usage="report attendance|returns|actions|escalations [group] "
+         "[from DATE] [to DATE]", audience="chairs")
+async def report(cmd: Command, ctx: Context) -> Reply:
+    request = parse_report_args(cmd.args)
+    if request.kind == "attendance" and request.group is None:
+        request.group = resolve_group(ctx, None, verb="report attendance").key
+    elif request.group and find_group(ctx, request.group) is None:
+        raise UserError(f"I don't know a group called '{request.group}'. The groups are: {group_list(ctx)}.")
+    data = build_report(request, session=ctx.session, partnership=ctx.partnership, actor=ctx.actor,
+                        calendar=ctx.calendar, now=ctx.now())
+    return Reply(title=f"{data.title}, {format_day(data.start)} to {format_day(data.end)}",
+                 text=summary_text(data), files=report_files(data, produced=ctx.now()), private=True)
+
+
+def report_command(database_url: str, *, kind: str, group: str | None = None, start: date | None = None,
+                   end: date | None = None, output: str = ".", as_email: str | None = None) -> int:
+    """`assurebot report KIND [GROUP]`: write the files to --output and print their paths."""
+    from bot.cli import ready_engine
+    from models.db import session_for
+    from models.imports import ImportFileError, the_partnership
+    from models.people import member_by_email, partnership_of
+
+    engine = ready_engine(database_url)
+    now = datetime.now(timezone.utc)
+    with session_for(engine) as session:
+        try:
+            actor = None
+            if as_email:
+                actor = member_by_email(as_email, session=session)
+                if actor is None or not actor.active:
+                    raise UserError(f"There is no active member with the email {as_email}.")
+                partnership = partnership_of(actor, session=session)
+            else:
+                partnership = the_partnership(session)
+            calendar = calendar_for(partnership.nation, partnership.timezone)
+            data = build_report(Request(kind, group, start, end), session=session, partnership=partnership,
+                                actor=actor, calendar=calendar, now=now)
+        except (UserError, ImportFileError) as problem:
+            print(getattr(problem, "message", str(problem)), file=sys.stderr)
+            return 2
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"{data.title}, {format_day(data.start)} to {format_day(data.end)}")
+    print(summary_text(data))
+    for attachment in report_files(data, produced=now):
+        path = folder / attachment.filename
+        path.write_bytes(attachment.data)
+        print(path)
+    return 0
