@@ -11,6 +11,7 @@ from bot.settings import Settings, get_settings
 from handlers.core import Clock
 from handlers.dispatch import Dispatcher
 from models.partnership import Platform
+from schedules.ical import feed_handler
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def build_app(engine, *, settings: Settings | None = None, clock: Clock | None =
     app[DELIVERY] = delivery
     app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/calendar/{token}.ics", feed_handler(engine, settings, clock=clock))
     slack.attach(app, settings)
     teams.attach(app, settings)
     if with_scheduler:

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
 
     reminder_time: str = "09:00"
 
+    # Where people reach `assurebot serve`, e.g. https://assurebot.example.org, for calendar links.
+    public_url: str | None = None
+    # Signs each member's calendar link; change it to withdraw every link at once.
+    calendar_secret: SecretStr | None = None
+
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)

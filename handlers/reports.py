@@ -307,7 +307,8 @@ async def report(cmd: Command, ctx: Context) -> Reply:
 
 
 def report_command(database_url: str, *, kind: str, group: str | None = None, start: date | None = None,
-                   end: date | None = None, output: str = ".", as_email: str | None = None) -> int:
+                   end: date | None = None, output: str = ".", as_email: str | None = None,
+                   now: datetime | None = None) -> int:
     """`assurebot report KIND [GROUP]`: write the files to --output and print their paths."""
     from bot.cli import ready_engine
     from models.db import session_for
@@ -315,7 +316,7 @@ def report_command(database_url: str, *, kind: str, group: str | None = None, st
     from models.people import member_by_email, partnership_of
 
     engine = ready_engine(database_url)
-    now = datetime.now(timezone.utc)
+    now = now or datetime.now(timezone.utc)
     with session_for(engine) as session:
         try:
             actor = None

@@ -19,7 +19,7 @@ from models.meetings import AttendanceAnswer, Meeting
 from models.partnership import Member, Partnership
 from models.work import Action, DataReturn
 from tests import factories
-from tests.conftest import ADMIN, AUDIT_CHAIR, CHAIR, DEPUTY_CHAIR, HOUSING, POLICE, PRACTITIONER
+from tests.conftest import ADMIN, AUDIT_CHAIR, CHAIR, DEFAULT_NOW, DEPUTY_CHAIR, HOUSING, POLICE, PRACTITIONER
 
 # Four earlier ARG meetings this year, before the demo's own (Mon 12 Oct 2026).
 PAST_ARG = [datetime(2026, m, d, 10, tzinfo=timezone.utc) for m, d in ((3, 3), (5, 5), (7, 7), (9, 8))]
@@ -315,7 +315,7 @@ def test_the_command_writes_the_files_and_prints_where(demo, tmp_path, capsys):
     url = demo.url.render_as_string(hide_password=False)
     out = tmp_path / "reports"
 
-    assert report_command(url, kind="attendance", group="arg", output=str(out)) == 0
+    assert report_command(url, kind="attendance", group="arg", output=str(out), now=DEFAULT_NOW) == 0
 
     printed = capsys.readouterr().out.splitlines()
     written = sorted(p.name for p in out.iterdir())
