@@ -91,6 +91,16 @@ class TeamsAuthentication(ConfigurationBotFrameworkAuthentication):
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return _OwnRetriesConnectorFactory(super().create_connector_factory(claims_identity), self._clients)
 
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity):
+        # The SDK builds one per turn (costly: msrest configuration); AssureBot uses no user sign-in,
+        # so one per app id serves every turn, proactive ones included.
+        key = ("user-token", claims_identity.get_claim_value("aud") or claims_identity.get_claim_value("appid"))
+        client = self._clients.get(key)
+        if client is None:
+            client = await super().create_user_token_client(claims_identity)
+            self._clients[key] = client
+        return client
+
 
 def make_adapter(config: BotConfig) -> CloudAdapter:
     """A CloudAdapter that logs turn errors with an id instead of showing a stack trace to people."""

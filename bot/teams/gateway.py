@@ -130,17 +130,22 @@ class TeamsGateway:
             TurnContext.apply_conversation_reference(activity, reference)
             try:
                 response = await with_retries(
-                    lambda: connector.conversations.send_to_conversation(reference.conversation.id, activity),
+                    lambda: self._limited(lambda: connector.conversations.send_to_conversation(
+                        reference.conversation.id, activity)),
                     policy=self.policy, what=what)
                 outcome["id"] = getattr(response, "id", None)
             except Exception as error:  # carried out of the turn; the adapter would swallow it
                 outcome["error"] = error
 
-        async with self._slots:
-            await self.adapter.continue_conversation(reference, send, self.app_id)
+        await self.adapter.continue_conversation(reference, send, self.app_id)
         if "error" in outcome:
             raise outcome["error"]
         return outcome.get("id")
+
+    async def _limited(self, call):
+        """One request to the connector at a time per slot; a retry's wait holds no slot."""
+        async with self._slots:
+            return await call()
 
     # Personal chats --------------------------------------------------------------------------------
 
@@ -156,10 +161,9 @@ class TeamsGateway:
         async def keep(turn_context: TurnContext) -> None:
             created["id"] = turn_context.activity.conversation.id
 
-        async with self._slots:
-            await with_retries(lambda: self.adapter.create_conversation(
-                self.app_id, keep, parameters, channel_id=channel_id, service_url=service_url),
-                policy=self.policy, what="opening a personal chat")
+        await with_retries(lambda: self._limited(lambda: self.adapter.create_conversation(
+            self.app_id, keep, parameters, channel_id=channel_id, service_url=service_url)),
+            policy=self.policy, what="opening a personal chat")
         reference = ConversationReference(
             channel_id=channel_id, service_url=service_url, bot=bot,
             user=ChannelAccount(id=account.id, name=getattr(account, "name", None),

@@ -108,7 +108,10 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, policy: RetryPolicy,
             delay, reason = None, f"connection error ({error})"
         if attempt + 1 >= policy.attempts:
             break
-        delay = policy.backoff(attempt) if delay is None else min(delay, policy.max_delay)
+        if delay is not None and delay > policy.max_delay:
+            reason += f", asked to wait {delay:g}s"  # longer than we wait in one go: try again later instead
+            break
+        delay = policy.backoff(attempt) if delay is None else delay
         if waited + delay > policy.max_total:
             break
         log.info("%s: %s, trying again in %.1fs (attempt %d of %d)", what, reason, delay, attempt + 2,

@@ -83,6 +83,7 @@ class FakeBotConnector:
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._roster)
+        app.router.add_get("/_record", self._record)  # for a fake running in another process
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -183,6 +184,11 @@ class FakeBotConnector:
                 return 404, {"error": {"code": "MemberNotFoundInConversation", "message": "no such member"}}
             return 200, account
         return await self._answer(request, "member", ok)
+
+    async def _record(self, request: web.Request) -> web.Response:
+        return web.json_response([{"method": c.method, "kind": c.kind, "conversation_id": c.conversation_id,
+                                   "activity_id": c.activity_id, "body": c.body, "status": c.status,
+                                   "answer": c.answer} for c in self.calls])
 
     async def _roster(self, request: web.Request) -> web.Response:
         return await self._answer(request, "roster", lambda body: (200, {"members": list(self.accounts.values()),
