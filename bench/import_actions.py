@@ -3,9 +3,10 @@
     .venv/bin/python bench/import_actions.py [--rows 20000]
 
 Targets: under 10 seconds and under 300 MB. Prints the figures; asserts nothing about them.
-A fresh SQLite file gets the demo partnership; then the plan is imported twice, each time in
-its own process (peak memory is that process's peak resident size, interpreter included): the
-second import, of the same file, must change nothing.
+A fresh SQLite file gets the demo partnership; then the plan is imported, imported again
+(which must change nothing), and a revision of it with every date moved and new progress on
+every row is imported. Each import runs in its own process, so the peak memory printed (the
+process's peak resident size, interpreter included) is the import's own.
 """
 
 from __future__ import annotations
@@ -32,18 +33,19 @@ OWNERS = ["Dr Amara Okafor", "helen.carter@council.example.org", "DI Mark Evans"
           "aisha.rahman@housing.example.org", "Gary Moore", "Ben Taylor", "Nadia Ali", "Laura Bennett"]
 
 
-def write_plan(path: Path, rows: int) -> None:
-    """An action plan in the audit tool's shape, written as Excel writes it."""
+def write_plan(path: Path, rows: int, *, revision: int = 1) -> None:
+    """An action plan in the audit tool's shape, written by Excel's library; a later revision
+    moves every date on a week and has new progress on every row."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Action plan")
     sheet.append(["Multi-agency audit: action plan"])
     sheet.append([])
     sheet.append(["Ref", "Action (SMART)", "By whom", "By when", "Progress/update", "RAG"])
-    start = date(2027, 1, 4)
+    start = date(2027, 1, 4) + timedelta(weeks=revision - 1)
     for n in range(1, rows + 1):
+        progress = f"Progress note {revision} for action {n}" if n % 3 or revision > 1 else None
         sheet.append([n, f"Action {n}: audit 10 case records for voice of the child and report findings to ARG",
-                      OWNERS[n % len(OWNERS)], start + timedelta(days=n % 365),
-                      f"Progress note for action {n}" if n % 3 else None, "Amber"])
+                      OWNERS[n % len(OWNERS)], start + timedelta(days=n % 365), progress, "Amber"])
     workbook.save(path)
 
 
@@ -68,8 +70,9 @@ def main() -> int:
     if args.child:
         return child(args.child[0], Path(args.child[1]))
     with tempfile.TemporaryDirectory() as folder:
-        plan, db = Path(folder) / "plan.xlsx", Path(folder) / "bench.db"
+        plan, db, revised = Path(folder) / "plan.xlsx", Path(folder) / "bench.db", Path(folder) / "plan v2.xlsx"
         write_plan(plan, args.rows)
+        write_plan(revised, args.rows, revision=2)
         url = f"sqlite:///{db}"
         engine = make_engine(url)
         migrate(engine)
@@ -78,8 +81,8 @@ def main() -> int:
         engine.dispose()
         print(f"Action plan: {args.rows:,} rows, {plan.stat().st_size / 1e6:.1f} MB xlsx, into SQLite")
         # Each import runs in a fresh process, so its peak memory is the import's own.
-        for label in ("first import", "same file again"):
-            out = subprocess.run([sys.executable, __file__, "--child", url, str(plan)], check=True,
+        for label, path in (("first import", plan), ("same file again", plan), ("updated plan", revised)):
+            out = subprocess.run([sys.executable, __file__, "--child", url, str(path)], check=True,
                                  capture_output=True, text=True).stdout.strip().splitlines()[-1]
             seconds, peak, summary = out.split("\t")
             print(f"{label:16} {float(seconds):6.2f} s   peak memory {int(peak):4d} MiB   ({summary})")

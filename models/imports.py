@@ -452,6 +452,7 @@ class People:
         self.by_email: dict[str, Member] = {}
         self.by_name: dict[str, list[Member]] = defaultdict(list)
         self.by_bare_name: dict[str, list[Member]] = defaultdict(list)
+        self._matched: dict[str, tuple[Member | None, str]] = {}
         for member in members:
             self.add(member)
 
@@ -462,15 +463,22 @@ class People:
         return cls(members, partnership)
 
     def add(self, member: Member) -> None:
+        self._matched.clear()
         self.by_id[member.id] = member
         self.by_email[member.email.lower()] = member
         if member.active:
             self.by_name[_name_key(member.name, drop_titles=False)].append(member)
             self.by_bare_name[_name_key(member.name, drop_titles=True)].append(member)
 
-    def match(self, text: str) -> tuple[Member | None, str]:
+    def match(self, value: Any) -> tuple[Member | None, str]:
         """The one active member meant by an email or a name, or None and the reason in words."""
-        text = cell_text(text)
+        text = cell_text(value)
+        # A plan names the same few people on row after row: work each one out once.
+        if text not in self._matched:
+            self._matched[text] = self._match(text)
+        return self._matched[text]
+
+    def _match(self, text: str) -> tuple[Member | None, str]:
         if not text:
             return None, "no owner given; write their name or email"
         emails = _EMAIL.findall(text)
@@ -707,11 +715,14 @@ def _save_actions(session: Session, partnership: Partnership, importer: Importer
                       "before": before, "after": after})
 
     new_ids: list[int] = []
+    first_notes = {index: text for action_id, index, _author, text in new_notes if action_id is None}
     if new_actions:
         new_ids = _insert_returning_ids(session, Action, new_actions)
-        for action_id, values in zip(new_ids, new_actions, strict=True):
-            event("action.imported", action_id, None, _jsonable(
-                {k: values[k] for k in ("title", "owner_id", "agency_id", "source", "due_date", "status")}))
+        for index, (action_id, values) in enumerate(zip(new_ids, new_actions, strict=True)):
+            after = {k: values[k] for k in ("title", "owner_id", "agency_id", "source", "due_date", "status")}
+            if index in first_notes:  # a new action's first progress note is part of its creation
+                after["progress"] = first_notes[index]
+            event("action.imported", action_id, None, _jsonable(after))
     if changes:
         session.exec(update(Action), params=[{"id": known.id, **after} for known, _b, after in changes])
         for known, before, after in changes:
@@ -720,8 +731,9 @@ def _save_actions(session: Session, partnership: Partnership, importer: Importer
         rows = [{"action_id": action_id if action_id is not None else new_ids[index], "author_id": author,
                  "text": text, "created_at": now} for action_id, index, author, text in new_notes]
         note_ids = _insert_returning_ids(session, ActionUpdate, rows)
-        for note_id, row in zip(note_ids, rows, strict=True):
-            event("action.updated", row["action_id"], None, {"update_id": note_id, "text": row["text"]})
+        for note_id, row, (action_id, _index, _author, _text) in zip(note_ids, rows, new_notes, strict=True):
+            if action_id is not None:
+                event("action.updated", row["action_id"], None, {"update_id": note_id, "text": row["text"]})
     audit.append({"at": now, "actor_id": importer.actor_id, "actor_label": importer.label[:100],
                   "action": "import.actions", "entity": "partnership", "entity_id": partnership.id,
                   "before": None, "after": {"file": report.filename, "created": report.count(Outcome.CREATED),
