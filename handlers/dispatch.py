@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 # Importing the capability modules registers their verbs.
-from handlers import actions, admin, attendance, calendar_feed, escalations, help, papers, quorum, reports, returns, snooze  # noqa: F401
+from handlers import actions, admin, attendance, calendar_feed, escalations, help, home, papers, quorum, reports, returns, snooze  # noqa: F401
 from handlers.core import REGISTRY, Clock, Command, Context, UserError, closest_verbs
 from handlers.permissions import business_unit
 from messages.reply import Reply, Tone

@@ -1,0 +1,201 @@
+"""home: everything open for me in one place (Slack's Home tab shows it; `home` in any chat too).
+
+My overdue and upcoming actions, my agency's returns, papers I owe, my next meetings with my
+answers, my escalations, and for chairs and the business unit their groups' quorum forecast and
+the open escalations. Each list is short, with a pointer to the command that shows the rest.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from handlers.actions import action_item
+from handlers.attendance import attend_buttons
+from handlers.common import my_group_ids, papers_deadline, start_of_day
+from handlers.core import Command, Context, command
+from handlers.papers import answer_label
+from handlers.permissions import CHAIR_ROLES, is_escalation_handler
+from handlers.returns import KIND_NAMES, return_buttons
+from messages.reply import Button, Item, Reply
+from messages.templates import format_day, format_when, plural, say
+from models.escalations import CATEGORIES, Escalation, Urgency, open_escalations
+from models.groups import Group
+from models.meetings import Meeting, answer_for, papers_for, upcoming_meetings
+from models.people import seats
+from models.quorum import quorum_forecast
+from models.work import DataReturn, latest_updates, open_actions, outstanding_returns
+
+PER_SECTION = 5
+MEETINGS_SHOWN = 3
+UPCOMING_MEETINGS_SEARCHED = 20
+
+
+@command("home", summary="everything open for me: actions, returns, papers, meetings, escalations",
+         example="home", usage="home")
+async def home(cmd: Command, ctx: Context) -> Reply:
+    """The member's own open items, most pressing first; chairs and admins also see their groups."""
+    today = ctx.today()
+    items: list[Item] = []
+    mine = open_actions(session=ctx.session, owner_id=ctx.actor.id)
+    overdue = [a for a in mine if a.due_date < today]
+    upcoming = [a for a in mine if a.due_date >= today]
+    returns = outstanding_returns(session=ctx.session, agency_id=ctx.actor.agency_id)
+    papers = papers_i_owe(ctx)
+    meetings = upcoming_meetings(my_group_ids(ctx), session=ctx.session, since=start_of_day(today, ctx.calendar),
+                                 limit=MEETINGS_SHOWN)
+    raised = open_escalations(session=ctx.session, raised_by_id=ctx.actor.id)
+
+    items += _actions_section(ctx, "Overdue actions", overdue, "actions")
+    items += _actions_section(ctx, "Actions coming up", upcoming, "actions")
+    items += _returns_section(ctx, returns)
+    items += _papers_section(ctx, papers)
+    items += _meetings_section(ctx, meetings)
+    items += _escalations_section(ctx, "Escalations you raised", raised, handler=False)
+    oversight = _groups_overseen(ctx)
+    if oversight:
+        items += _quorum_section(ctx, oversight)
+    handler = is_escalation_handler(ctx.actor, session=ctx.session)
+    if handler:
+        items += _escalations_section(ctx, "Open escalations", open_escalations(session=ctx.session), handler=True)
+
+    return Reply(
+        title=f"{ctx.actor.name}: your open items",
+        text=say("home", name=ctx.actor.name.split()[0], today=format_day(today), counts=[
+            ("overdue action", "overdue actions", len(overdue)),
+            ("action due later", "actions due later", len(upcoming)),
+            ("return for your agency", "returns for your agency", len(returns)),
+            ("paper you owe", "papers you owe", len(papers)),
+            ("meeting coming up", "meetings coming up", len(meetings)),
+            ("open escalation you raised", "open escalations you raised", len(raised))]),
+        items=items,
+        buttons=[Button("Raise an escalation", "escalate")],
+        private=True,
+    )
+
+
+def papers_i_owe(ctx: Context) -> list[tuple[Meeting, Group, object]]:
+    """Papers of mine not yet in, for the partnership's upcoming meetings, soonest first."""
+    groups = {g.id: g for g in ctx.session.exec(select(Group).where(Group.partnership_id == ctx.partnership.id))}
+    found = []
+    for meeting in upcoming_meetings(list(groups), session=ctx.session,
+                                     since=start_of_day(ctx.today(), ctx.calendar), limit=UPCOMING_MEETINGS_SEARCHED):
+        for paper in papers_for(meeting, session=ctx.session):
+            if paper.owner_id == ctx.actor.id and paper.submitted_at is None:
+                found.append((meeting, groups[meeting.group_id], paper))
+    return found
+
+
+def _heading(title: str, count: int, shown: int, listing: str) -> Item:
+    """A section's first line; when not all are shown, which command shows the rest."""
+    fields = [("More", f"{count - shown} more: type `{listing}`")] if count > shown else []
+    return Item(text=f"{title} ({count})", key=f"heading:{title.lower().replace(' ', '-')}", fields=fields)
+
+
+def _actions_section(ctx: Context, title: str, actions: list, listing: str) -> list[Item]:
+    if not actions:
+        return []
+    shown = actions[:PER_SECTION]
+    notes = latest_updates([a.id for a in shown], session=ctx.session)
+    return [_heading(title, len(actions), len(shown), listing)] + [
+        action_item(ctx, a, ctx.actor.name, notes.get(a.id), show_owner=False) for a in shown]
+
+
+def _returns_section(ctx: Context, returns: list[DataReturn]) -> list[Item]:
+    if not returns:
+        return []
+    today = ctx.today()
+    items = [_heading("Your agency's returns", len(returns), min(len(returns), PER_SECTION), "returns")]
+    for item in returns[:PER_SECTION]:
+        due = format_day(item.due_date) + (" (late)" if item.due_date < today else "")
+        items.append(Item(
+            text=f"#{item.id} {item.title}" + (f" ({item.period})" if item.period else ""),
+            key=f"return:{item.id}",
+            fields=[("Kind", KIND_NAMES.get(item.kind, item.kind)), ("Due", due)],
+            buttons=return_buttons(item) if item.owner_id == ctx.actor.id else
+            [Button("Submitted", f"return done {item.id}", style="primary")],
+        ))
+    return items
+
+
+def _papers_section(ctx: Context, papers: list) -> list[Item]:
+    if not papers:
+        return []
+    items = [_heading("Papers you owe", len(papers), min(len(papers), PER_SECTION), "papers")]
+    for meeting, group, paper in papers[:PER_SECTION]:
+        items.append(Item(
+            text=f"#{paper.id} {paper.title}",
+            key=f"paper:{paper.id}",
+            fields=[("For", f"{group.name}, {format_day(ctx.calendar.local_date(meeting.starts_at))}"),
+                    ("Due", format_day(papers_deadline(ctx, meeting, group)))],
+            buttons=[Button("Mark submitted", f"paper done {paper.id}", style="primary")],
+        ))
+    return items
+
+
+def _meetings_section(ctx: Context, meetings: list[Meeting]) -> list[Item]:
+    if not meetings:
+        return []
+    groups = {g.id: g for g in ctx.session.exec(
+        select(Group).where(col(Group.id).in_({m.group_id for m in meetings})))}
+    items = [_heading("Your next meetings", len(meetings), len(meetings), "meetings")]
+    asked: set[int] = set()
+    for meeting in meetings:
+        group = groups[meeting.group_id]
+        answer = answer_for(meeting.id, ctx.actor.id, session=ctx.session)
+        fields = [("Your answer", answer_label(answer.answer) if answer else "not answered")]
+        if meeting.location:
+            fields.append(("Where", meeting.location))
+        # Answers are taken for each group's next meeting only.
+        buttons = attend_buttons(ctx, group.key) if group.id not in asked else []
+        asked.add(group.id)
+        items.append(Item(text=f"{group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
+                          key=f"meeting:{meeting.id}", fields=fields, buttons=buttons))
+    return items
+
+
+def _escalations_section(ctx: Context, title: str, rows: list[Escalation], *, handler: bool) -> list[Item]:
+    if not rows:
+        return []
+    items = [_heading(title, len(rows), min(len(rows), PER_SECTION), "escalations")]
+    for escalation in rows[:PER_SECTION]:
+        urgent = "URGENT " if escalation.urgency == Urgency.URGENT.value else ""
+        fields = [("Category", CATEGORIES.get(escalation.category, escalation.category)),
+                  ("Raised", format_day(ctx.calendar.local_date(escalation.raised_at))),
+                  ("Acknowledged", "yes" if escalation.acknowledged_at else "not yet")]
+        buttons = []
+        if handler and escalation.acknowledged_at is None:
+            buttons.append(Button("Acknowledge", f"escalation ack {escalation.id}", style="primary"))
+        summary = escalation.summary if len(escalation.summary) <= 140 else escalation.summary[:139] + "…"
+        items.append(Item(text=f"E{escalation.id} {urgent}{summary}",
+                          key=f"escalation:{escalation.id}", fields=fields, buttons=buttons))
+    return items
+
+
+def _groups_overseen(ctx: Context) -> list[Group]:
+    """The groups whose quorum this member watches: those they chair, or every group for the business unit."""
+    if ctx.actor.is_admin:
+        return list(ctx.session.exec(
+            select(Group).where(Group.partnership_id == ctx.partnership.id).order_by(Group.id)))
+    return [group for group, role in seats(ctx.actor, session=ctx.session) if role in CHAIR_ROLES]
+
+
+def _quorum_section(ctx: Context, groups: list[Group]) -> list[Item]:
+    since = start_of_day(ctx.today(), ctx.calendar)
+    items = []
+    for group in groups[:PER_SECTION]:
+        found = upcoming_meetings([group.id], session=ctx.session, since=since, limit=1)
+        if not found:
+            continue
+        meeting = found[0]
+        result = quorum_forecast(meeting, session=ctx.session)
+        fields = [("Coming", plural(result.present, "person", "people") + " so far")]
+        if not result.quorate:
+            fields.append(("Would make it quorate", "; ".join(result.would_fix)))
+        items.append(Item(
+            text=f"{group.name}, {format_when(ctx.calendar.local_datetime(meeting.starts_at))}: "
+                 + ("quorate" if result.quorate else "not quorate yet"),
+            key=f"quorum:{group.key}", fields=fields,
+            buttons=[Button("See attendance", f"attendance {group.key}")]))
+    if not items:
+        return []
+    return [_heading("Quorum for your groups", len(items), len(items), "quorum")] + items

@@ -1,0 +1,166 @@
+"""/assure and /escalate as Slack users type them: who they are, what they see, and where it goes."""
+
+import json
+import threading
+
+from sqlmodel import select
+
+from bot.slack import app as slack_app
+from models.audit import AuditEvent
+from models.db import session_for
+from models.escalations import Escalation
+from models.partnership import Member
+from tests.conftest import CHAIR, DEPUTY_CHAIR, POLICE, PRACTITIONER
+from tests.fakes.slack_workspace import link_slack, slack  # noqa: F401 - the fixture
+
+ARG_CHANNEL = "C0ARG"
+
+
+def texts(body: dict) -> str:
+    return json.dumps(body.get("blocks", [])) + body.get("text", "")
+
+
+def rows(engine, model, *where):
+    with session_for(engine) as session:
+        return list(session.exec(select(model).where(*where)))
+
+
+async def test_a_chair_checks_quorum_and_only_she_sees_the_answer(slack, demo):
+    link_slack(demo, CHAIR, "U0CHAIR")
+    body = await slack.ack_json(await slack.command("U0CHAIR", "quorum arg", channel=ARG_CHANNEL))
+    assert body["response_type"] == "ephemeral"
+    assert "not quorate yet" in body["blocks"][0]["text"]["text"]
+    assert "Riverside Police sent apologies with no deputy" in texts(body)
+    buttons = {e["text"]["text"]: e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert buttons["Post in channel"]["value"] == "quorum arg"  # hers to choose
+    assert slack.fake.called("chat.postMessage") == []
+
+
+async def test_the_chair_posts_the_quorum_check_for_the_group_channel_to_see(slack, demo):
+    link_slack(demo, CHAIR, "U0CHAIR")
+    body = await slack.ack_json(await slack.command("U0CHAIR", "quorum arg", channel=ARG_CHANNEL))
+    share = next(e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["text"]["text"] == "Post in channel")
+    await slack.click("U0CHAIR", share, "buttons", channel=ARG_CHANNEL, ephemeral=True, response_key="share")
+    await slack.settled()
+    posted, removed = [c.args for c in slack.fake.called("response_url") if c.args["key"] == "share"]
+    assert posted["response_type"] == "in_channel"
+    assert "not quorate yet" in texts(posted)
+    assert not any(b["type"] == "actions" for b in posted["blocks"])
+    assert removed == {"key": "share", "delete_original": True}
+
+
+async def test_private_answers_are_never_offered_for_the_channel(slack, demo):
+    link_slack(demo, CHAIR, "U0CHAIR")
+    for line in ("actions", "escalations", "whoami"):
+        body = await slack.ack_json(await slack.command("U0CHAIR", line, channel=ARG_CHANNEL))
+        assert "Post in channel" not in texts(body), line
+        assert body["response_type"] == "ephemeral"
+
+
+async def test_assure_alone_shows_help_for_slack(slack, demo):
+    link_slack(demo, POLICE, "U0POLICE")
+    body = await slack.ack_json(await slack.command("U0POLICE", ""))
+    assert body["blocks"][0]["text"]["text"] == "What I can do"
+    assert "Type a command after /assure" in texts(body)
+
+
+async def test_a_member_is_matched_by_their_slack_email_the_first_time_and_remembered(slack, demo):
+    slack.fake.users["U0NEW"] = (PRACTITIONER, "Jo Walsh")
+    body = await slack.ack_json(await slack.command("U0NEW", "escalations"))
+    assert "Your escalations" in texts(body)
+    member = rows(demo, Member, Member.email == PRACTITIONER)[0]
+    assert member.slack_user_id == "U0NEW"
+    linked = rows(demo, AuditEvent, AuditEvent.action == "member.slack_linked")
+    assert [(e.entity_id, e.after["slack_user_id"]) for e in linked] == [(member.id, "U0NEW")]
+    await slack.command("U0NEW", "escalations")
+    assert len(slack.fake.called("users.info")) == 1
+
+
+async def test_someone_not_in_the_database_is_told_who_to_ask_and_the_admins_can_see_who_tried(slack, demo):
+    slack.fake.users["U0STRANGER"] = ("kim.lee@elsewhere.example.org", "Kim Lee")
+    body = await slack.ack_json(await slack.command("U0STRANGER", "actions"))
+    assert "You're not registered with AssureBot yet" in texts(body)
+    assert "Emma Clarke or Priya Shah (business unit)" in texts(body)
+    assert body["response_type"] == "ephemeral"
+    tried = rows(demo, AuditEvent, AuditEvent.action == "access.unregistered")
+    assert [(e.actor_label, e.after["email"]) for e in tried] == [
+        ("slack:U0STRANGER (Kim Lee)", "kim.lee@elsewhere.example.org")]
+
+
+async def test_escalate_opens_the_form_at_once_with_the_commands_trigger(slack, demo):
+    link_slack(demo, PRACTITIONER, "U0JO")
+    fields = slack.command_fields("U0JO", "", command="/escalate")
+    body = await slack.ack_json(await slack.post_form(fields))
+    assert body == {}
+    opened = slack.fake.called("views.open")[0].args
+    assert opened["trigger_id"] == fields["trigger_id"]
+    view = opened["view"]
+    assert view["title"]["text"] == "Raise an escalation"
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == [
+        "category", "urgency", "summary", "case_reference"]
+    assert len(rows(demo, Escalation)) == 1  # the demo's own: nothing is saved until the form is sent
+
+
+async def test_an_urgent_escalation_in_one_line_is_saved_with_the_999_advice_and_sent_privately(slack, demo):
+    link_slack(demo, PRACTITIONER, "U0JO")
+    link_slack(demo, CHAIR, "U0CHAIR")
+    body = await slack.ack_json(await slack.command(
+        "U0JO", "urgent capacity: health visiting caseloads above safe level", command="/escalate",
+        channel=ARG_CHANNEL))
+    assert body["response_type"] == "ephemeral"
+    assert "Escalation E2 saved" in texts(body)
+    assert "call the police on 999 or the Riverside children's front door (MASH)" in texts(body)
+    await slack.settled()
+    dm = slack.fake.called("conversations.open")
+    assert [c.args["users"] for c in dm] == ["U0CHAIR"]
+    posted = slack.fake.called("chat.postMessage")
+    assert [c.args["channel"] for c in posted] == ["D0CHAIR"]  # a DM, never the channel it was typed in
+    assert "health visiting caseloads above safe level" in texts(posted[0].args)
+    assert any(e.get("value") == "escalation ack 2" for b in posted[0].args["blocks"] for e in b.get("elements", []))
+
+
+async def test_a_summary_with_a_channel_mention_is_shown_to_the_handlers_as_typed(slack, demo):
+    link_slack(demo, PRACTITIONER, "U0JO")
+    link_slack(demo, CHAIR, "U0CHAIR")
+    summary = "routine audit: <!channel> see <@U0CHAIR> & the ICB about the audit tool"
+    await slack.ack_json(await slack.command("U0JO", summary, command="/escalate"))
+    await slack.settled()
+    card = slack.fake.called("chat.postMessage")[0].args
+    assert "&lt;!channel&gt; see &lt;@U0CHAIR&gt; &amp; the ICB" in json.dumps(card)
+    assert "<!channel>" not in json.dumps(card) and "<@U0CHAIR>" not in json.dumps(card)
+    saved = rows(demo, Escalation, Escalation.id == 2)[0]
+    assert saved.summary == "<!channel> see <@U0CHAIR> & the ICB about the audit tool"  # stored as typed
+
+
+async def test_a_slow_answer_is_acknowledged_at_once_and_follows_by_the_response_url(slack, demo, monkeypatch):
+    monkeypatch.setattr(slack_app, "ACK_WAIT", 0.05)
+    link_slack(demo, DEPUTY_CHAIR, "U0AMARA")
+    hold = threading.Event()
+    runner = slack.adapter.runner
+    for _ in range(runner.workers):  # every database worker is busy with something else
+        runner._pool.submit(hold.wait)
+    try:
+        fields = slack.command_fields("U0AMARA", "actions")
+        body = await slack.ack_json(await slack.post_form(fields))
+        assert body == {}
+    finally:
+        hold.set()
+    later = (await slack.fake.wait_for("response_url"))[0].args
+    assert later["key"] == fields["response_url"].rsplit("/", 1)[1]
+    assert later["response_type"] == "ephemeral"
+    assert "Circulate revised neglect toolkit to all GP practices" in texts(later)
+
+
+async def test_an_unknown_command_suggests_the_nearest(slack, demo):
+    link_slack(demo, CHAIR, "U0CHAIR")
+    body = await slack.ack_json(await slack.command("U0CHAIR", "quorom arg"))
+    assert 'I don\'t know "quorom". Did you mean `quorum`?' in texts(body)
+
+
+async def test_answers_given_in_the_ack_need_no_call_to_slack(slack, demo):
+    link_slack(demo, CHAIR, "U0CHAIR")
+    for line in ("actions", "returns", "papers arg"):
+        assert (await slack.ack_json(await slack.command("U0CHAIR", line)))["blocks"]
+    await slack.settled()
+    assert [c.method for c in slack.fake.calls if c.method != "auth.test"] == []

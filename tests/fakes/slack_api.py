@@ -1,0 +1,334 @@
+"""A local fake of the Slack Web API and of response URLs, on 127.0.0.1.
+
+It answers the methods AssureBot calls with Slack's JSON shapes, records every call, and can be
+told to answer a method with 429 and Retry-After, with an error code, or to drop the connection
+(Slack down). Run it alone with `python -m tests.fakes.slack_api --port N` (the benchmark does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from messages.slack_blocks import MAX_MESSAGE_BLOCKS, MAX_TEXT_CHARS, text_size
+
+TEAM_ID = "T0RIVER"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+
+
+def block_kit_problems(blocks: list[dict[str, Any]], *, surface: str = "message") -> list[str]:
+    """Why Slack would refuse these blocks: slack_sdk's model checks, a round trip that must give the
+    same JSON back, and the limits slack_sdk does not model (block count, total size, unique ids)."""
+    problems: list[str] = []
+    if surface == "message" and len(blocks) > MAX_MESSAGE_BLOCKS:
+        problems.append(f"{len(blocks)} blocks in a message (at most {MAX_MESSAGE_BLOCKS})")
+    if surface == "message" and text_size(blocks) > MAX_TEXT_CHARS:
+        problems.append(f"{text_size(blocks)} characters of text in a message (msg_blocks_too_long)")
+    ids = [b["block_id"] for b in blocks if "block_id" in b]
+    if len(ids) != len(set(ids)):
+        problems.append("repeated block_id")
+    try:
+        parsed = Block.parse_all(blocks)
+        if None in parsed:
+            problems.append("a block of an unknown type")
+        elif [b.to_dict() for b in parsed] != blocks:
+            problems.append("blocks do not round-trip through slack_sdk.models")
+    except SlackObjectFormationError as error:
+        problems.append(str(error))
+    return problems
+
+
+def view_problems(view: dict[str, Any]) -> list[str]:
+    """Why Slack would refuse this modal or Home view (slack_sdk's View, a round trip, the limits)."""
+    try:
+        if View(**view).to_dict() != view:
+            return ["view does not round-trip through slack_sdk.models"]
+    except (SlackObjectFormationError, TypeError) as error:
+        return [str(error)]
+    return block_kit_problems(view.get("blocks", []), surface=view.get("type", "modal"))
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Failure:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    drop: bool = False
+    times: int = 1
+
+
+class FakeSlack:
+    """The fake server. `users` maps Slack user ids to (email, real name) for users.info."""
+
+    def __init__(self, token: str | None = None):
+        self.token = token
+        self.calls: list[Call] = []
+        self.users: dict[str, tuple[str, str]] = {}
+        self.failures: dict[str, list[Failure]] = {}
+        self.invalid: list[tuple[str, list[str]]] = []  # what Slack would have refused
+        self.down = False
+        self._ts = itertools.count(1)
+        self._views = itertools.count(1)
+        self.opened_views: list[str] = []  # ids of the views opened, in order
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+        self.socket: web.WebSocketResponse | None = None
+        self.socket_messages: list[dict[str, Any]] = []
+
+    # --- running -------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self.api)
+        app.router.add_get("/api/{method}", self.api)
+        app.router.add_post("/respond/{key}", self.on_response_url)
+        app.router.add_get("/socket", self.socket_mode)
+        app.router.add_get("/_calls", self.list_calls)
+        return app
+
+    async def start(self, port: int = 0) -> FakeSlack:
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def respond_url(self, key: str = "1") -> str:
+        """A response_url as Slack would put in a payload, answered here."""
+        return f"{self.url}/respond/{key}"
+
+    # --- what tests arrange and inspect --------------------------------------------------
+
+    def fail(self, method: str, *, status: int = 200, error: str | None = None, retry_after: int | None = None,
+             drop: bool = False, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with a failure instead of success."""
+        self.failures.setdefault(method, []).append(Failure(status, error, retry_after, drop, times))
+
+    def rate_limit(self, method: str, *, retry_after: int = 0, times: int = 1) -> None:
+        self.fail(method, status=429, error="ratelimited", retry_after=retry_after, times=times)
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 10) -> list[Call]:
+        """The calls of a method once there are at least `count` (replies after an ack come later)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.called(method)) >= count), timeout)
+        return self.called(method)
+
+    # --- the API -------------------------------------------------------------------------
+
+    async def _arguments(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            if request.content_type == "application/json":
+                args.update(json.loads(body))
+            else:
+                args.update(parse_qsl(body.decode()))
+        for key in ("blocks", "view"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    async def _record(self, method: str, args: dict[str, Any]) -> None:
+        async with self._changed:
+            self.calls.append(Call(method, args))
+            self._changed.notify_all()
+
+    @staticmethod
+    def _problems(args: dict[str, Any]) -> list[str]:
+        if isinstance(args.get("view"), dict):
+            return view_problems(args["view"])
+        if isinstance(args.get("blocks"), list):
+            return block_kit_problems(args["blocks"])
+        return []
+
+    def _failure(self, method: str) -> Failure | None:
+        queue = self.failures.get(method) or []
+        if not queue:
+            return None
+        failure = queue[0]
+        failure.times -= 1
+        if failure.times <= 0:
+            queue.pop(0)
+        return failure
+
+    async def api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        if self.down:
+            request.transport.close()  # Slack unreachable: the connection drops
+            raise web.HTTPServiceUnavailable()
+        args = await self._arguments(request)
+        await self._record(method, args)
+        failure = self._failure(method)
+        if failure is not None:
+            if failure.drop:
+                request.transport.close()
+                raise web.HTTPServiceUnavailable()
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            return web.json_response({"ok": False, "error": failure.error or "internal_error"},
+                                     status=failure.status, headers=headers)
+        problems = self._problems(args)
+        if problems:
+            self.invalid.append((method, problems))
+            return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
+        if self.token and method != "apps.connections.open" and token != self.token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        answer = getattr(self, "m_" + method.replace(".", "_"), None)
+        if answer is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        result = answer(args)
+        if "error" in result:
+            return web.json_response({"ok": False, **result})
+        return web.json_response({"ok": True, **result})
+
+    def _next_ts(self) -> str:
+        return f"1790000000.{next(self._ts):06d}"
+
+    def m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "https://riverside-partnership.slack.com/", "team": "Riverside Partnership",
+                "user": "assurebot", "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
+                "is_enterprise_install": False}
+
+    def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        ts = self._next_ts()
+        return {"channel": args.get("channel"), "ts": ts,
+                "message": {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": args.get("text", ""),
+                            "blocks": args.get("blocks", []), "ts": ts, "team": TEAM_ID}}
+
+    def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text", ""),
+                "message": {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": args.get("text", ""),
+                            "blocks": args.get("blocks", [])}}
+
+    def m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel"), str(args.get("message_ts", ""))
+        return {"channel": channel,
+                "permalink": f"https://riverside-partnership.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
+
+    def _view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        view_id = view_id or f"V{next(self._views):08d}"
+        return {"view": {"id": view_id, "team_id": TEAM_ID, "app_id": "A0ASSURE", "bot_id": BOT_ID,
+                         "hash": f"{time.time():.6f}.{view_id}", "state": {"values": {}},
+                         "private_metadata": "", "callback_id": "", "root_view_id": view_id,
+                         "previous_view_id": None, **view}}
+
+    def m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            return {"error": "invalid_arguments"}
+        opened = self._view(args["view"])
+        self.opened_views.append(opened["view"]["id"])
+        return opened
+
+    def m_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._view(args["view"], args.get("view_id"))
+
+    def m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._view(args["view"])
+
+    def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = args.get("user")
+        if user_id not in self.users:
+            return {"error": "user_not_found"}
+        email, name = self.users[user_id]
+        return {"user": {"id": user_id, "team_id": TEAM_ID, "name": email.split("@")[0], "deleted": False,
+                         "real_name": name, "tz": "Europe/London", "is_bot": False,
+                         "profile": {"real_name": name, "display_name": name.split()[0], "email": email}}}
+
+    def m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users", ""))
+        return {"channel": {"id": "D" + users.split(",")[0].removeprefix("U")}}
+
+    def m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": f"ws://127.0.0.1:{self.port}/socket"}
+
+    # --- response URLs, Socket Mode and the call log ---------------------------------------
+
+    async def on_response_url(self, request: web.Request) -> web.Response:
+        if self.down:
+            request.transport.close()
+            raise web.HTTPServiceUnavailable()
+        payload = await request.json()
+        await self._record("response_url", {"key": request.match_info["key"], **payload})
+        problems = self._problems(payload)
+        if problems:
+            self.invalid.append(("response_url", problems))
+            return web.Response(status=400, text="invalid_blocks")
+        return web.Response(text="ok")
+
+    async def socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.socket = ws
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"},
+                            "connection_info": {"app_id": "A0ASSURE"}})
+        async for received in ws:
+            if received.type.name == "TEXT":
+                await self._record("socket_ack", json.loads(received.data))
+        return ws
+
+    async def send_over_socket(self, envelope_type: str, payload: dict[str, Any]) -> str:
+        """Send an envelope as Slack does in Socket Mode; the app acks with the same envelope id."""
+        envelope_id = f"env-{next(self._ts)}"
+        await self.socket.send_json({"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
+                                     "accepts_response_payload": envelope_type != "events_api",
+                                     "retry_attempt": 0, "retry_reason": ""})
+        return envelope_id
+
+    async def list_calls(self, request: web.Request) -> web.Response:
+        return web.json_response([{"method": c.method, "args": c.args, "at": c.at} for c in self.calls])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A fake Slack Web API on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--token", default=None)
+    args = parser.parse_args()
+
+    async def run() -> None:
+        fake = await FakeSlack(token=args.token).start(args.port)
+        print(fake.port, flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
