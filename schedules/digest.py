@@ -12,19 +12,21 @@ overdue item never disappears silently.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from handlers.actions import action_buttons
-from handlers.attendance import attend_buttons
+from handlers.attendance import attend_buttons, deputy_form
 from handlers.returns import KIND_NAMES, return_buttons
 from messages.reply import Button, Item, Reply, Tone
 from messages.templates import environment, format_day, format_when
@@ -39,9 +41,10 @@ from schedules.calendar import WorkingCalendar, calendar_for
 from schedules.rules import Cadence, Rules, RulesError, rules_for
 
 MAX_ITEMS = 25
-MAX_LISTED = 5  # papers or overdue items named inside one line of a report
+MAX_LISTED = 5  # missing papers named inside one line of the admins' list
 MAX_DEPUTY_OPTIONS = 100
 CHAIR_ROLES = (Role.CHAIR.value, Role.DEPUTY_CHAIR.value)
+DEPUTY, APOLOGIES = Answer.DEPUTY.value, Answer.APOLOGIES.value
 
 # Most urgent first: escalations waiting, then overdue (longest first), due today, coming up
 # (soonest first), and the weekly by-exception report last.
@@ -68,15 +71,28 @@ RECIPIENT_COLUMNS = (Member.id, Member.name, Member.email, Member.agency_id, Mem
                      Member.active)
 
 
+class _Later(NamedTuple):
+    """An item decided now and worded when its digest is read: most of a sweep's work is the words."""
+
+    key: str
+    build: Any
+    args: tuple
+
+
 @dataclass
 class Digest:
-    """One person's message for a day."""
+    """One person's message for a day. The reply is built when first read (within the sweep's session)."""
 
     member: Recipient
     partnership_id: int
     on: date
-    reply: Reply
+    entries: list = field(repr=False)
+    builder: Any = field(repr=False)
     kind: str = "digest"
+
+    @cached_property
+    def reply(self) -> Reply:
+        return self.builder(self.entries)
 
 
 @dataclass
@@ -86,6 +102,27 @@ class Day:
     on: date
     digests: list[Digest] = field(default_factory=list)
     quiet: list[str] = field(default_factory=list)
+
+    def replies(self) -> list[Reply]:
+        """Every digest worded (within the sweep's session), in the digests' order."""
+        with cycle_collector_paused():
+            return [digest.reply for digest in self.digests]
+
+
+@contextmanager
+def cycle_collector_paused():
+    """Hold Python's cycle collector while a sweep makes its many small objects.
+
+    They form no cycles, and each collection would walk all of them again: pausing halves the
+    time of a large sweep. Reference counting frees memory as usual; the collector resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class WorkingDayCount:
@@ -135,14 +172,26 @@ def is_report_day(calendar: WorkingCalendar, day: date, weekday: int) -> bool:
     return not any(calendar.is_working_day(d) for d in earlier)
 
 
-@lru_cache(maxsize=1)
-def _item_template():
-    return environment().get_template("digest_item.txt")
+# Values that differ on every line (names, titles) are slotted into a line's shape; the shape is
+# rendered from the template once per combination of the few values the words depend on.
+FREE_TEXT = frozenset({"id", "title", "period", "group", "meets", "name", "agency", "owner", "what"})
+_SLOT = "\x00"
+
+
+@lru_cache(maxsize=4096)
+def _line_shape(kind: str, fixed: tuple) -> tuple[str, ...]:
+    slots = {name: f"{_SLOT}{name}{_SLOT}" for name in FREE_TEXT}
+    text = environment().get_template("digest_item.txt").render(kind=kind, **slots, **dict(fixed)).strip()
+    return tuple(text.split(_SLOT))  # literal, name, literal, name, ..., literal
 
 
 def item_text(kind: str, **values: Any) -> str:
     """The words of one digest line (messages/templates/digest_item.txt)."""
-    return _item_template().render(kind=kind, **values).strip()
+    shape = _line_shape(kind, tuple(sorted((k, v) for k, v in values.items() if k not in FREE_TEXT)))
+    return "".join(part if n % 2 == 0 else str(values[part]) for n, part in enumerate(shape))
+
+
+day_text = lru_cache(maxsize=4096)(format_day)
 
 
 @lru_cache(maxsize=256)
@@ -164,7 +213,47 @@ def paper_buttons(paper_id: int) -> list[Button]:
 
 def sweep(session: Session, *, on: date, partnership_ids: Iterable[int] | None = None) -> Day:
     """Every digest due on `on` (a local date), for all partnerships or the ones given."""
-    return _Sweep(session, on, None if partnership_ids is None else set(partnership_ids)).run()
+    with cycle_collector_paused():
+        return _Sweep(session, on, None if partnership_ids is None else set(partnership_ids)).run()
+
+
+class _AttendButtons:
+    """attend_buttons for many people without building each agency's list of deputies per person.
+
+    The handler offers a member's colleagues (their agency, less themselves) in the Send deputy
+    form. Here each agency's choices are made once, each group's buttons once, and each person
+    gets that form with their agency's choices, less themselves.
+    """
+
+    def __init__(self, colleagues: dict[int, list]):
+        self.colleagues = colleagues
+        self.choices: dict[int, tuple] = {}
+        self.shapes: dict[str, list[Button]] = {}
+
+    def agency_choices(self, agency_id: int) -> tuple:
+        if agency_id not in self.choices:
+            people = self.colleagues.get(agency_id, [])
+            made = ()
+            for start in range(0, len(people), MAX_DEPUTY_OPTIONS):  # deputy_form takes a form's worth
+                made += deputy_form("", people[start:start + MAX_DEPUTY_OPTIONS]).fields[0].options
+            self.choices[agency_id] = made
+        return self.choices[agency_id]
+
+    def for_seat(self, group_key: str, agency_id: int, email: str) -> list[Button]:
+        options = tuple(c for c in self.agency_choices(agency_id) if c.value != email)[:MAX_DEPUTY_OPTIONS]
+        if not options:  # nobody else in the agency: the form asks for a name or email instead
+            return attend_buttons(None, group_key, colleagues=[])
+        if group_key not in self.shapes:
+            self.shapes[group_key] = attend_buttons(None, group_key, colleagues=[_Someone()])
+        buttons = self.shapes[group_key]
+        form = buttons[2].form
+        own = replace(form, fields=(replace(form.fields[0], options=options),))
+        return [*buttons[:2], replace(buttons[2], form=own)]
+
+
+class _Someone(NamedTuple):
+    email: str = ""
+    name: str = ""
 
 
 # --- the sweep ------------------------------------------------------------------------------
@@ -184,16 +273,21 @@ class _Place:
     admins: list[Recipient] = field(default_factory=list)
     chairs: dict[int, list[Recipient]] = field(default_factory=dict)  # group id -> chair, deputy chair
 
-    @property
+    @cached_property
     def escalation_group(self) -> Group | None:
         """The group whose chairs handle escalations (normally the ARG), as handlers.common picks it."""
-        ordered = sorted(self.groups.values(), key=lambda g: (not g.handles_escalations, g.id))
-        return ordered[0] if ordered else None
+        return min(self.groups.values(), key=lambda g: (not g.handles_escalations, g.id), default=None)
+
+    @cached_property
+    def agency_names(self) -> dict[str, str]:
+        return {a.key: a.name for a in self.agencies.values()}
 
 
 class _Sweep:
     def __init__(self, session: Session, on: date, partnership_ids: set[int] | None):
         self.session = session
+        # Column queries run on the connection: rows come back as plain tuples, without ORM loading.
+        self.db = session.connection()
         self.on = on
         self.partnership_ids = partnership_ids
         self.places: dict[int, _Place] = {}
@@ -204,7 +298,10 @@ class _Sweep:
         self.known: dict[int, Recipient] = {}
         self.snoozed: set[tuple[int, str, int]] = set()
         self.quiet: list[str] = []
-        self.seats: dict[int, list] = {}
+        self.seats: dict[int, list] = {}  # meeting id -> seats, for asks and forecasts
+        self.absent: dict[int, list] = {}  # past meeting id -> seats of those who missed it
+        self.asked_agencies: set[int] = set()
+        self.attend_buttons: _AttendButtons | None = None
         self.past_meetings: dict[int, list] = {}
 
     # The order of the steps below is the order of the statements; each runs once per sweep.
@@ -247,17 +344,19 @@ class _Sweep:
 
     def load_agencies_groups_and_people(self) -> None:
         ids = list(self.places)
-        for row in self.session.execute(select(Agency.id, Agency.key, Agency.name, Agency.partnership_id)
+        for row in self.db.execute(select(Agency.id, Agency.key, Agency.name, Agency.partnership_id)
                                         .where(Agency.partnership_id.in_(ids))):
             place = self.places[row.partnership_id]
             place.agencies[row.id] = row
             self.agency_place[row.id] = place
-        for group in self.session.scalars(select(Group).where(Group.partnership_id.in_(ids)).order_by(Group.id)):
+        groups = select(Group.id, Group.partnership_id, Group.key, Group.name, Group.papers_notice_working_days,
+                        Group.clear_days, Group.deputies_count, Group.quorum, Group.handles_escalations)
+        for group in self.db.execute(groups.where(Group.partnership_id.in_(ids)).order_by(Group.id)):
             self.places[group.partnership_id].groups[group.id] = group
             self.group_place[group.id] = self.places[group.partnership_id]
         admins = select(*RECIPIENT_COLUMNS).where(Member.is_admin, Member.active,
                                                   Member.agency_id.in_(list(self.agency_place)))
-        for row in self.session.execute(admins.order_by(Member.name)):
+        for row in self.db.execute(admins.order_by(Member.name)):
             person = Recipient(*row)
             self.known[person.id] = person
             self.agency_place[person.agency_id].admins.append(person)
@@ -266,18 +365,18 @@ class _Sweep:
                   .where(Membership.role.in_(CHAIR_ROLES), Member.active,
                          Membership.group_id.in_(list(self.group_place)))
                   .order_by(Membership.role, Member.name))
-        for group_id, *values in self.session.execute(chairs):
+        for group_id, *values in self.db.execute(chairs):
             person = Recipient(*values)
             self.known[person.id] = person
             self.group_place[group_id].chairs.setdefault(group_id, []).append(person)
 
     def load_snoozes(self) -> None:
         # A snooze holds until (and not including) its `until` day.
-        rows = self.session.execute(select(Snooze.member_id, Snooze.item_kind, Snooze.item_id)
+        rows = self.db.execute(select(Snooze.member_id, Snooze.item_kind, Snooze.item_id)
                                     .where(Snooze.until > self.on))
         self.snoozed = {tuple(row) for row in rows}
 
-    def add(self, member_id: int, sort_key: tuple, item: Item) -> None:
+    def add(self, member_id: int, sort_key: tuple, item: Item | _Later) -> None:
         self.entries[member_id].append((sort_key, item))
 
     @staticmethod
@@ -306,7 +405,7 @@ class _Sweep:
         return sorted(found)
 
     def returns_and_actions(self) -> None:
-        earliest = self.session.execute(select(
+        earliest = self.db.execute(select(
             select(func.min(Action.due_date)).where(Action.status == ActionStatus.OPEN.value).scalar_subquery(),
             select(func.min(DataReturn.due_date)).where(DataReturn.submitted_at.is_(None)).scalar_subquery(),
         )).one()
@@ -316,7 +415,7 @@ class _Sweep:
         owner = aliased(Member)
         return_dates = self.trigger_dates(lambda r: r.returns, earliest[1])
         if return_dates:
-            rows = self.session.execute(
+            rows = self.db.execute(
                 select(DataReturn.id, DataReturn.title, DataReturn.period, DataReturn.kind, DataReturn.due_date,
                        DataReturn.owner_id, DataReturn.agency_id, owner.name.label("owner_name"),
                        owner.active.label("owner_active"))
@@ -326,7 +425,7 @@ class _Sweep:
                 self.one_return(row)
         action_dates = self.trigger_dates(lambda r: r.actions, earliest[0])
         if action_dates:
-            rows = self.session.execute(
+            rows = self.db.execute(
                 select(Action.id, Action.title, Action.source, Action.due_date, Action.owner_id, Action.agency_id,
                        owner.name.label("owner_name"), owner.active.label("owner_active"))
                 .join(owner, owner.id == Action.owner_id)
@@ -341,13 +440,19 @@ class _Sweep:
         when, days = place.count.when(row.due_date, self.on)
         if not place.rules.returns.reminds(when, days):
             return
-        fields = [("Due", format_day(row.due_date)), ("Kind", KIND_NAMES.get(row.kind, row.kind))]
         if not row.owner_active:
+            fields = [("Due", day_text(row.due_date)), ("Kind", KIND_NAMES.get(row.kind, row.kind))]
             return self.orphan(place, "A return", row, fields, self.urgency(when, days, 2, row.id))
-        text = item_text("return", when=when, days=days, id=row.id, title=row.title, period=row.period)
         self.owner_of[row.owner_id] = place
         self.add(row.owner_id, self.urgency(when, days, 2, row.id),
-                 Item(text=text, key=f"return:{row.id}", fields=fields, buttons=return_buttons(row)))
+                 _Later(f"return:{row.id}", self.return_item, (row, when, days)))
+
+    @staticmethod
+    def return_item(row, when: str, days: int) -> Item:
+        text = item_text("return", when=when, days=days, id=row.id, title=row.title, period=row.period,
+                         has_period=bool(row.period))
+        return Item(text=text, key=f"return:{row.id}", buttons=return_buttons(row),
+                    fields=[("Due", day_text(row.due_date)), ("Kind", KIND_NAMES.get(row.kind, row.kind))])
 
     def one_action(self, row) -> None:
         place = self.agency_place.get(row.agency_id)
@@ -356,15 +461,19 @@ class _Sweep:
         when, days = place.count.when(row.due_date, self.on)
         if not place.rules.actions.reminds(when, days):
             return
-        fields = [("Due", format_day(row.due_date))]
-        if row.source:
-            fields.append(("From", row.source))
         if not row.owner_active:
-            return self.orphan(place, "An action", row, fields, self.urgency(when, days, 3, row.id))
-        text = item_text("action", when=when, days=days, id=row.id, title=row.title)
+            return self.orphan(place, "An action", row, self.action_fields(row), self.urgency(when, days, 3, row.id))
         self.owner_of[row.owner_id] = place
         self.add(row.owner_id, self.urgency(when, days, 3, row.id),
-                 Item(text=text, key=f"action:{row.id}", fields=fields, buttons=action_buttons(row)))
+                 _Later(f"action:{row.id}", self.action_item, (row, when, days)))
+
+    @staticmethod
+    def action_fields(row) -> list[tuple[str, str]]:
+        return [("Due", day_text(row.due_date))] + ([("From", row.source)] if row.source else [])
+
+    def action_item(self, row, when: str, days: int) -> Item:
+        return Item(text=item_text("action", when=when, days=days, id=row.id, title=row.title),
+                    key=f"action:{row.id}", fields=self.action_fields(row), buttons=action_buttons(row))
 
     def orphan(self, place: _Place, what: str, row, fields: list, sort_key: tuple) -> None:
         """An item whose owner has left goes to the business unit, to give to someone."""
@@ -389,7 +498,7 @@ class _Sweep:
             earliest = start if earliest is None else min(earliest, start)
         latest = max(start_of_day(p.calendar.add_working_days(self.on, horizon + 1), p.calendar)
                      for p in self.places.values())
-        upcoming = self.session.execute(
+        upcoming = self.db.execute(
             select(Meeting.id, Meeting.group_id, Meeting.starts_at, Meeting.location)
             .where(Meeting.status == MeetingStatus.SCHEDULED.value, Meeting.starts_at >= earliest,
                    Meeting.starts_at < latest, Meeting.group_id.in_(list(self.group_place)))
@@ -425,9 +534,11 @@ class _Sweep:
             self.papers(papers_for)
         if any(p.report_day for p in self.places.values()):
             self.past_meetings = self.load_past_meetings()
-        wanted = set(asks) | set(forecasts) | {m.id for ms in self.past_meetings.values() for m in ms}
-        if wanted:
-            self.seats = self.load_seats(wanted)
+        if asks or forecasts:
+            self.seats = self.load_seats(set(asks) | set(forecasts))
+        past = {m.id for ms in self.past_meetings.values() for m in ms}
+        if past:
+            self.absent = self.load_seats(past, absent_only=True)
         if asks:
             self.attendance_asks(asks)
         for place, group, meeting, lead in forecasts.values():
@@ -435,7 +546,7 @@ class _Sweep:
 
     def papers(self, papers_for: dict[int, tuple]) -> None:
         owner = aliased(Member)
-        rows = self.session.execute(
+        rows = self.db.execute(
             select(Paper.id, Paper.title, Paper.meeting_id, Paper.owner_id, owner.name.label("owner_name"),
                    owner.active.label("owner_active"))
             .join(owner, owner.id == Paper.owner_id)
@@ -447,17 +558,13 @@ class _Sweep:
             missing[row.meeting_id].append(row)
             if not remind or (row.owner_id, "paper", row.id) in self.snoozed:
                 continue
-            meets = format_when(place.calendar.local_datetime(meeting.starts_at))
-            fields = [("Meeting", f"{group.name}, {meets}"),
-                      ("Papers due", format_day(deadline) + (" (clear days)" if group.clear_days else ""))]
             sort_key = self.urgency(when, days, 1, row.id)
             if not row.owner_active:
-                self.orphan(place, "A paper", row, fields, sort_key)
+                self.orphan(place, "A paper", row, self.paper_fields(place, group, meeting, deadline), sort_key)
                 continue
             self.owner_of[row.owner_id] = place
-            self.add(row.owner_id, sort_key, Item(
-                text=item_text("paper", when=when, days=days, id=row.id, title=row.title, group=group.name),
-                key=f"paper:{row.id}", fields=fields, buttons=paper_buttons(row.id)))
+            self.add(row.owner_id, sort_key,
+                     _Later(f"paper:{row.id}", self.paper_item, (place, group, meeting, deadline, row, when, days)))
         for meeting_id, rows in missing.items():
             place, group, meeting, deadline, when, days, remind, missing_list = papers_for[meeting_id]
             if not missing_list:
@@ -471,11 +578,26 @@ class _Sweep:
             for admin in place.admins:
                 self.add(admin.id, (TODAY, 0, 6, meeting_id), item)
 
-    def load_seats(self, meeting_ids: set[int]) -> dict[int, list]:
-        """Every seat on each meeting's group with the answer given, in one statement."""
+    @staticmethod
+    def paper_fields(place: _Place, group, meeting, deadline: date) -> list[tuple[str, str]]:
+        meets = format_when(place.calendar.local_datetime(meeting.starts_at))
+        return [("Meeting", f"{group.name}, {meets}"),
+                ("Papers due", day_text(deadline) + (" (clear days)" if group.clear_days else ""))]
+
+    def paper_item(self, place: _Place, group, meeting, deadline: date, row, when: str, days: int) -> Item:
+        return Item(text=item_text("paper", when=when, days=days, id=row.id, title=row.title, group=group.name),
+                    key=f"paper:{row.id}", fields=self.paper_fields(place, group, meeting, deadline),
+                    buttons=paper_buttons(row.id))
+
+    def load_seats(self, meeting_ids: set[int], *, absent_only: bool = False) -> dict[int, list]:
+        """Every seat on each meeting's group with the answer given (or only those who missed it)."""
         deputy = aliased(Member)
-        rows = self.session.execute(
-            select(Meeting.id.label("meeting_id"), Member.id, Member.name, Member.agency_id, Membership.role,
+        answer, attended = AttendanceAnswer.answer, AttendanceAnswer.attended
+        missed = [or_(answer.is_(None), answer != DEPUTY),  # as _Sweep.missed
+                  or_(attended.is_(False), and_(attended.is_(None), or_(answer.is_(None), answer == APOLOGIES)))]
+        rows = self.db.execute(
+            select(Meeting.id.label("meeting_id"), Member.id, Member.name, Member.email, Member.agency_id,
+                   Membership.role,
                    Agency.key.label("agency_key"), Agency.name.label("agency_name"), AttendanceAnswer.answer,
                    AttendanceAnswer.attended, deputy.name.label("deputy_name"))
             .join(Membership, Membership.group_id == Meeting.group_id)
@@ -484,7 +606,7 @@ class _Sweep:
             .outerjoin(AttendanceAnswer, and_(AttendanceAnswer.meeting_id == Meeting.id,
                                               AttendanceAnswer.member_id == Member.id))
             .outerjoin(deputy, deputy.id == AttendanceAnswer.deputy_id)
-            .where(Meeting.id.in_(list(meeting_ids)), Member.active)
+            .where(Meeting.id.in_(list(meeting_ids)), Member.active, *(missed if absent_only else []))
             .order_by(Meeting.id, Agency.name, Member.name))
         seats: dict[int, list] = defaultdict(list)
         for row in rows:
@@ -492,17 +614,20 @@ class _Sweep:
         return seats
 
     def attendance_asks(self, asks: dict[int, tuple]) -> None:
-        waiting = [(meeting_id, seat) for meeting_id in asks for seat in self.seats.get(meeting_id, [])
-                   if seat.answer is None and (seat.id, "meeting", meeting_id) not in self.snoozed]
-        colleagues = self.load_colleagues({seat.agency_id for _, seat in waiting})
-        for meeting_id, seat in waiting:
-            place, group, meeting, lead = asks[meeting_id]
-            meets = format_when(place.calendar.local_datetime(meeting.starts_at))
-            fields = [("Where", meeting.location)] if meeting.location else []
-            others = [c for c in colleagues.get(seat.agency_id, []) if c.id != seat.id][:MAX_DEPUTY_OPTIONS]
-            self.add(seat.id, (AHEAD, lead, 4, meeting_id), Item(
-                text=item_text("attend", group=group.name, meets=meets, days=lead), key=f"meeting:{meeting_id}",
-                fields=fields, buttons=attend_buttons(None, group.key, colleagues=others)))
+        for meeting_id, (place, group, meeting, lead) in asks.items():
+            for seat in self.seats.get(meeting_id, []):
+                if seat.answer is None and (seat.id, "meeting", meeting_id) not in self.snoozed:
+                    self.asked_agencies.add(seat.agency_id)
+                    self.add(seat.id, (AHEAD, lead, 4, meeting_id),
+                             _Later(f"meeting:{meeting_id}", self.ask_item, (place, group, meeting, lead, seat)))
+
+    def ask_item(self, place: _Place, group, meeting, lead: int, seat) -> Item:
+        if self.attend_buttons is None:  # the first ask worded loads every asked agency's people at once
+            self.attend_buttons = _AttendButtons(self.load_colleagues(self.asked_agencies))
+        meets = format_when(place.calendar.local_datetime(meeting.starts_at))
+        return Item(text=item_text("attend", group=group.name, meets=meets, days=lead), key=f"meeting:{meeting.id}",
+                    fields=[("Where", meeting.location)] if meeting.location else [],
+                    buttons=self.attend_buttons.for_seat(group.key, seat.agency_id, seat.email))
 
     def load_colleagues(self, agency_ids: set[int]) -> dict[int, list]:
         """Up to a form's worth of active people per agency, to offer as deputies."""
@@ -511,7 +636,7 @@ class _Sweep:
         place = func.row_number().over(partition_by=Member.agency_id, order_by=(Member.name, Member.id))
         ranked = (select(Member.id, Member.name, Member.email, Member.agency_id, place.label("place"))
                   .where(Member.active, Member.agency_id.in_(list(agency_ids))).subquery())
-        rows = self.session.execute(select(ranked.c.id, ranked.c.name, ranked.c.email, ranked.c.agency_id)
+        rows = self.db.execute(select(ranked.c.id, ranked.c.name, ranked.c.email, ranked.c.agency_id)
                                     .where(ranked.c.place <= MAX_DEPUTY_OPTIONS + 1)
                                     .order_by(ranked.c.agency_id, ranked.c.place))
         found: dict[int, list] = defaultdict(list)
@@ -522,8 +647,8 @@ class _Sweep:
     def quorum_forecast(self, place: _Place, group: Group, meeting, lead: int) -> None:
         seats = [SeatAnswer(s.id, s.name, s.agency_key, s.agency_name, s.role, s.answer, s.deputy_name)
                  for s in self.seats.get(meeting.id, [])]
-        names = {a.key: a.name for a in place.agencies.values()}
-        result = evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count, agency_names=names)
+        result = evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count,
+                                 agency_names=place.agency_names)
         meets = format_when(place.calendar.local_datetime(meeting.starts_at))
         fields = [("Rule", result.rule)]
         fields += [("Missing", line) for line in result.missing]
@@ -539,7 +664,7 @@ class _Sweep:
 
     def escalations(self) -> None:
         raiser = aliased(Member)
-        rows = self.session.execute(
+        rows = self.db.execute(
             select(Escalation.id, Escalation.agency_id, Escalation.raised_at, Escalation.category,
                    Escalation.urgency, Escalation.stage, Escalation.stage_entered_at, Escalation.acknowledged_at,
                    raiser.name.label("raiser_name"))
@@ -591,7 +716,7 @@ class _Sweep:
         ranked = (select(Meeting.id, Meeting.group_id, Meeting.starts_at, order.label("back"))
                   .where(Meeting.status == MeetingStatus.SCHEDULED.value, Meeting.starts_at < before,
                          Meeting.group_id.in_(groups)).subquery())
-        rows = self.session.execute(select(ranked.c.id, ranked.c.group_id, ranked.c.starts_at)
+        rows = self.db.execute(select(ranked.c.id, ranked.c.group_id, ranked.c.starts_at)
                                     .where(ranked.c.back <= deepest).order_by(ranked.c.group_id, ranked.c.back))
         past: dict[int, list] = defaultdict(list)
         for row in rows:
@@ -608,7 +733,7 @@ class _Sweep:
             last = meetings[:in_a_row]
             missed_all: dict[int, Any] | None = None
             for meeting in last:
-                missed = {s.id: s for s in self.seats.get(meeting.id, []) if self.missed(s)}
+                missed = {s.id: s for s in self.absent.get(meeting.id, []) if self.missed(s)}
                 missed_all = missed if missed_all is None else {k: v for k, v in missed_all.items() if k in missed}
             for seat in (missed_all or {}).values():
                 item = Item(
@@ -625,51 +750,57 @@ class _Sweep:
     @staticmethod
     def missed(seat) -> bool:
         """Not there and no deputy sent: recorded absent, or apologies or no answer with nothing recorded."""
-        if seat.answer == Answer.DEPUTY.value or seat.attended:
+        if seat.answer == DEPUTY or seat.attended:
             return False
-        return seat.attended is False or seat.answer in (None, Answer.APOLOGIES.value)
+        return seat.attended is False or seat.answer is None or seat.answer == APOLOGIES
 
     def long_overdue(self) -> None:
-        """Returns and actions overdue by more than the partnership's limit, counted by agency."""
+        """Returns and actions overdue by more than the partnership's limit: how many and the oldest, by agency."""
         reporting = [p for p in self.places.values() if p.report_day]
         cutoff = {p.row.id: p.calendar.add_working_days(self.on, -p.rules.overdue_more_than) for p in reporting}
-        by_agency: dict[int, list] = defaultdict(list)
-        counts: dict[tuple[int, str], int] = defaultdict(int)
+        found: dict[int, dict[str, tuple[int, date]]] = defaultdict(dict)
         for model, open_clause, label in (
-            (DataReturn, DataReturn.submitted_at.is_(None), "Return"),
-            (Action, Action.status == ActionStatus.OPEN.value, "Action"),
+            (DataReturn, DataReturn.submitted_at.is_(None), "Returns"),
+            (Action, Action.status == ActionStatus.OPEN.value, "Actions"),
         ):
-            owner = aliased(Member)
-            limit = case(cutoff, value=Agency.partnership_id)
-            place = func.row_number().over(partition_by=model.agency_id, order_by=(model.due_date, model.id))
-            total = func.count().over(partition_by=model.agency_id)
-            ranked = (select(model.id, model.title, model.due_date, model.agency_id, owner.name.label("owner_name"),
-                             place.label("place"), total.label("total"))
-                      .join(Agency, Agency.id == model.agency_id)
-                      .join(owner, owner.id == model.owner_id)
-                      .where(open_clause, Agency.partnership_id.in_(list(cutoff)), model.due_date < limit)
-                      .subquery())
-            rows = self.session.execute(select(ranked, literal_column(f"'{label}'").label("label"))
-                                        .where(ranked.c.place <= MAX_LISTED))
-            for row in rows:
-                by_agency[row.agency_id].append(row)
-                counts[(row.agency_id, label)] = row.total
-        for agency_id, rows in by_agency.items():
+            rows = self.db.execute(
+                select(model.agency_id, func.count(), func.min(model.due_date))
+                .join(Agency, Agency.id == model.agency_id)
+                .where(open_clause, model.due_date < max(cutoff.values()),  # a range on the index
+                       Agency.partnership_id.in_(list(cutoff)),
+                       model.due_date < case(cutoff, value=Agency.partnership_id))
+                .group_by(model.agency_id))
+            for agency_id, count, oldest in rows:
+                found[agency_id][label] = (count, oldest)
+        chairs_watching = self.chairs_by_agency(reporting) if found else {}
+        for agency_id, kinds in found.items():
             place = self.agency_place[agency_id]
             agency = place.agencies[agency_id]
-            total = counts[(agency_id, "Return")] + counts[(agency_id, "Action")]
-            rows.sort(key=lambda r: (r.due_date, r.label, r.id))
-            fields = [(f"{r.label} #{r.id}", f"{r.title} ({r.owner_name}, due {format_day(r.due_date)})")
-                      for r in rows[:MAX_LISTED]]
-            if total > len(fields):
-                fields.append(("...", f"and {total - len(fields)} more"))
+            total = sum(count for count, _ in kinds.values())
+            fields = [(label, f"{count}, the oldest due {day_text(oldest)}")
+                      for label, (count, oldest) in sorted(kinds.items())]
             item = Item(text=item_text("long_overdue", agency=agency.name, count=total,
                                        days=place.rules.overdue_more_than),
                         key=f"overdue:{agency_id}", fields=fields,
                         buttons=[Button("See their actions", f"actions agency {agency.key}")])
-            readers = [m for chairs in place.chairs.values() for m in chairs] + place.admins
-            for member_id in {m.id for m in readers}:
+            readers = {m.id for m in place.admins} | chairs_watching.get(agency_id, set())
+            for member_id in readers:
                 self.add(member_id, (REPORT, 1, -total, agency_id), item)
+
+    def chairs_by_agency(self, reporting: list[_Place]) -> dict[int, set[int]]:
+        """Which chairs see an agency in the report: those chairing a group the agency sits on."""
+        chair = aliased(Membership)
+        seat = aliased(Membership)
+        rows = self.db.execute(
+            select(chair.member_id, Member.agency_id).distinct()
+            .join(seat, seat.group_id == chair.group_id)
+            .join(Member, Member.id == seat.member_id)
+            .where(chair.role.in_(CHAIR_ROLES), Member.active,
+                   chair.group_id.in_([g for p in reporting for g in p.groups])))
+        watching: dict[int, set[int]] = defaultdict(set)
+        for chair_id, agency_id in rows:
+            watching[agency_id].add(chair_id)
+        return watching
 
     # --- one reply per person ---------------------------------------------------------------
 
@@ -677,7 +808,7 @@ class _Sweep:
         unknown = [member_id for member_id in self.entries if member_id not in self.known]
         if unknown:
             ids = bindparam("ids", unknown, expanding=True, literal_execute=True)
-            for row in self.session.execute(select(*RECIPIENT_COLUMNS).where(Member.id.in_(ids))):
+            for row in self.db.execute(select(*RECIPIENT_COLUMNS).where(Member.id.in_(ids))):
                 self.known[row.id] = Recipient(*row)
         found = []
         for member_id in sorted(self.entries):
@@ -685,20 +816,20 @@ class _Sweep:
             if not person.active:
                 continue
             place = self.agency_place.get(person.agency_id) or self.owner_of.get(member_id)
-            found.append(Digest(person, place.row.id, self.on, self.reply(self.entries[member_id])))
+            found.append(Digest(person, place.row.id, self.on, self.entries[member_id], self.reply))
         return found
 
-    def reply(self, entries: list[tuple[tuple, Item]]) -> Reply:
+    def reply(self, entries: list[tuple[tuple, Item | _Later]]) -> Reply:
+        """One person's digest: most urgent first, each item once, the first MAX_ITEMS worded."""
         entries.sort(key=lambda entry: entry[0])
-        items, seen, pressing = [], set(), 0
+        chosen, seen, pressing = [], set(), 0
         for sort_key, item in entries:
-            if item.key in seen:
-                continue
-            seen.add(item.key)
-            items.append(item)
-            pressing += sort_key[0] <= OVERDUE
-        title, text = _summary(self.on, len(items), pressing)
-        shown = items[:MAX_ITEMS]
-        return Reply(title=title, text=text, items=shown, more=len(items) - len(shown),
-                     more_hint="type `actions`, `returns` or `papers` to see them all" if len(items) > MAX_ITEMS
+            if item.key not in seen:
+                seen.add(item.key)
+                chosen.append(item)
+                pressing += sort_key[0] <= OVERDUE
+        title, text = _summary(self.on, len(chosen), pressing)
+        shown = [item.build(*item.args) if isinstance(item, _Later) else item for item in chosen[:MAX_ITEMS]]
+        return Reply(title=title, text=text, items=shown, more=len(chosen) - len(shown),
+                     more_hint="type `actions`, `returns` or `papers` to see them all" if len(chosen) > MAX_ITEMS
                      else None, tone=Tone.WARNING if pressing else Tone.INFO, private=True)

@@ -18,7 +18,9 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from enum import Enum
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -76,9 +78,25 @@ def retry_after_of(error: BaseException) -> float | None:
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:
     """The reply as JSON-safe data (notices are not part of a queued message)."""
-    data = asdict(reply)
+    data = _plain(reply)
     data.pop("notices", None)
     return data
+
+
+@lru_cache(maxsize=None)
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
+
+
+def _plain(value: Any) -> Any:
+    # dataclasses.asdict deep-copies every leaf; a day's outbox is thousands of replies.
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
 
 
 def reply_from_payload(data: dict[str, Any]) -> Reply:

@@ -48,6 +48,7 @@ def queue_day(engine: Engine, on: date, *, delivery: Delivery | None = None, clo
     clock = clock or Clock()
     with session_for(engine) as session:
         day = sweep(session, on=on, partnership_ids=partnership_ids)
+        day.replies()  # worded while the session is open
         new = queue(session, outgoing(day.digests, platform_for(delivery)), now=clock.now())
     for line in day.quiet:
         log.info("%s", line)
@@ -131,6 +132,7 @@ def _show(engine: Engine, days: dict[date, list[int]], out: TextIO) -> int:
     for on, ids in days.items():
         with session_for(engine) as session:
             day = sweep(session, on=on, partnership_ids=ids)
+            day.replies()
         for line in day.quiet:
             out.write(line + "\n")
         for digest in day.digests:

@@ -321,7 +321,8 @@ def test_monday_report_counts_items_overdue_more_than_10_working_days_by_agency(
     an_action(session, t.officer, date(2026, 11, 9), title="Ten working days late")
     report = digests(session, date(2026, 11, 23))["Priya Admin"]
     assert lines(report) == [f"POLICE{t.partnership.id}: 2 items overdue by more than 10 working days"]
-    assert [label.split(" #")[0] for label, _ in report.items[0].fields] == ["Return", "Action"]
+    assert report.items[0].fields == [("Actions", "1, the oldest due Fri 6 Nov 2026"),
+                                      ("Returns", "1, the oldest due Sun 1 Nov 2026")]
     assert report.items[0].buttons[0].command == f"actions agency {t.police.key}"
 
 
@@ -385,3 +386,34 @@ def test_a_long_digest_shows_the_most_urgent_25_and_says_how_many_more(session):
     reply = digests(session, date(2026, 11, 24))["Rachel Nurse"]
     assert len(reply.items) == 25 and reply.more > 0
     assert "more" in text_of(reply)
+
+
+def test_a_chair_sees_overdue_lines_only_for_agencies_on_the_groups_they_chair(session):
+    t = town(session)
+    schools = factories.agency(session, t.partnership, "schools")
+    teacher = factories.member(session, schools, "Ben Teacher")
+    head = factories.member(session, schools, "Ann Head")
+    subgroup = factories.group(session, t.partnership, "edu", {"min_members": 1}, name="Education subgroup")
+    factories.seat(session, subgroup, head, "chair")
+    factories.seat(session, subgroup, teacher)
+    an_action(session, t.officer, date(2026, 11, 2), title="Police, long overdue")
+    an_action(session, teacher, date(2026, 11, 2), title="Schools, long overdue")
+    monday = digests(session, date(2026, 11, 23))
+    assert [i.key for i in monday["Ann Head"].items] == [f"overdue:{schools.id}"]
+    assert {i.key for i in monday["Helen Chair"].items} == {f"overdue:{t.police.id}"}
+    assert {i.key for i in monday["Priya Admin"].items} == {f"overdue:{t.police.id}", f"overdue:{schools.id}"}
+
+
+def test_someone_with_no_colleague_to_send_is_asked_for_a_name_or_email(session):
+    t = town(session)
+    a_meeting(session, t.arg, date(2026, 12, 10))
+    deputy_button = digests(session, date(2026, 12, 7))["Mark Officer"].items[0].buttons[2]
+    assert deputy_button.form.fields[0].label == "Who will attend for you? (name or email, from your agency)"
+
+
+def test_a_partnership_with_unreadable_settings_still_gets_the_default_reminders(session):
+    t = town(session, settings={"reminders": {"returns": {"before": "five"}}})
+    a_return(session, t.officer, date(2026, 12, 10), title="Q3 dataset figures")
+    day = sweep(session, on=date(2026, 12, 3))
+    assert [d.member.name for d in day.digests] == ["Mark Officer"]
+    assert "reminders.returns.before must be a list" in day.quiet[0]

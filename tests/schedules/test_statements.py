@@ -52,9 +52,10 @@ def statements_for_a_day(engine, session) -> tuple[int, int, set[str]]:
     event.listen(engine, "before_cursor_execute", count)
     try:
         day = sweep(session, on=MONDAY)
+        replies = [d.reply for d in day.digests]  # worded on first read: the deputy lists load then
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    kinds = {item.key.split(":")[0] for d in day.digests for item in d.reply.items}
+    kinds = {item.key.split(":")[0] for reply in replies for item in reply.items}
     return len(seen), len(day.digests), kinds
 
 
