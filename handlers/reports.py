@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from handlers.common import find_group, group_list, resolve_group
 from handlers.core import Command, Context, UserError, command
@@ -120,8 +120,6 @@ def _chaired_groups(session: Session, actor: Member) -> list[Group]:
 
 
 def _find_group(session: Session, partnership: Partnership, key: str) -> Group | None:
-    from sqlmodel import func
-
     key = key.strip().lower()
     return session.exec(select(Group).where(
         Group.partnership_id == partnership.id,

@@ -15,7 +15,7 @@ from handlers.reports import report_command
 from models.db import session_for
 from models.escalations import Escalation, EscalationStageChange
 from models.groups import Group
-from models.meetings import AttendanceAnswer, Meeting
+from models.meetings import AttendanceAnswer
 from models.partnership import Member, Partnership
 from models.work import Action, DataReturn
 from tests import factories
