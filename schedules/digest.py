@@ -71,6 +71,11 @@ RECIPIENT_COLUMNS = (Member.id, Member.name, Member.email, Member.agency_id, Mem
                      Member.active)
 
 
+def owner_columns(owner) -> tuple:
+    """An item's owner as a Recipient, read with the item (o_id, o_name, ...): last in the row."""
+    return tuple(getattr(owner, column.key).label(f"o_{column.key}") for column in RECIPIENT_COLUMNS)
+
+
 class _Later(NamedTuple):
     """An item decided now and worded when its digest is read: most of a sweep's work is the words."""
 
@@ -417,19 +422,18 @@ class _Sweep:
         if return_dates:
             rows = self.db.execute(
                 select(DataReturn.id, DataReturn.title, DataReturn.period, DataReturn.kind, DataReturn.due_date,
-                       DataReturn.owner_id, DataReturn.agency_id, owner.name.label("owner_name"),
-                       owner.active.label("owner_active"))
+                       DataReturn.owner_id, DataReturn.agency_id, *owner_columns(owner))
                 .join(owner, owner.id == DataReturn.owner_id)
-                .where(DataReturn.submitted_at.is_(None), DataReturn.due_date.in_(return_dates)))
+                .where(DataReturn.submitted_at.is_(None), DataReturn.due_date.in_(return_dates))).all()
             for row in rows:
                 self.one_return(row)
         action_dates = self.trigger_dates(lambda r: r.actions, earliest[0])
         if action_dates:
             rows = self.db.execute(
                 select(Action.id, Action.title, Action.source, Action.due_date, Action.owner_id, Action.agency_id,
-                       owner.name.label("owner_name"), owner.active.label("owner_active"))
+                       *owner_columns(owner))
                 .join(owner, owner.id == Action.owner_id)
-                .where(Action.status == ActionStatus.OPEN.value, Action.due_date.in_(action_dates)))
+                .where(Action.status == ActionStatus.OPEN.value, Action.due_date.in_(action_dates))).all()
             for row in rows:
                 self.one_action(row)
 
@@ -440,10 +444,10 @@ class _Sweep:
         when, days = place.count.when(row.due_date, self.on)
         if not place.rules.returns.reminds(when, days):
             return
-        if not row.owner_active:
+        if not row.o_active:
             fields = [("Due", day_text(row.due_date)), ("Kind", KIND_NAMES.get(row.kind, row.kind))]
             return self.orphan(place, "A return", row, fields, self.urgency(when, days, 2, row.id))
-        self.owner_of[row.owner_id] = place
+        self.know_owner(row, place)
         self.add(row.owner_id, self.urgency(when, days, 2, row.id),
                  _Later(f"return:{row.id}", self.return_item, (row, when, days)))
 
@@ -461,9 +465,9 @@ class _Sweep:
         when, days = place.count.when(row.due_date, self.on)
         if not place.rules.actions.reminds(when, days):
             return
-        if not row.owner_active:
+        if not row.o_active:
             return self.orphan(place, "An action", row, self.action_fields(row), self.urgency(when, days, 3, row.id))
-        self.owner_of[row.owner_id] = place
+        self.know_owner(row, place)
         self.add(row.owner_id, self.urgency(when, days, 3, row.id),
                  _Later(f"action:{row.id}", self.action_item, (row, when, days)))
 
@@ -475,10 +479,15 @@ class _Sweep:
         return Item(text=item_text("action", when=when, days=days, id=row.id, title=row.title),
                     key=f"action:{row.id}", fields=self.action_fields(row), buttons=action_buttons(row))
 
+    def know_owner(self, row, place: _Place) -> None:
+        if row.o_id not in self.known:
+            self.known[row.o_id] = Recipient(*row[-len(RECIPIENT_COLUMNS):])
+            self.owner_of[row.o_id] = place
+
     def orphan(self, place: _Place, what: str, row, fields: list, sort_key: tuple) -> None:
         """An item whose owner has left goes to the business unit, to give to someone."""
         kind = "return" if what == "A return" else "action" if what == "An action" else "paper"
-        item = Item(text=item_text("orphan", what=what, id=row.id, title=row.title, owner=row.owner_name),
+        item = Item(text=item_text("orphan", what=what, id=row.id, title=row.title, owner=row.o_name),
                     key=f"{kind}:{row.id}", fields=fields)
         for admin in place.admins:
             self.add(admin.id, sort_key, item)
@@ -547,8 +556,7 @@ class _Sweep:
     def papers(self, papers_for: dict[int, tuple]) -> None:
         owner = aliased(Member)
         rows = self.db.execute(
-            select(Paper.id, Paper.title, Paper.meeting_id, Paper.owner_id, owner.name.label("owner_name"),
-                   owner.active.label("owner_active"))
+            select(Paper.id, Paper.title, Paper.meeting_id, Paper.owner_id, *owner_columns(owner))
             .join(owner, owner.id == Paper.owner_id)
             .where(Paper.submitted_at.is_(None), Paper.meeting_id.in_(list(papers_for)))
             .order_by(Paper.meeting_id, Paper.id))
@@ -559,10 +567,10 @@ class _Sweep:
             if not remind or (row.owner_id, "paper", row.id) in self.snoozed:
                 continue
             sort_key = self.urgency(when, days, 1, row.id)
-            if not row.owner_active:
+            if not row.o_active:
                 self.orphan(place, "A paper", row, self.paper_fields(place, group, meeting, deadline), sort_key)
                 continue
-            self.owner_of[row.owner_id] = place
+            self.know_owner(row, place)
             self.add(row.owner_id, sort_key,
                      _Later(f"paper:{row.id}", self.paper_item, (place, group, meeting, deadline, row, when, days)))
         for meeting_id, rows in missing.items():
@@ -572,7 +580,7 @@ class _Sweep:
             meets = format_when(place.calendar.local_datetime(meeting.starts_at))
             item = Item(text=item_text("papers_missing", group=group.name, meets=meets, missing=len(rows)),
                         key=f"papers-missing:{meeting_id}",
-                        fields=[(f"#{r.id} {r.title}", r.owner_name) for r in rows[:MAX_LISTED]]
+                        fields=[(f"#{r.id} {r.title}", r.o_name) for r in rows[:MAX_LISTED]]
                         + ([("...", f"and {len(rows) - MAX_LISTED} more")] if len(rows) > MAX_LISTED else []),
                         buttons=[Button("See papers", f"papers {group.key}")])
             for admin in place.admins:
@@ -596,10 +604,9 @@ class _Sweep:
         missed = [or_(answer.is_(None), answer != DEPUTY),  # as _Sweep.missed
                   or_(attended.is_(False), and_(attended.is_(None), or_(answer.is_(None), answer == APOLOGIES)))]
         rows = self.db.execute(
-            select(Meeting.id.label("meeting_id"), Member.id, Member.name, Member.email, Member.agency_id,
-                   Membership.role,
-                   Agency.key.label("agency_key"), Agency.name.label("agency_name"), AttendanceAnswer.answer,
-                   AttendanceAnswer.attended, deputy.name.label("deputy_name"))
+            select(Meeting.id.label("meeting_id"), Membership.role, Agency.key.label("agency_key"),
+                   Agency.name.label("agency_name"), AttendanceAnswer.answer, AttendanceAnswer.attended,
+                   deputy.name.label("deputy_name"), *RECIPIENT_COLUMNS)
             .join(Membership, Membership.group_id == Meeting.group_id)
             .join(Member, Member.id == Membership.member_id)
             .join(Agency, Agency.id == Member.agency_id)
@@ -607,7 +614,7 @@ class _Sweep:
                                               AttendanceAnswer.member_id == Member.id))
             .outerjoin(deputy, deputy.id == AttendanceAnswer.deputy_id)
             .where(Meeting.id.in_(list(meeting_ids)), Member.active, *(missed if absent_only else []))
-            .order_by(Meeting.id, Agency.name, Member.name))
+            .order_by(Meeting.id, Agency.name, Member.name)).all()
         seats: dict[int, list] = defaultdict(list)
         for row in rows:
             seats[row.meeting_id].append(row)
@@ -618,6 +625,8 @@ class _Sweep:
             for seat in self.seats.get(meeting_id, []):
                 if seat.answer is None and (seat.id, "meeting", meeting_id) not in self.snoozed:
                     self.asked_agencies.add(seat.agency_id)
+                    if seat.id not in self.known:
+                        self.known[seat.id] = Recipient(*seat[-len(RECIPIENT_COLUMNS):])
                     self.add(seat.id, (AHEAD, lead, 4, meeting_id),
                              _Later(f"meeting:{meeting_id}", self.ask_item, (place, group, meeting, lead, seat)))
 
