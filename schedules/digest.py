@@ -43,6 +43,8 @@ from schedules.rules import Cadence, Rules, RulesError, rules_for
 MAX_ITEMS = 25
 MAX_LISTED = 5  # missing papers named inside one line of the admins' list
 MAX_DEPUTY_OPTIONS = 100
+# Minutes of meetings older than this are not chased any more (history loaded from a file).
+MINUTES_LOOK_BACK = timedelta(days=183)
 CHAIR_ROLES = (Role.CHAIR.value, Role.DEPUTY_CHAIR.value)
 DEPUTY, APOLOGIES = Answer.DEPUTY.value, Answer.APOLOGIES.value
 
@@ -319,6 +321,7 @@ class _Sweep:
         self.load_snoozes()
         self.returns_and_actions()
         self.meetings()
+        self.minutes_overdue()
         self.escalations()
         if any(p.report_day for p in self.places.values()):
             self.by_exception()
@@ -355,7 +358,8 @@ class _Sweep:
             place.agencies[row.id] = row
             self.agency_place[row.id] = place
         groups = select(Group.id, Group.partnership_id, Group.key, Group.name, Group.papers_notice_working_days,
-                        Group.clear_days, Group.deputies_count, Group.quorum, Group.handles_escalations)
+                        Group.clear_days, Group.deputies_count, Group.quorum, Group.handles_escalations,
+                        Group.minutes_within_days)
         for group in self.db.execute(groups.where(Group.partnership_id.in_(ids)).order_by(Group.id)):
             self.places[group.partnership_id].groups[group.id] = group
             self.group_place[group.id] = self.places[group.partnership_id]
@@ -705,6 +709,30 @@ class _Sweep:
             urgent_first = 0 if row.urgency == "urgent" else 1
             for member_id in handlers:
                 self.add(member_id, (ESCALATION, urgent_first, -max(waiting, in_stage), row.id), item)
+
+    def minutes_overdue(self) -> None:
+        """Minutes not circulated within the group's limit (Solihull: two weeks): the business unit is told."""
+        limit = min((g.minutes_within_days for p in self.places.values() for g in p.groups.values()), default=14)
+        latest = datetime.combine(self.on - timedelta(days=limit), time(0), tzinfo=timezone.utc)
+        rows = self.db.execute(
+            select(Meeting.id, Meeting.group_id, Meeting.starts_at)
+            .where(Meeting.status == MeetingStatus.SCHEDULED.value, Meeting.minutes_circulated_at.is_(None),
+                   Meeting.starts_at < latest, Meeting.starts_at >= latest - MINUTES_LOOK_BACK,
+                   Meeting.group_id.in_(list(self.group_place)))
+            .order_by(Meeting.starts_at, Meeting.id))
+        for row in rows:
+            place = self.group_place[row.group_id]
+            group = place.groups[row.group_id]
+            held = place.calendar.local_date(row.starts_at)
+            days = (self.on - held).days
+            if days <= group.minutes_within_days:
+                continue
+            item = Item(text=item_text("minutes", group=group.name, meets=day_text(held), days=days,
+                                       limit=group.minutes_within_days),
+                        key=f"minutes:{row.id}", buttons=[Button("Minutes are out", f"minutes {row.id}",
+                                                                 style="primary")])
+            for admin in place.admins:
+                self.add(admin.id, (OVERDUE, -days, 5, row.id), item)
 
     # --- the weekly by-exception report -----------------------------------------------------
 

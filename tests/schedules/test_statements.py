@@ -13,7 +13,7 @@ MONDAY = date(2026, 11, 23)  # the weekly report goes out too
 
 
 def busy_partnership(session, members: int):
-    """Every kind of reminder at once: returns, actions, papers, asks, a forecast, escalations, the report."""
+    """Every kind of reminder at once: returns, actions, papers, asks, a forecast, escalations, minutes, the report."""
     t = town(session)
     audit = factories.group(session, t.partnership, "audit", {"all_of": [t.la.key, t.police.key]}, name="Audit")
     review = factories.group(session, t.partnership, "review", {"min_members": 2}, name="Review")
@@ -63,7 +63,7 @@ def test_the_number_of_statements_does_not_grow_with_members(engine, session):
     busy_partnership(session, 3)
     few, few_digests, kinds = statements_for_a_day(engine, session)
     assert kinds == {"action", "return", "paper", "meeting", "quorum", "papers-missing", "escalation", "missed",
-                     "overdue"}
+                     "overdue", "minutes"}
     session.expire_all()
     busy_partnership(session, 30)  # a second, ten times bigger partnership in the same database
     many, many_digests, _ = statements_for_a_day(engine, session)
