@@ -65,7 +65,7 @@ def manifest(app_id: str, domain: str) -> dict:
             "botId": app_id,
             "scopes": ["personal", "team", "groupChat"],
             "isNotificationOnly": False,
-            "supportsFiles": False,
+            "supportsFiles": True,  # reports' CSV, Excel and charts, offered with file consent cards
             "commandLists": [
                 {"scopes": ["personal"], "commands": command_list(PERSONAL_COMMANDS)},
                 {"scopes": ["team", "groupChat"], "commands": command_list(SHARED_COMMANDS)},

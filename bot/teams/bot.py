@@ -16,12 +16,13 @@ import html
 import logging
 import re
 
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy.engine import Engine
 
 from bot.teams import conversations
 from bot.teams.conversations import base_conversation_id, is_shared
+from bot.teams.files import FILE_CONSENT_INVOKE, consent_activity, file_card_activity, upload
 from bot.teams.gateway import TeamsGateway, card_activity, text_activity
 from bot.teams.identity import Person, identify, match_member
 from bot.teams.retry import RetryPolicy, with_retries
@@ -88,6 +89,12 @@ class AssureBotTeams(ActivityHandler):
             # New people joined a team the bot is in: make them reachable in a personal chat too.
             self.gateway.spawn(self._reach(activity, [m for m in added if m.id != bot_id]),
                                what="opening personal chats with new team members")
+
+    async def on_invoke_activity(self, turn_context: TurnContext):
+        if turn_context.activity.name == FILE_CONSENT_INVOKE:
+            await self._on_file_consent(turn_context)
+            return InvokeResponse(status=200)
+        return await super().on_invoke_activity(turn_context)
 
     async def on_installation_update(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -176,6 +183,30 @@ class AssureBotTeams(ActivityHandler):
             save_card(conversation_id, activity.reply_to_id, card, session=session)
         return True
 
+    async def _on_file_consent(self, turn_context: TurnContext) -> None:
+        """Allow or Decline pressed on a file consent card: upload the file to their OneDrive, or not."""
+        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
+        token = str((value.get("context") or {}).get("assurebot_file") or "")
+        with session_for(self.engine) as session:
+            person = await identify(turn_context, session=session, policy=self.policy,
+                                    emulator_names=self.emulator_names)
+        file = self.gateway.files.take(token, person.member_id) if token else None
+        info = value.get("uploadInfo") or {}
+        if value.get("action") != "accept":
+            outcome = "declined"
+        elif file is None or not info.get("uploadUrl"):
+            outcome = "gone"
+        else:
+            try:
+                await upload(info["uploadUrl"], file.data)
+                await self._send(turn_context, file_card_activity(info))
+                return
+            except Exception as error:
+                log.warning("could not upload %s for member %s: %s", file.filename, person.member_id, error)
+                outcome = "failed"
+        name = file.filename if file else str(info.get("name") or "the file")
+        await self._send(turn_context, text_activity(say("teams_file", outcome=outcome, filename=name)))
+
     # Answering -------------------------------------------------------------------------------------
 
     async def _answer(self, turn_context: TurnContext, person: Person, reply: Reply) -> None:
@@ -186,15 +217,21 @@ class AssureBotTeams(ActivityHandler):
             template = "teams_sent_privately" if reached else "teams_private_failed"
             await self._send(turn_context, text_activity(say(template, name=first_name)))
             return
-        await self._send_card(turn_context, reply)
+        await self._send_card(turn_context, reply, person)
 
-    async def _send_card(self, turn_context: TurnContext, reply: Reply) -> None:
+    async def _send_card(self, turn_context: TurnContext, reply: Reply, person: Person) -> None:
         card = render_card(reply)
         response = await self._send(turn_context, card_activity(card, reply))
         if response is not None and response.id and has_actions(card):
             with session_for(self.engine) as session:
                 save_card(base_conversation_id(turn_context.activity.conversation.id), response.id, card,
                           session=session)
+        if reply.files and is_shared(turn_context.activity):
+            await self._send(turn_context, text_activity(say("teams_file", outcome="channel", count=len(reply.files))))
+        elif reply.files:
+            for file in reply.files:
+                token = self.gateway.files.offer(file, person.member_id)
+                await self._send(turn_context, consent_activity(file, token))
 
     async def _send(self, turn_context: TurnContext, activity: Activity):
         return await with_retries(lambda: turn_context.send_activity(activity), policy=self.policy,
@@ -213,7 +250,7 @@ class AssureBotTeams(ActivityHandler):
                 reference = await self.gateway.open_personal_chat(
                     service_url=activity.service_url, channel_id=activity.channel_id, bot=activity.recipient,
                     account=account, tenant=conversations.tenant_id(activity), member_id=person.member_id)
-            await self.gateway.send_card(reference, reply, what="a private answer")
+            await self.gateway.send_card(reference, reply, what="a private answer", member_id=person.member_id)
         except Exception as error:
             log.warning("could not answer %s privately: %s", person.member_id or person.user_id, error)
             return False
@@ -227,7 +264,7 @@ class AssureBotTeams(ActivityHandler):
             person = await self._meet(turn_context)
             if welcome:
                 await self._send_card(turn_context, await self.dispatcher.handle(
-                    parse_command("help", platform="teams"), person.who()))
+                    parse_command("help", platform="teams"), person.who()), person)
             return
         with session_for(self.engine) as session:
             conversations.remember(activity, member_id=None, session=session)

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 
 from bot.delivery import Delivery, Unreachable
 from bot.teams import conversations
+from bot.teams.files import FileOffers, consent_activity
 from bot.teams.identity import match_member
 from bot.teams.retry import ConnectorRefused, RetryPolicy, with_retries
 from messages.reply import Reply, Tone
@@ -73,6 +74,7 @@ class TeamsGateway:
         self.policy = policy or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
         self._background: set[asyncio.Task] = set()
+        self.files = FileOffers()
 
     # Proactive messages ----------------------------------------------------------------------------
 
@@ -86,7 +88,7 @@ class TeamsGateway:
         if reference is None:
             raise Unreachable(f"member {member.id} has no personal chat with the bot on Teams yet")
         try:
-            return await self.send_card(reference, reply, what=f"message to member {member.id}")
+            return await self.send_card(reference, reply, what=f"message to member {member.id}", member_id=member.id)
         except ConnectorRefused as refusal:
             await self.mark_unreachable(member.id, reason=_reason(refusal))
             member.teams_unreachable = True
@@ -112,13 +114,25 @@ class TeamsGateway:
             log.warning("Teams channel %s refused a message (%s); forgetting it", channel, refusal.code)
             raise ChannelUnreachable(f"AssureBot is no longer in Teams channel {channel}") from refusal
 
-    async def send_card(self, reference: ConversationReference, reply: Reply, *, what: str) -> str | None:
-        """Send a reply as a card into a saved conversation, keeping the card if it has buttons."""
+    async def send_card(self, reference: ConversationReference, reply: Reply, *, what: str,
+                        member_id: int | None = None) -> str | None:
+        """Send a reply as a card into a saved conversation, keeping the card if it has buttons.
+
+        Its files are offered with consent cards, which Teams allows only in a personal chat.
+        """
         card = render_card(reply)
         activity_id = await self.post(reference, card_activity(card, reply), what=what)
         if activity_id and has_actions(card):
             with session_for(self.engine) as session:
                 save_card(reference.conversation.id, activity_id, card, session=session)
+        if reply.files:
+            if getattr(reference.conversation, "conversation_type", None) in (None, conversations.PERSONAL):
+                for file in reply.files:
+                    await self.post(reference, consent_activity(file, self.files.offer(file, member_id)),
+                                    what=f"offering {file.filename}")
+            else:
+                log.warning("%d files not sent to %s: Teams takes files only in personal chats", len(reply.files),
+                            reference.conversation.id)
         return activity_id
 
     async def post(self, reference: ConversationReference, activity: Activity, *, what: str) -> str | None:

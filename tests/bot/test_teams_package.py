@@ -43,6 +43,7 @@ def test_the_package_has_a_manifest_for_chats_teams_and_group_chats_with_the_com
     manifest = json.loads(zipped.read("manifest.json"))
     assert manifest["id"] == APP_ID and manifest["bots"][0]["botId"] == APP_ID
     assert manifest["bots"][0]["scopes"] == ["personal", "team", "groupChat"]
+    assert manifest["bots"][0]["supportsFiles"] is True  # reports' files, offered in personal chats
     assert manifest["validDomains"] == ["assurebot.example.org"]
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
     assert len(manifest["description"]["short"]) <= 80

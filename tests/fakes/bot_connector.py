@@ -69,6 +69,7 @@ class FakeBotConnector:
     calls: list[Call] = field(default_factory=list)
     accounts: dict[str, dict] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # what was PUT at an upload URL (OneDrive)
     url: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
     _runner: web.AppRunner | None = None
@@ -83,6 +84,7 @@ class FakeBotConnector:
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._roster)
+        app.router.add_put("/upload/{name}", self._upload)  # stands in for a OneDrive upload URL
         app.router.add_get("/_record", self._record)  # for a fake running in another process
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -184,6 +186,10 @@ class FakeBotConnector:
                 return 404, {"error": {"code": "MemberNotFoundInConversation", "message": "no such member"}}
             return 200, account
         return await self._answer(request, "member", ok)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["name"]] = await request.read()
+        return web.json_response({"name": request.match_info["name"]}, status=201)
 
     async def _record(self, request: web.Request) -> web.Response:
         return web.json_response([{"method": c.method, "kind": c.kind, "conversation_id": c.conversation_id,
