@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 MANIFEST_VERSION = "1.17"
-MANIFEST_SCHEMA = f"https://developer.microsoft.com/en-us/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
+MANIFEST_SCHEMA = ("https://developer.microsoft.com/en-us/json-schemas/teams/"
+                   f"v{MANIFEST_VERSION}/MicrosoftTeams.schema.json")
 APP_VERSION = "1.0.0"
 ACCENT = (0x1F, 0x4E, 0x79)  # a deep blue, readable behind the white shield
 # What the compose box offers, one tap away on the mobile app (Teams shows at most 10 per list).

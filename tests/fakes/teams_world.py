@@ -129,7 +129,8 @@ class TeamsWorld:
 
     # People ---------------------------------------------------------------------------------------
 
-    def user(self, email: str, *, linked: bool = True, known_to_teams: bool = True, name: str | None = None) -> TeamsUser:
+    def user(self, email: str, *, linked: bool = True, known_to_teams: bool = True,
+             name: str | None = None) -> TeamsUser:
         """A Teams account for a member (or a stranger); `linked` stores their AAD id on the member."""
         slug = email.split("@")[0].replace(".", "-")
         with session_for(self.engine) as session:
