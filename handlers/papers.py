@@ -80,7 +80,7 @@ async def papers(cmd: Command, ctx: Context) -> Reply:
                   else ("LATE" if today > deadline else "not in yet"))
         buttons = []
         if paper.submitted_at is None and paper.owner_id == ctx.actor.id:
-            buttons = paper_buttons(paper)
+            buttons = paper_buttons(paper.id)
         items.append(Item(text=f"#{paper.id} {paper.title}", key=f"paper:{paper.id}",
                           fields=[("Owner", owners[paper.owner_id]), ("Status", status)], buttons=buttons))
     outstanding = sum(1 for p in rows if p.submitted_at is None)
@@ -93,10 +93,12 @@ async def papers(cmd: Command, ctx: Context) -> Reply:
     )
 
 
-def paper_buttons(paper: Paper) -> list[Button]:
+def paper_buttons(paper_id: int) -> list[Button]:
+    """Mark submitted and the two snoozes, as typed in the console."""
     return [
-        Button("Mark submitted", f"paper done {paper.id}", style="primary"),
-        Button("Snooze 1 day", f"snooze paper {paper.id} day"),
+        Button("Mark submitted", f"paper done {paper_id}", style="primary"),
+        Button("Snooze 1 day", f"snooze paper {paper_id} day"),
+        Button("Snooze 1 week", f"snooze paper {paper_id} week"),
     ]
 
 

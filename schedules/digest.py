@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from handlers.actions import action_buttons
 from handlers.attendance import attend_buttons, deputy_form
+from handlers.papers import paper_buttons
 from handlers.returns import KIND_NAMES, return_buttons
 from messages.reply import Button, Item, Reply, Tone
 from messages.templates import environment, format_day, format_when
@@ -207,15 +208,6 @@ def _summary(today: date, count: int, overdue: int) -> tuple[str, str]:
     env = environment()
     return (env.get_template("digest_title.txt").render(today=today).strip(),
             env.get_template("digest.txt").render(count=count, overdue=overdue).strip())
-
-
-def paper_buttons(paper_id: int) -> list[Button]:
-    """Mark submitted and the two snoozes, as typed in the console."""
-    return [
-        Button("Mark submitted", f"paper done {paper_id}", style="primary"),
-        Button("Snooze 1 day", f"snooze paper {paper_id} day"),
-        Button("Snooze 1 week", f"snooze paper {paper_id} week"),
-    ]
 
 
 def sweep(session: Session, *, on: date, partnership_ids: Iterable[int] | None = None) -> Day:
