@@ -47,7 +47,10 @@ class Action(SQLModel, table=True):
     """A SMART action from an action plan: by whom, by when, with progress notes."""
 
     __tablename__ = "action"
-    __table_args__ = (Index("ix_action_status_due", "status", "due_date"),)
+    # The owner's open actions by due date (`actions`, the Home tab): without it SQLite walks every
+    # open action through ix_action_status_due to find one person's.
+    __table_args__ = (Index("ix_action_status_due", "status", "due_date"),
+                      Index("ix_action_owner_status_due", "owner_id", "status", "due_date"))
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=1000)

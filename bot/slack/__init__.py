@@ -41,7 +41,7 @@ def attach(app: web.Application, settings: Settings) -> SlackAdapter | None:
     app[DELIVERY].register("slack", adapter.send)
 
     async def started(_app: web.Application) -> None:
-        adapter.spawn(adapter.check_token())
+        await adapter.startup()
 
     async def stopping(_app: web.Application) -> None:
         await adapter.close()

@@ -22,9 +22,10 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 
+import aiohttp
 from aiohttp import web
 
-from bot.slack.client import SlackUnavailable, call, respond, web_client
+from bot.slack.client import REQUEST_TIMEOUT, SlackUnavailable, call, respond, web_client
 from bot.slack.runner import CommandRunner, NeedsProfile, Outcome, SlackUser
 from bot.slack.text import plain_from_slack
 from handlers.core import Command, parse_command
@@ -140,6 +141,8 @@ class SlackAdapter:
         self._origins: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self._permalinks: OrderedDict[str, str] = OrderedDict()
         self._tasks: set[asyncio.Task] = set()
+        self.http: aiohttp.ClientSession | None = None
+        self._in_flight = 0
         self._register()
 
     # --- wiring --------------------------------------------------------------------------
@@ -204,6 +207,12 @@ class SlackAdapter:
         bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 
+    async def startup(self) -> None:
+        """One HTTP session for every call to Slack while the server runs, so connections are reused."""
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
+        self.client.session = self.http
+        self.spawn(self.check_token())
+
     async def check_token(self) -> None:
         """Say in the log whether the bot token works; the server runs either way."""
         try:
@@ -235,8 +244,22 @@ class SlackAdapter:
     async def close(self) -> None:
         await self.settle()
         self.runner.close()
+        if self.http is not None:
+            self.client.session = None
+            await self.http.close()
 
     # --- running commands ----------------------------------------------------------------
+
+    def start_command(self, cmd: Command, user_id: str) -> asyncio.Future[Outcome]:
+        """Start running a command, counted at once so requests arriving together see each other."""
+        self._in_flight += 1
+        work = asyncio.ensure_future(self.outcome(cmd, user_id))
+
+        def finished(_: asyncio.Future) -> None:
+            self._in_flight -= 1
+
+        work.add_done_callback(finished)
+        return work
 
     async def outcome(self, cmd: Command, user_id: str) -> Outcome:
         """Run a command as a Slack user, matching them by Slack id or else by their profile email."""
@@ -297,9 +320,10 @@ class SlackAdapter:
     async def slash(self, ack, body: dict[str, Any], line: str) -> None:
         """Run a typed command: the answer goes in the ack if it is ready in time, else via response_url."""
         cmd = parse_command(line, platform="slack")
-        work = asyncio.ensure_future(self.outcome(cmd, body["user_id"]))
+        idle = self._in_flight == 0
+        work = self.start_command(cmd, body["user_id"])
         acked = False
-        if not self.runner.busy or work.done():
+        if idle:  # nothing queued ahead: the answer can go in the ack if it is quick
             await asyncio.wait({work}, timeout=ACK_WAIT)
         if not work.done():
             await ack()
@@ -403,7 +427,7 @@ class SlackAdapter:
                 await call(self.client, "chat.update", channel=place.channel, ts=place.ts,
                            text=message(reply)["text"], blocks=updated)
             elif changed and place.personal and place.response_url:
-                await respond(place.response_url, {"replace_original": True, **message(reply)})
+                await respond(place.response_url, {"replace_original": True, **message(reply)}, session=self.http)
             elif place.response_url:
                 await self.tell(place.response_url, reply)
         except SlackUnavailable:
@@ -416,7 +440,7 @@ class SlackAdapter:
 
     async def tell_payload(self, response_url: str, payload: dict[str, Any]) -> None:
         try:
-            await respond(response_url, payload)
+            await respond(response_url, payload, session=self.http)
         except SlackUnavailable:
             pass  # logged; there is no other way to reach them
 
@@ -437,8 +461,8 @@ class SlackAdapter:
             return
         try:
             await respond(place.response_url, {"response_type": "in_channel", "replace_original": False,
-                                               **message(reply, with_buttons=False)})
-            await respond(place.response_url, {"delete_original": True})
+                                               **message(reply, with_buttons=False)}, session=self.http)
+            await respond(place.response_url, {"delete_original": True}, session=self.http)
         except SlackUnavailable:
             pass
 
@@ -488,7 +512,7 @@ class SlackAdapter:
         if meta.get("src"):
             values["source_link"] = self._permalinks.pop(view["id"], "") or await self.permalink_of(*meta["src"])
         cmd = parse_command(meta.get("c", ""), form=values, platform="slack")
-        work = asyncio.ensure_future(self.outcome(cmd, user_id))
+        work = self.start_command(cmd, user_id)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(work), SUBMIT_WAIT)
         except asyncio.TimeoutError:

@@ -120,9 +120,11 @@ async def call(client: AsyncWebClient, method: str, **arguments: Any) -> dict[st
             from None
 
 
-async def respond(response_url: str, payload: dict[str, Any]) -> None:
+async def respond(response_url: str, payload: dict[str, Any], *,
+                  session: aiohttp.ClientSession | None = None) -> None:
     """Post to a response_url (a reply after the ack, or replacing the message a button was on)."""
-    client = AsyncWebhookClient(url=response_url, timeout=REQUEST_TIMEOUT, retry_handlers=retry_handlers())
+    client = AsyncWebhookClient(url=response_url, timeout=REQUEST_TIMEOUT, retry_handlers=retry_handlers(),
+                                session=session)
     try:
         response = await client.send_dict(payload)
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:

@@ -313,6 +313,11 @@ class FakeSlack:
         return envelope_id
 
     async def list_calls(self, request: web.Request) -> web.Response:
+        """The calls so far; `?method=response_url` lists only those, with their key and time."""
+        method = request.query.get("method")
+        if method:
+            return web.json_response([{"method": c.method, "key": c.args.get("key"), "at": c.at}
+                                      for c in self.calls if c.method == method])
         return web.json_response([{"method": c.method, "args": c.args, "at": c.at} for c in self.calls])
 
 
