@@ -204,8 +204,9 @@ class SlackAdapter:
 
     async def handle_http(self, request: web.Request) -> web.Response:
         """POST /slack/events: commands, interactivity, shortcuts and events, verified by bolt."""
-        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        with self.runner.acknowledging():
+            bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(bolt_response)
 
     async def startup(self) -> None:
         """One HTTP session for every call to Slack while the server runs, so connections are reused."""
@@ -250,10 +251,10 @@ class SlackAdapter:
 
     # --- running commands ----------------------------------------------------------------
 
-    def start_command(self, cmd: Command, user_id: str) -> asyncio.Future[Outcome]:
+    def start_command(self, cmd: Command, user_id: str, *, after_acks: bool = False) -> asyncio.Future[Outcome]:
         """Start running a command, counted at once so requests arriving together see each other."""
         self._in_flight += 1
-        work = asyncio.ensure_future(self.outcome(cmd, user_id))
+        work = asyncio.ensure_future(self.outcome(cmd, user_id, after_acks=after_acks))
 
         def finished(_: asyncio.Future) -> None:
             self._in_flight -= 1
@@ -261,11 +262,12 @@ class SlackAdapter:
         work.add_done_callback(finished)
         return work
 
-    async def outcome(self, cmd: Command, user_id: str) -> Outcome:
-        """Run a command as a Slack user, matching them by Slack id or else by their profile email."""
+    async def outcome(self, cmd: Command, user_id: str, *, after_acks: bool = False) -> Outcome:
+        """Run a command as a Slack user, matching them by Slack id or else by their profile email.
+        `after_acks`: its answer is sent after the ack, so acks still waiting may go first."""
         try:
             try:
-                return await self.runner.run(cmd, SlackUser(user_id))
+                return await self.runner.run(cmd, SlackUser(user_id), after_acks=after_acks)
             except NeedsProfile:
                 try:
                     user = await self.profile(user_id)
@@ -321,7 +323,7 @@ class SlackAdapter:
         """Run a typed command: the answer goes in the ack if it is ready in time, else via response_url."""
         cmd = parse_command(line, platform="slack")
         idle = self._in_flight == 0
-        work = self.start_command(cmd, body["user_id"])
+        work = self.start_command(cmd, body["user_id"], after_acks=not idle)
         acked = False
         if idle:  # nothing queued ahead: the answer can go in the ack if it is quick
             await asyncio.wait({work}, timeout=ACK_WAIT)

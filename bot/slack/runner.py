@@ -5,13 +5,22 @@ would delay every other request's ack past Slack's 3 seconds; so the database wo
 worker thread with its own event loop, and the server's loop only parses, verifies and answers.
 Notices to other people are collected there and delivered back on the server's loop, where the
 platform clients live.
+
+Worker threads share the interpreter with the server's loop. A command whose answer goes out after
+its ack (by response_url) has up to 30 minutes, while every request Slack is waiting on has 3 seconds;
+so such a command first gives way, for at most ACKS_FIRST seconds from when it was queued, until no
+request is waiting for its ack. Under a burst the acks go out first and the answers follow; once a
+command has waited its share it runs regardless, so a steady stream of requests never starves it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from handlers.core import Command
@@ -20,6 +29,8 @@ from messages.reply import Reply
 from models.audit import record
 from models.partnership import Member, Platform
 from models.people import link_platform_id, member_by_email, member_by_slack_id
+
+ACKS_FIRST = 0.5  # seconds a command answered after its ack gives way to requests waiting for theirs
 
 
 @dataclass(frozen=True)
@@ -59,17 +70,36 @@ class CommandRunner:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assurebot-slack")
         self._local = threading.local()
         self._waiting = 0
+        self._unacknowledged = 0  # requests from Slack not yet answered; changed on the server's loop only
+        self._all_acknowledged = threading.Event()
+        self._all_acknowledged.set()
 
     @property
     def busy(self) -> bool:
         """True when commands are already running or queued."""
         return self._waiting > 0
 
-    async def run(self, cmd: Command, user: SlackUser) -> Outcome:
-        """Run the command as this Slack user. Raises NeedsProfile when the email is needed to match them."""
-        self._waiting += 1
+    @contextmanager
+    def acknowledging(self) -> Iterator[None]:
+        """Around each request from Slack, until its HTTP answer (the ack) is ready."""
+        self._unacknowledged += 1
+        self._all_acknowledged.clear()
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, self._run, cmd, user)
+            yield
+        finally:
+            self._unacknowledged -= 1
+            if self._unacknowledged == 0:
+                self._all_acknowledged.set()
+
+    async def run(self, cmd: Command, user: SlackUser, *, after_acks: bool = False) -> Outcome:
+        """Run the command as this Slack user. Raises NeedsProfile when the email is needed to match them.
+
+        `after_acks`: the answer goes out after the ack, so let waiting acks go first (see ACKS_FIRST)."""
+        self._waiting += 1
+        give_way_until = time.monotonic() + ACKS_FIRST if after_acks else None
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, self._run, cmd, user,
+                                                                    give_way_until)
         finally:
             self._waiting -= 1
 
@@ -84,7 +114,9 @@ class CommandRunner:
             loop = self._local.loop = asyncio.new_event_loop()
         return loop
 
-    def _run(self, cmd: Command, user: SlackUser) -> Outcome:
+    def _run(self, cmd: Command, user: SlackUser, give_way_until: float | None = None) -> Outcome:
+        if give_way_until is not None:
+            self._all_acknowledged.wait(max(0.0, give_way_until - time.monotonic()))
         self._match(user)
         notices: list[tuple[Member, Reply]] = []
 
