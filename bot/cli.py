@@ -63,7 +63,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     from handlers.dispatch import Dispatcher
 
     engine = ready_engine(database_url(args.db))
-    return run_console(Dispatcher(engine), args.as_email)
+    return run_console(Dispatcher(engine), args.as_email, files_dir=Path(args.files))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -84,7 +84,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if sys.stdin.isatty():
         print(f"Demo partnership loaded into {path}. You are {who} (the ARG chair).")
         print(f"To be someone else: assurebot console --db {path} --as jo.walsh@community.example.org")
-    return run_console(Dispatcher(engine), who)
+    return run_console(Dispatcher(engine), who, files_dir=Path(args.files))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -143,8 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("demo", cmd_demo, "load the demo partnership into a fresh SQLite file and chat as the ARG chair")
     p.add_argument("--as", dest="as_email", help="chat as this member instead of the ARG chair")
+    p.add_argument("--files", default="assurebot-files", help="folder for report files (default assurebot-files)")
     p = add("console", cmd_console, "chat with AssureBot in this terminal as a member")
     p.add_argument("--as", dest="as_email", required=True, metavar="EMAIL", help="the member's email")
+    p.add_argument("--files", default="assurebot-files", help="folder for report files (default assurebot-files)")
     p = add("load", cmd_load, "load or update a partnership from a YAML file (safe to repeat)")
     p.add_argument("file")
     add("migrate", cmd_migrate, "bring the database schema up to date")

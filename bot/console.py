@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from handlers.core import parse_command
@@ -18,13 +19,16 @@ from models.partnership import Member
 
 PROMPT = "you> "
 QUIT = {"quit", "exit", "bye", ":q"}
+FILES_DIR = Path("assurebot-files")  # where a report's files are saved, under the current folder
 
 
 class Console:
     """A chat in a terminal, as one member."""
 
-    def __init__(self, dispatcher: Dispatcher, email: str, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout):
+    def __init__(self, dispatcher: Dispatcher, email: str, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+                 files_dir: Path = FILES_DIR):
         self.dispatcher = dispatcher
+        self.files_dir = files_dir
         self.who = Who(platform="console", email=email)
         self.stdin = stdin
         self.stdout = stdout
@@ -75,6 +79,8 @@ class Console:
     async def send(self, line: str, form: dict[str, str] | None = None) -> Reply:
         reply = await self.dispatcher.handle(parse_command(line, platform="console", form=form), self.who)
         self.write(render_plain(reply))
+        if reply.files:
+            self.save_files(reply)
         self.write()
         self.show_notices()
         if reply.form is not None:
@@ -82,6 +88,20 @@ class Console:
             if values is not None:
                 return await self.send(reply.form.command, values)
         return reply
+
+    def save_files(self, reply: Reply) -> None:
+        """A report's files are saved in the files folder, and the console says where."""
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            for file in reply.files:
+                (self.files_dir / file.filename).write_bytes(file.data)
+        except OSError as problem:
+            self.write(f"I couldn't save the files in {self.files_dir}: {problem.strerror or problem}. "
+                       f"Try again with --files set to a folder you can write to.")
+            return
+        self.write(f"Saved {len(reply.files)} file{'s' if len(reply.files) != 1 else ''} in {self.files_dir}:")
+        for file in reply.files:
+            self.write(f"  {file.filename}")
 
     def fill(self, form: Form) -> dict[str, str] | None:
         """Ask each field of a form in turn; `cancel` at any prompt drops the form."""
@@ -126,5 +146,6 @@ class Console:
         return None
 
 
-def run_console(dispatcher: Dispatcher, email: str, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    return asyncio.run(Console(dispatcher, email, stdin=stdin, stdout=stdout).run())
+def run_console(dispatcher: Dispatcher, email: str, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+                files_dir: Path = FILES_DIR) -> int:
+    return asyncio.run(Console(dispatcher, email, stdin=stdin, stdout=stdout, files_dir=files_dir).run())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from messages.reply import Button, FieldKind, Form, FormField, Item, Reply, Tone
+from messages.templates import say
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit). slack_sdk checks most of them per
 # object; the block counts and the total size are only checked here.
@@ -206,6 +207,11 @@ def _head_blocks(reply: Reply) -> list[dict[str, Any]]:
     if reply.errors:
         lines = [f"• {name.replace('_', ' ')}: {problem}" for name, problem in reply.errors.items()]
         blocks.append({"type": "section", "block_id": "errors", "text": mrkdwn("\n".join(lines))})
+    if reply.files:  # the adapter uploads them to the person's direct messages
+        names = ", ".join(f.filename for f in reply.files)
+        note = escape(say("slack_files", outcome="coming", count=len(reply.files), names=names))
+        blocks.append({"type": "context", "block_id": "files", "elements": [
+            {"type": "mrkdwn", "text": cut_escaped(":paperclip: " + note, MAX_CONTEXT_TEXT), "verbatim": True}]})
     return blocks
 
 

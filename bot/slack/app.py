@@ -292,6 +292,30 @@ class SlackAdapter:
         self._profiles[user_id] = (time.monotonic(), user)
         return user
 
+    async def follow_up(self, outcome: Outcome, user_id: str, response_url: str | None = None) -> None:
+        """After the answer: the notices the command asked for, and its files (a report's CSV and Excel)."""
+        await self.deliver(outcome, response_url)
+        if outcome.reply.files:
+            await self.send_files(user_id, outcome.reply, response_url)
+
+    async def send_files(self, user_id: str, reply: Reply, response_url: str | None = None) -> bool:
+        """Upload a reply's files into the person's direct messages with AssureBot (files cannot go in
+        an ephemeral answer, and reports are for the person who asked). If Slack does not take them,
+        the person is told where they can be told; False then."""
+        comment = say("slack_files", outcome="sent", title=reply.title or "your report")
+        uploads = [{"content": f.data, "filename": f.filename, "title": f.filename} for f in reply.files]
+        try:
+            channel = await self.dm_channel(user_id)
+            await call(self.client, "files_upload_v2", channel=channel, file_uploads=uploads,
+                       initial_comment=comment)
+        except SlackUnavailable:
+            failed = Reply(text=say("slack_files", outcome="failed", count=len(reply.files)), tone=Tone.WARNING,
+                           private=True)
+            if response_url:
+                await self.tell(response_url, failed)
+            return False
+        return True
+
     async def deliver(self, outcome: Outcome, response_url: str | None = None) -> None:
         """Send the notices a command asked for; if some could not be sent, tell the person who asked."""
         notify = self.dispatcher.notify
@@ -336,7 +360,7 @@ class SlackAdapter:
             if await self.open_form(body["trigger_id"], reply.form, {}) is not None:
                 if not acked:
                     await ack()
-                self.spawn(self.deliver(outcome, body.get("response_url")))
+                self.spawn(self.follow_up(outcome, body["user_id"], body.get("response_url")))
                 return
             reply = form_unavailable(reply, line)
         channel = body.get("channel_id") or ""
@@ -346,7 +370,7 @@ class SlackAdapter:
             await ack(**payload)
         elif body.get("response_url"):
             self.spawn(self.tell_payload(body["response_url"], payload))
-        self.spawn(self.deliver(outcome, body.get("response_url")))
+        self.spawn(self.follow_up(outcome, body["user_id"], body.get("response_url")))
 
     @staticmethod
     def shareable(cmd: Command, reply: Reply, channel: str) -> bool:
@@ -415,7 +439,7 @@ class SlackAdapter:
                 remember(self._origins, view_id, body["message"]["blocks"])
             return
         await self.show(place, reply, changed=reply.changed, blocks=(body.get("message") or {}).get("blocks"))
-        self.spawn(self.deliver(outcome, place.response_url))
+        self.spawn(self.follow_up(outcome, place.user_id, place.response_url))
 
     async def show(self, place: Place, reply: Reply, *, changed: bool,
                    blocks: list[dict[str, Any]] | None = None) -> None:
@@ -523,7 +547,7 @@ class SlackAdapter:
             outcome = await work
             decided.set_result(outcome.reply if not outcome.reply.is_error else None)
             await self.direct_message(user_id, outcome.reply)
-            self.spawn(self.deliver(outcome))
+            self.spawn(self.follow_up(outcome, user_id))
             return
         reply = outcome.reply
         inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
@@ -538,7 +562,7 @@ class SlackAdapter:
         await ack(response_action="update", view=result_modal(reply, title=title))
         place = Place.from_metadata(user_id, meta)
         self.spawn(self.show(place, reply, changed=reply.changed, blocks=self._origins.pop(view["id"], None)))
-        self.spawn(self.deliver(outcome))
+        self.spawn(self.follow_up(outcome, user_id))
 
     # --- the Home tab and direct messages ------------------------------------------------
 
@@ -571,12 +595,19 @@ class SlackAdapter:
             return None
         return await self._post_privately(member.slack_user_id, reply)
 
-    async def _post_privately(self, user_id: str, reply: Reply) -> str:
+    async def dm_channel(self, user_id: str) -> str:
+        """The bot's direct message channel with a Slack user (opened once, then remembered)."""
         channel = self._dm_channels.get(user_id)
         if channel is None:
             opened = await call(self.client, "conversations.open", users=user_id)
             channel = self._dm_channels[user_id] = opened["channel"]["id"]
+        return channel
+
+    async def _post_privately(self, user_id: str, reply: Reply) -> str:
+        channel = await self.dm_channel(user_id)
         posted = await call(self.client, "chat.postMessage", channel=channel, **message(reply))
+        if reply.files:
+            await self.send_files(user_id, reply)
         return f"{channel}:{posted.get('ts')}"
 
     async def update_message(self, message_id: str, reply: Reply) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -114,6 +114,9 @@ async def call(client: AsyncWebClient, method: str, **arguments: Any) -> dict[st
             if isinstance(error.response.data, dict) else f"http_{error.response.status_code}"
         log.error("Slack refused %s: %s", method, code)
         raise SlackUnavailable(method, code) from None
+    except SlackRequestError as error:  # files_upload_v2: the file's bytes were not taken
+        log.error("Slack refused %s: %s", method, error)
+        raise SlackUnavailable(method, "upload_failed") from None
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
         log.error("Slack could not be reached for %s: %s", method, type(error).__name__)
         raise SlackUnavailable(method, "timeout" if isinstance(error, asyncio.TimeoutError) else "unreachable") \

@@ -12,9 +12,9 @@ from tests.conftest import CHAIR, PRACTITIONER
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(dispatcher, email, lines: str) -> str:
+def run(dispatcher, email, lines: str, **options) -> str:
     out = io.StringIO()
-    console = Console(dispatcher, email, stdin=io.StringIO(lines), stdout=out)
+    console = Console(dispatcher, email, stdin=io.StringIO(lines), stdout=out, **options)
     import asyncio
 
     assert asyncio.run(console.run()) == 0
@@ -39,6 +39,25 @@ def test_cancel_drops_a_form_and_saves_nothing(chat):
     text = run(chat.dispatcher, PRACTITIONER, "escalate\ncancel\nescalations\n")
     assert "Cancelled. Nothing was saved." in text
     assert "1 open escalation" in text
+
+
+def test_a_reports_files_are_saved_in_the_files_folder_and_named(chat, tmp_path):
+    folder = tmp_path / "reports"
+    text = run(chat.dispatcher, CHAIR, "report attendance arg\n", files_dir=folder)
+    saved = sorted(p.name for p in folder.iterdir())
+    assert len(saved) == 5 and sum(name.endswith(".csv") for name in saved) == 3
+    assert f"Saved 5 files in {folder}:" in text
+    assert all(f"  {name}" in text for name in saved)
+    chart = next(p for p in folder.iterdir() if p.suffix == ".png")
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_when_the_files_folder_cannot_be_written_the_console_says_so(chat, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    text = run(chat.dispatcher, CHAIR, "report attendance arg\nwhoami\n", files_dir=blocked / "reports")
+    assert "I couldn't save the files in" in text and "--files" in text
+    assert "Helen Carter" in text.split("you> whoami")[1]  # the chat carries on
 
 
 def test_an_unregistered_email_is_told_whom_to_ask(chat):

@@ -29,7 +29,7 @@ def test_every_request_goes_to_the_one_signed_endpoint():
 
 def test_the_bot_asks_only_for_the_scopes_it_uses():
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "im:write", "users:read", "users:read.email"}
+        "commands", "chat:write", "im:write", "files:write", "users:read", "users:read.email"}
 
 
 def test_slack_limits_on_names_are_met():

@@ -94,6 +94,9 @@ class FakeSlack:
         self.port: int | None = None
         self.socket: web.WebSocketResponse | None = None
         self.socket_messages: list[dict[str, Any]] = []
+        self._files = itertools.count(1)
+        self.pending_uploads: dict[str, dict[str, Any]] = {}  # file id -> filename, length, data
+        self.shared_files: list[dict[str, Any]] = []  # completed uploads: id, title, data, channel, comment
 
     # --- running -------------------------------------------------------------------------
 
@@ -102,6 +105,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self.api)
         app.router.add_get("/api/{method}", self.api)
         app.router.add_post("/respond/{key}", self.on_response_url)
+        app.router.add_post("/upload/{file_id}", self.on_upload)
         app.router.add_get("/socket", self.socket_mode)
         app.router.add_get("/_calls", self.list_calls)
         return app
@@ -276,6 +280,37 @@ class FakeSlack:
         users = str(args.get("users", ""))
         return {"channel": {"id": "D" + users.split(",")[0].removeprefix("U")}}
 
+    def m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Step 1 of an upload: a URL to POST the bytes to, for a file of the stated length."""
+        try:
+            length = int(args.get("length", ""))
+        except ValueError:
+            return {"error": "invalid_arguments"}
+        if not args.get("filename") or length <= 0:
+            return {"error": "invalid_arguments"}
+        file_id = f"F{next(self._files):08d}"
+        self.pending_uploads[file_id] = {"filename": args["filename"], "length": length, "data": None}
+        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Step 3: share the uploaded files in a channel. Each must have arrived whole."""
+        files = args.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        if not files:
+            return {"error": "invalid_arguments"}
+        done = []
+        for entry in files:
+            pending = self.pending_uploads.get(entry.get("id"))
+            if pending is None or pending["data"] is None or len(pending["data"]) != pending["length"]:
+                return {"error": "file_not_found"}
+            done.append({"id": entry["id"], "name": pending["filename"], "title": entry.get("title"),
+                         "data": pending["data"], "channel": args.get("channel_id"),
+                         "comment": args.get("initial_comment")})
+        for entry in done:
+            del self.pending_uploads[entry["id"]]
+        self.shared_files.extend(done)
+        return {"files": [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in done]}
+
     def m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"url": f"ws://127.0.0.1:{self.port}/socket"}
 
@@ -292,6 +327,23 @@ class FakeSlack:
             self.invalid.append(("response_url", problems))
             return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
+
+    async def on_upload(self, request: web.Request) -> web.Response:
+        """Step 2 of an upload: the file's bytes, at the URL step 1 gave."""
+        if self.down:
+            request.transport.close()
+            raise web.HTTPServiceUnavailable()
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        await self._record("upload", {"file_id": file_id, "length": len(data)})
+        failure = self._failure("upload")
+        if failure is not None:
+            return web.Response(status=failure.status if failure.status != 200 else 500, text="upload failed")
+        pending = self.pending_uploads.get(file_id)
+        if pending is None:
+            return web.Response(status=404, text="not found")
+        pending["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
 
     async def socket_mode(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
