@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -271,6 +271,11 @@ class _Place:
     groups: dict[int, Group] = field(default_factory=dict)
     admins: list[Recipient] = field(default_factory=list)
     chairs: dict[int, list[Recipient]] = field(default_factory=dict)  # group id -> chair, deputy chair
+    decisions: dict[tuple, tuple | None] = field(default_factory=dict)  # (kind, due date) -> _Sweep.decide
+
+    @cached_property
+    def id(self) -> int:
+        return self.row.id
 
     @cached_property
     def escalation_group(self) -> Group | None:
@@ -355,16 +360,16 @@ class _Sweep:
         for group in self.db.execute(groups.where(Group.partnership_id.in_(ids)).order_by(Group.id)):
             self.places[group.partnership_id].groups[group.id] = group
             self.group_place[group.id] = self.places[group.partnership_id]
-        admins = select(*RECIPIENT_COLUMNS).where(Member.is_admin, Member.active,
-                                                  Member.agency_id.in_(list(self.agency_place)))
+        admins = (select(*RECIPIENT_COLUMNS).join(Agency, Agency.id == Member.agency_id)
+                  .where(Member.is_admin, Member.active, Agency.partnership_id.in_(ids)))
         for row in self.db.execute(admins.order_by(Member.name)):
             person = Recipient(*row)
             self.known[person.id] = person
             self.agency_place[person.agency_id].admins.append(person)
         chairs = (select(Membership.group_id, *RECIPIENT_COLUMNS)
                   .join(Member, Member.id == Membership.member_id)
-                  .where(Membership.role.in_(CHAIR_ROLES), Member.active,
-                         Membership.group_id.in_(list(self.group_place)))
+                  .join(Group, Group.id == Membership.group_id)
+                  .where(Membership.role.in_(CHAIR_ROLES), Member.active, Group.partnership_id.in_(ids))
                   .order_by(Membership.role, Member.name))
         for group_id, *values in self.db.execute(chairs):
             person = Recipient(*values)
@@ -414,11 +419,14 @@ class _Sweep:
         for place in self.places.values():
             place.count.reach_back(oldest)
         owner = aliased(Member)
+        # Only whether the owner is still here (and their name, for the business unit if not): the
+        # rest of what delivery needs is read once per person, for those who get a digest.
         return_dates = self.trigger_dates(lambda r: r.returns, earliest[1])
         if return_dates:
             rows = self.db.execute(
                 select(DataReturn.id, DataReturn.title, DataReturn.period, DataReturn.kind, DataReturn.due_date,
-                       DataReturn.owner_id, DataReturn.agency_id, *owner_columns(owner))
+                       DataReturn.owner_id, DataReturn.agency_id, owner.active.label("o_active"),
+                       owner.name.label("o_name"))
                 .join(owner, owner.id == DataReturn.owner_id)
                 .where(DataReturn.submitted_at.is_(None), DataReturn.due_date.in_(return_dates))).all()
             for row in rows:
@@ -427,25 +435,40 @@ class _Sweep:
         if action_dates:
             rows = self.db.execute(
                 select(Action.id, Action.title, Action.source, Action.due_date, Action.owner_id, Action.agency_id,
-                       *owner_columns(owner))
+                       owner.active.label("o_active"), owner.name.label("o_name"))
                 .join(owner, owner.id == Action.owner_id)
                 .where(Action.status == ActionStatus.OPEN.value, Action.due_date.in_(action_dates))).all()
             for row in rows:
                 self.one_action(row)
 
+    def decide(self, place: _Place, kind: str, due: date) -> tuple | None:
+        """Whether a return or action due on `due` is in today's digest under the place's rules:
+        (when, days, tier, order) if so. Thousands of items share a due date, so each date is
+        worked out once per kind and partnership."""
+        cadence = place.rules.returns if kind == "return" else place.rules.actions
+        when, days = place.count.when(due, self.on)
+        if not cadence.reminds(when, days):
+            return None
+        tier, order, *_ = self.urgency(when, days, 0, 0)
+        return when, days, tier, order
+
     def one_return(self, row) -> None:
-        place = self.agency_place.get(row.agency_id)
-        if place is None or (row.owner_id, "return", row.id) in self.snoozed:
+        return_id, _title, _period, kind, due, owner_id, agency_id, owner_active, _owner_name = row
+        place = self.agency_place.get(agency_id)
+        if place is None or (owner_id, "return", return_id) in self.snoozed:
             return
-        when, days = place.count.when(row.due_date, self.on)
-        if not place.rules.returns.reminds(when, days):
+        decisions = place.decisions
+        decision = decisions[("return", due)] if ("return", due) in decisions else \
+            decisions.setdefault(("return", due), self.decide(place, "return", due))
+        if decision is None:
             return
-        if not row.o_active:
-            fields = [("Due", day_text(row.due_date)), ("Kind", KIND_NAMES.get(row.kind, row.kind))]
-            return self.orphan(place, "A return", row, fields, self.urgency(when, days, 2, row.id))
-        self.know_owner(row, place)
-        self.add(row.owner_id, self.urgency(when, days, 2, row.id),
-                 _Later(f"return:{row.id}", self.return_item, (row, when, days)))
+        when, days, tier, order = decision
+        if not owner_active:
+            fields = [("Due", day_text(due)), ("Kind", KIND_NAMES.get(kind, kind))]
+            return self.orphan(place, "A return", row, fields, (tier, order, 2, return_id))
+        self.owner_of.setdefault(owner_id, place)
+        self.entries[owner_id].append(((tier, order, 2, return_id),
+                                       _Later(f"return:{return_id}", self.return_item, (row, when, days))))
 
     @staticmethod
     def return_item(row, when: str, days: int) -> Item:
@@ -455,17 +478,21 @@ class _Sweep:
                     fields=[("Due", day_text(row.due_date)), ("Kind", KIND_NAMES.get(row.kind, row.kind))])
 
     def one_action(self, row) -> None:
-        place = self.agency_place.get(row.agency_id)
-        if place is None or (row.owner_id, "action", row.id) in self.snoozed:
+        action_id, _title, _source, due, owner_id, agency_id, owner_active, _owner_name = row
+        place = self.agency_place.get(agency_id)
+        if place is None or (owner_id, "action", action_id) in self.snoozed:
             return
-        when, days = place.count.when(row.due_date, self.on)
-        if not place.rules.actions.reminds(when, days):
+        decisions = place.decisions
+        decision = decisions[("action", due)] if ("action", due) in decisions else \
+            decisions.setdefault(("action", due), self.decide(place, "action", due))
+        if decision is None:
             return
-        if not row.o_active:
-            return self.orphan(place, "An action", row, self.action_fields(row), self.urgency(when, days, 3, row.id))
-        self.know_owner(row, place)
-        self.add(row.owner_id, self.urgency(when, days, 3, row.id),
-                 _Later(f"action:{row.id}", self.action_item, (row, when, days)))
+        when, days, tier, order = decision
+        if not owner_active:
+            return self.orphan(place, "An action", row, self.action_fields(row), (tier, order, 3, action_id))
+        self.owner_of.setdefault(owner_id, place)
+        self.entries[owner_id].append(((tier, order, 3, action_id),
+                                       _Later(f"action:{action_id}", self.action_item, (row, when, days))))
 
     @staticmethod
     def action_fields(row) -> list[tuple[str, str]]:
@@ -708,10 +735,10 @@ class _Sweep:
         latest = datetime.combine(self.on - timedelta(days=limit), time(0), tzinfo=timezone.utc)
         rows = self.db.execute(
             select(Meeting.id, Meeting.group_id, Meeting.starts_at)
+            .join(Group, Group.id == Meeting.group_id)
             .where(Meeting.status == MeetingStatus.SCHEDULED.value, Meeting.minutes_circulated_at.is_(None),
                    Meeting.starts_at < latest, Meeting.starts_at >= latest - MINUTES_LOOK_BACK,
-                   Meeting.group_id.in_(list(self.group_place)))
-            .order_by(Meeting.starts_at, Meeting.id))
+                   Group.partnership_id.in_(list(self.places))))
         for row in rows:
             place = self.group_place[row.group_id]
             group = place.groups[row.group_id]
@@ -719,12 +746,16 @@ class _Sweep:
             days = (self.on - held).days
             if days <= group.minutes_within_days:
                 continue
-            item = Item(text=item_text("minutes", group=group.name, meets=day_text(held), days=days,
-                                       limit=group.minutes_within_days),
-                        key=f"minutes:{row.id}", buttons=[Button("Minutes are out", f"minutes {row.id}",
-                                                                 style="primary")])
+            item = _Later(f"minutes:{row.id}", self.minutes_item, (row.id, group, held, days))
             for admin in place.admins:
                 self.add(admin.id, (OVERDUE, -days, 5, row.id), item)
+
+    @staticmethod
+    def minutes_item(meeting_id: int, group, held: date, days: int) -> Item:
+        return Item(text=item_text("minutes", group=group.name, meets=day_text(held), days=days,
+                                   limit=group.minutes_within_days),
+                    key=f"minutes:{meeting_id}", buttons=[Button("Minutes are out", f"minutes {meeting_id}",
+                                                                 style="primary")])
 
     # --- the weekly by-exception report -----------------------------------------------------
 
@@ -825,7 +856,7 @@ class _Sweep:
             .join(seat, seat.group_id == chair.group_id)
             .join(Member, Member.id == seat.member_id)
             .where(chair.role.in_(CHAIR_ROLES), Member.active,
-                   chair.group_id.in_([g for p in reporting for g in p.groups])))
+                   chair.group_id.in_([g for p in reporting for g in p.groups]))).all()
         watching: dict[int, set[int]] = defaultdict(set)
         for chair_id, agency_id in rows:
             watching[agency_id].add(chair_id)
@@ -836,16 +867,20 @@ class _Sweep:
     def digests(self) -> list[Digest]:
         unknown = [member_id for member_id in self.entries if member_id not in self.known]
         if unknown:
-            ids = bindparam("ids", unknown, expanding=True, literal_execute=True)
-            for row in self.db.execute(select(*RECIPIENT_COLUMNS).where(Member.id.in_(ids))):
-                self.known[row.id] = Recipient(*row)
+            # One statement however many people (too many for bound parameters): the ids are the
+            # database's own integers, written into the statement as numbers.
+            ids = text(f"member.id IN ({','.join(map(str, map(int, unknown)))})")
+            known, make = self.known, Recipient._make
+            for row in self.db.execute(select(*RECIPIENT_COLUMNS).where(ids)):
+                known[row[0]] = make(row)
         found = []
-        for member_id in sorted(self.entries):
-            person = self.known[member_id]
+        known, entries, on, reply = self.known, self.entries, self.on, self.reply
+        for member_id in sorted(entries):
+            person = known[member_id]
             if not person.active:
                 continue
             place = self.agency_place.get(person.agency_id) or self.owner_of.get(member_id)
-            found.append(Digest(person, place.row.id, self.on, self.entries[member_id], self.reply))
+            found.append(Digest(person, place.id, on, entries[member_id], reply))
         return found
 
     def reply(self, entries: list[tuple[tuple, Item | _Later]]) -> Reply:
