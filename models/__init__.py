@@ -7,7 +7,7 @@ from models.groups import Group, Membership
 from models.meetings import AttendanceAnswer, Meeting, Paper
 from models.partnership import Agency, Member, Partnership
 from models.snooze import Snooze
-from models.teams_cards import TeamsCard, TeamsCardSubmit
+from models.teams_cards import TeamsCard, TeamsCardSubmit, TeamsFileOffer
 from models.work import Action, ActionUpdate, DataReturn
 
 __all__ = [
@@ -30,4 +30,5 @@ __all__ = [
     "Snooze",
     "TeamsCard",
     "TeamsCardSubmit",
+    "TeamsFileOffer",
 ]

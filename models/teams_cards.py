@@ -1,8 +1,11 @@
-"""Teams cards the bot sent with buttons, and the taps already recorded on them.
+"""Teams cards the bot sent with buttons, the taps already recorded on them, and files offered.
 
 A tapped card is updated in place to show what was recorded, which needs the card as sent.
 A tap that arrives twice (a double tap, a slow network, an old copy of the card) must not
 record twice: each recorded tap is claimed once per card render, person and command.
+
+A report's files are offered with a consent card; the file waits here until the person presses
+Allow or Decline, so a restart in between loses nothing, and it can be taken only once.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, UniqueConstraint, delete
+from sqlalchemy import Column, LargeBinary, UniqueConstraint, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -41,6 +44,44 @@ class TeamsCardSubmit(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     command: str = Field(max_length=400)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class TeamsFileOffer(SQLModel, table=True):
+    """A file offered to one person with a file consent card, until they accept or decline it."""
+
+    __tablename__ = "teams_file_offer"
+
+    token: str = Field(primary_key=True, max_length=40)
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    offered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+def save_offer(token: str, member_id: int | None, filename: str, content_type: str, data: bytes, *,
+               session: Session, offered_at: datetime, forget_before: datetime | None = None) -> None:
+    """Keep a file until it is taken; offers older than `forget_before` are forgotten at the same time."""
+    if forget_before is not None:
+        session.exec(delete(TeamsFileOffer).where(TeamsFileOffer.offered_at < forget_before))
+    session.add(TeamsFileOffer(token=token, member_id=member_id, filename=filename[:255],
+                               content_type=content_type[:100], data=data, offered_at=offered_at))
+    session.commit()
+
+
+def take_offer(token: str, member_id: int | None, *, session: Session,
+               offered_after: datetime) -> TeamsFileOffer | None:
+    """The offered file, once, only for the person it was offered to, and only while it is fresh.
+    Offers gone stale are forgotten at the same time."""
+    session.exec(delete(TeamsFileOffer).where(TeamsFileOffer.offered_at < offered_after))
+    session.commit()
+    offer = session.get(TeamsFileOffer, token)
+    if offer is None or offer.member_id != member_id or offer.offered_at < offered_after:
+        return None
+    # Whoever deletes the row has it: a second Allow (or a second server) gets nothing.
+    taken = session.exec(delete(TeamsFileOffer).where(TeamsFileOffer.token == token)).rowcount
+    session.commit()
+    return offer if taken == 1 else None
 
 
 def save_card(conversation_id: str, activity_id: str, card: dict[str, Any], *, session: Session) -> None:

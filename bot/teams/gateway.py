@@ -74,7 +74,7 @@ class TeamsGateway:
         self.policy = policy or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
         self._background: set[asyncio.Task] = set()
-        self.files = FileOffers()
+        self.files = FileOffers(engine)
 
     # Proactive messages ----------------------------------------------------------------------------
 

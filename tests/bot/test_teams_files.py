@@ -1,7 +1,16 @@
 """Reports in Teams: the summary as a card, each file offered with a consent card and put in OneDrive."""
 
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import select
+
+from bot.teams.files import KEEP, FileOffers
+from messages.reply import Attachment
+from models.db import session_for
+from models.partnership import Member
+from models.teams_cards import TeamsFileOffer
 from tests.conftest import CHAIR, POLICE
-from tests.fakes.teams_world import card_text, teams, unescaped  # noqa: F401  (teams is a fixture)
+from tests.fakes.teams_world import card_text, start_world, stop_world, teams, unescaped  # noqa: F401
 
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 
@@ -59,3 +68,47 @@ async def test_a_report_asked_for_in_a_channel_comes_privately_with_its_files(te
     channel = [a for c in teams.connector.sent() if not c.conversation_id.startswith("a:")
                for a in c.body.get("attachments") or []]
     assert channel == []
+
+
+async def test_a_file_offered_before_a_restart_can_still_be_allowed_after_it(demo, clock):
+    first = await start_world(demo, clock)
+    try:
+        helen = first.user(CHAIR)
+        await first.say(helen, "report attendance arg")
+        offer = next(f for f in offers(first, helen) if f["name"].endswith(".xlsx"))
+    finally:
+        await stop_world(first)
+    second = await start_world(demo, clock)  # the server was restarted before she pressed Allow
+    try:
+        helen = second.user(CHAIR)
+        assert await second.post(consent_invoke(second, helen, offer)) == 200
+        uploaded = second.connector.uploads[offer["name"]]
+        assert len(uploaded) == offer["content"]["sizeInBytes"] and uploaded[:2] == b"PK"
+    finally:
+        await stop_world(second)
+
+
+def test_an_offer_is_taken_once_only_by_its_person_and_only_while_fresh(demo):
+    now = [datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)]
+    offers_kept = FileOffers(demo, clock=lambda: now[0])
+    helen, mark = member_id(demo, CHAIR), member_id(demo, POLICE)
+    report = Attachment("attendance.csv", "text/csv", b"Member,Agency\r\n")
+    token = offers_kept.offer(report, helen)
+    assert offers_kept.take(token, mark) is None  # not his
+    assert offers_kept.take(token, helen) == report
+    assert offers_kept.take(token, helen) is None  # once
+
+    stale = offers_kept.offer(report, helen)
+    now[0] += KEEP + timedelta(minutes=1)
+    kept_too = offers_kept.offer(report, mark)  # offering again forgets what went stale
+    with session_for(demo) as session:
+        assert session.get(TeamsFileOffer, stale) is None
+    now[0] += KEEP + timedelta(minutes=1)
+    assert offers_kept.take(kept_too, mark) is None  # too late: forgotten as it is asked for
+    with session_for(demo) as session:
+        assert session.exec(select(TeamsFileOffer)).all() == []
+
+
+def member_id(engine, email: str) -> int:
+    with session_for(engine) as session:
+        return session.exec(select(Member.id).where(Member.email == email)).one()
