@@ -183,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=get_settings().log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for chatty in ("alembic", "matplotlib"):  # their INFO lines would land in the middle of a chat
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     return args.func(args) or 0
 
 

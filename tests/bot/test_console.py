@@ -79,6 +79,15 @@ def test_assurebot_demo_opens_the_console_as_the_arg_chair(tmp_path):
     assert "Rule: all of" in result.stdout
 
 
+def test_a_report_in_the_demo_saves_its_files_where_asked_without_log_noise(tmp_path):
+    folder = tmp_path / "papers-for-arg"
+    result = _assurebot("demo", "--files", str(folder), stdin="report attendance\n", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"Saved 5 files in {folder}:" in result.stdout
+    assert len(list(folder.glob("attendance-arg-*"))) == 5
+    assert "matplotlib" not in result.stdout + result.stderr  # a first chart builds its font cache quietly
+
+
 def test_assurebot_load_reports_errors_and_exit_code(tmp_path):
     bad = tmp_path / "p.yaml"
     bad.write_text("partnership: {name: X}\nagencies:\n  - {key: la}\n")
