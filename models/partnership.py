@@ -69,7 +69,8 @@ class Member(SQLModel, table=True):
     slack_user_id: str | None = Field(default=None, index=True, unique=True, max_length=40)
     teams_aad_id: str | None = Field(default=None, index=True, unique=True, max_length=64)
     preferred_platform: str = Field(default=Platform.CONSOLE.value, max_length=10)
-    is_admin: bool = False
+    # Indexed: the business unit (a handful among thousands) is looked up for every reminder sweep.
+    is_admin: bool = Field(default=False, index=True)
     active: bool = True
     # Set when Teams says the bot can no longer reach this person (app removed).
     teams_unreachable: bool = False

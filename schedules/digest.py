@@ -83,8 +83,8 @@ class _Later(NamedTuple):
     """An item decided now and worded when its digest is read: most of a sweep's work is the words."""
 
     key: str
-    build: Any
-    args: tuple
+    build: Any  # build(args) -> Item
+    args: Any
 
 
 @dataclass
@@ -307,6 +307,8 @@ class _Sweep:
         self.asked_agencies: set[int] = set()
         self.attend_buttons: _AttendButtons | None = None
         self.past_meetings: dict[int, list] = {}
+        # Bound once: thousands of items share these instead of a bound method each.
+        self.word_action, self.word_return = self.action_item, self.return_item
 
     # The order of the steps below is the order of the statements; each runs once per sweep.
 
@@ -462,16 +464,16 @@ class _Sweep:
             decisions.setdefault(("return", due), self.decide(place, "return", due))
         if decision is None:
             return
-        when, days, tier, order = decision
+        _when, _days, tier, order = decision
         if not owner_active:
             fields = [("Due", day_text(due)), ("Kind", KIND_NAMES.get(kind, kind))]
             return self.orphan(place, "A return", row, fields, (tier, order, 2, return_id))
         self.owner_of.setdefault(owner_id, place)
         self.entries[owner_id].append(((tier, order, 2, return_id),
-                                       _Later(f"return:{return_id}", self.return_item, (row, when, days))))
+                                       _Later(f"return:{return_id}", self.word_return, row)))
 
-    @staticmethod
-    def return_item(row, when: str, days: int) -> Item:
+    def return_item(self, row) -> Item:
+        when, days, *_ = self.agency_place[row.agency_id].decisions[("return", row.due_date)]
         text = item_text("return", when=when, days=days, id=row.id, title=row.title, period=row.period,
                          has_period=bool(row.period))
         return Item(text=text, key=f"return:{row.id}", buttons=return_buttons(row),
@@ -487,18 +489,19 @@ class _Sweep:
             decisions.setdefault(("action", due), self.decide(place, "action", due))
         if decision is None:
             return
-        when, days, tier, order = decision
+        _when, _days, tier, order = decision
         if not owner_active:
             return self.orphan(place, "An action", row, self.action_fields(row), (tier, order, 3, action_id))
         self.owner_of.setdefault(owner_id, place)
         self.entries[owner_id].append(((tier, order, 3, action_id),
-                                       _Later(f"action:{action_id}", self.action_item, (row, when, days))))
+                                       _Later(f"action:{action_id}", self.word_action, row)))
 
     @staticmethod
     def action_fields(row) -> list[tuple[str, str]]:
         return [("Due", day_text(row.due_date))] + ([("From", row.source)] if row.source else [])
 
-    def action_item(self, row, when: str, days: int) -> Item:
+    def action_item(self, row) -> Item:
+        when, days, *_ = self.agency_place[row.agency_id].decisions[("action", row.due_date)]
         return Item(text=item_text("action", when=when, days=days, id=row.id, title=row.title),
                     key=f"action:{row.id}", fields=self.action_fields(row), buttons=action_buttons(row))
 
@@ -615,7 +618,8 @@ class _Sweep:
         return [("Meeting", f"{group.name}, {meets}"),
                 ("Papers due", day_text(deadline) + (" (clear days)" if group.clear_days else ""))]
 
-    def paper_item(self, place: _Place, group, meeting, deadline: date, row, when: str, days: int) -> Item:
+    def paper_item(self, args: tuple) -> Item:
+        place, group, meeting, deadline, row, when, days = args
         return Item(text=item_text("paper", when=when, days=days, id=row.id, title=row.title, group=group.name),
                     key=f"paper:{row.id}", fields=self.paper_fields(place, group, meeting, deadline),
                     buttons=paper_buttons(row.id))
@@ -653,7 +657,8 @@ class _Sweep:
                     self.add(seat.id, (AHEAD, lead, 4, meeting_id),
                              _Later(f"meeting:{meeting_id}", self.ask_item, (place, group, meeting, lead, seat)))
 
-    def ask_item(self, place: _Place, group, meeting, lead: int, seat) -> Item:
+    def ask_item(self, args: tuple) -> Item:
+        place, group, meeting, lead, seat = args
         if self.attend_buttons is None:  # the first ask worded loads every asked agency's people at once
             self.attend_buttons = _AttendButtons(self.load_colleagues(self.asked_agencies))
         meets = format_when(place.calendar.local_datetime(meeting.starts_at))
@@ -746,12 +751,14 @@ class _Sweep:
             days = (self.on - held).days
             if days <= group.minutes_within_days:
                 continue
-            item = _Later(f"minutes:{row.id}", self.minutes_item, (row.id, group, held, days))
+            entry = ((OVERDUE, -days, 5, row.id), _Later(f"minutes:{row.id}", self.minutes_item,
+                                                          (row.id, group, held, days)))
             for admin in place.admins:
-                self.add(admin.id, (OVERDUE, -days, 5, row.id), item)
+                self.entries[admin.id].append(entry)
 
     @staticmethod
-    def minutes_item(meeting_id: int, group, held: date, days: int) -> Item:
+    def minutes_item(args: tuple) -> Item:
+        meeting_id, group, held, days = args
         return Item(text=item_text("minutes", group=group.name, meets=day_text(held), days=days,
                                    limit=group.minutes_within_days),
                     key=f"minutes:{meeting_id}", buttons=[Button("Minutes are out", f"minutes {meeting_id}",
@@ -893,7 +900,7 @@ class _Sweep:
                 chosen.append(item)
                 pressing += sort_key[0] <= OVERDUE
         title, text = _summary(self.on, len(chosen), pressing)
-        shown = [item.build(*item.args) if isinstance(item, _Later) else item for item in chosen[:MAX_ITEMS]]
+        shown = [item.build(item.args) if isinstance(item, _Later) else item for item in chosen[:MAX_ITEMS]]
         return Reply(title=title, text=text, items=shown, more=len(chosen) - len(shown),
                      more_hint="type `actions`, `returns` or `papers` to see them all" if len(chosen) > MAX_ITEMS
                      else None, tone=Tone.WARNING if pressing else Tone.INFO, private=True)
