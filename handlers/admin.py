@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from handlers.common import find_group, group_list, parse_id, the_next_meeting
 from handlers.core import Command, Context, UserError, command, split_words
-from handlers.permissions import require_admin, require_chair_or_admin
+from handlers.permissions import chairs_a_group_of, require_admin, require_chair_or_admin
 from messages.reply import Choice, FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models.audit import save_changes, save_new
@@ -316,13 +316,8 @@ async def action_add(cmd: Command, ctx: Context) -> Reply:
                 FormField("source", "From (audit, review, S11...)", required=False, max_length=200),
             ), submit_label="Add action"))
     owner = the_member(ctx, fields.get("owner"), what="action's owner")
-    if not ctx.actor.is_admin:
-        mine = select(Membership.group_id).where(Membership.member_id == ctx.actor.id,
-                                                 col(Membership.role).in_([Role.CHAIR.value, Role.DEPUTY_CHAIR.value]))
-        shared = ctx.session.exec(select(Membership.id).where(Membership.member_id == owner.id,
-                                                              col(Membership.group_id).in_(mine))).first()
-        if shared is None:
-            require_admin(ctx.actor, session=ctx.session, doing=f"give actions to {owner.name}")
+    if not ctx.actor.is_admin and not chairs_a_group_of(ctx.actor, owner.id, session=ctx.session):
+        require_admin(ctx.actor, session=ctx.session, doing=f"give actions to {owner.name}")
     title = (fields.get("title") or " ".join(words)).strip()
     if not title:
         raise UserError("What is the action? Put it after the fields, e.g. `action add owner=EMAIL due=DATE "

@@ -20,7 +20,7 @@ from messages.reply import Button, Item, Reply
 from messages.templates import format_day, format_when, plural, say
 from models.escalations import CATEGORIES, Escalation, Urgency, open_escalations
 from models.groups import Group
-from models.meetings import Meeting, answer_for, papers_for, upcoming_meetings
+from models.meetings import Meeting, Paper, answer_for, upcoming_meetings
 from models.people import seats
 from models.quorum import quorum_forecast
 from models.work import DataReturn, latest_updates, open_actions, outstanding_returns
@@ -76,13 +76,14 @@ async def home(cmd: Command, ctx: Context) -> Reply:
 def papers_i_owe(ctx: Context) -> list[tuple[Meeting, Group, object]]:
     """Papers of mine not yet in, for the partnership's upcoming meetings, soonest first."""
     groups = {g.id: g for g in ctx.session.exec(select(Group).where(Group.partnership_id == ctx.partnership.id))}
-    found = []
-    for meeting in upcoming_meetings(list(groups), session=ctx.session,
-                                     since=start_of_day(ctx.today(), ctx.calendar), limit=UPCOMING_MEETINGS_SEARCHED):
-        for paper in papers_for(meeting, session=ctx.session):
-            if paper.owner_id == ctx.actor.id and paper.submitted_at is None:
-                found.append((meeting, groups[meeting.group_id], paper))
-    return found
+    meetings = upcoming_meetings(list(groups), session=ctx.session,
+                                 since=start_of_day(ctx.today(), ctx.calendar), limit=UPCOMING_MEETINGS_SEARCHED)
+    mine: dict[int, list[Paper]] = {}
+    for paper in ctx.session.exec(select(Paper).where(
+            Paper.owner_id == ctx.actor.id, col(Paper.submitted_at).is_(None),
+            col(Paper.meeting_id).in_([m.id for m in meetings] or [0])).order_by(Paper.id)):
+        mine.setdefault(paper.meeting_id, []).append(paper)
+    return [(meeting, groups[meeting.group_id], paper) for meeting in meetings for paper in mine.get(meeting.id, [])]
 
 
 def _heading(title: str, count: int, shown: int, listing: str) -> Item:

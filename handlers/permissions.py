@@ -111,17 +111,21 @@ def require_overseer(member: Member, *, session: Session, doing: str) -> None:
     raise NotAllowed(f"Only chairs and the business unit can {doing}. Ask {business_unit(session)}.")
 
 
+def chairs_a_group_of(member: Member, other_id: int, *, session: Session) -> bool:
+    """True when the member chairs (or deputy-chairs) a group the other person sits on."""
+    mine = select(Membership.group_id).where(
+        Membership.member_id == member.id, col(Membership.role).in_(CHAIR_ROLES)
+    )
+    return session.exec(
+        select(Membership.id).where(Membership.member_id == other_id, col(Membership.group_id).in_(mine))
+    ).first() is not None
+
+
 def require_owner_or_their_chair(member: Member, owner_id: int, *, session: Session, doing: str) -> None:
     """The owner, an admin, or a chair of a group the owner sits on."""
     if member.id == owner_id or member.is_admin:
         return
-    mine = select(Membership.group_id).where(
-        Membership.member_id == member.id, col(Membership.role).in_(CHAIR_ROLES)
-    )
-    shared = session.exec(
-        select(Membership.id).where(Membership.member_id == owner_id, col(Membership.group_id).in_(mine))
-    ).first()
-    if shared is None:
+    if not chairs_a_group_of(member, owner_id, session=session):
         owner = session.get(Member, owner_id)
         raise NotAllowed(
             f"This belongs to {owner.name if owner else 'someone else'}. Only they, the chair of their "

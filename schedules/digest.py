@@ -447,21 +447,20 @@ class _Sweep:
         """Whether a return or action due on `due` is in today's digest under the place's rules:
         (when, days, tier, order) if so. Thousands of items share a due date, so each date is
         worked out once per kind and partnership."""
-        cadence = place.rules.returns if kind == "return" else place.rules.actions
-        when, days = place.count.when(due, self.on)
-        if not cadence.reminds(when, days):
-            return None
-        tier, order, *_ = self.urgency(when, days, 0, 0)
-        return when, days, tier, order
+        decisions = place.decisions
+        if (kind, due) not in decisions:
+            cadence = place.rules.returns if kind == "return" else place.rules.actions
+            when, days = place.count.when(due, self.on)
+            tier, order, *_ = self.urgency(when, days, 0, 0)
+            decisions[kind, due] = (when, days, tier, order) if cadence.reminds(when, days) else None
+        return decisions[kind, due]
 
     def one_return(self, row) -> None:
         return_id, _title, _period, kind, due, owner_id, agency_id, owner_active, _owner_name = row
         place = self.agency_place.get(agency_id)
         if place is None or (owner_id, "return", return_id) in self.snoozed:
             return
-        decisions = place.decisions
-        decision = decisions[("return", due)] if ("return", due) in decisions else \
-            decisions.setdefault(("return", due), self.decide(place, "return", due))
+        decision = self.decide(place, "return", due)
         if decision is None:
             return
         _when, _days, tier, order = decision
@@ -473,7 +472,7 @@ class _Sweep:
                                        _Later(f"return:{return_id}", self.word_return, row)))
 
     def return_item(self, row) -> Item:
-        when, days, *_ = self.agency_place[row.agency_id].decisions[("return", row.due_date)]
+        when, days, *_ = self.decide(self.agency_place[row.agency_id], "return", row.due_date)
         text = item_text("return", when=when, days=days, id=row.id, title=row.title, period=row.period,
                          has_period=bool(row.period))
         return Item(text=text, key=f"return:{row.id}", buttons=return_buttons(row),
@@ -484,9 +483,7 @@ class _Sweep:
         place = self.agency_place.get(agency_id)
         if place is None or (owner_id, "action", action_id) in self.snoozed:
             return
-        decisions = place.decisions
-        decision = decisions[("action", due)] if ("action", due) in decisions else \
-            decisions.setdefault(("action", due), self.decide(place, "action", due))
+        decision = self.decide(place, "action", due)
         if decision is None:
             return
         _when, _days, tier, order = decision
@@ -501,7 +498,7 @@ class _Sweep:
         return [("Due", day_text(row.due_date))] + ([("From", row.source)] if row.source else [])
 
     def action_item(self, row) -> Item:
-        when, days, *_ = self.agency_place[row.agency_id].decisions[("action", row.due_date)]
+        when, days, *_ = self.decide(self.agency_place[row.agency_id], "action", row.due_date)
         return Item(text=item_text("action", when=when, days=days, id=row.id, title=row.title),
                     key=f"action:{row.id}", fields=self.action_fields(row), buttons=action_buttons(row))
 

@@ -5,6 +5,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from models.db import session_for
+from models.groups import Group
+from models.meetings import Meeting, Paper
 from models.partnership import Member
 from models.work import Action
 from tests.conftest import ADMIN, CHAIR, POLICE, PRACTITIONER
@@ -86,3 +88,19 @@ async def test_someone_with_nothing_open_is_told_so(chat, demo):
     reply = await chat("new.starter@vcs.example.org", "home")
     assert reply.text.startswith("Hello New. Nothing is waiting for you on ")
     assert reply.items == []
+
+
+async def test_papers_i_owe_are_mine_still_outstanding_and_soonest_meeting_first(chat, clock):
+    with session_for(chat.dispatcher.engine) as session:
+        mark = session.exec(select(Member).where(Member.email == POLICE)).one()
+        arg_meeting, audit_meeting = (
+            session.exec(select(Meeting).join(Group).where(Group.key == key, Meeting.starts_at > clock.now())
+                         .order_by(Meeting.starts_at)).first() for key in ("arg", "audit"))
+        session.add(Paper(meeting_id=audit_meeting.id, title="Police exploitation data", owner_id=mark.id))
+        session.add(Paper(meeting_id=arg_meeting.id, title="Police paper already in", owner_id=mark.id,
+                          submitted_at=clock.now()))
+        session.commit()
+    papers = section(await chat(POLICE, "home"), "Papers you owe")
+    assert [p.text.split(" ", 1)[1] for p in papers[1:]] == [
+        "Police single-agency audit highlights", "Police exploitation data"]  # ARG meets first; not Rachel's
+    assert papers[0].text == "Papers you owe (2)"
