@@ -33,6 +33,7 @@ from bot.settings import Settings  # noqa: E402
 from bot.teams import conversations  # noqa: E402
 from bot.teams.adapter import bot_config, make_adapter  # noqa: E402
 from bot.teams.gateway import TeamsGateway  # noqa: E402
+from bot.teams.trust import TrustedServiceUrls  # noqa: E402
 from messages.reply import Button, Item, Reply  # noqa: E402
 from models.db import make_engine, migrate, session_for  # noqa: E402
 from models.partnership import Agency, Member, Partnership  # noqa: E402
@@ -113,7 +114,8 @@ async def run(count: int, throttled: float, retry_after: float) -> int:
         service_url = ready.get(timeout=60)
         members = make_members(engine, count, service_url)
         assert [m.id for m in members] == ids
-        gateway = TeamsGateway(make_adapter(bot_config(Settings(_env_file=None))), engine, app_id=None)
+        gateway = TeamsGateway(make_adapter(bot_config(Settings(_env_file=None))), engine, app_id=None,
+                               trusted=TrustedServiceUrls(prefixes=(), allow_loopback=True))
 
         started = time.perf_counter()
         results = await asyncio.gather(*(gateway.send_to_member(m, digest_for(m)) for m in members),

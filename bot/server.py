@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 
 from aiohttp import web
 
@@ -55,10 +56,18 @@ def serve(database_url: str, *, host: str | None = None, port: int | None = None
     from bot.cli import ready_engine
 
     settings = get_settings()
+    if host:
+        settings = settings.model_copy(update={"host": host})
     engine = ready_engine(database_url)
-    app = build_app(engine, settings=settings, with_scheduler=True)
+    from bot.teams import TeamsSettingsError
+
+    try:
+        app = build_app(engine, settings=settings, with_scheduler=True)
+    except TeamsSettingsError as problem:
+        print(f"AssureBot cannot start: {problem}", file=sys.stderr)
+        return 2
     app.on_startup.append(_freeze_long_lived_objects)
-    web.run_app(app, host=host or settings.host, port=port or settings.port, print=log.info)
+    web.run_app(app, host=settings.host, port=port or settings.port, print=log.info)
     return 0
 
 

@@ -9,6 +9,13 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_PATH = Path.home() / ".assurebot" / "assurebot.db"
+# Teams' connector in the commercial cloud, GCC, GCC High and DoD.
+MICROSOFT_SERVICE_URLS = (
+    "https://smba.trafficmanager.net/",
+    "https://smba.infra.gcc.teams.microsoft.com/",
+    "https://smba.infra.gov.teams.microsoft.us/",
+    "https://smba.infra.dod.teams.microsoft.us/",
+)
 
 
 class Settings(BaseSettings):
@@ -31,6 +38,11 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = None
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
+    # Unauthenticated Teams for the Bot Framework Emulator or Web Chat on this machine only:
+    # needs HOST to be a loopback address, and never goes with MICROSOFT_APP_ID.
+    teams_local_mode: bool = False
+    # Where Teams replies and reminders may go (https prefixes, separated by commas or spaces).
+    teams_service_urls: str = " ".join(MICROSOFT_SERVICE_URLS)
 
     reminder_time: str = "09:00"
 

@@ -2,7 +2,8 @@
 
 Only this package imports the Bot Framework SDK; the core sees Commands and Replies.
 `attach` adds the route to the shared aiohttp app, registers the Teams sender with Delivery
-and keeps the gateway under the TEAMS app key for reminders:
+and keeps the gateway under the TEAMS app key for reminders. Without MICROSOFT_APP_ID there is
+no route at all, unless TEAMS_LOCAL_MODE=1 asks for the unauthenticated local mode (loopback only):
 
     gateway = app[TEAMS]
     await gateway.send_to_member(member, reply)
@@ -21,6 +22,7 @@ from bot.teams.adapter import TeamsSettingsError, bot_config, make_adapter
 from bot.teams.bot import AssureBotTeams
 from bot.teams.gateway import ChannelUnreachable, TeamsGateway
 from bot.teams.retry import RetryPolicy
+from bot.teams.trust import TrustedServiceUrls, is_loopback_host
 from models.base import utcnow
 from models.db import session_for
 from models.partnership import Platform
@@ -36,17 +38,26 @@ KEEP_CARDS = timedelta(days=60)
 __all__ = ["TEAMS", "TEAMS_BOT", "ChannelUnreachable", "TeamsGateway", "TeamsSettingsError", "attach"]
 
 
-def attach(app: web.Application, settings: Settings, *, policy: RetryPolicy | None = None) -> None:
-    """Add POST /api/messages and the Teams sender to the app."""
+def attach(app: web.Application, settings: Settings, *, policy: RetryPolicy | None = None) -> TeamsGateway | None:
+    """Add POST /api/messages and the Teams sender to the app, if Teams is configured."""
     from bot.server import DELIVERY, DISPATCHER, ENGINE
 
     config = bot_config(settings)
+    local = check_local_mode(settings, app_id=config.APP_ID)
+    if config.APP_ID is None and not local:
+        log.info("Teams is not configured (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD): running without "
+                 "Teams, and /api/messages is not served.")
+        return None
+    try:
+        trusted = TrustedServiceUrls.from_setting(settings.teams_service_urls, allow_loopback=local)
+    except ValueError as problem:
+        raise TeamsSettingsError(str(problem)) from problem
     adapter = make_adapter(config)
     policy = policy or RetryPolicy()
     engine = app[ENGINE]
-    gateway = TeamsGateway(adapter, engine, app_id=config.APP_ID, delivery=app[DELIVERY], policy=policy)
-    teams_bot = AssureBotTeams(engine=engine, dispatcher=app[DISPATCHER], gateway=gateway, policy=policy,
-                               emulator_names=config.APP_ID is None)
+    gateway = TeamsGateway(adapter, engine, app_id=config.APP_ID, delivery=app[DELIVERY], policy=policy,
+                           trusted=trusted)
+    teams_bot = AssureBotTeams(engine=engine, dispatcher=app[DISPATCHER], gateway=gateway, policy=policy)
     app[TEAMS] = gateway
     app[TEAMS_BOT] = teams_bot
     app[DELIVERY].register(Platform.TEAMS.value, gateway.send_to_member)
@@ -54,6 +65,17 @@ def attach(app: web.Application, settings: Settings, *, policy: RetryPolicy | No
     async def messages(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
             raise web.HTTPUnsupportedMediaType(text="Send the activity as application/json.")
+        try:
+            activity = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(text="The body is not JSON.") from None
+        if not isinstance(activity, dict):
+            raise web.HTTPBadRequest(text="The body is not an activity.")
+        if activity.get("serviceUrl") not in trusted:
+            # Replies and look-ups would go to that address: refuse before reading anything else.
+            log.warning("Teams: refused an activity whose serviceUrl is not trusted (set TEAMS_SERVICE_URLS "
+                        "if Microsoft has added one)")
+            raise web.HTTPForbidden(text="This service URL is not trusted.")
         return await adapter.process(request, teams_bot)
 
     async def on_startup(_app: web.Application) -> None:
@@ -69,4 +91,18 @@ def attach(app: web.Application, settings: Settings, *, policy: RetryPolicy | No
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     log.info("Teams: listening on /api/messages (%s)",
-             "authenticated" if config.APP_ID else "UNAUTHENTICATED, Emulator only")
+             "authenticated" if config.APP_ID else f"LOCAL MODE, unauthenticated, on {settings.host} only")
+    return gateway
+
+
+def check_local_mode(settings: Settings, *, app_id: str | None) -> bool:
+    """Whether the unauthenticated local mode is on; refuses it with an app id or off loopback."""
+    if not settings.teams_local_mode:
+        return False
+    if app_id is not None:
+        raise TeamsSettingsError("TEAMS_LOCAL_MODE is for trying AssureBot without Microsoft on your own machine; "
+                                 "unset it when MICROSOFT_APP_ID is set.")
+    if not is_loopback_host(settings.host):
+        raise TeamsSettingsError(f"TEAMS_LOCAL_MODE accepts messages nobody has vouched for, so AssureBot only "
+                                 f"listens on this machine in that mode: use --host 127.0.0.1 (not {settings.host}).")
+    return True

@@ -1,8 +1,8 @@
 """The Bot Framework CloudAdapter, configured from the settings.
 
 With MICROSOFT_APP_ID set, every request to /api/messages must carry a token from the Bot
-Framework, or it gets 401. Without it the bot runs unauthenticated, for the Bot Framework
-Emulator on a developer's machine only, and says so loudly in the log.
+Framework, or it gets 401. Without it there is no Teams at all, except in the local mode
+(TEAMS_LOCAL_MODE=1, loopback only), which is unauthenticated and says so loudly in the log.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def make_adapter(config: BotConfig) -> CloudAdapter:
     """A CloudAdapter that logs turn errors with an id instead of showing a stack trace to people."""
     if config.APP_ID is None:
         log.warning("*" * 72)
-        log.warning("MICROSOFT_APP_ID is not set: /api/messages accepts UNAUTHENTICATED requests.")
-        log.warning("This is for the Bot Framework Emulator on your own machine only. Never expose it.")
+        log.warning("TEAMS_LOCAL_MODE: /api/messages accepts UNAUTHENTICATED requests from this machine.")
+        log.warning("This is for the Bot Framework Emulator or Web Chat on your own machine only.")
         log.warning("*" * 72)
     adapter = CloudAdapter(TeamsAuthentication(config))
 

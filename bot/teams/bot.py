@@ -58,13 +58,11 @@ def command_text(activity: Activity) -> str:
 class AssureBotTeams(ActivityHandler):
     """Runs the core's commands for Teams users."""
 
-    def __init__(self, *, engine: Engine, dispatcher: Dispatcher, gateway: TeamsGateway, policy: RetryPolicy,
-                 emulator_names: bool = False):
+    def __init__(self, *, engine: Engine, dispatcher: Dispatcher, gateway: TeamsGateway, policy: RetryPolicy):
         self.engine = engine
         self.dispatcher = dispatcher
         self.gateway = gateway
         self.policy = policy
-        self.emulator_names = emulator_names
 
     # Incoming --------------------------------------------------------------------------------------
 
@@ -106,8 +104,7 @@ class AssureBotTeams(ActivityHandler):
                 conversations.forget(activity.conversation.id, session=session)
             if not is_shared(activity):
                 with session_for(self.engine) as session:
-                    person = await identify(turn_context, session=session, policy=self.policy,
-                                            emulator_names=self.emulator_names)
+                    person = await identify(turn_context, session=session, policy=self.policy)
                 if person.member_id:
                     await self.gateway.mark_unreachable(person.member_id,
                                                         reason="they have removed AssureBot in Teams")
@@ -118,8 +115,7 @@ class AssureBotTeams(ActivityHandler):
         """Identify the sender and save where they wrote from."""
         activity = turn_context.activity
         with session_for(self.engine) as session:
-            person = await identify(turn_context, session=session, policy=self.policy,
-                                    emulator_names=self.emulator_names)
+            person = await identify(turn_context, session=session, policy=self.policy)
             conversations.remember(activity, member_id=person.member_id, session=session)
         if person.member_id and not is_shared(activity):
             self.gateway.mark_reachable(person.member_id)
@@ -188,8 +184,7 @@ class AssureBotTeams(ActivityHandler):
         value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
         token = str((value.get("context") or {}).get("assurebot_file") or "")
         with session_for(self.engine) as session:
-            person = await identify(turn_context, session=session, policy=self.policy,
-                                    emulator_names=self.emulator_names)
+            person = await identify(turn_context, session=session, policy=self.policy)
         file = self.gateway.files.take(token, person.member_id) if token else None
         info = value.get("uploadInfo") or {}
         if value.get("action") != "accept":

@@ -33,6 +33,7 @@ from bot.teams import conversations
 from bot.teams.files import FileOffers, consent_activity
 from bot.teams.identity import match_member
 from bot.teams.retry import ConnectorRefused, RetryPolicy, with_retries
+from bot.teams.trust import TrustedServiceUrls
 from messages.reply import Reply, Tone
 from messages.teams_cards import CONTENT_TYPE, escape_markdown, has_actions, render_card, summary_line
 from messages.templates import say
@@ -65,9 +66,10 @@ def text_activity(text: str) -> Activity:
 class TeamsGateway:
     """Everything that sends to Teams outside the reply to an incoming message."""
 
-    def __init__(self, adapter: CloudAdapter, engine: Engine, *, app_id: str | None,
+    def __init__(self, adapter: CloudAdapter, engine: Engine, *, app_id: str | None, trusted: TrustedServiceUrls,
                  delivery: Delivery | None = None, policy: RetryPolicy | None = None, concurrency: int = 16):
         self.adapter = adapter
+        self.trusted = trusted
         self.engine = engine
         self.app_id = app_id
         self.delivery = delivery
@@ -104,7 +106,7 @@ class TeamsGateway:
             raise ValueError("a private reply cannot be posted in a channel")
         with session_for(self.engine) as session:
             reference = conversations.channel_reference(channel, session=session)
-        if reference is None:
+        if reference is None or reference.service_url not in self.trusted:
             raise ChannelUnreachable(f"AssureBot has not been added to Teams channel {channel}")
         try:
             return await self.send_card(reference, reply, what=f"message to channel {channel}")
@@ -137,6 +139,7 @@ class TeamsGateway:
 
     async def post(self, reference: ConversationReference, activity: Activity, *, what: str) -> str | None:
         """Post one activity as a new message in a saved conversation (continue_conversation)."""
+        self._check_trusted(reference.service_url)
         outcome: dict[str, Any] = {}
 
         async def send(turn_context: TurnContext) -> None:
@@ -156,6 +159,11 @@ class TeamsGateway:
             raise outcome["error"]
         return outcome.get("id")
 
+    def _check_trusted(self, service_url: str | None) -> None:
+        """Nothing goes to a service URL outside TEAMS_SERVICE_URLS, even one saved earlier."""
+        if service_url not in self.trusted:
+            raise Unreachable("the saved Teams conversation points at a service URL that is not trusted")
+
     async def _limited(self, call):
         """One request to the connector at a time per slot; a retry's wait holds no slot."""
         async with self._slots:
@@ -167,6 +175,7 @@ class TeamsGateway:
                                  account: ChannelAccount, tenant: str | None,
                                  member_id: int | None) -> ConversationReference:
         """Create (or find, Teams returns the same one) the 1:1 chat with an account, and save it."""
+        self._check_trusted(service_url)
         parameters = ConversationParameters(
             is_group=False, bot=bot, members=[ChannelAccount(id=account.id)], tenant_id=tenant,
             channel_data={"tenant": {"id": tenant}} if tenant else None)

@@ -54,9 +54,11 @@ def match_member(aad_id: str | None, email: str | None, *, session: Session, nam
     return member
 
 
-async def identify(turn_context: TurnContext, *, session: Session, policy: RetryPolicy,
-                   emulator_names: bool = False) -> Person:
-    """Who sent this activity, asking Teams for their email only when the AAD id is not yet known."""
+async def identify(turn_context: TurnContext, *, session: Session, policy: RetryPolicy) -> Person:
+    """Who sent this activity, asking Teams for their email only when the AAD id is not yet known.
+
+    A display name is never taken as an identity: anybody can set their own.
+    """
     sender = turn_context.activity.from_property
     aad_id = getattr(sender, "aad_object_id", None)
     name = getattr(sender, "name", None) or ""
@@ -68,9 +70,6 @@ async def identify(turn_context: TurnContext, *, session: Session, policy: Retry
             email = account.email or account.user_principal_name
             aad_id = aad_id or account.aad_object_id
             name = name or account.name or ""
-        if email is None and emulator_names and turn_context.activity.channel_id == "emulator" and "@" in name:
-            # Unauthenticated local testing: the Emulator's user name stands for the email.
-            email = name.strip()
         if email or aad_id:
             member = match_member(aad_id, email, session=session, name=name)
     else:

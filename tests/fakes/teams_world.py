@@ -243,7 +243,7 @@ class TeamsWorld:
 async def start_world(engine, clock, *, settings: Settings | None = None) -> TeamsWorld:
     connector = FakeBotConnector()
     await connector.start()
-    app = build_app(engine, settings=settings or Settings(_env_file=None), clock=clock)
+    app = build_app(engine, settings=settings or Settings(_env_file=None, teams_local_mode=True), clock=clock)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -268,7 +268,7 @@ async def stop_world(world: TeamsWorld) -> None:
 
 @pytest.fixture
 async def teams(demo, clock):
-    """The demo partnership on Teams, with authentication off (as with the Emulator)."""
+    """The demo partnership on Teams in the local mode (unauthenticated, loopback only, as with the Emulator)."""
     world = await start_world(demo, clock)
     try:
         yield world
