@@ -46,7 +46,7 @@ from models.meetings import AttendanceAnswer, Meeting, Paper  # noqa: E402
 from models.partnership import Agency, Member, Partnership  # noqa: E402
 from models.snooze import Snooze  # noqa: E402
 from models.work import Action, DataReturn  # noqa: E402
-from schedules.calendar import calendar_for  # noqa: E402
+from models.calendar import calendar_for  # noqa: E402
 from schedules.digest import WorkingDayCount, start_of_day, sweep  # noqa: E402
 from schedules.rules import Rules  # noqa: E402
 

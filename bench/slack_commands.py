@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import hashlib
 import hmac
-import json
 import os
 import random
 import shutil

@@ -23,12 +23,10 @@ def database_url(value: str | None) -> str:
 
 
 def ready_engine(url: str):
-    """An engine with the schema brought up to date."""
-    from models.db import make_engine, migrate
+    """An engine with the schema brought up to date (imported here only when a command needs one)."""
+    from models.db import ready_engine as ready
 
-    engine = make_engine(url)
-    migrate(engine)
-    return engine
+    return ready(url)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -63,7 +61,8 @@ def cmd_console(args: argparse.Namespace) -> int:
     from handlers.dispatch import Dispatcher
 
     engine = ready_engine(database_url(args.db))
-    return run_console(Dispatcher(engine), args.as_email, files_dir=Path(args.files))
+    return run_console(Dispatcher(engine, feed_links=get_settings().feed_links()), args.as_email,
+                       files_dir=Path(args.files))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -84,7 +83,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if sys.stdin.isatty():
         print(f"Demo partnership loaded into {path}. You are {who} (the ARG chair).")
         print(f"To be someone else: assurebot console --db {path} --as jo.walsh@community.example.org")
-    return run_console(Dispatcher(engine), who, files_dir=Path(args.files))
+    return run_console(Dispatcher(engine, feed_links=get_settings().feed_links()), who, files_dir=Path(args.files))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -94,7 +93,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    from schedules.remind import remind_command
+    from bot.commands.remind import remind_command
 
     return remind_command(database_url(args.db), on=args.date, dry_run=args.dry_run)
 
@@ -106,20 +105,20 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from models.imports import import_command
+    from bot.commands.imports import import_command
 
     return import_command(database_url(args.db), kind=args.kind, path=args.file, dry_run=args.dry_run)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from handlers.reports import report_command
+    from bot.commands.report import report_command
 
     return report_command(database_url(args.db), kind=args.kind, group=args.group, start=args.start, end=args.end,
                           output=args.output, as_email=args.as_email)
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
-    from schedules.ical import calendar_command
+    from bot.commands.calendar import calendar_command
 
     return calendar_command(database_url(args.db), group=args.group, member_email=args.member, output=args.output)
 

@@ -7,19 +7,14 @@ one member and returns the platform's message id (so the message can be updated 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-
 from messages.plain import render_plain
 from messages.reply import Reply
 from models.partnership import Member, Platform
+from schedules.delivery import Sender, Unreachable
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[Member, Reply], Awaitable[str | None]]
-
-
-class Unreachable(Exception):
-    """No configured platform can reach this member."""
+__all__ = ["Delivery", "Sender", "Unreachable", "log_sender"]
 
 
 class Delivery:

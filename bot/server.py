@@ -8,12 +8,17 @@ import sys
 
 from aiohttp import web
 
+from bot.calendar_feed import feed_handler
 from bot.delivery import Delivery, log_sender
+from bot.reminders import attach as attach_reminders
 from bot.settings import Settings, get_settings
-from handlers.core import Clock
+from bot.slack.setup import attach as attach_slack
+from bot.teams.adapter import TeamsSettingsError
+from bot.teams.setup import attach as attach_teams
 from handlers.dispatch import Dispatcher
+from models.clock import Clock
+from models.db import ready_engine
 from models.partnership import Platform
-from schedules.ical import feed_handler
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +35,6 @@ async def healthz(request: web.Request) -> web.Response:
 def build_app(engine, *, settings: Settings | None = None, clock: Clock | None = None,
               with_scheduler: bool = False) -> web.Application:
     """The web application with every configured platform attached."""
-    from bot import slack, teams
-
     settings = settings or get_settings()
     delivery = Delivery()
     delivery.register(Platform.CONSOLE.value, log_sender)
@@ -39,28 +42,22 @@ def build_app(engine, *, settings: Settings | None = None, clock: Clock | None =
     app[ENGINE] = engine
     app[SETTINGS] = settings
     app[DELIVERY] = delivery
-    app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify)
+    app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify, feed_links=settings.feed_links())
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/calendar/{token}.ics", feed_handler(engine, settings, clock=clock))
-    slack.attach(app, settings)
-    teams.attach(app, settings)
+    attach_slack(app, settings, dispatcher=app[DISPATCHER], delivery=delivery)
+    attach_teams(app, settings, engine=engine, dispatcher=app[DISPATCHER], delivery=delivery)
     if with_scheduler:
-        from schedules.scheduler import attach as attach_scheduler
-
-        attach_scheduler(app, settings)
+        attach_reminders(app, settings, engine=engine, delivery=delivery, clock=clock)
     return app
 
 
 def serve(database_url: str, *, host: str | None = None, port: int | None = None) -> int:
     """Run `assurebot serve` until stopped."""
-    from bot.cli import ready_engine
-
     settings = get_settings()
     if host:
         settings = settings.model_copy(update={"host": host})
     engine = ready_engine(database_url)
-    from bot.teams import TeamsSettingsError
-
     try:
         app = build_app(engine, settings=settings, with_scheduler=True)
     except TeamsSettingsError as problem:

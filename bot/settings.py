@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     # Signs each member's calendar link; change it to withdraw every link at once.
     calendar_secret: SecretStr | None = None
 
+    def feed_links(self):
+        """Calendar links (handlers.calendar_feed.FeedLinks) when PUBLIC_URL and CALENDAR_SECRET are both set."""
+        from handlers.calendar_feed import FeedLinks
+
+        secret = self.calendar_secret.get_secret_value() if self.calendar_secret else ""
+        if not self.public_url or not secret:
+            return None
+        return FeedLinks(public_url=self.public_url, secret=secret)
+
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)

@@ -7,28 +7,13 @@ from sqlmodel import col, select
 from handlers.common import parse_id
 from handlers.core import Command, Context, UserError, command
 from handlers.permissions import require_overseer, require_owner_or_their_chair
-from messages.reply import Button, FieldKind, Form, FormField, Item, Reply, Tone
+from messages.buttons import MAX_UPDATE, action_buttons, update_form
+from messages.reply import Button, Item, Reply, Tone
 from messages.templates import format_day, say
 from models.partnership import Agency, Member
 from models.work import Action, ActionStatus, add_action_update, latest_updates, mark_action_done, open_actions
 
 MAX_ITEMS = 25
-MAX_UPDATE = 2000
-
-
-def update_form(action_id: int) -> Form:
-    return Form(f"action-update-{action_id}", "Add a progress update", f"action update {action_id}",
-                (FormField("text", "What has happened?", FieldKind.TEXTAREA, max_length=MAX_UPDATE),),
-                submit_label="Save update")
-
-
-def action_buttons(action: Action) -> list[Button]:
-    return [
-        Button("Done", f"action done {action.id}", style="primary"),
-        Button("Add update", f"action update {action.id}", form=update_form(action.id)),
-        Button("Snooze 1 day", f"snooze action {action.id} day"),
-        Button("Snooze 1 week", f"snooze action {action.id} week"),
-    ]
 
 
 @command("actions", summary="my open actions, overdue first", example="actions",
@@ -83,7 +68,7 @@ def action_item(ctx: Context, action: Action, owner_name: str, note, *, show_own
     if note:
         fields.append(("Latest", f"{note.text} ({format_day(ctx.calendar.local_date(note.created_at))})"))
     return Item(text=f"#{action.id} {action.title}", key=f"action:{action.id}", fields=fields,
-                buttons=action_buttons(action) if action.owner_id == ctx.actor.id else [])
+                buttons=action_buttons(action.id) if action.owner_id == ctx.actor.id else [])
 
 
 def _agency_keys(ctx: Context) -> str:

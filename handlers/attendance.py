@@ -7,7 +7,8 @@ from sqlmodel import select
 from handlers.common import resolve_group, the_next_meeting
 from handlers.core import Command, Context, UserError, command
 from handlers.permissions import require_chair_or_admin, require_group_member_or_admin
-from messages.reply import Button, Choice, FieldKind, Form, FormField, Item, Notice, Reply, Tone
+from messages.buttons import attend_buttons, deputy_form
+from messages.reply import Button, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
 from models.meetings import Answer, record_answer
 from models.partnership import Agency, Member
@@ -19,36 +20,11 @@ ANSWER_WORDS = {
     "no": Answer.APOLOGIES, "n": Answer.APOLOGIES, "apologies": Answer.APOLOGIES, "apols": Answer.APOLOGIES,
     "deputy": Answer.DEPUTY, "send": Answer.DEPUTY, "sub": Answer.DEPUTY,
 }
-MAX_DEPUTY_OPTIONS = 100
-
-
-def deputy_form(group_key: str, colleagues: list[Member] | None = None) -> Form:
-    """The Send deputy form: a colleague from my agency, chosen from a list when we have one."""
-    if colleagues:
-        field = FormField("deputy", "Who will attend for you?", FieldKind.MEMBER,
-                          options=tuple(Choice(m.email, m.name) for m in colleagues[:MAX_DEPUTY_OPTIONS]))
-    else:
-        field = FormField("deputy", "Who will attend for you? (name or email, from your agency)", max_length=254)
-    return Form("deputy", "Send a deputy", f"attend {group_key} deputy", (field,), submit_label="Send deputy",
-                intro="Your deputy must be from your own agency.")
-
-
 def colleagues_of(ctx: Context) -> list[Member]:
     return list(ctx.session.exec(
         select(Member).where(Member.agency_id == ctx.actor.agency_id, Member.id != ctx.actor.id, Member.active)
         .order_by(Member.name)
     ))
-
-
-def attend_buttons(ctx: Context | None, group_key: str, colleagues: list[Member] | None = None) -> list[Button]:
-    """Attending, Apologies, Send deputy. Pass `colleagues` when they are already loaded (the daily digest)."""
-    if colleagues is None:
-        colleagues = colleagues_of(ctx)
-    return [
-        Button("Attending", f"attend {group_key} yes", style="primary"),
-        Button("Apologies", f"attend {group_key} no"),
-        Button("Send deputy", f"attend {group_key} deputy", form=deputy_form(group_key, colleagues)),
-    ]
 
 
 def _split_attend_args(ctx: Context, args: tuple[str, ...]) -> tuple[str | None, Answer | None, str]:
@@ -77,7 +53,7 @@ async def attend(cmd: Command, ctx: Context) -> Reply:
     when = format_when(ctx.calendar.local_datetime(meeting.starts_at))
     if answer is None:
         return Reply(title=f"{group.name}, {when}", text=say("attend_ask", group=group),
-                     buttons=attend_buttons(ctx, group.key), private=True)
+                     buttons=attend_buttons(group.key, colleagues_of(ctx)), private=True)
     if answer == Answer.DEPUTY and not deputy_text:
         form = deputy_form(group.key, colleagues_of(ctx))
         return Reply(title=f"{group.name}, {when}", text="Who will attend for you? They must be from your agency.",
@@ -89,7 +65,7 @@ async def attend(cmd: Command, ctx: Context) -> Reply:
         title=f"{group.name}, {when}",
         text=say("attend_saved", answer=answer.value, deputy=deputy, changed=changed, group=group),
         tone=Tone.SUCCESS if changed else Tone.INFO,
-        buttons=[b for b in attend_buttons(ctx, group.key) if not b.command.endswith(_answer_word(answer))],
+        buttons=[b for b in attend_buttons(group.key, colleagues_of(ctx)) if not b.command.endswith(_answer_word(answer))],
         private=True,
         changed=changed,
     )

@@ -10,7 +10,7 @@ from handlers.core import Context, UserError
 from models.groups import Group, Membership
 from models.meetings import Meeting, next_meeting
 from models.people import seats
-from schedules.calendar import WorkingCalendar
+from models.calendar import WorkingCalendar
 
 
 def start_of_day(day: date, calendar: WorkingCalendar) -> datetime:

@@ -6,31 +6,16 @@ import difflib
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from types import MappingProxyType
+from typing import Any
 
 from sqlmodel import Session
 
+from models.clock import Clock
 from models.partnership import Member, Partnership
-from schedules.calendar import WorkingCalendar
+from models.calendar import WorkingCalendar
 from messages.reply import Reply
-
-
-class Clock:
-    """The real time. Tests and `remind --date` use FixedClock instead."""
-
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc)
-
-
-@dataclass
-class FixedClock(Clock):
-    """A clock that says what it is told."""
-
-    moment: datetime
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @dataclass(frozen=True)
@@ -54,6 +39,8 @@ class Context:
     calendar: WorkingCalendar
     clock: Clock
     platform: str = "console"
+    # Where calendar links point and what signs them; None when calendar links are off.
+    feed_links: Any = None
 
     def now(self) -> datetime:
         return self.clock.now()

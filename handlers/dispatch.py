@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 # Importing the capability modules registers their verbs.
 from handlers import actions, admin, attendance, calendar_feed, escalations, help, home, papers, quorum, reports, returns, snooze  # noqa: F401
-from handlers.core import REGISTRY, Clock, Command, Context, UserError, closest_verbs
+from handlers.core import REGISTRY, Command, Context, UserError, closest_verbs
+from models.clock import Clock
 from handlers.permissions import business_unit
 from messages.reply import Reply, Tone
 from messages.templates import say
@@ -23,7 +24,7 @@ from models.audit import record
 from models.db import session_for
 from models.partnership import Member
 from models.people import member_by_email, member_by_slack_id, member_by_teams_id, partnership_of
-from schedules.calendar import calendar_for
+from models.calendar import calendar_for
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,12 @@ def find_actor(who: Who, *, session: Session) -> Member | None:
 class Dispatcher:
     """Runs commands against the database for any adapter."""
 
-    def __init__(self, engine: Engine, *, clock: Clock | None = None, notify: Notify | None = None):
+    def __init__(self, engine: Engine, *, clock: Clock | None = None, notify: Notify | None = None,
+                 feed_links: object | None = None):
         self.engine = engine
         self.clock = clock or Clock()
         self.notify = notify
+        self.feed_links = feed_links
 
     def session(self) -> Session:
         return session_for(self.engine)
@@ -99,6 +102,7 @@ class Dispatcher:
             calendar=calendar_for(partnership.nation, partnership.timezone),
             clock=self.clock,
             platform=cmd.platform,
+            feed_links=self.feed_links,
         )
         try:
             return await verb.handler(cmd, ctx)

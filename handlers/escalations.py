@@ -18,7 +18,7 @@ from handlers.permissions import (
     may_see_escalation,
     require_escalation_handler,
 )
-from handlers.safety import identifying_details, refusal_text
+from models.identifiers import identifying_details, refusal_text
 from messages.reply import Button, Choice, FieldKind, Form, FormField, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
 from models.escalations import (

@@ -10,12 +10,12 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from handlers.actions import action_item
-from handlers.attendance import attend_buttons
+from handlers.attendance import colleagues_of
 from handlers.common import my_group_ids, papers_deadline, start_of_day
 from handlers.core import Command, Context, command
 from handlers.papers import answer_label
 from handlers.permissions import CHAIR_ROLES, is_escalation_handler
-from handlers.returns import KIND_NAMES, return_buttons
+from messages.buttons import attend_buttons, return_buttons
 from messages.reply import Button, Item, Reply
 from messages.templates import format_day, format_when, plural, say
 from models.escalations import CATEGORIES, Escalation, Urgency, open_escalations
@@ -23,7 +23,7 @@ from models.groups import Group
 from models.meetings import Meeting, Paper, answer_for, upcoming_meetings
 from models.people import seats
 from models.quorum import quorum_forecast
-from models.work import DataReturn, latest_updates, open_actions, outstanding_returns
+from models.work import RETURN_KIND_NAMES, DataReturn, latest_updates, open_actions, outstanding_returns
 
 PER_SECTION = 5
 MEETINGS_SHOWN = 3
@@ -111,9 +111,8 @@ def _returns_section(ctx: Context, returns: list[DataReturn]) -> list[Item]:
         items.append(Item(
             text=f"#{item.id} {item.title}" + (f" ({item.period})" if item.period else ""),
             key=f"return:{item.id}",
-            fields=[("Kind", KIND_NAMES.get(item.kind, item.kind)), ("Due", due)],
-            buttons=return_buttons(item) if item.owner_id == ctx.actor.id else
-            [Button("Submitted", f"return done {item.id}", style="primary")],
+            fields=[("Kind", RETURN_KIND_NAMES.get(item.kind, item.kind)), ("Due", due)],
+            buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id),
         ))
     return items
 
@@ -147,7 +146,7 @@ def _meetings_section(ctx: Context, meetings: list[Meeting]) -> list[Item]:
         if meeting.location:
             fields.append(("Where", meeting.location))
         # Answers are taken for each group's next meeting only.
-        buttons = attend_buttons(ctx, group.key) if group.id not in asked else []
+        buttons = attend_buttons(group.key, colleagues_of(ctx)) if group.id not in asked else []
         asked.add(group.id)
         items.append(Item(text=f"{group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
                           key=f"meeting:{meeting.id}", fields=fields, buttons=buttons))

@@ -14,10 +14,11 @@ from handlers.common import (
     start_of_day,
     the_next_meeting,
 )
-from handlers.attendance import attend_buttons
+from handlers.attendance import colleagues_of
 from handlers.core import Command, Context, UserError, command
 from handlers.permissions import require_owner_or_their_chair
-from messages.reply import Button, Item, Reply, Tone
+from messages.buttons import attend_buttons, paper_buttons
+from messages.reply import Item, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models.groups import Group
 from models.meetings import Meeting, Paper, answer_for, mark_paper_submitted, papers_for, upcoming_meetings
@@ -54,7 +55,7 @@ async def meetings(cmd: Command, ctx: Context) -> Reply:
         fields.append(("Your answer", answer_label(answer.answer) if answer else "not answered"))
         buttons = []
         if meeting.group_id not in seen_groups:  # answers are taken for the next meeting of a group
-            buttons = attend_buttons(ctx, group.key)
+            buttons = attend_buttons(group.key, colleagues_of(ctx))
         seen_groups.add(meeting.group_id)
         items.append(Item(text=f"#{meeting.id} {group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
                           key=f"meeting:{meeting.id}", fields=fields, buttons=buttons))
@@ -91,15 +92,6 @@ async def papers(cmd: Command, ctx: Context) -> Reply:
                  clear_days=group.clear_days),
         items=items,
     )
-
-
-def paper_buttons(paper_id: int) -> list[Button]:
-    """Mark submitted and the two snoozes, as typed in the console."""
-    return [
-        Button("Mark submitted", f"paper done {paper_id}", style="primary"),
-        Button("Snooze 1 day", f"snooze paper {paper_id} day"),
-        Button("Snooze 1 week", f"snooze paper {paper_id} week"),
-    ]
 
 
 @command("paper done", summary="mark a paper of yours submitted", example="paper done 3", usage="paper done ID")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
@@ -25,7 +23,7 @@ from models.groups import Group, Membership
 from models.partnership import Member, Partnership
 from models.reports import (ReportData, Scope, Table, actions_report, attendance_report, escalations_report,
                             returns_report)
-from schedules.calendar import WorkingCalendar, calendar_for
+from models.calendar import WorkingCalendar
 
 KINDS = ("attendance", "returns", "actions", "escalations")
 CSV_TYPE = "text/csv"
@@ -302,41 +300,3 @@ async def report(cmd: Command, ctx: Context) -> Reply:
                         calendar=ctx.calendar, now=ctx.now())
     return Reply(title=f"{data.title}, {format_day(data.start)} to {format_day(data.end)}",
                  text=summary_text(data), files=report_files(data, produced=ctx.now()), private=True)
-
-
-def report_command(database_url: str, *, kind: str, group: str | None = None, start: date | None = None,
-                   end: date | None = None, output: str = ".", as_email: str | None = None,
-                   now: datetime | None = None) -> int:
-    """`assurebot report KIND [GROUP]`: write the files to --output and print their paths."""
-    from bot.cli import ready_engine
-    from models.db import session_for
-    from models.imports import ImportFileError, the_partnership
-    from models.people import member_by_email, partnership_of
-
-    engine = ready_engine(database_url)
-    now = now or datetime.now(timezone.utc)
-    with session_for(engine) as session:
-        try:
-            actor = None
-            if as_email:
-                actor = member_by_email(as_email, session=session)
-                if actor is None or not actor.active:
-                    raise UserError(f"There is no active member with the email {as_email}.")
-                partnership = partnership_of(actor, session=session)
-            else:
-                partnership = the_partnership(session)
-            calendar = calendar_for(partnership.nation, partnership.timezone)
-            data = build_report(Request(kind, group, start, end), session=session, partnership=partnership,
-                                actor=actor, calendar=calendar, now=now)
-        except (UserError, ImportFileError) as problem:
-            print(getattr(problem, "message", str(problem)), file=sys.stderr)
-            return 2
-    folder = Path(output)
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"{data.title}, {format_day(data.start)} to {format_day(data.end)}")
-    print(summary_text(data))
-    for attachment in report_files(data, produced=now):
-        path = folder / attachment.filename
-        path.write_bytes(attachment.data)
-        print(path)
-    return 0

@@ -7,28 +7,13 @@ from sqlmodel import col, select
 from handlers.common import parse_id
 from handlers.core import Command, Context, UserError, command
 from handlers.permissions import require_same_agency
-from messages.reply import Button, Item, Reply, Tone
+from messages.buttons import return_buttons
+from messages.reply import Item, Reply, Tone
 from messages.templates import format_day, say
 from models.partnership import Agency, Member
-from models.work import DataReturn, ReturnKind, mark_return_submitted, outstanding_returns
+from models.work import RETURN_KIND_NAMES, DataReturn, mark_return_submitted, outstanding_returns
 
-KIND_NAMES = {
-    ReturnKind.DATASET.value: "Multi-agency dataset",
-    ReturnKind.SECTION_11.value: "Section 11 self-assessment",
-    ReturnKind.SECTION_175.value: "Section 175/157 audit",
-    ReturnKind.SELF_ASSESSMENT.value: "Self-assessment",
-    ReturnKind.AUDIT.value: "Multi-agency audit",
-    ReturnKind.OTHER.value: "Return",
-}
 MAX_ITEMS = 25
-
-
-def return_buttons(item: DataReturn) -> list[Button]:
-    return [
-        Button("Submitted", f"return done {item.id}", style="primary"),
-        Button("Snooze 1 day", f"snooze return {item.id} day"),
-        Button("Snooze 1 week", f"snooze return {item.id} week"),
-    ]
 
 
 @command("returns", summary="my agency's outstanding returns with due dates", example="returns",
@@ -47,10 +32,9 @@ async def returns(cmd: Command, ctx: Context) -> Reply:
         items.append(Item(
             text=f"#{item.id} {item.title}" + (f" ({item.period})" if item.period else ""),
             key=f"return:{item.id}",
-            fields=[("Kind", KIND_NAMES.get(item.kind, item.kind)), ("Due", due),
+            fields=[("Kind", RETURN_KIND_NAMES.get(item.kind, item.kind)), ("Due", due),
                     ("Responsible", owners.get(item.owner_id, "?"))],
-            buttons=return_buttons(item) if item.owner_id == ctx.actor.id else
-            [Button("Submitted", f"return done {item.id}", style="primary")],
+            buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id),
         ))
     return Reply(title=f"Returns outstanding: {agency.name}",
                  text=say("returns", count=len(rows), late=sum(1 for r in rows if r.due_date < today)),

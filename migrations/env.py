@@ -15,10 +15,14 @@ def _engine():
     engine = config.attributes.get("engine")
     if engine is not None:
         return engine
-    from bot.settings import get_settings
+    import os
+
     from models.db import make_engine
 
-    return make_engine(get_settings().database_url)
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("set DATABASE_URL, or run `assurebot migrate`, which reads the same settings as AssureBot")
+    return make_engine(url)
 
 
 def run_migrations_online() -> None:

@@ -47,6 +47,13 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "heads")
 
 
+def ready_engine(url: str) -> Engine:
+    """An engine with the schema brought up to date."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
 def session_for(engine: Engine) -> Session:
     """A session that keeps loaded objects usable after commit (replies read them after saving)."""
     return Session(engine, expire_on_commit=False)

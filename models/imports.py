@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
 import zipfile
 from calendar import monthrange
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -1031,22 +1030,3 @@ def the_partnership(session: Session) -> Partnership:
         raise ImportFileError("This database holds more than one partnership, so I can't tell which one the "
                               "file is for. Import it from chat as a member of the partnership instead.")
     return found[0]
-
-
-def import_command(database_url: str, *, kind: str, path: str, dry_run: bool = False) -> int:
-    """`assurebot import KIND FILE [--dry-run]`: 0 all rows imported, 1 some rows not, 2 nothing imported."""
-    from bot.cli import ready_engine
-    from models.db import session_for
-
-    engine = ready_engine(database_url)
-    with session_for(engine) as session:
-        try:
-            partnership = the_partnership(session)
-            report = run_import(kind, path, session=session, partnership=partnership,
-                                importer=Importer(None, f"import:{Path(path).name}"),
-                                now=datetime.now(timezone.utc), dry_run=dry_run)
-        except ImportFileError as problem:
-            print(f"Nothing was imported. {problem}", file=sys.stderr)
-            return 2
-    print("\n".join(report.lines()))
-    return 1 if report.count(Outcome.NOT_IMPORTED) else 0

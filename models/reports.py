@@ -21,7 +21,7 @@ from models.groups import Group, Membership
 from models.meetings import AttendanceAnswer, Meeting, MeetingStatus
 from models.partnership import Agency, Member, Partnership
 from models.work import Action, ActionStatus, DataReturn
-from schedules.calendar import WorkingCalendar
+from models.calendar import WorkingCalendar
 
 DEFAULT_EXPECTED_RATE = 75
 DEFAULT_MISSED_IN_A_ROW = 2

@@ -20,6 +20,16 @@ class ReturnKind(StrEnum):
     OTHER = "other"
 
 
+RETURN_KIND_NAMES = {
+    ReturnKind.DATASET.value: "Multi-agency dataset",
+    ReturnKind.SECTION_11.value: "Section 11 self-assessment",
+    ReturnKind.SECTION_175.value: "Section 175/157 audit",
+    ReturnKind.SELF_ASSESSMENT.value: "Self-assessment",
+    ReturnKind.AUDIT.value: "Multi-agency audit",
+    ReturnKind.OTHER.value: "Return",
+}
+
+
 class ActionStatus(StrEnum):
     OPEN = "open"
     DONE = "done"

@@ -21,14 +21,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, text
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from handlers.actions import action_buttons
-from handlers.attendance import attend_buttons, deputy_form
-from handlers.papers import paper_buttons
-from handlers.returns import KIND_NAMES, return_buttons
+from messages.buttons import MAX_DEPUTY_OPTIONS, action_buttons, attend_buttons, deputy_choices, paper_buttons, return_buttons
 from messages.reply import Button, Item, Reply, Tone
 from messages.templates import environment, format_day, format_when
 from models.escalations import CATEGORIES, Escalation
@@ -37,13 +34,12 @@ from models.meetings import Answer, AttendanceAnswer, Meeting, MeetingStatus, Pa
 from models.partnership import Agency, Member, Partnership
 from models.quorum import SeatAnswer, evaluate_quorum
 from models.snooze import Snooze
-from models.work import Action, ActionStatus, DataReturn
-from schedules.calendar import WorkingCalendar, calendar_for
+from models.work import RETURN_KIND_NAMES, Action, ActionStatus, DataReturn
+from models.calendar import WorkingCalendar, calendar_for
 from schedules.rules import Cadence, Rules, RulesError, rules_for
 
 MAX_ITEMS = 25
 MAX_LISTED = 5  # missing papers named inside one line of the admins' list
-MAX_DEPUTY_OPTIONS = 100
 # Minutes of meetings older than this are not chased any more (history loaded from a file).
 MINUTES_LOOK_BACK = timedelta(days=183)
 CHAIR_ROLES = (Role.CHAIR.value, Role.DEPUTY_CHAIR.value)
@@ -234,16 +230,16 @@ class _AttendButtons:
             people = self.colleagues.get(agency_id, [])
             made = ()
             for start in range(0, len(people), MAX_DEPUTY_OPTIONS):  # deputy_form takes a form's worth
-                made += deputy_form("", people[start:start + MAX_DEPUTY_OPTIONS]).fields[0].options
+                made += deputy_choices(people[start:start + MAX_DEPUTY_OPTIONS])
             self.choices[agency_id] = made
         return self.choices[agency_id]
 
     def for_seat(self, group_key: str, agency_id: int, email: str) -> list[Button]:
         options = tuple(c for c in self.agency_choices(agency_id) if c.value != email)[:MAX_DEPUTY_OPTIONS]
         if not options:  # nobody else in the agency: the form asks for a name or email instead
-            return attend_buttons(None, group_key, colleagues=[])
+            return attend_buttons(group_key)
         if group_key not in self.shapes:
-            self.shapes[group_key] = attend_buttons(None, group_key, colleagues=[_Someone()])
+            self.shapes[group_key] = attend_buttons(group_key, [_Someone()])
         buttons = self.shapes[group_key]
         form = buttons[2].form
         own = replace(form, fields=(replace(form.fields[0], options=options),))
@@ -465,7 +461,7 @@ class _Sweep:
             return
         _when, _days, tier, order = decision
         if not owner_active:
-            fields = [("Due", day_text(due)), ("Kind", KIND_NAMES.get(kind, kind))]
+            fields = [("Due", day_text(due)), ("Kind", RETURN_KIND_NAMES.get(kind, kind))]
             return self.orphan(place, "A return", row, fields, (tier, order, 2, return_id))
         self.owner_of.setdefault(owner_id, place)
         self.entries[owner_id].append(((tier, order, 2, return_id),
@@ -475,8 +471,8 @@ class _Sweep:
         when, days, *_ = self.decide(self.agency_place[row.agency_id], "return", row.due_date)
         text = item_text("return", when=when, days=days, id=row.id, title=row.title, period=row.period,
                          has_period=bool(row.period))
-        return Item(text=text, key=f"return:{row.id}", buttons=return_buttons(row),
-                    fields=[("Due", day_text(row.due_date)), ("Kind", KIND_NAMES.get(row.kind, row.kind))])
+        return Item(text=text, key=f"return:{row.id}", buttons=return_buttons(row.id, responsible=True),
+                    fields=[("Due", day_text(row.due_date)), ("Kind", RETURN_KIND_NAMES.get(row.kind, row.kind))])
 
     def one_action(self, row) -> None:
         action_id, _title, _source, due, owner_id, agency_id, owner_active, _owner_name = row
@@ -500,7 +496,7 @@ class _Sweep:
     def action_item(self, row) -> Item:
         when, days, *_ = self.decide(self.agency_place[row.agency_id], "action", row.due_date)
         return Item(text=item_text("action", when=when, days=days, id=row.id, title=row.title),
-                    key=f"action:{row.id}", fields=self.action_fields(row), buttons=action_buttons(row))
+                    key=f"action:{row.id}", fields=self.action_fields(row), buttons=action_buttons(row.id))
 
     def know_owner(self, row, place: _Place) -> None:
         if row.o_id not in self.known:

@@ -28,8 +28,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.delivery import Delivery, Unreachable
-from handlers.core import Clock
+from schedules.delivery import Delivery, Unreachable
+from models.clock import Clock
 from messages.reply import Button, Choice, FieldKind, Form, FormField, Item, Reply, Tone
 from messages.templates import format_day, say
 from models.db import session_for

@@ -1,27 +1,23 @@
-"""The day's reminders: decide the digests, queue each once, send them; and `assurebot remind`."""
+"""The day's reminders: decide the digests, queue each once, send them."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.delivery import Delivery
-from handlers.core import Clock
-from messages.plain import render_plain
-from messages.reply import Reply
-from messages.templates import format_day
-from models.db import make_engine, migrate, session_for
-from models.partnership import Member, Partnership, Platform
-from schedules.calendar import calendar_for
+from models.calendar import calendar_for
+from models.clock import Clock
+from models.db import session_for
+from models.partnership import Partnership
+from schedules.delivery import Delivery
 from schedules.digest import Digest, sweep
 from schedules.outbox import FlushResult, Outgoing, flush, platform_for, queue, send_through
 
@@ -68,94 +64,23 @@ def local_days(engine: Engine, clock: Clock, *, timezone: str | None = None) -> 
     return dict(found)
 
 
-async def run_day(engine: Engine, delivery: Delivery, *, clock: Clock | None = None,
-                  timezone: str | None = None) -> FlushResult:
-    """The scheduled job: queue today's digests (in each partnership's zone) and send what is ready."""
-    clock = clock or Clock()
-    for on, ids in local_days(engine, clock, timezone=timezone).items():
-        # The sweep is synchronous database work; keep the server answering while it runs.
-        await asyncio.to_thread(queue_day, engine, on, delivery=delivery, clock=clock, partnership_ids=ids)
-    return await flush(engine, send_through(delivery), clock=clock)
+class ReminderJobs:
+    """The scheduled jobs. Each receives plain values (a time zone); the engine, the delivery and the
+    clock are given once, by the composition root that builds the server."""
 
+    def __init__(self, engine: Engine, delivery: Delivery, *, clock: Clock | None = None):
+        self.engine = engine
+        self.delivery = delivery
+        self.clock = clock or Clock()
 
-# --- the command line ---------------------------------------------------------------------
+    async def run_day(self, timezone: str | None = None) -> FlushResult:
+        """Queue today's digests (in each partnership's own zone, or those in `timezone`) and send what is ready."""
+        for on, ids in local_days(self.engine, self.clock, timezone=timezone).items():
+            # The sweep is synchronous database work; keep the server answering while it runs.
+            await asyncio.to_thread(queue_day, self.engine, on, delivery=self.delivery, clock=self.clock,
+                                    partnership_ids=ids)
+        return await self.flush()
 
-
-def printing_sender(out: TextIO):
-    """The console platform on the command line: each message is printed."""
-    async def send(member: Member, reply: Reply) -> str | None:
-        out.write(f"=== to {member.name} <{member.email}> ===\n{render_plain(reply)}\n\n")
-        return None
-
-    return send
-
-
-def command_line_delivery(engine: Engine, out: TextIO) -> Delivery:
-    """The platforms configured in the environment (as `assurebot serve` has them), else the console."""
-    delivery = Delivery()
-    try:
-        from bot.server import DELIVERY, build_app
-        from bot.settings import get_settings
-
-        delivery = build_app(engine, settings=get_settings())[DELIVERY]
-    except Exception as error:  # noqa: BLE001 - a platform that cannot start must not stop the reminders
-        log.warning("sending through the console only: the chat platforms could not be set up (%s)", error)
-    delivery.register(Platform.CONSOLE.value, printing_sender(out))
-    return delivery
-
-
-def remind_command(database_url: str, *, on: date | None = None, dry_run: bool = False,
-                   delivery: Delivery | None = None, clock: Clock | None = None, out: TextIO | None = None) -> int:
-    """`assurebot remind [--date D] [--dry-run]`: show, or queue and send, the day's digests."""
-    out = out or sys.stdout
-    clock = clock or Clock()
-    engine = make_engine(database_url)
-    migrate(engine)
-    try:
-        if on is not None:
-            with session_for(engine) as session:
-                ids = list(session.scalars(select(Partnership.id)))
-            days = {on: ids} if ids else {}
-        else:
-            days = local_days(engine, clock)
-        if not days:
-            out.write("No partnership is loaded yet: load one with `assurebot load FILE` first.\n")
-            return 1
-        if dry_run:
-            return _show(engine, days, out)
-        return _send(engine, days, delivery or command_line_delivery(engine, out), clock, out)
-    finally:
-        engine.dispose()
-
-
-def _show(engine: Engine, days: dict[date, list[int]], out: TextIO) -> int:
-    for on, ids in days.items():
-        with session_for(engine) as session:
-            day = sweep(session, on=on, partnership_ids=ids)
-            day.replies()
-        for line in day.quiet:
-            out.write(line + "\n")
-        for digest in day.digests:
-            out.write(f"=== {digest.member.name} <{digest.member.email}> ===\n{render_plain(digest.reply)}\n\n")
-        out.write(f"{_people(len(day.digests))} would get a digest on {format_day(on)}. "
-                  f"This was a dry run: nothing was sent or recorded.\n")
-    return 0
-
-
-def _send(engine: Engine, days: dict[date, list[int]], delivery: Delivery, clock: Clock, out: TextIO) -> int:
-    for on, ids in days.items():
-        queued = queue_day(engine, on, delivery=delivery, clock=clock, partnership_ids=ids)
-        for line in queued.quiet:
-            out.write(line + "\n")
-        result = asyncio.run(flush(engine, send_through(delivery), clock=clock, for_date=on))
-        again = queued.people - queued.queued
-        out.write(f"{format_day(on)}: {_people(queued.people)} with something due; {queued.queued} digest(s) "
-                  f"queued now" + (f", {again} already queued earlier" if again else "") + f". Sent {result.sent}"
-                  + (f", {result.retrying} to retry" if result.retrying else "")
-                  + (f", {result.failed} could not be delivered (the business unit is told)" if result.failed else "")
-                  + ".\n")
-    return 0
-
-
-def _people(count: int) -> str:
-    return "1 person" if count == 1 else f"{count} people"
+    async def flush(self, for_date: date | None = None) -> FlushResult:
+        """Send what is ready in the outbox."""
+        return await flush(self.engine, send_through(self.delivery), clock=self.clock, for_date=for_date)

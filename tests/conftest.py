@@ -15,7 +15,8 @@ from sqlalchemy import create_engine, make_url, text
 from sqlmodel import SQLModel
 
 from bot.demo import demo_yaml
-from handlers.core import FixedClock, parse_command
+from handlers.core import parse_command
+from models.clock import FixedClock
 from handlers.dispatch import Dispatcher, Who
 from messages.reply import Reply
 from models.db import make_engine, migrate, session_for

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined
 
-from schedules.calendar import WorkingCalendar
+from models.calendar import WorkingCalendar
 
 TEMPLATE = Path(__file__).parent / "partnership.yaml.j2"
 DEMO_CHAIR = "helen.carter@council.example.org"

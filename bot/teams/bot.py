@@ -20,7 +20,7 @@ from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy.engine import Engine
 
-from bot.teams import conversations
+from bot.teams import conversations  # the module, not the package
 from bot.teams.conversations import base_conversation_id, is_shared
 from bot.teams.files import FILE_CONSENT_INVOKE, consent_activity, file_card_activity, upload
 from bot.teams.gateway import TeamsGateway, card_activity, text_activity

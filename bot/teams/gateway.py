@@ -29,7 +29,7 @@ from botbuilder.schema.teams import TeamsChannelAccount
 from sqlalchemy.engine import Engine
 
 from bot.delivery import Delivery, Unreachable
-from bot.teams import conversations
+from bot.teams import conversations  # the module, not the package
 from bot.teams.files import FileOffers, consent_activity
 from bot.teams.identity import match_member
 from bot.teams.retry import ConnectorRefused, RetryPolicy, with_retries

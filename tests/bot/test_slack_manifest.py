@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.slack import EVENTS_PATH
+from bot.slack.setup import EVENTS_PATH
 from bot.slack.app import MESSAGE_SHORTCUT, RAISE_SHORTCUT
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parents[2] / "slack-manifest.yaml").read_text())

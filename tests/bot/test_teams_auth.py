@@ -10,7 +10,9 @@ from sqlmodel import select
 from bot.delivery import Unreachable
 from bot.server import DELIVERY, build_app
 from bot.settings import Settings
-from bot.teams import TEAMS, TeamsSettingsError, conversations
+from bot.teams import conversations
+from bot.teams.adapter import TeamsSettingsError
+from bot.teams.setup import TEAMS
 from bot.teams.adapter import bot_config
 from bot.teams.trust import TrustedServiceUrls, is_loopback_host
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference

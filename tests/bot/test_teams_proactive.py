@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from bot.delivery import Unreachable
 from bot.server import DELIVERY
-from bot.teams import ChannelUnreachable
+from bot.teams.gateway import ChannelUnreachable
 from bot.teams.retry import ConnectorGaveUp
 from messages.reply import Button, Reply
 from models.audit import AuditEvent

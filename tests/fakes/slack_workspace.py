@@ -206,7 +206,7 @@ class Workspace:
 async def start_workspace(engine, clock, *, fake: FakeSlack | None = None, **settings: Any):
     """The real app (build_app) on a local port, with Slack configured against the fake."""
     from bot.server import build_app
-    from bot.slack import SLACK
+    from bot.slack.setup import SLACK
 
     fake = fake or await FakeSlack(token=BOT_TOKEN).start()
     app = build_app(engine, settings=slack_settings(fake, **settings), clock=clock)

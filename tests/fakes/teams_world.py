@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from bot.server import build_app
 from bot.settings import Settings
-from bot.teams import TEAMS
+from bot.teams.setup import TEAMS
 from messages.teams_cards import ACTION_TYPES, ELEMENT_TYPES, walk
 from models.db import session_for
 from models.partnership import Member

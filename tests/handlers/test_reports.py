@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from handlers.reports import report_command
+from bot.commands.report import report_command
 from models.db import session_for
 from models.escalations import Escalation, EscalationStageChange
 from models.groups import Group

@@ -2,8 +2,7 @@
 
 import pytest
 
-from handlers.actions import update_form
-from handlers.attendance import deputy_form
+from messages.buttons import deputy_form, update_form
 from handlers.escalations import escalation_form
 from messages.reply import Button, Choice, FieldKind, Form, FormField, Item, Reply, Tone
 from messages.teams_cards import (

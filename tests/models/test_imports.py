@@ -12,7 +12,8 @@ from sqlmodel import func, select
 from models.audit import AuditEvent
 from models.db import session_for
 from models.groups import Group, Membership
-from models.imports import ImportFileError, Importer, Outcome, import_command, run_import, the_partnership
+from bot.commands.imports import import_command
+from models.imports import ImportFileError, Importer, Outcome, run_import, the_partnership
 from models.partnership import Agency, Member
 from models.work import Action, ActionUpdate, DataReturn
 from tests import factories

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.delivery import Delivery
-from handlers.core import FixedClock
+from models.clock import FixedClock
 from messages.reply import Reply
 from models.db import make_engine, session_for
 from models.delivery import OutboxMessage

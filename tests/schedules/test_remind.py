@@ -6,10 +6,10 @@ from datetime import date, datetime, timezone
 from sqlmodel import select
 
 from bot.delivery import Delivery
-from handlers.core import FixedClock
+from models.clock import FixedClock
 from models.db import session_for
 from models.delivery import OutboxMessage
-from schedules.remind import remind_command
+from bot.commands.remind import remind_command
 from tests.schedules.test_outbox import Inbox
 
 

@@ -6,17 +6,22 @@ import pytest
 from aiohttp import web
 
 from bot.delivery import Delivery
-from bot.server import DELIVERY, ENGINE
 from bot.settings import Settings
-from handlers.core import FixedClock
-from schedules.remind import run_day
-from schedules.scheduler import FLUSH_SECONDS, SCHEDULER, attach, build_scheduler, started_late
+from models.clock import FixedClock
+from bot.reminders import SCHEDULER, attach
+from schedules.remind import ReminderJobs
+from schedules.scheduler import FLUSH_SECONDS, build_scheduler, reminder_time, started_late
 from tests.schedules.builders import a_return, town
 from tests.schedules.test_outbox import Inbox
 
 
 def settings(**values) -> Settings:
     return Settings(_env_file=None, **values)
+
+
+def scheduler_for(engine, settings: Settings, now: datetime):
+    jobs = ReminderJobs(engine, Delivery())
+    return build_scheduler(jobs, at=reminder_time(settings.reminder_time), zones=["Europe/London"], now=now)
 
 
 def jobs(scheduler) -> dict:
@@ -31,8 +36,8 @@ def started(scheduler):
 
 async def test_a_digest_job_at_the_reminder_time_on_weekdays_and_a_frequent_flush(engine, session):
     town(session)
-    scheduler = started(build_scheduler(engine, Delivery(), settings(reminder_time="08:30"),
-                                        now=datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)))
+    scheduler = started(scheduler_for(engine, settings(reminder_time="08:30"),
+                                      now=datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)))
     digest, flush = jobs(scheduler)["digest:Europe/London"], jobs(scheduler)["outbox"]
     fields = {f.name: str(f) for f in digest.trigger.fields}
     assert (fields["day_of_week"], fields["hour"], fields["minute"]) == ("mon-fri", "8", "30")
@@ -46,7 +51,7 @@ async def test_a_digest_job_at_the_reminder_time_on_weekdays_and_a_frequent_flus
 async def test_a_server_started_after_the_reminder_time_runs_the_day_once_at_start(engine, session):
     town(session)
     late = datetime(2026, 11, 23, 11, 0, tzinfo=timezone.utc)
-    scheduler = started(build_scheduler(engine, Delivery(), settings(), now=late))
+    scheduler = started(scheduler_for(engine, settings(), now=late))
     assert jobs(scheduler)["digest:Europe/London"].next_run_time == late
     scheduler.shutdown(wait=False)
 
@@ -63,7 +68,7 @@ def test_only_a_start_after_the_reminder_time_on_a_weekday_catches_up(now, late)
 
 def test_the_digest_runs_at_nine_london_time_on_the_next_weekday(engine, session):
     town(session)
-    scheduler = build_scheduler(engine, Delivery(), settings(), now=datetime(2026, 11, 28, 10, tzinfo=timezone.utc))
+    scheduler = scheduler_for(engine, settings(), now=datetime(2026, 11, 28, 10, tzinfo=timezone.utc))
     trigger = jobs(scheduler)["digest:Europe/London"].trigger
     saturday = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
     assert trigger.get_next_fire_time(None, saturday) == datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
@@ -73,13 +78,12 @@ def test_the_digest_runs_at_nine_london_time_on_the_next_weekday(engine, session
 
 def test_a_reminder_time_that_is_not_a_time_stops_the_server_with_a_clear_message():
     with pytest.raises(ValueError, match="REMINDER_TIME must be a time of day like 09:00"):
-        attach(web.Application(), settings(reminder_time="nine"))
+        attach(web.Application(), settings(reminder_time="nine"), engine=None, delivery=Delivery())
 
 
 async def test_the_scheduler_starts_and_stops_with_the_server(engine):
     app = web.Application()
-    app[ENGINE], app[DELIVERY] = engine, Delivery()
-    attach(app, settings())
+    attach(app, settings(), engine=engine, delivery=Delivery())
     runner = web.AppRunner(app)
     await runner.setup()
     scheduler = app[SCHEDULER]
@@ -96,8 +100,8 @@ async def test_the_job_sends_the_day_once_and_nothing_on_a_bank_holiday(engine, 
     delivery = Delivery()
     delivery.register("console", inbox)
     christmas_eve = FixedClock(datetime(2026, 12, 24, 9, tzinfo=timezone.utc))
-    assert (await run_day(engine, delivery, clock=christmas_eve)).sent == 2
-    assert (await run_day(engine, delivery, clock=christmas_eve)).sent == 0
+    assert (await ReminderJobs(engine, delivery, clock=christmas_eve).run_day()).sent == 2
+    assert (await ReminderJobs(engine, delivery, clock=christmas_eve).run_day()).sent == 0
     boxing_day_holiday = FixedClock(datetime(2026, 12, 28, 9, tzinfo=timezone.utc))
-    assert (await run_day(engine, delivery, clock=boxing_day_holiday)).sent == 0
+    assert (await ReminderJobs(engine, delivery, clock=boxing_day_holiday).run_day()).sent == 0
     assert inbox.names() == ["Mark Officer", "Rachel Nurse"]

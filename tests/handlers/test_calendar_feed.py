@@ -11,14 +11,15 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from bot.server import build_app
-from bot.settings import Settings, get_settings
+from bot.settings import Settings
 from models.audit import record
 from models.db import session_for
 from models.groups import Group
 from models.meetings import Meeting, Paper
 from models.partnership import Member
 from models.work import Action
-from schedules.ical import calendar_command, member_token
+from bot.commands.calendar import calendar_command
+from handlers.calendar_feed import member_token
 from tests.conftest import CHAIR, DEFAULT_NOW, POLICE, PRACTITIONER
 
 SECRET = "test-calendar-secret-not-real"
@@ -184,7 +185,7 @@ async def test_an_inactive_member_link_stops_working(server, demo):
 
 async def test_without_a_secret_the_links_are_off_and_the_log_says_why(server, demo, caplog):
     client = await server(secret=None)
-    with caplog.at_level(logging.WARNING, logger="schedules.ical"):
+    with caplog.at_level(logging.WARNING, logger="bot.calendar_feed"):
         response = await client.get(f"/calendar/{member_token(member_id(demo, POLICE), SECRET)}.ics")
     assert response.status == 404
     assert "CALENDAR_SECRET is not set" in caplog.text
@@ -194,16 +195,16 @@ async def test_without_a_secret_the_links_are_off_and_the_log_says_why(server, d
 
 
 @pytest.fixture
-def calendar_settings(monkeypatch):
+def calendar_settings(chat, monkeypatch):
+    """The environment `assurebot serve` would read, handed to the chat as the server hands it over."""
     def configure(**values: str) -> None:
         for name in ("PUBLIC_URL", "CALENDAR_SECRET"):
             monkeypatch.delenv(name, raising=False)
         for name, value in values.items():
             monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
+        chat.dispatcher.feed_links = Settings(_env_file=None).feed_links()
 
-    yield configure
-    get_settings.cache_clear()
+    return configure
 
 
 async def test_a_member_gets_their_own_private_link_in_chat(chat, demo, calendar_settings, server):

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from schedules.calendar import WorkingCalendar
+from models.calendar import WorkingCalendar
 
 ENGLAND = WorkingCalendar("england-and-wales")
 SCOTLAND = WorkingCalendar("scotland")

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from handlers.safety import identifying_details, valid_nhs_number
+from models.identifiers import identifying_details, valid_nhs_number
 
 TODAY = date(2026, 11, 23)
 

@@ -1,0 +1,26 @@
+"""`assurebot import actions|members|returns FILE`: spreadsheets from the business unit."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from models.db import ready_engine, session_for
+from models.imports import ImportFileError, Importer, Outcome, run_import, the_partnership
+
+
+def import_command(database_url: str, *, kind: str, path: str, dry_run: bool = False) -> int:
+    """`assurebot import KIND FILE [--dry-run]`: 0 all rows imported, 1 some rows not, 2 nothing imported."""
+    engine = ready_engine(database_url)
+    with session_for(engine) as session:
+        try:
+            partnership = the_partnership(session)
+            report = run_import(kind, path, session=session, partnership=partnership,
+                                importer=Importer(None, f"import:{Path(path).name}"),
+                                now=datetime.now(timezone.utc), dry_run=dry_run)
+        except ImportFileError as problem:
+            print(f"Nothing was imported. {problem}", file=sys.stderr)
+            return 2
+    print("\n".join(report.lines()))
+    return 1 if report.count(Outcome.NOT_IMPORTED) else 0
