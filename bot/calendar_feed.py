@@ -12,6 +12,7 @@ from bot.settings import Settings
 from handlers.calendar_feed import member_calendar, member_for_token
 from models.clock import Clock
 from models.db import session_for
+from models.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,12 @@ def feed_handler(engine, settings: Settings, *, clock: Clock | None = None) -> C
         now = clock.now() if clock else datetime.now(timezone.utc)
         with session_for(engine) as session:
             member = member_for_token(request.match_info["token"], session=session, secret=secret)
-            if member is None:
-                log.info("a calendar link with a wrong or withdrawn token was opened; answering 404")
-                raise web.HTTPNotFound()
-            body = member_calendar(member, session=session, now=now)
+        if member is None:
+            log.info("a calendar link with a wrong or withdrawn token was opened; answering 404")
+            raise web.HTTPNotFound()
+        scope = Scope(member.partnership_id)
+        with scope.session(engine) as session:
+            body = member_calendar(member, scope=scope, session=session, now=now)
         return web.Response(body=body, content_type="text/calendar", charset="utf-8",
                             headers={"Cache-Control": "private, max-age=300",
                                      "Content-Disposition": 'inline; filename="assurebot.ics"'})

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.settings import DEFAULT_DB_PATH, get_settings
 
 DEMO_DB_PATH = DEFAULT_DB_PATH.parent / "demo.db"
+PARTNERSHIP_HELP = "the partnership's key, when the database holds more than one"
 
 
 def database_url(value: str | None) -> str:
@@ -62,7 +63,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     engine = ready_engine(database_url(args.db))
     return run_console(Dispatcher(engine, feed_links=get_settings().feed_links()), args.as_email,
-                       files_dir=Path(args.files))
+                       files_dir=Path(args.files), partnership=args.partnership)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -107,20 +108,22 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.commands.imports import import_command
 
-    return import_command(database_url(args.db), kind=args.kind, path=args.file, dry_run=args.dry_run)
+    return import_command(database_url(args.db), kind=args.kind, path=args.file, dry_run=args.dry_run,
+                          partnership_key=args.partnership)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from bot.commands.report import report_command
 
     return report_command(database_url(args.db), kind=args.kind, group=args.group, start=args.start, end=args.end,
-                          output=args.output, as_email=args.as_email)
+                          output=args.output, as_email=args.as_email, partnership_key=args.partnership)
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
     from bot.commands.calendar import calendar_command
 
-    return calendar_command(database_url(args.db), group=args.group, member_email=args.member, output=args.output)
+    return calendar_command(database_url(args.db), group=args.group, member_email=args.member, output=args.output,
+                            partnership_key=args.partnership)
 
 
 def _safe(url: str) -> str:
@@ -146,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("console", cmd_console, "chat with AssureBot in this terminal as a member")
     p.add_argument("--as", dest="as_email", required=True, metavar="EMAIL", help="the member's email")
     p.add_argument("--files", default="assurebot-files", help="folder for report files (default assurebot-files)")
+    p.add_argument("--partnership", default=None, metavar="KEY", help=PARTNERSHIP_HELP)
     p = add("load", cmd_load, "load or update a partnership from a YAML file (safe to repeat)")
     p.add_argument("file")
     add("migrate", cmd_migrate, "bring the database schema up to date")
@@ -159,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["actions", "members", "returns"])
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
+    p.add_argument("--partnership", default=None, metavar="KEY", help=PARTNERSHIP_HELP)
     p = add("report", cmd_report, "write a report as CSV and XLSX (attendance also as a PNG chart)")
     p.add_argument("kind", choices=["attendance", "returns", "actions", "escalations"])
     p.add_argument("group", nargs="?", help="the group, for attendance")
@@ -166,10 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
     p.add_argument("--output", default=".", help="folder to write the files to (default here)")
     p.add_argument("--as", dest="as_email", default=None, help="run as this member (chairs see their own groups)")
+    p.add_argument("--partnership", default=None, metavar="KEY", help=PARTNERSHIP_HELP)
     p = add("calendar", cmd_calendar, "write a group's meetings (and a member's deadlines) as an iCalendar file")
     p.add_argument("group")
     p.add_argument("--member", default=None, metavar="EMAIL", help="add this member's own deadlines")
     p.add_argument("--output", default="-", help="file to write (default: print it)")
+    p.add_argument("--partnership", default=None, metavar="KEY", help=PARTNERSHIP_HELP)
     p = sub.add_parser("teams-package", help="write the Teams app package to upload")
     p.add_argument("--output", default="assurebot-teams.zip")
     p.add_argument("--app-id", default=None, help="the bot's Microsoft app id (default MICROSOFT_APP_ID)")

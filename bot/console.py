@@ -26,10 +26,10 @@ class Console:
     """A chat in a terminal, as one member."""
 
     def __init__(self, dispatcher: Dispatcher, email: str, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-                 files_dir: Path = FILES_DIR):
+                 files_dir: Path = FILES_DIR, partnership: str | None = None):
         self.dispatcher = dispatcher
         self.files_dir = files_dir
-        self.who = Who(platform="console", email=email)
+        self.who = Who(platform="console", email=email, partnership_key=partnership)
         self.stdin = stdin
         self.stdout = stdout
         self.interactive = stdin.isatty()
@@ -147,5 +147,9 @@ class Console:
 
 
 def run_console(dispatcher: Dispatcher, email: str, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-                files_dir: Path = FILES_DIR) -> int:
-    return asyncio.run(Console(dispatcher, email, stdin=stdin, stdout=stdout, files_dir=files_dir).run())
+                files_dir: Path = FILES_DIR, partnership: str | None = None) -> int:
+    console = Console(dispatcher, email, stdin=stdin, stdout=stdout, files_dir=files_dir, partnership=partnership)
+    try:
+        return asyncio.run(console.run())
+    finally:
+        dispatcher.close()

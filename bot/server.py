@@ -43,9 +43,13 @@ def build_app(engine, *, settings: Settings | None = None, clock: Clock | None =
     app[SETTINGS] = settings
     app[DELIVERY] = delivery
     app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify, feed_links=settings.feed_links())
+    async def close_dispatcher(_app: web.Application) -> None:
+        app[DISPATCHER].close()
+
+    app.on_cleanup.append(close_dispatcher)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/calendar/{token}.ics", feed_handler(engine, settings, clock=clock))
-    attach_slack(app, settings, dispatcher=app[DISPATCHER], delivery=delivery)
+    attach_slack(app, settings, engine=engine, dispatcher=app[DISPATCHER], delivery=delivery)
     attach_teams(app, settings, engine=engine, dispatcher=app[DISPATCHER], delivery=delivery)
     if with_scheduler:
         attach_reminders(app, settings, engine=engine, delivery=delivery, clock=clock)

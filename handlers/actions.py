@@ -5,45 +5,59 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from handlers.common import parse_id
-from handlers.core import Command, Context, UserError, command
-from handlers.permissions import require_overseer, require_owner_or_their_chair
+from handlers.core import Command, Context, Target, UserError, command
+from handlers.permissions import CHAIRS, refuse_unless_acts_for
 from messages.buttons import MAX_UPDATE, action_buttons, update_form
 from messages.reply import Button, Item, Reply, Tone
 from messages.templates import format_day, say
+from models import permissions as may
 from models.partnership import Agency, Member
 from models.work import Action, ActionStatus, add_action_update, latest_updates, mark_action_done, open_actions
+from models.work import action as action_by_id
 
 MAX_ITEMS = 25
 
 
-@command("actions", summary="my open actions, overdue first", example="actions",
-         usage="actions | actions all | actions agency KEY")
-async def actions(cmd: Command, ctx: Context) -> Reply:
-    scope_word = cmd.args[0].lower() if cmd.args else "mine"
-    if scope_word == "all":
-        require_overseer(ctx.actor, session=ctx.session, doing="see everyone's actions")
-        rows, scope = open_actions(session=ctx.session), "everyone"
-    elif scope_word == "agency":
-        require_overseer(ctx.actor, session=ctx.session, doing="see an agency's actions")
-        if len(cmd.args) < 2:
-            raise UserError("Which agency? For example `actions agency police`. " + _agency_keys(ctx))
-        agency = ctx.session.exec(select(Agency).where(Agency.partnership_id == ctx.partnership.id,
-                                                       Agency.key == cmd.args[1].lower())).first()
-        if agency is None:
-            raise UserError(f"I don't know an agency '{cmd.args[1]}'. " + _agency_keys(ctx))
-        rows, scope = open_actions(session=ctx.session, agency_id=agency.id), agency.name
-    elif scope_word == "mine":
-        rows, scope = open_actions(session=ctx.session, owner_id=ctx.actor.id), "you"
-    else:
+def _whose(cmd: Command, ctx: Context) -> tuple[str, Agency | None]:
+    """`actions`: mine; `actions all`; `actions agency KEY`."""
+    word = cmd.args[0].lower() if cmd.args else "mine"
+    if word in ("mine", "all"):
+        return word, None
+    if word != "agency":
         raise UserError("Type `actions` for yours; chairs and the business unit can use `actions all` or "
                         "`actions agency KEY`.")
+    if len(cmd.args) < 2:
+        raise UserError("Which agency? For example `actions agency police`. " + _agency_keys(ctx))
+    agency = ctx.session.exec(select(Agency).where(ctx.scope.where(Agency), Agency.key == cmd.args[1].lower())).first()
+    if agency is None:
+        raise UserError(f"I don't know an agency '{cmd.args[1]}'. " + _agency_keys(ctx))
+    return "agency", agency
+
+
+def _refuse_others(ctx: Context, whose: tuple[str, Agency | None]) -> str | None:
+    if whose[0] == "mine" or may.oversees(ctx.person):
+        return None
+    return CHAIRS.refusal(ctx).replace("do that", "see everyone's actions" if whose[0] == "all"
+                                       else "see an agency's actions")
+
+
+@command("actions", summary="my open actions, overdue first", example="actions",
+         usage="actions | actions all | actions agency KEY", target=Target(_whose, _refuse_others))
+def actions(cmd: Command, ctx: Context) -> Reply:
+    word, agency = ctx.target
+    if word == "all":
+        rows, scope = open_actions(scope=ctx.scope, session=ctx.session), "everyone"
+    elif word == "agency":
+        rows, scope = open_actions(scope=ctx.scope, session=ctx.session, agency_id=agency.id), agency.name
+    else:
+        rows, scope = open_actions(scope=ctx.scope, session=ctx.session, owner_id=ctx.actor.id), "you"
     today = ctx.today()
     overdue = [a for a in rows if a.due_date < today]
     ordered = overdue + [a for a in rows if a.due_date >= today]
     shown = ordered[:MAX_ITEMS]
     owners = dict(ctx.session.exec(select(Member.id, Member.name).where(
-        col(Member.id).in_({a.owner_id for a in shown} or {0}))).all())
-    notes = latest_updates([a.id for a in shown], session=ctx.session)
+        ctx.scope.where(Member), col(Member.id).in_({a.owner_id for a in shown} or {0}))).all())
+    notes = latest_updates([a.id for a in shown], scope=ctx.scope, session=ctx.session)
     items = [action_item(ctx, a, owners.get(a.owner_id, "?"), notes.get(a.id), show_owner=scope != "you")
              for a in shown]
     return Reply(
@@ -57,6 +71,7 @@ async def actions(cmd: Command, ctx: Context) -> Reply:
 
 
 def action_item(ctx: Context, action: Action, owner_name: str, note, *, show_owner: bool) -> Item:
+    """One action as a list item; its owner gets the buttons."""
     days = ctx.calendar.working_days_between(action.due_date, ctx.today())
     due = format_day(action.due_date) + (f" (overdue by {days} working day{'s' if days != 1 else ''})"
                                          if action.due_date < ctx.today() else "")
@@ -72,23 +87,26 @@ def action_item(ctx: Context, action: Action, owner_name: str, note, *, show_own
 
 
 def _agency_keys(ctx: Context) -> str:
-    keys = ctx.session.exec(select(Agency.key).where(Agency.partnership_id == ctx.partnership.id)
-                            .order_by(Agency.key)).all()
+    keys = ctx.session.exec(select(Agency.key).where(ctx.scope.where(Agency)).order_by(Agency.key)).all()
     return "Agencies: " + ", ".join(keys) + "."
 
 
-def _load_action(ctx: Context, cmd: Command, doing: str) -> Action:
+def _find_action(cmd: Command, ctx: Context) -> Action:
     action_id = parse_id(cmd.args[0] if cmd.args else None, what="action", listing="actions")
-    action = ctx.session.get(Action, action_id)
-    if action is None:
+    found = action_by_id(action_id, scope=ctx.scope, session=ctx.session)
+    if found is None:
         raise UserError(f"There is no action #{action_id}. Type `actions` to see yours and their numbers.")
-    require_owner_or_their_chair(ctx.actor, action.owner_id, session=ctx.session, doing=doing)
-    return action
+    return found
 
 
-@command("action done", summary="mark an action complete", example="action done 12", usage="action done ID")
-async def action_done(cmd: Command, ctx: Context) -> Reply:
-    action = _load_action(ctx, cmd, "mark this action done")
+TO_MARK_DONE = Target(_find_action, lambda ctx, a: refuse_unless_acts_for(ctx, a.owner_id, "mark this action done"))
+TO_UPDATE = Target(_find_action, lambda ctx, a: refuse_unless_acts_for(ctx, a.owner_id, "add an update to this action"))
+
+
+@command("action done", summary="mark an action complete", example="action done 12", usage="action done ID",
+         target=TO_MARK_DONE)
+def action_done(cmd: Command, ctx: Context) -> Reply:
+    action: Action = ctx.target
     if action.status == ActionStatus.DROPPED.value:
         raise UserError(f"Action #{action.id} was dropped ({action.dropped_reason or 'no reason given'}), "
                         f"so it can't be marked done. Ask the business unit if it should be reopened.")
@@ -99,9 +117,9 @@ async def action_done(cmd: Command, ctx: Context) -> Reply:
 
 
 @command("action update", summary="add a progress note to an action", example="action update 12 Draft sent to ICB",
-         usage="action update ID TEXT")
-async def action_update(cmd: Command, ctx: Context) -> Reply:
-    action = _load_action(ctx, cmd, "add an update to this action")
+         usage="action update ID TEXT", target=TO_UPDATE)
+def action_update(cmd: Command, ctx: Context) -> Reply:
+    action: Action = ctx.target
     typed = cmd.text.split(None, 1)[1] if len(cmd.args) > 1 else ""
     text = (cmd.form.get("text") or typed).strip()
     if not text:

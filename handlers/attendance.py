@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from handlers.common import resolve_group, the_next_meeting
-from handlers.core import Command, Context, UserError, command
-from handlers.permissions import require_chair_or_admin, require_group_member_or_admin
+from handlers.core import Command, Context, Target, UserError, command
+from handlers.permissions import CHAIRS, SEATED, refuse_unless_manages, refuse_unless_seated
 from messages.buttons import attend_buttons, deputy_form
 from messages.reply import Button, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
 from models.meetings import Answer, record_answer
 from models.partnership import Agency, Member
-from models.people import find_member, role_in
+from models.people import colleagues, find_member
 from models.quorum import seat_answers
 
 ANSWER_WORDS = {
@@ -21,10 +19,8 @@ ANSWER_WORDS = {
     "deputy": Answer.DEPUTY, "send": Answer.DEPUTY, "sub": Answer.DEPUTY,
 }
 def colleagues_of(ctx: Context) -> list[Member]:
-    return list(ctx.session.exec(
-        select(Member).where(Member.agency_id == ctx.actor.agency_id, Member.id != ctx.actor.id, Member.active)
-        .order_by(Member.name)
-    ))
+    """The people the member may send as a deputy: their agency's, less themselves."""
+    return colleagues(ctx.actor, scope=ctx.scope, session=ctx.session)
 
 
 def _split_attend_args(ctx: Context, args: tuple[str, ...]) -> tuple[str | None, Answer | None, str]:
@@ -40,15 +36,18 @@ def _split_attend_args(ctx: Context, args: tuple[str, ...]) -> tuple[str | None,
     return group_key, answer, " ".join(words[1:])
 
 
+def _group_answered_for(cmd: Command, ctx: Context):
+    group_key, _answer, _deputy = _split_attend_args(ctx, cmd.args)
+    return resolve_group(ctx, group_key, verb="attend")
+
+
 @command("attend", summary="answer for the next meeting: yes, no, or deputy NAME-OR-EMAIL",
-         example="attend arg deputy sam.patel@police.example.org", usage="attend [group] yes|no|deputy NAME")
-async def attend(cmd: Command, ctx: Context) -> Reply:
-    group_key, answer, deputy_text = _split_attend_args(ctx, cmd.args)
+         example="attend arg deputy sam.patel@police.example.org", usage="attend [group] yes|no|deputy NAME",
+         rule=SEATED, target=Target(_group_answered_for, refuse_unless_seated))
+def attend(cmd: Command, ctx: Context) -> Reply:
+    _group_key, answer, deputy_text = _split_attend_args(ctx, cmd.args)
     deputy_text = cmd.form.get("deputy", deputy_text).strip()
-    group = resolve_group(ctx, group_key, verb="attend")
-    require_group_member_or_admin(ctx.actor, group, session=ctx.session, doing="answer for its meetings")
-    if role_in(ctx.actor, group, session=ctx.session) is None:
-        raise UserError(f"You don't have a seat on {group.name}, so there is nothing to answer.")
+    group = ctx.target
     meeting = the_next_meeting(ctx, group)
     when = format_when(ctx.calendar.local_datetime(meeting.starts_at))
     if answer is None:
@@ -84,7 +83,7 @@ def _answer_word(answer: Answer) -> str:
 
 def find_deputy(ctx: Context, text: str) -> Member:
     """A registered colleague from my own agency, by name or email."""
-    candidates = find_member(text, session=ctx.session)
+    candidates = find_member(text, scope=ctx.scope, session=ctx.session)
     mine = [m for m in candidates if m.agency_id == ctx.actor.agency_id and m.id != ctx.actor.id]
     if len(mine) == 1:
         return mine[0]
@@ -93,8 +92,8 @@ def find_deputy(ctx: Context, text: str) -> Member:
                         + ", ".join(f"{m.name} ({m.email})" for m in mine[:5]) + ". Give their email.")
     others = [m for m in candidates if m.agency_id != ctx.actor.agency_id]
     if others:
-        agency = ctx.session.get(Agency, others[0].agency_id)
-        own = ctx.session.get(Agency, ctx.actor.agency_id)
+        agency = ctx.scope.get(Agency, others[0].agency_id, session=ctx.session)
+        own = ctx.scope.get(Agency, ctx.actor.agency_id, session=ctx.session)
         raise UserError(f"{others[0].name} is from {agency.name}. A deputy must be from your own agency "
                         f"({own.name}).")
     if candidates and candidates[0].id == ctx.actor.id:
@@ -104,12 +103,13 @@ def find_deputy(ctx: Context, text: str) -> Member:
 
 
 @command("attendance", summary="who is attending, deputising, giving apologies, not answered",
-         example="attendance arg", usage="attendance [group]", audience="chairs")
-async def attendance(cmd: Command, ctx: Context) -> Reply:
-    group = resolve_group(ctx, cmd.args[0] if cmd.args else None, verb="attendance")
-    require_chair_or_admin(ctx.actor, group, session=ctx.session, doing="see who is coming")
+         example="attendance arg", usage="attendance [group]", rule=CHAIRS,
+         target=Target(lambda cmd, ctx: resolve_group(ctx, cmd.args[0] if cmd.args else None, verb="attendance"),
+                       lambda ctx, group: refuse_unless_manages(ctx, group, "see who is coming")))
+def attendance(cmd: Command, ctx: Context) -> Reply:
+    group = ctx.target
     meeting = the_next_meeting(ctx, group)
-    rows = seat_answers(meeting, session=ctx.session)
+    rows = seat_answers(meeting, scope=ctx.scope, session=ctx.session)
     by_answer: dict[str | None, list] = {"attending": [], "deputy": [], "apologies": [], None: []}
     for seat in rows:
         by_answer.setdefault(seat.answer, []).append(seat)

@@ -28,10 +28,11 @@ from handlers.permissions import business_unit
 from messages.reply import Reply, Tone
 from messages.templates import say
 from models.audit import AuditEvent
-from models.groups import Group, Membership
+from models.groups import Group
 from models.meetings import Meeting, MeetingStatus, Paper
 from models.partnership import Member, Partnership
-from models.people import partnership_of
+from models.people import partnership, seats
+from models.scope import Scope
 from models.work import Action, ActionStatus, DataReturn
 from models.calendar import WorkingCalendar, calendar_for
 
@@ -52,9 +53,14 @@ def member_token(member_id: int, secret: str) -> str:
 
 
 def member_for_token(token: str, *, session: Session, secret: str) -> Member | None:
-    """The active member a token belongs to, or None for a wrong, old or tampered token."""
+    """The active member a token belongs to, or None for a wrong, old or tampered token.
+
+    The token is the edge: it names the member, and so the partnership whose calendar it opens.
+    """
     member_id, _, _digest = token.partition("-")
-    if not member_id.isdigit() or not hmac.compare_digest(member_token(int(member_id), secret), token):
+    if not member_id.isdigit() or len(member_id) > 12:
+        return None
+    if not hmac.compare_digest(member_token(int(member_id), secret), token):
         return None
     member = session.get(Member, int(member_id))
     return member if member is not None and member.active else None
@@ -79,18 +85,18 @@ def _uid(kind: str, row_id: int, partnership: Partnership) -> str:
     return f"{kind}-{row_id}@{partnership.key}.assurebot"
 
 
-def _revisions(session: Session, entity: str, ids: list[int]) -> Counter:
+def _revisions(scope: Scope, session: Session, entity: str, ids: list[int]) -> Counter:
     """How many times each row has changed, from the audit trail: the SEQUENCE calendars compare."""
     if not ids:
         return Counter()
     return Counter(dict(session.exec(
-        select(AuditEvent.entity_id, func.count()).where(AuditEvent.entity == entity,
+        select(AuditEvent.entity_id, func.count()).where(scope.where(AuditEvent), AuditEvent.entity == entity,
                                                          col(AuditEvent.entity_id).in_(ids))
         .group_by(AuditEvent.entity_id)).all()))
 
 
-def build_calendar(*, session: Session, partnership: Partnership, groups: list[Group], member: Member | None,
-                   now: datetime, name: str) -> bytes:
+def build_calendar(*, scope: Scope, session: Session, partnership: Partnership, groups: list[Group],
+                   member: Member | None, now: datetime, name: str) -> bytes:
     """The .ics text: the groups' meetings (scheduled and cancelled) and the member's open deadlines."""
     calendar = calendar_for(partnership.nation, partnership.timezone)
     cal = Calendar()
@@ -105,13 +111,14 @@ def build_calendar(*, session: Session, partnership: Partnership, groups: list[G
 
     by_id = {g.id: g for g in groups}
     meetings = list(session.exec(
-        select(Meeting).where(col(Meeting.group_id).in_(list(by_id) or [0]), Meeting.starts_at >= now - HISTORY)
+        select(Meeting).where(scope.where(Meeting), col(Meeting.group_id).in_(list(by_id) or [0]),
+                              Meeting.starts_at >= now - HISTORY)
         .order_by(Meeting.starts_at, Meeting.id)))
-    changes = _revisions(session, "meeting", [m.id for m in meetings])
+    changes = _revisions(scope, session, "meeting", [m.id for m in meetings])
     for meeting in meetings:
         cal.add_component(_meeting_event(meeting, by_id[meeting.group_id], partnership, calendar, changes, now))
     if member is not None:
-        for event in _deadlines(session, partnership, calendar, member, now):
+        for event in _deadlines(scope, session, partnership, calendar, member, now):
             cal.add_component(event)
     return cal.to_ical()
 
@@ -151,32 +158,32 @@ def _deadline(kind: str, row_id: int, partnership: Partnership, day: date, summa
     return event
 
 
-def _deadlines(session: Session, partnership: Partnership, calendar: WorkingCalendar, member: Member,
-               now: datetime) -> list[Event]:
+def _deadlines(scope: Scope, session: Session, partnership: Partnership, calendar: WorkingCalendar,
+               member: Member, now: datetime) -> list[Event]:
     """The member's own open deadlines: papers they owe, returns they are named for, their actions."""
     events = []
     papers = session.exec(
         select(Paper, Meeting, Group).join(Meeting, Meeting.id == Paper.meeting_id)
         .join(Group, Group.id == Meeting.group_id)
-        .where(Paper.owner_id == member.id, Paper.submitted_at.is_(None),
+        .where(scope.where(Paper), Paper.owner_id == member.id, Paper.submitted_at.is_(None),
                Meeting.status == MeetingStatus.SCHEDULED.value, Meeting.starts_at >= now)).all()
-    paper_changes = _revisions(session, "meeting", [m.id for _p, m, _g in papers])
+    paper_changes = _revisions(scope, session, "meeting", [m.id for _p, m, _g in papers])
     for paper, meeting, group in papers:
         day = calendar.local_date(meeting.starts_at)
         due = calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
         events.append(_deadline("paper", paper.id, partnership, due, f"Paper due: {paper.title}",
                                 f"For {group.name} on {day:%a} {day.day} {day:%b %Y}. When it is in: "
                                 f"paper done {paper.id}", paper_changes[meeting.id], now))
-    returns = session.exec(select(DataReturn).where(DataReturn.owner_id == member.id,
+    returns = session.exec(select(DataReturn).where(scope.where(DataReturn), DataReturn.owner_id == member.id,
                                                    DataReturn.submitted_at.is_(None))).all()
-    return_changes = _revisions(session, "data_return", [r.id for r in returns])
+    return_changes = _revisions(scope, session, "data_return", [r.id for r in returns])
     for item in returns:
         events.append(_deadline("return", item.id, partnership, item.due_date,
                                 f"Return due: {item.title}" + (f" ({item.period})" if item.period else ""),
                                 f"When it is sent: return done {item.id}", return_changes[item.id], now))
-    actions = session.exec(select(Action).where(Action.owner_id == member.id,
+    actions = session.exec(select(Action).where(scope.where(Action), Action.owner_id == member.id,
                                                 Action.status == ActionStatus.OPEN.value)).all()
-    action_changes = _revisions(session, "action", [a.id for a in actions])
+    action_changes = _revisions(scope, session, "action", [a.id for a in actions])
     for action in actions:
         events.append(_deadline("action", action.id, partnership, action.due_date, f"Action due: {action.title}",
                                 (f"From {action.source}. " if action.source else "")
@@ -184,23 +191,21 @@ def _deadlines(session: Session, partnership: Partnership, calendar: WorkingCale
     return events
 
 
-def member_calendar(member: Member, *, session: Session, now: datetime) -> bytes:
+def member_calendar(member: Member, *, scope: Scope, session: Session, now: datetime) -> bytes:
     """A member's own feed: the meetings of every group they sit on, and their deadlines."""
-    partnership = partnership_of(member, session=session)
-    groups = list(session.exec(select(Group).join(Membership, Membership.group_id == Group.id)
-                               .where(Membership.member_id == member.id).order_by(Group.id)))
-    return build_calendar(session=session, partnership=partnership, groups=groups, member=member, now=now,
-                          name=f"AssureBot: {member.name}")
+    groups = [group for group, _role in seats(member, scope=scope, session=session)]
+    return build_calendar(scope=scope, session=session, partnership=partnership(scope=scope, session=session),
+                          groups=groups, member=member, now=now, name=f"AssureBot: {member.name}")
 
 
 # --- the chat command ---------------------------------------------------------------------------------
 
 
 @command("calendar", summary="your own calendar link: meetings and your deadlines in Outlook", example="calendar")
-async def calendar(cmd: Command, ctx: Context) -> Reply:
+def calendar(cmd: Command, ctx: Context) -> Reply:
     links = ctx.feed_links
     if links is None:
-        return Reply(text=say("calendar_off", business_unit=business_unit(ctx.session)), tone=Tone.WARNING,
+        return Reply(text=say("calendar_off", business_unit=business_unit(ctx)), tone=Tone.WARNING,
                      private=True)
     url = feed_url(links.public_url, member_token(ctx.actor.id, links.secret))
     webcal = "webcal://" + url.split("://", 1)[1] if "://" in url else url

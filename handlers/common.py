@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timezone
 from sqlmodel import col, func, select
 
 from handlers.core import Context, UserError
+from models.calendar import WorkingCalendar
 from models.groups import Group, Membership
 from models.meetings import Meeting, next_meeting
-from models.people import seats
-from models.calendar import WorkingCalendar
+from models.meetings import meeting as meeting_by_id
 
 
 def start_of_day(day: date, calendar: WorkingCalendar) -> datetime:
@@ -18,11 +18,12 @@ def start_of_day(day: date, calendar: WorkingCalendar) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=calendar.zone).astimezone(timezone.utc)
 
 
+def groups(ctx: Context) -> list[Group]:
+    return list(ctx.session.exec(select(Group).where(ctx.scope.where(Group)).order_by(Group.key)))
+
+
 def group_list(ctx: Context) -> str:
-    groups = ctx.session.exec(
-        select(Group).where(Group.partnership_id == ctx.partnership.id).order_by(Group.key)
-    ).all()
-    return ", ".join(f"{g.key} ({g.name})" for g in groups)
+    return ", ".join(f"{g.key} ({g.name})" for g in groups(ctx))
 
 
 def find_group(ctx: Context, key: str) -> Group | None:
@@ -30,10 +31,14 @@ def find_group(ctx: Context, key: str) -> Group | None:
     key = key.strip().lower()
     return ctx.session.exec(
         select(Group).where(
-            Group.partnership_id == ctx.partnership.id,
+            ctx.scope.where(Group),
             (func.lower(Group.key) == key) | (func.lower(Group.name) == key),
         )
     ).first()
+
+
+def group_by_id(ctx: Context, group_id: int) -> Group | None:
+    return ctx.scope.get(Group, group_id, session=ctx.session)
 
 
 def resolve_group(ctx: Context, key: str | None, *, verb: str) -> Group:
@@ -44,14 +49,14 @@ def resolve_group(ctx: Context, key: str | None, *, verb: str) -> Group:
             raise UserError(f"I don't know a group called '{key}'. The groups are: {group_list(ctx)}. "
                             f"For example: `{verb} {default_group_key(ctx)}`.")
         return group
-    mine = [g for g, _role in seats(ctx.actor, session=ctx.session)]
+    mine = my_group_ids(ctx)
     if len(mine) == 1:
-        return mine[0]
+        return group_by_id(ctx, mine[0])
     arg = escalation_group(ctx)
     if arg is not None:
         return arg
     if mine:
-        return mine[0]
+        return group_by_id(ctx, mine[0])
     raise UserError(f"Say which group you mean, for example `{verb} arg`. The groups are: {group_list(ctx)}.")
 
 
@@ -61,21 +66,22 @@ def default_group_key(ctx: Context) -> str:
 
 
 def escalation_group(ctx: Context) -> Group | None:
-    """The group that handles escalations (normally the ARG)."""
+    """The group that handles escalations (normally the ARG), or the first group when none does."""
     return ctx.session.exec(
         select(Group)
-        .where(Group.partnership_id == ctx.partnership.id)
+        .where(ctx.scope.where(Group))
         .order_by(col(Group.handles_escalations).desc(), Group.id)
     ).first()
 
 
 def my_group_ids(ctx: Context) -> list[int]:
-    return list(ctx.session.exec(select(Membership.group_id).where(Membership.member_id == ctx.actor.id)))
+    return sorted(ctx.person.seats)
 
 
 def the_next_meeting(ctx: Context, group: Group) -> Meeting:
     """The group's next scheduled meeting (today's counts), or a reply saying there is none."""
-    meeting = next_meeting(group.id, session=ctx.session, since=start_of_day(ctx.today(), ctx.calendar))
+    meeting = next_meeting(group.id, scope=ctx.scope, session=ctx.session,
+                           since=start_of_day(ctx.today(), ctx.calendar))
     if meeting is None:
         raise UserError(f"{group.name} has no meeting booked yet. The business unit adds meetings.")
     return meeting
@@ -95,6 +101,20 @@ def parse_id(value: str | None, *, what: str, listing: str) -> int:
     if value is None:
         raise UserError(f"Which {what}? Give its number, for example `{listing}` shows them.")
     cleaned = value.strip().lstrip("#")
-    if not cleaned.isdigit():
+    if not cleaned.isdigit() or len(cleaned) > 12:
         raise UserError(f"'{value}' is not a {what} number. Type `{listing}` to see the numbers.")
     return int(cleaned)
+
+
+def the_meeting(ctx: Context, raw: str | None, listing: str = "meetings") -> tuple[Meeting, Group]:
+    """A meeting of this partnership by the number people typed, with its group."""
+    meeting_id = parse_id(raw, what="meeting", listing=listing)
+    meeting = meeting_by_id(meeting_id, scope=ctx.scope, session=ctx.session)
+    if meeting is None:
+        raise UserError(f"There is no meeting #{meeting_id}. Type `meetings GROUP` to see their numbers.")
+    return meeting, group_by_id(ctx, meeting.group_id)
+
+
+def seat_holders(ctx: Context, group: Group) -> list[int]:
+    return list(ctx.session.exec(select(Membership.member_id).where(ctx.scope.where(Membership),
+                                                                    Membership.group_id == group.id)))

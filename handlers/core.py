@@ -1,10 +1,26 @@
-"""The neutral Command, the Context a handler runs in, and the registry of verbs."""
+"""The neutral Command, the Context a handler runs in, and the registry of verbs with their rules.
+
+A verb is registered with what it needs declared beside it:
+
+    @command("action done", summary=..., example=..., rule=EVERYONE, target=ACTION_OF_MINE)
+    def action_done(cmd, ctx) -> Reply: ...
+
+- `rule`: whether the verb is for this person at all (help lists it, its form opens, its
+  buttons are offered). A Rule is a predicate over what is known of the person.
+- `target`: what the verb acts on, found from its arguments within the partnership, and
+  whether this person may act on that one. A target from another partnership, or one the
+  person may not even know exists (someone else's escalation), reads exactly as a missing one.
+
+The dispatcher checks both before the handler runs, and checks every button of the answer the
+same way against whoever will see it, so nothing is offered that is then refused. Handlers are
+plain functions: the dispatcher runs them off the event loop.
+"""
 
 from __future__ import annotations
 
 import difflib
 import shlex
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
@@ -12,10 +28,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from messages.reply import Reply
+from models.calendar import WorkingCalendar
 from models.clock import Clock
 from models.partnership import Member, Partnership
-from models.calendar import WorkingCalendar
-from messages.reply import Reply
+from models.permissions import Person
+from models.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -31,16 +49,20 @@ class Command:
 
 @dataclass
 class Context:
-    """What a handler may use: the database session, the time, and who is asking."""
+    """What a handler may use: the session (bound to the partnership), the time, and who is asking."""
 
     session: Session
+    scope: Scope
     actor: Member
+    person: Person
     partnership: Partnership
     calendar: WorkingCalendar
     clock: Clock
     platform: str = "console"
     # Where calendar links point and what signs them; None when calendar links are off.
     feed_links: Any = None
+    # What the verb acts on, found and checked by the dispatcher (see Target).
+    target: Any = None
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -60,29 +82,60 @@ class UserError(Exception):
         self.field_errors = field_errors or {}
 
 
-Handler = Callable[[Command, Context], Awaitable[Reply]]
+class NotAllowed(UserError):
+    """A refusal: you may not do this, and here is who can."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who a verb is for. `audience` is the help section it is listed under."""
+
+    audience: str  # everyone, chairs, admins, handlers
+    allows: Callable[[Person], bool]
+    refusal: Callable[[Context], str]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a verb acts on: `find` reads it from the command within the partnership (None: not
+    named yet, as when a form is still to be filled in; UserError: no such thing), and `refuse`
+    says why this person may not act on it, or None when they may."""
+
+    find: Callable[[Command, Context], Any]
+    refuse: Callable[[Context, Any], str | None] = lambda ctx, target: None
+
+
+Handler = Callable[[Command, Context], Reply]
 
 
 @dataclass(frozen=True)
 class Verb:
-    """A command people can type, with its help line."""
+    """A command people can type, with its help line and who may run it on what."""
 
     name: str
     handler: Handler
     summary: str
     example: str
-    audience: str  # everyone, chairs, admins, handlers
     usage: str
+    rule: Rule
+    target: Target | None = None
+
+    @property
+    def audience(self) -> str:
+        return self.rule.audience
 
 
 REGISTRY: dict[str, Verb] = {}
 
+EVERYONE = Rule("everyone", lambda person: True, lambda ctx: "")
 
-def command(name: str, *, summary: str, example: str, usage: str | None = None, audience: str = "everyone"):
+
+def command(name: str, *, summary: str, example: str, usage: str | None = None, rule: Rule = EVERYONE,
+            target: Target | None = None):
     """Register a handler for a verb ("quorum") or a verb and sub-verb ("action done")."""
 
     def register(handler: Handler) -> Handler:
-        REGISTRY[name] = Verb(name, handler, summary, example, audience, usage or name)
+        REGISTRY[name] = Verb(name, handler, summary, example, usage or name, rule, target)
         return handler
 
     return register

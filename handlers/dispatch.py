@@ -1,44 +1,72 @@
-"""One path for every platform: find who is asking, run the handler, deliver notices.
+"""One path for every platform: find the partnership and the person, check the verb's rule, run it
+off the event loop, offer only the buttons each reader may press, deliver the notices.
 
-Adapters build a Command and a Who, call `Dispatcher.handle`, and render the Reply.
+Adapters build a Command and a Who and call `Dispatcher.run` (or `handle`, which also delivers
+the notices); they keep their platform's timing (Slack's 3-second ack, Teams' turn) and only
+translate. Handlers read and write the database synchronously, so they run in a pool of worker
+threads sized to the database, never on the server's event loop.
+
+A request for an answer that goes out after its ack (Slack's response_url) has minutes; a request
+still waiting for its HTTP answer has seconds. So such a command first gives way, for at most
+ACKS_FIRST seconds from when it was queued, until no request is waiting for its answer: under a
+burst the acks go out first and the answers follow, and a steady stream never starves anyone.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 # Importing the capability modules registers their verbs.
-from handlers import actions, admin, attendance, calendar_feed, escalations, help, home, papers, quorum, reports, returns, snooze  # noqa: F401
-from handlers.core import REGISTRY, Command, Context, UserError, closest_verbs
-from models.clock import Clock
-from handlers.permissions import business_unit
-from messages.reply import Reply, Tone
+from handlers import (  # noqa: F401
+    actions, admin, attendance, calendar_feed, escalations, help, home, meetings_admin, papers, quorum, reports, returns,
+    snooze,
+)
+from handlers.core import REGISTRY, Command, Context, UserError, Verb, closest_verbs, parse_command
+from handlers.permissions import names
+from messages.reply import Button, Reply, Tone
 from messages.templates import say
 from models.audit import record
-from models.db import session_for
-from models.partnership import Member
-from models.people import member_by_email, member_by_slack_id, member_by_teams_id, partnership_of
 from models.calendar import calendar_for
+from models.clock import Clock
+from models.db import session_for
+from models.partnership import Member, Partnership, Platform
+from models.people import admins, identify, person
+from models.scope import Scope
+from models.tenancy import NoPartnership, partnership_for_email, partnership_for_slack, partnership_for_tenant
 
 log = logging.getLogger(__name__)
 
+ACKS_FIRST = 0.5  # seconds an answer sent after its ack gives way to requests waiting for theirs
 Notify = Callable[[Member, Reply], Awaitable[None]]
+
+UNKNOWN_PLACE = ("This {place} isn't linked to a partnership in AssureBot, so I can't answer here. If you "
+                 "expected to use AssureBot here, ask your partnership's business unit to link it.")
 
 
 @dataclass(frozen=True)
 class Who:
-    """Who is asking, as the platform knows them."""
+    """Who is asking, as the platform knows them. An email here is one the platform vouches for
+    (Slack's users.info, Teams' member look-up) or, in the console, the one given with --as."""
 
     platform: str
     email: str | None = None
     slack_user_id: str | None = None
+    slack_team_id: str | None = None
+    slack_enterprise_id: str | None = None
     teams_aad_id: str | None = None
+    teams_tenant_id: str | None = None
+    partnership_key: str | None = None  # the console's --partnership
     display: str = ""
 
     def describe(self) -> str:
@@ -46,66 +74,135 @@ class Who:
         return f"{self.platform}:{ident}" + (f" ({self.display})" if self.display else "")
 
 
-def find_actor(who: Who, *, session: Session) -> Member | None:
-    """The member behind a platform identity: by platform id first, then by email."""
-    member = None
-    if who.slack_user_id:
-        member = member_by_slack_id(who.slack_user_id, session=session)
-    if member is None and who.teams_aad_id:
-        member = member_by_teams_id(who.teams_aad_id, session=session)
-    if member is None and who.email:
-        member = member_by_email(who.email, session=session)
-    return member if member and member.active else None
+@dataclass
+class Outcome:
+    """A command's reply, the private notices it asked to send to others, and who asked."""
+
+    reply: Reply
+    notices: list[tuple[Member, Reply]] = field(default_factory=list)
+    member_id: int | None = None
+    # Slack: the person's Slack id is not linked yet; look up their email and run the command again.
+    needs_email: bool = False
 
 
 class Dispatcher:
-    """Runs commands against the database for any adapter."""
+    """Runs commands against the database for every adapter."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None, notify: Notify | None = None,
-                 feed_links: object | None = None):
+                 feed_links: object | None = None, workers: int | None = None):
         self.engine = engine
         self.clock = clock or Clock()
         self.notify = notify
         self.feed_links = feed_links
+        # SQLite takes one writer at a time, and more threads would only compete with the event loop
+        # for the interpreter; a server database gains from a few.
+        self.workers = workers or (1 if engine.dialect.name == "sqlite" else 4)
+        self._pool: ThreadPoolExecutor | None = None
+        self._unanswered = 0  # requests waiting for their HTTP answer; changed on the event loop only
+        self._all_answered = threading.Event()
+        self._all_answered.set()
 
-    def session(self) -> Session:
-        return session_for(self.engine)
+    # --- on the event loop ------------------------------------------------------------------
 
     async def handle(self, cmd: Command, who: Who) -> Reply:
-        """Run one command for one person and return the reply; never raises for user mistakes."""
-        with self.session() as session:
-            actor = find_actor(who, session=session)
-            if actor is None:
-                return self._unregistered(who, session)
-            reply = await self.run(cmd, actor, session)
-            notices = [(session.get(Member, n.member_id), n.reply) for n in reply.notices]
-        if self.notify:
-            for member, notice in notices:
-                if member is None:
-                    continue
-                try:
-                    await self.notify(member, notice)
-                except Exception:  # a failed notice must not lose the saved change or the reply
-                    log.exception("could not deliver a notice to member %s", member.id)
-        return reply
+        """Run one command for one person, deliver its notices, and return the reply."""
+        outcome = await self.run(cmd, who)
+        await self.deliver(outcome)
+        return outcome.reply
 
-    async def run(self, cmd: Command, actor: Member, session: Session) -> Reply:
-        """Run a command as a known member inside an open session."""
+    async def run(self, cmd: Command, who: Who, *, after_acks: bool = False) -> Outcome:
+        """Run the command in a worker thread. `after_acks`: its answer goes out after the ack, so
+        requests still waiting for theirs go first (see ACKS_FIRST)."""
+        give_way_until = time.monotonic() + ACKS_FIRST if after_acks else None
+        return await asyncio.get_running_loop().run_in_executor(self.pool(), self._execute, cmd, who,
+                                                                give_way_until)
+
+    def pool(self) -> ThreadPoolExecutor:
+        """The worker threads commands run in (started on first use)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="assurebot")
+        return self._pool
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Around each incoming HTTP request, until its answer (Slack's ack, Teams' turn) is ready."""
+        self._unanswered += 1
+        self._all_answered.clear()
+        try:
+            yield
+        finally:
+            self._unanswered -= 1
+            if self._unanswered == 0:
+                self._all_answered.set()
+
+    async def deliver(self, outcome: Outcome) -> list[str]:
+        """Send the notices a command asked for; the names of those who could not be reached."""
+        missed: list[str] = []
+        if self.notify is None:
+            return missed
+        for member, notice in outcome.notices:
+            try:
+                await self.notify(member, notice)
+            except Exception:  # the change is saved; only the message failed
+                log.exception("could not deliver a notice to member %s", member.id)
+                missed.append(member.name)
+        return missed
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    # --- in a worker thread -----------------------------------------------------------------
+
+    def _execute(self, cmd: Command, who: Who, give_way_until: float | None = None) -> Outcome:
+        if give_way_until is not None:
+            self._all_answered.wait(max(0.0, give_way_until - time.monotonic()))
+        return self.execute(cmd, who)
+
+    def execute(self, cmd: Command, who: Who) -> Outcome:
+        """Everything one command does, synchronously: never raises for anything a person can cause."""
+        try:
+            with session_for(self.engine) as session:
+                place, why = self._partnership(who, session)
+                if place is None:
+                    return Outcome(self._refuse_place(who, why, session))
+            scope = Scope(place.id)
+            with scope.session(self.engine) as session:
+                actor = identify(scope=scope, session=session, email=who.email, slack_user_id=who.slack_user_id,
+                                 teams_aad_id=who.teams_aad_id, label=who.describe())
+                if actor is None and who.slack_user_id and who.email is None:
+                    return Outcome(Reply(text=""), needs_email=True)
+                if actor is None:
+                    return Outcome(self._unregistered(who, scope, session))
+                reply = self.run_as(cmd, actor, place, scope, session)
+                notices = self._notices(reply, place, scope, session)
+                return Outcome(reply, notices, member_id=actor.id)
+        except Exception:
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("error %s running %r for %s", error_id, cmd.verb, who.describe())
+            return Outcome(Reply(text=say("internal_error", error_id=error_id), tone=Tone.ERROR, private=True))
+
+    def context(self, actor: Member, place: Partnership, scope: Scope, session: Session,
+                platform: str = "console") -> Context:
+        return Context(session=session, scope=scope, actor=actor,
+                       person=person(actor, scope=scope, session=session), partnership=place,
+                       calendar=calendar_for(place.nation, place.timezone), clock=self.clock, platform=platform,
+                       feed_links=self.feed_links)
+
+    def run_as(self, cmd: Command, actor: Member, place: Partnership, scope: Scope, session: Session) -> Reply:
+        """Run a command as a known member of the partnership, within a session bound to it."""
         verb = REGISTRY.get(cmd.verb)
         if verb is None:
             return unknown_verb(cmd.verb)
-        partnership = partnership_of(actor, session=session)
-        ctx = Context(
-            session=session,
-            actor=actor,
-            partnership=partnership,
-            calendar=calendar_for(partnership.nation, partnership.timezone),
-            clock=self.clock,
-            platform=cmd.platform,
-            feed_links=self.feed_links,
-        )
+        ctx = self.context(actor, place, scope, session, cmd.platform)
         try:
-            return await verb.handler(cmd, ctx)
+            refusal = refusal_for(verb, cmd, ctx)
+            if refusal:
+                return Reply(text=refusal, tone=Tone.ERROR, private=True)
+            reply = verb.handler(cmd, ctx)
+            offer_only_what_may_be_pressed(reply, ctx)
+            return reply
         except UserError as problem:
             session.rollback()
             return Reply(text=problem.message, title=problem.title, tone=Tone.ERROR, errors=problem.field_errors,
@@ -116,14 +213,101 @@ class Dispatcher:
             log.exception("error %s running %r for member %s", error_id, cmd.verb, actor.id)
             return Reply(text=say("internal_error", error_id=error_id), tone=Tone.ERROR, private=True)
 
-    def _unregistered(self, who: Who, session: Session) -> Reply:
+    def _notices(self, reply: Reply, place: Partnership, scope: Scope, session: Session) -> list:
+        """Each notice for a member of the same partnership, with only the buttons they may press."""
+        found = []
+        for notice in reply.notices:
+            recipient = scope.get(Member, notice.member_id, session=session)
+            if recipient is None or not recipient.active:
+                continue
+            offer_only_what_may_be_pressed(notice.reply, self.context(recipient, place, scope, session))
+            found.append((recipient, notice.reply))
+        return found
+
+    def _partnership(self, who: Who, session: Session) -> tuple[Partnership | None, str]:
+        if who.platform == Platform.SLACK.value:
+            return partnership_for_slack(who.slack_team_id, who.slack_enterprise_id, session=session), \
+                UNKNOWN_PLACE.format(place="Slack workspace")
+        if who.platform == Platform.TEAMS.value:
+            return partnership_for_tenant(who.teams_tenant_id, session=session), \
+                UNKNOWN_PLACE.format(place="Microsoft 365 organisation")
+        try:
+            return partnership_for_email(who.email or "", key=who.partnership_key, session=session), ""
+        except NoPartnership as problem:
+            return None, str(problem)
+
+    def _refuse_place(self, who: Who, why: str, session: Session) -> Reply:
+        record(session, actor_id=None, actor_label=who.describe()[:100], action="access.unknown_partnership",
+               entity="partnership", entity_id=None,
+               after={"platform": who.platform, "slack_team": who.slack_team_id,
+                      "slack_enterprise": who.slack_enterprise_id, "teams_tenant": who.teams_tenant_id})
+        session.commit()
+        return Reply(text=why, tone=Tone.ERROR, private=True)
+
+    def _unregistered(self, who: Who, scope: Scope, session: Session) -> Reply:
         # Admins can see who tried in the audit trail.
         record(session, actor_id=None, actor_label=who.describe()[:100], action="access.unregistered",
                entity="member", entity_id=None, after={"platform": who.platform, "email": who.email})
         session.commit()
-        return Reply(text=say("unregistered", business_unit=business_unit(session)), tone=Tone.ERROR, private=True)
+        unit = names(admins(scope=scope, session=session)) + " (business unit)"
+        return Reply(text=say("unregistered", business_unit=unit), tone=Tone.ERROR, private=True)
+
+
+def refusal_for(verb: Verb, cmd: Command, ctx: Context) -> str | None:
+    """Why this person may not run this command, or None; finds its target (into ctx.target) on the way.
+
+    UserError (an unknown id, a mistyped group) passes through to be answered as it says."""
+    ctx.target = None
+    if not verb.rule.allows(ctx.person):
+        # Naming the thing asked about gives the better refusal ("Only the chair of ARG (Helen Carter)...").
+        specific = None
+        if verb.target is not None:
+            try:
+                found = verb.target.find(cmd, ctx)
+                specific = verb.target.refuse(ctx, found) if found is not None else None
+            except UserError:
+                specific = None
+        return specific or verb.rule.refusal(ctx)
+    if verb.target is not None:
+        ctx.target = verb.target.find(cmd, ctx)
+        if ctx.target is not None:
+            return verb.target.refuse(ctx, ctx.target)
+    return None
+
+
+def may_press(ctx: Context, line: str) -> bool:
+    """Whether the person in `ctx` could run this command now (a button's, or a form's)."""
+    cmd = parse_command(line, platform=ctx.platform)
+    verb = REGISTRY.get(cmd.verb)
+    if verb is None:
+        return False
+    target = ctx.target
+    try:
+        return refusal_for(verb, cmd, ctx) is None
+    except UserError:
+        return False
+    finally:
+        ctx.target = target
+
+
+def offer_only_what_may_be_pressed(reply: Reply, ctx: Context) -> None:
+    """Drop the buttons (and a form) this reader would be refused, so nothing is offered that is then refused."""
+    verdicts: dict[str, bool] = {}
+
+    def allowed(button: Button) -> bool:
+        if button.command not in verdicts:
+            verdicts[button.command] = may_press(ctx, button.command)
+        return verdicts[button.command]
+
+    reply.buttons = [b for b in reply.buttons if allowed(b)]
+    for item in reply.items:
+        item.buttons = [b for b in item.buttons if allowed(b)]
+    if reply.form is not None and not may_press(ctx, reply.form.command):
+        reply.form = None
 
 
 def unknown_verb(verb: str) -> Reply:
     return Reply(text=say("unknown_command", verb=verb, suggestions=closest_verbs(verb)), tone=Tone.ERROR,
                  private=True)
+
+

@@ -11,16 +11,11 @@ import re
 from sqlmodel import col, select
 
 from handlers.common import parse_id
-from handlers.core import Command, Context, UserError, command
-from handlers.permissions import (
-    escalation_handlers,
-    is_escalation_handler,
-    may_see_escalation,
-    require_escalation_handler,
-)
-from models.identifiers import identifying_details, refusal_text
+from handlers.core import Command, Context, Target, UserError, command
+from handlers.permissions import ESCALATION_WORK, HANDLERS
 from messages.reply import Button, Choice, FieldKind, Form, FormField, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
+from models import permissions as may
 from models.escalations import (
     CATEGORIES,
     Escalation,
@@ -28,12 +23,14 @@ from models.escalations import (
     acknowledge,
     assign,
     close,
+    escalation,
     move_to_stage,
     open_escalations,
     raise_escalation,
 )
+from models.identifiers import identifying_details, refusal_text
 from models.partnership import Agency, Member
-from models.people import find_member
+from models.people import escalation_handlers, find_member
 
 MAX_SUMMARY = 1000
 MAX_CASE_REF = 60
@@ -71,7 +68,7 @@ def escalation_form(summary: str = "", category: str | None = None, urgency: str
 @command("escalate", summary="raise a concern privately with the people who handle escalations",
          example="escalate urgent capacity: health visiting caseloads above safe level",
          usage="escalate [urgent|routine] [CATEGORY:] TEXT")
-async def escalate(cmd: Command, ctx: Context) -> Reply:
+def escalate(cmd: Command, ctx: Context) -> Reply:
     if cmd.form:
         return _save(ctx, dict(cmd.form))
     if not cmd.text.strip():
@@ -125,33 +122,42 @@ def _save(ctx: Context, values: dict[str, str]) -> Reply:
             form=escalation_form(values.get("summary", ""), values.get("category"), values.get("urgency")),
             private=True,
         )
-    escalation = raise_escalation(
+    saved = raise_escalation(
         raised_by_id=ctx.actor.id, agency_id=ctx.actor.agency_id, category=values["category"],
         urgency=values["urgency"], summary=values["summary"].strip(),
         case_reference=(values.get("case_reference") or "").strip() or None,
         source_link=(values.get("source_link") or "").strip() or None, session=ctx.session, now=ctx.now(),
     )
-    handlers = escalation_handlers(session=ctx.session)
-    urgent = escalation.urgency == Urgency.URGENT.value
+    handlers = escalation_handlers(scope=ctx.scope, session=ctx.session)
+    urgent = saved.urgency == Urgency.URGENT.value
     reply = Reply(
-        title=f"Escalation E{escalation.id} saved",
-        text=say("escalation_saved", escalation=escalation, handlers=[h.name for h in handlers if h.id != ctx.actor.id],
+        title=f"Escalation E{saved.id} saved",
+        text=say("escalation_saved", escalation=saved, handlers=[h.name for h in handlers if h.id != ctx.actor.id],
                  urgent=urgent, front_door=ctx.partnership.front_door),
         tone=Tone.WARNING if urgent else Tone.SUCCESS,
         private=True,
         changed=True,
     )
-    agency = ctx.session.get(Agency, escalation.agency_id)
+    agency = _agency(ctx, saved.agency_id)
     for handler in handlers:
         if handler.id == ctx.actor.id:
             continue
-        reply.notices.append(Notice(handler.id, escalation_card(ctx, escalation, raiser=ctx.actor, agency=agency,
+        reply.notices.append(Notice(handler.id, escalation_card(ctx, saved, raiser=ctx.actor, agency=agency,
                                                                  headline="New escalation")))
     return reply
 
 
+def _agency(ctx: Context, agency_id: int) -> Agency:
+    return ctx.scope.get(Agency, agency_id, session=ctx.session)
+
+
+def _member(ctx: Context, member_id: int | None) -> Member | None:
+    return ctx.scope.get(Member, member_id, session=ctx.session)
+
+
 def escalation_card(ctx: Context, escalation: Escalation, *, raiser: Member, agency: Agency, headline: str) -> Reply:
-    """An escalation as its handlers see it, privately, with an Acknowledge button until acknowledged."""
+    """An escalation as its handlers see it, privately, with an Acknowledge button until acknowledged
+    (the dispatcher offers it only to those who may press it)."""
     buttons = []
     if escalation.acknowledged_at is None:
         buttons.append(Button("Acknowledge", f"escalation ack {escalation.id}", style="primary"))
@@ -177,8 +183,8 @@ def _fields(ctx: Context, escalation: Escalation, raiser: Member, agency: Agency
         fields.append(("Case reference", escalation.case_reference))
     if escalation.acknowledged_at:
         fields.append(("Acknowledged", format_when(ctx.calendar.local_datetime(escalation.acknowledged_at))))
-    if escalation.assigned_to_id:
-        assignee = ctx.session.get(Member, escalation.assigned_to_id)
+    assignee = _member(ctx, escalation.assigned_to_id)
+    if assignee is not None:
         fields.append(("Assigned to", assignee.name))
     if escalation.source_link:
         fields.append(("From message", escalation.source_link))
@@ -187,23 +193,23 @@ def _fields(ctx: Context, escalation: Escalation, raiser: Member, agency: Agency
 
 @command("escalations", summary="escalations I raised; handlers see every open one", example="escalations",
          usage="escalations")
-async def escalations(cmd: Command, ctx: Context) -> Reply:
-    handler = is_escalation_handler(ctx.actor, session=ctx.session)
-    rows = open_escalations(session=ctx.session, raised_by_id=None if handler else ctx.actor.id)
+def escalations(cmd: Command, ctx: Context) -> Reply:
+    handler = may.handles_escalations(ctx.person)
+    rows = open_escalations(scope=ctx.scope, session=ctx.session, involving=None if handler else ctx.actor.id)
     people = {m.id: m for m in ctx.session.exec(select(Member).where(
-        col(Member.id).in_({e.raised_by_id for e in rows} or {0})))}
-    agencies = {a.id: a for a in ctx.session.exec(select(Agency))}
+        ctx.scope.where(Member), col(Member.id).in_({e.raised_by_id for e in rows} or {0})))}
+    agencies = {a.id: a for a in ctx.session.exec(select(Agency).where(ctx.scope.where(Agency)))}
     items = []
-    for escalation in rows[:25]:
-        raiser = people[escalation.raised_by_id]
+    for row in rows[:25]:
+        raiser = people[row.raised_by_id]
         buttons = []
-        if handler and escalation.acknowledged_at is None:
-            buttons.append(Button("Acknowledge", f"escalation ack {escalation.id}", style="primary"))
+        if row.acknowledged_at is None:
+            buttons.append(Button("Acknowledge", f"escalation ack {row.id}", style="primary"))
         items.append(Item(
-            text=f"E{escalation.id} {escalation.urgency.upper() if escalation.urgency == 'urgent' else ''}"
-                 f"{' ' if escalation.urgency == 'urgent' else ''}{escalation.summary[:140]}",
-            key=f"escalation:{escalation.id}",
-            fields=_fields(ctx, escalation, raiser, agencies[escalation.agency_id]),
+            text=f"E{row.id} {row.urgency.upper() if row.urgency == 'urgent' else ''}"
+                 f"{' ' if row.urgency == 'urgent' else ''}{row.summary[:140]}",
+            key=f"escalation:{row.id}",
+            fields=_fields(ctx, row, raiser, agencies[row.agency_id]),
             buttons=buttons,
         ))
     return Reply(title="Open escalations" if handler else "Your escalations",
@@ -212,18 +218,46 @@ async def escalations(cmd: Command, ctx: Context) -> Reply:
                  buttons=[Button("Raise an escalation", "escalate")])
 
 
-def _load(ctx: Context, cmd: Command, doing: str) -> Escalation:
+def _find(cmd: Command, ctx: Context) -> Escalation:
+    """The escalation named, if this person may know of it: another partnership's, or one they are
+    not involved in, reads exactly as one that does not exist."""
     raw = cmd.args[0].upper().lstrip("E") if cmd.args else None
     escalation_id = parse_id(raw, what="escalation", listing="escalations")
-    escalation = ctx.session.get(Escalation, escalation_id)
-    if escalation is None or not may_see_escalation(ctx.actor, escalation, session=ctx.session):
-        # Same answer whether it doesn't exist or isn't yours: no hint that it exists.
-        raise UserError(f"I can't find escalation E{escalation_id} among the ones you can see. "
+    found = escalation(escalation_id, scope=ctx.scope, session=ctx.session)
+    if found is None or not may.may_see_escalation(ctx.person, found.raised_by_id, found.assigned_to_id):
+        raise UserError(f"There is no escalation E{escalation_id} among the ones you can see. "
                         f"Type `escalations` to list them.")
-    require_escalation_handler(ctx.actor, session=ctx.session, doing=doing)
-    if escalation.closed_at is not None:
-        raise UserError(f"Escalation E{escalation.id} is closed ({escalation.outcome}). Nothing changed.")
-    return escalation
+    return found
+
+
+def _refuse_work(ctx: Context, found: Escalation) -> str | None:
+    if not may.may_work_on_escalation(ctx.person, found.assigned_to_id):
+        return (f"E{found.id} is yours because you raised it; the people who handle escalations act on it. "
+                f"You'll hear from them.")
+    return None
+
+
+def _refuse_acknowledging(ctx: Context, found: Escalation) -> str | None:
+    if found.raised_by_id == ctx.person.id and found.acknowledged_at is None:
+        return (f"You raised E{found.id} yourself, so someone else who handles escalations should acknowledge it; "
+                f"that way every escalation is seen by a second person.")
+    return _refuse_work(ctx, found)
+
+
+def _refuse_assigning(ctx: Context, found: Escalation) -> str | None:
+    return None if may.handles_escalations(ctx.person) else _refuse_work(ctx, found)
+
+
+ESCALATION = Target(_find, _refuse_work)
+TO_ACKNOWLEDGE = Target(_find, _refuse_acknowledging)
+TO_ASSIGN = Target(_find, _refuse_assigning)
+
+
+def _open(ctx: Context) -> Escalation:
+    found: Escalation = ctx.target
+    if found.closed_at is not None:
+        raise UserError(f"Escalation E{found.id} is closed ({found.outcome}). Nothing changed.")
+    return found
 
 
 def _raiser_notice(ctx: Context, escalation: Escalation, text: str) -> Notice:
@@ -231,12 +265,12 @@ def _raiser_notice(ctx: Context, escalation: Escalation, text: str) -> Notice:
 
 
 @command("escalation ack", summary="acknowledge an escalation", example="escalation ack 3",
-         usage="escalation ack ID", audience="handlers")
-async def escalation_ack(cmd: Command, ctx: Context) -> Reply:
-    escalation = _load(ctx, cmd, "acknowledge escalations")
+         usage="escalation ack ID", rule=ESCALATION_WORK, target=TO_ACKNOWLEDGE)
+def escalation_ack(cmd: Command, ctx: Context) -> Reply:
+    escalation = _open(ctx)
     changed = acknowledge(escalation, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     if not changed:
-        who = ctx.session.get(Member, escalation.acknowledged_by_id)
+        who = _member(ctx, escalation.acknowledged_by_id)
         return Reply(text=f"E{escalation.id} was already acknowledged by {who.name} on "
                           f"{format_when(ctx.calendar.local_datetime(escalation.acknowledged_at))}. Nothing changed.",
                      private=True)
@@ -250,12 +284,14 @@ async def escalation_ack(cmd: Command, ctx: Context) -> Reply:
 
 @command("escalation assign", summary="give an escalation to someone to handle",
          example="escalation assign 3 jo.bloggs@council.example.org", usage="escalation assign ID EMAIL",
-         audience="handlers")
-async def escalation_assign(cmd: Command, ctx: Context) -> Reply:
-    escalation = _load(ctx, cmd, "assign escalations")
+         rule=HANDLERS, target=TO_ASSIGN)
+def escalation_assign(cmd: Command, ctx: Context) -> Reply:
+    escalation = _open(ctx)
     if len(cmd.args) < 2:
         raise UserError(f"Who should handle it? For example `escalation assign {escalation.id} name@agency.org`.")
-    matches = find_member(" ".join(cmd.args[1:]), session=ctx.session)
+    matches = find_member(" ".join(cmd.args[1:]), scope=ctx.scope, session=ctx.session)
+    if not matches:
+        raise UserError(f"'{' '.join(cmd.args[1:])}' is not a member of the partnership. Give their work email.")
     if len(matches) != 1:
         raise UserError(f"I need exactly one person; '{' '.join(cmd.args[1:])}' matches {len(matches)}. "
                         f"Give their email.")
@@ -264,17 +300,17 @@ async def escalation_assign(cmd: Command, ctx: Context) -> Reply:
     reply = Reply(text=f"E{escalation.id} is assigned to {assignee.name}." + ("" if changed else " Nothing changed."),
                   tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed)
     if changed and assignee.id != ctx.actor.id:
-        raiser = ctx.session.get(Member, escalation.raised_by_id)
+        raiser = _member(ctx, escalation.raised_by_id)
         reply.notices.append(Notice(assignee.id, escalation_card(
-            ctx, escalation, raiser=raiser, agency=ctx.session.get(Agency, escalation.agency_id),
+            ctx, escalation, raiser=raiser, agency=_agency(ctx, escalation.agency_id),
             headline=f"{ctx.actor.name} has assigned you an escalation")))
     return reply
 
 
 @command("escalation stage", summary="move an escalation to another stage", example="escalation stage 3 2",
-         usage="escalation stage ID N", audience="handlers")
-async def escalation_stage(cmd: Command, ctx: Context) -> Reply:
-    escalation = _load(ctx, cmd, "move escalations between stages")
+         usage="escalation stage ID N", rule=ESCALATION_WORK, target=ESCALATION)
+def escalation_stage(cmd: Command, ctx: Context) -> Reply:
+    escalation = _open(ctx)
     stages = stage_names(ctx)
     choices = "; ".join(f"{i}: {name}" for i, name in enumerate(stages, start=1))
     if len(cmd.args) < 2 or not cmd.args[1].isdigit() or not 1 <= int(cmd.args[1]) <= len(stages):
@@ -293,9 +329,9 @@ async def escalation_stage(cmd: Command, ctx: Context) -> Reply:
 
 @command("escalation close", summary="close an escalation with its outcome",
          example="escalation close 3 Agreed joint visit; plan updated", usage="escalation close ID OUTCOME",
-         audience="handlers")
-async def escalation_close(cmd: Command, ctx: Context) -> Reply:
-    escalation = _load(ctx, cmd, "close escalations")
+         rule=ESCALATION_WORK, target=ESCALATION)
+def escalation_close(cmd: Command, ctx: Context) -> Reply:
+    escalation = _open(ctx)
     outcome = (cmd.form.get("outcome") or " ".join(cmd.args[1:])).strip()
     if not outcome:
         raise UserError(f"Say what the outcome was, for example `escalation close {escalation.id} Resolved at "

@@ -3,45 +3,41 @@
 from __future__ import annotations
 
 from handlers.core import REGISTRY, Command, Context, command
-from handlers.permissions import chairs_any_group, is_escalation_handler
 from messages.reply import Button, Reply
 from messages.templates import say
+from models import permissions as may
 from models.groups import Role
 from models.people import agency_of, seats
 
 ROLE_NAMES = {Role.CHAIR.value: "chair", Role.DEPUTY_CHAIR.value: "deputy chair", Role.MEMBER.value: "member"}
 AUDIENCES = (
     ("everyone", "For everyone"),
+    ("members", "For members of a group"),
     ("chairs", "For chairs and the business unit"),
+    ("admins", "For the business unit"),
     ("handlers", "For the people who handle escalations"),
 )
 
 
 @command("help", summary="what I can do here", example="help", usage="help")
-async def show_help(cmd: Command, ctx: Context) -> Reply:
-    """The commands this person can use, grouped by role, with one example each."""
-    audiences = {"everyone"}
-    if ctx.actor.is_admin or chairs_any_group(ctx.actor, session=ctx.session):
-        audiences.add("chairs")
-    if is_escalation_handler(ctx.actor, session=ctx.session):
-        audiences.add("handlers")
-    sections = [
-        (title, [v for v in REGISTRY.values() if v.audience == key])
-        for key, title in AUDIENCES
-        if key in audiences
-    ]
+def show_help(cmd: Command, ctx: Context) -> Reply:
+    """The commands this person may run, grouped by who they are for, with one example each."""
+    mine = [verb for verb in REGISTRY.values() if verb.rule.allows(ctx.person)]
+    sections = [(title, [v for v in mine if v.audience == key]) for key, title in AUDIENCES]
     return Reply(
         title="What I can do",
-        text=say("help", sections=sections, name=ctx.actor.name.split()[0], platform=ctx.platform),
-        buttons=[Button("My actions", "actions"), Button("Meetings", "meetings"), Button("Raise an escalation", "escalate")],
+        text=say("help", sections=[(title, verbs) for title, verbs in sections if verbs],
+                 name=ctx.actor.name.split()[0], platform=ctx.platform),
+        buttons=[Button("My actions", "actions"), Button("Meetings", "meetings"),
+                 Button("Raise an escalation", "escalate")],
         private=True,
     )
 
 
 @command("whoami", summary="who I think you are: name, agency, groups and roles", example="whoami")
-async def whoami(cmd: Command, ctx: Context) -> Reply:
-    agency = agency_of(ctx.actor, session=ctx.session)
-    my_seats = [(g, ROLE_NAMES.get(role, role)) for g, role in seats(ctx.actor, session=ctx.session)]
+def whoami(cmd: Command, ctx: Context) -> Reply:
+    agency = agency_of(ctx.actor, scope=ctx.scope, session=ctx.session)
+    my_seats = [(g, ROLE_NAMES.get(role, role)) for g, role in seats(ctx.actor, scope=ctx.scope, session=ctx.session)]
     return Reply(
         title=ctx.actor.name,
         text=say(
@@ -50,7 +46,7 @@ async def whoami(cmd: Command, ctx: Context) -> Reply:
             agency=agency,
             seats=my_seats,
             partnership=ctx.partnership,
-            handler=is_escalation_handler(ctx.actor, session=ctx.session),
+            handler=may.handles_escalations(ctx.person),
         ),
         private=True,
     )

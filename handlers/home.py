@@ -14,14 +14,13 @@ from handlers.attendance import colleagues_of
 from handlers.common import my_group_ids, papers_deadline, start_of_day
 from handlers.core import Command, Context, command
 from handlers.papers import answer_label
-from handlers.permissions import CHAIR_ROLES, is_escalation_handler
 from messages.buttons import attend_buttons, return_buttons
 from messages.reply import Button, Item, Reply
 from messages.templates import format_day, format_when, plural, say
 from models.escalations import CATEGORIES, Escalation, Urgency, open_escalations
 from models.groups import Group
 from models.meetings import Meeting, Paper, answer_for, upcoming_meetings
-from models.people import seats
+from models import permissions as may
 from models.quorum import quorum_forecast
 from models.work import RETURN_KIND_NAMES, DataReturn, latest_updates, open_actions, outstanding_returns
 
@@ -32,18 +31,18 @@ UPCOMING_MEETINGS_SEARCHED = 20
 
 @command("home", summary="everything open for me: actions, returns, papers, meetings, escalations",
          example="home", usage="home")
-async def home(cmd: Command, ctx: Context) -> Reply:
+def home(cmd: Command, ctx: Context) -> Reply:
     """The member's own open items, most pressing first; chairs and admins also see their groups."""
     today = ctx.today()
     items: list[Item] = []
-    mine = open_actions(session=ctx.session, owner_id=ctx.actor.id)
+    mine = open_actions(scope=ctx.scope, session=ctx.session, owner_id=ctx.actor.id)
     overdue = [a for a in mine if a.due_date < today]
     upcoming = [a for a in mine if a.due_date >= today]
-    returns = outstanding_returns(session=ctx.session, agency_id=ctx.actor.agency_id)
+    returns = outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=ctx.actor.agency_id)
     papers = papers_i_owe(ctx)
-    meetings = upcoming_meetings(my_group_ids(ctx), session=ctx.session, since=start_of_day(today, ctx.calendar),
-                                 limit=MEETINGS_SHOWN)
-    raised = open_escalations(session=ctx.session, raised_by_id=ctx.actor.id)
+    meetings = upcoming_meetings(my_group_ids(ctx), scope=ctx.scope, session=ctx.session,
+                                 since=start_of_day(today, ctx.calendar), limit=MEETINGS_SHOWN)
+    raised = open_escalations(scope=ctx.scope, session=ctx.session, raised_by_id=ctx.actor.id)
 
     items += _actions_section(ctx, "Overdue actions", overdue, "actions")
     items += _actions_section(ctx, "Actions coming up", upcoming, "actions")
@@ -54,9 +53,13 @@ async def home(cmd: Command, ctx: Context) -> Reply:
     oversight = _groups_overseen(ctx)
     if oversight:
         items += _quorum_section(ctx, oversight)
-    handler = is_escalation_handler(ctx.actor, session=ctx.session)
-    if handler:
-        items += _escalations_section(ctx, "Open escalations", open_escalations(session=ctx.session), handler=True)
+    if may.handles_escalations(ctx.person):
+        items += _escalations_section(ctx, "Open escalations",
+                                      open_escalations(scope=ctx.scope, session=ctx.session), handler=True)
+    elif ctx.person.assigned_escalations:
+        assigned = [e for e in open_escalations(scope=ctx.scope, session=ctx.session, involving=ctx.actor.id)
+                    if e.assigned_to_id == ctx.actor.id]
+        items += _escalations_section(ctx, "Escalations assigned to you", assigned, handler=True)
 
     return Reply(
         title=f"{ctx.actor.name}: your open items",
@@ -75,12 +78,12 @@ async def home(cmd: Command, ctx: Context) -> Reply:
 
 def papers_i_owe(ctx: Context) -> list[tuple[Meeting, Group, object]]:
     """Papers of mine not yet in, for the partnership's upcoming meetings, soonest first."""
-    groups = {g.id: g for g in ctx.session.exec(select(Group).where(Group.partnership_id == ctx.partnership.id))}
-    meetings = upcoming_meetings(list(groups), session=ctx.session,
+    groups = {g.id: g for g in ctx.session.exec(select(Group).where(ctx.scope.where(Group)))}
+    meetings = upcoming_meetings(list(groups), scope=ctx.scope, session=ctx.session,
                                  since=start_of_day(ctx.today(), ctx.calendar), limit=UPCOMING_MEETINGS_SEARCHED)
     mine: dict[int, list[Paper]] = {}
     for paper in ctx.session.exec(select(Paper).where(
-            Paper.owner_id == ctx.actor.id, col(Paper.submitted_at).is_(None),
+            ctx.scope.where(Paper), Paper.owner_id == ctx.actor.id, col(Paper.submitted_at).is_(None),
             col(Paper.meeting_id).in_([m.id for m in meetings] or [0])).order_by(Paper.id)):
         mine.setdefault(paper.meeting_id, []).append(paper)
     return [(meeting, groups[meeting.group_id], paper) for meeting in meetings for paper in mine.get(meeting.id, [])]
@@ -96,7 +99,7 @@ def _actions_section(ctx: Context, title: str, actions: list, listing: str) -> l
     if not actions:
         return []
     shown = actions[:PER_SECTION]
-    notes = latest_updates([a.id for a in shown], session=ctx.session)
+    notes = latest_updates([a.id for a in shown], scope=ctx.scope, session=ctx.session)
     return [_heading(title, len(actions), len(shown), listing)] + [
         action_item(ctx, a, ctx.actor.name, notes.get(a.id), show_owner=False) for a in shown]
 
@@ -136,17 +139,18 @@ def _meetings_section(ctx: Context, meetings: list[Meeting]) -> list[Item]:
     if not meetings:
         return []
     groups = {g.id: g for g in ctx.session.exec(
-        select(Group).where(col(Group.id).in_({m.group_id for m in meetings})))}
+        select(Group).where(ctx.scope.where(Group), col(Group.id).in_({m.group_id for m in meetings})))}
     items = [_heading("Your next meetings", len(meetings), len(meetings), "meetings")]
     asked: set[int] = set()
+    people = colleagues_of(ctx)
     for meeting in meetings:
         group = groups[meeting.group_id]
-        answer = answer_for(meeting.id, ctx.actor.id, session=ctx.session)
+        answer = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
         fields = [("Your answer", answer_label(answer.answer) if answer else "not answered")]
         if meeting.location:
             fields.append(("Where", meeting.location))
         # Answers are taken for each group's next meeting only.
-        buttons = attend_buttons(group.key, colleagues_of(ctx)) if group.id not in asked else []
+        buttons = attend_buttons(group.key, people) if group.id not in asked else []
         asked.add(group.id)
         items.append(Item(text=f"{group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
                           key=f"meeting:{meeting.id}", fields=fields, buttons=buttons))
@@ -163,7 +167,7 @@ def _escalations_section(ctx: Context, title: str, rows: list[Escalation], *, ha
                   ("Raised", format_day(ctx.calendar.local_date(escalation.raised_at))),
                   ("Acknowledged", "yes" if escalation.acknowledged_at else "not yet")]
         buttons = []
-        if handler and escalation.acknowledged_at is None:
+        if handler and escalation.acknowledged_at is None:  # offered only to whoever may press it
             buttons.append(Button("Acknowledge", f"escalation ack {escalation.id}", style="primary"))
         summary = escalation.summary if len(escalation.summary) <= 140 else escalation.summary[:139] + "…"
         items.append(Item(text=f"E{escalation.id} {urgent}{summary}",
@@ -173,21 +177,21 @@ def _escalations_section(ctx: Context, title: str, rows: list[Escalation], *, ha
 
 def _groups_overseen(ctx: Context) -> list[Group]:
     """The groups whose quorum this member watches: those they chair, or every group for the business unit."""
-    if ctx.actor.is_admin:
-        return list(ctx.session.exec(
-            select(Group).where(Group.partnership_id == ctx.partnership.id).order_by(Group.id)))
-    return [group for group, role in seats(ctx.actor, session=ctx.session) if role in CHAIR_ROLES]
+    query = select(Group).where(ctx.scope.where(Group)).order_by(Group.id)
+    if not ctx.actor.is_admin:
+        query = query.where(col(Group.id).in_(may.chaired_groups(ctx.person) or [0]))
+    return list(ctx.session.exec(query))
 
 
 def _quorum_section(ctx: Context, groups: list[Group]) -> list[Item]:
     since = start_of_day(ctx.today(), ctx.calendar)
     items = []
     for group in groups[:PER_SECTION]:
-        found = upcoming_meetings([group.id], session=ctx.session, since=since, limit=1)
+        found = upcoming_meetings([group.id], scope=ctx.scope, session=ctx.session, since=since, limit=1)
         if not found:
             continue
         meeting = found[0]
-        result = quorum_forecast(meeting, session=ctx.session)
+        result = quorum_forecast(meeting, scope=ctx.scope, session=ctx.session)
         fields = [("Coming", plural(result.present, "person", "people") + " so far")]
         if not result.quorate:
             fields.append(("Would make it quorate", "; ".join(result.would_fix)))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from handlers.attendance import colleagues_of
 from handlers.common import (
     find_group,
+    group_by_id,
     meeting_day,
     my_group_ids,
     papers_deadline,
@@ -14,14 +16,15 @@ from handlers.common import (
     start_of_day,
     the_next_meeting,
 )
-from handlers.attendance import colleagues_of
-from handlers.core import Command, Context, UserError, command
-from handlers.permissions import require_owner_or_their_chair
+from handlers.core import Command, Context, Target, UserError, command
+from handlers.permissions import refuse_unless_acts_for
 from messages.buttons import attend_buttons, paper_buttons
 from messages.reply import Item, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models.groups import Group
-from models.meetings import Meeting, Paper, answer_for, mark_paper_submitted, papers_for, upcoming_meetings
+from models.meetings import Paper, answer_for, mark_paper_submitted, papers_for, upcoming_meetings
+from models.meetings import meeting as meeting_by_id
+from models.meetings import paper as paper_by_id
 from models.partnership import Member
 
 MAX_MEETINGS = 10
@@ -29,7 +32,7 @@ MAX_MEETINGS = 10
 
 @command("meetings", summary="upcoming meetings with their papers deadline", example="meetings arg",
          usage="meetings [group]")
-async def meetings(cmd: Command, ctx: Context) -> Reply:
+def meetings(cmd: Command, ctx: Context) -> Reply:
     """Upcoming meetings of one group, or of all my groups when none is named."""
     if cmd.args:
         group = find_group(ctx, cmd.args[0]) or resolve_group(ctx, cmd.args[0], verb="meetings")
@@ -38,24 +41,29 @@ async def meetings(cmd: Command, ctx: Context) -> Reply:
     else:
         group_ids = my_group_ids(ctx) or [resolve_group(ctx, None, verb="meetings").id]
         scope = "your groups"
-    found = upcoming_meetings(group_ids, session=ctx.session, since=start_of_day(ctx.today(), ctx.calendar),
-                              limit=MAX_MEETINGS)
+    found = upcoming_meetings(group_ids, scope=ctx.scope, session=ctx.session,
+                              since=start_of_day(ctx.today(), ctx.calendar), limit=MAX_MEETINGS)
     if not found:
         return Reply(text=say("meetings", scope=scope, count=0))
-    groups = {g.id: g for g in ctx.session.exec(select(Group).where(col(Group.id).in_(group_ids)))}
+    groups = {g.id: g for g in ctx.session.exec(select(Group).where(ctx.scope.where(Group),
+                                                                    col(Group.id).in_(group_ids)))}
+    people = None
     items = []
     seen_groups: set[int] = set()
     for meeting in found:
         group = groups[meeting.group_id]
         deadline = papers_deadline(ctx, meeting, group)
-        answer = answer_for(meeting.id, ctx.actor.id, session=ctx.session)
+        answer = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
         fields = [("Papers due", format_day(deadline) + (" (clear days)" if group.clear_days else ""))]
         if meeting.location:
             fields.append(("Where", meeting.location))
-        fields.append(("Your answer", answer_label(answer.answer) if answer else "not answered"))
+        if group.id in ctx.person.seats:
+            fields.append(("Your answer", answer_label(answer.answer) if answer else "not answered"))
         buttons = []
-        if meeting.group_id not in seen_groups:  # answers are taken for the next meeting of a group
-            buttons = attend_buttons(group.key, colleagues_of(ctx))
+        if meeting.group_id not in seen_groups and group.id in ctx.person.seats:
+            # Answers are taken for the next meeting of a group, from those with a seat on it.
+            people = colleagues_of(ctx) if people is None else people
+            buttons = attend_buttons(group.key, people)
         seen_groups.add(meeting.group_id)
         items.append(Item(text=f"#{meeting.id} {group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
                           key=f"meeting:{meeting.id}", fields=fields, buttons=buttons))
@@ -68,11 +76,11 @@ def answer_label(answer: str) -> str:
 
 @command("papers", summary="papers for the next meeting: owner, due date, in or not", example="papers arg",
          usage="papers [group]")
-async def papers(cmd: Command, ctx: Context) -> Reply:
+def papers(cmd: Command, ctx: Context) -> Reply:
     group = resolve_group(ctx, cmd.args[0] if cmd.args else None, verb="papers")
     meeting = the_next_meeting(ctx, group)
     deadline = papers_deadline(ctx, meeting, group)
-    rows = papers_for(meeting, session=ctx.session)
+    rows = papers_for(meeting, scope=ctx.scope, session=ctx.session)
     owners = _names(ctx, {p.owner_id for p in rows})
     today = ctx.today()
     items = []
@@ -94,16 +102,21 @@ async def papers(cmd: Command, ctx: Context) -> Reply:
     )
 
 
-@command("paper done", summary="mark a paper of yours submitted", example="paper done 3", usage="paper done ID")
-async def paper_done(cmd: Command, ctx: Context) -> Reply:
+def _find_paper(cmd: Command, ctx: Context) -> Paper:
     paper_id = parse_id(cmd.args[0] if cmd.args else None, what="paper", listing="papers")
-    paper = ctx.session.get(Paper, paper_id)
-    if paper is None:
+    found = paper_by_id(paper_id, scope=ctx.scope, session=ctx.session)
+    if found is None:
         raise UserError(f"There is no paper #{paper_id}. Type `papers` to see the papers and their numbers.")
-    require_owner_or_their_chair(ctx.actor, paper.owner_id, session=ctx.session, doing="mark this paper in")
+    return found
+
+
+@command("paper done", summary="mark a paper of yours submitted", example="paper done 3", usage="paper done ID",
+         target=Target(_find_paper, lambda ctx, p: refuse_unless_acts_for(ctx, p.owner_id, "mark this paper in")))
+def paper_done(cmd: Command, ctx: Context) -> Reply:
+    paper: Paper = ctx.target
     changed = mark_paper_submitted(paper, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
-    meeting = ctx.session.get(Meeting, paper.meeting_id)
-    group = ctx.session.get(Group, meeting.group_id)
+    meeting = meeting_by_id(paper.meeting_id, scope=ctx.scope, session=ctx.session)
+    group = group_by_id(ctx, meeting.group_id)
     return Reply(
         text=say("paper_done", paper=paper, changed=changed, group=group,
                  submitted=ctx.calendar.local_date(paper.submitted_at)),
@@ -115,4 +128,5 @@ async def paper_done(cmd: Command, ctx: Context) -> Reply:
 def _names(ctx: Context, member_ids: set[int]) -> dict[int, str]:
     if not member_ids:
         return {}
-    return dict(ctx.session.exec(select(Member.id, Member.name).where(col(Member.id).in_(member_ids))).all())
+    return dict(ctx.session.exec(select(Member.id, Member.name).where(ctx.scope.where(Member),
+                                                                      col(Member.id).in_(member_ids))).all())

@@ -1,161 +1,90 @@
-"""Who may see and change what, in one place. A refusal says why and who can do it.
-
-| what                                  | who                                                    |
-| ------------------------------------- | ------------------------------------------------------ |
-| my answers, my actions, my papers     | me                                                     |
-| my agency's returns                   | anyone in my agency                                    |
-| a group's attendance answers          | the group's chair and deputy chair, admins             |
-| a group's quorum                      | the group's members, admins                            |
-| everyone's actions                    | chairs and deputy chairs of any group, admins          |
-| another member's action or paper      | chairs of a group the owner sits on, admins            |
-| an escalation                         | who raised it, who it is assigned to, the handlers     |
-| acting on an escalation               | the handlers (admins, chairs of the escalation group)  |
-"""
+"""The rules verbs declare, with refusals that say why and who can; the rules themselves are the
+pure functions in models.permissions, which the reminder sweep uses too."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
-
-from handlers.core import UserError
-from models.escalations import Escalation
-from models.groups import Group, Membership, Role
+from handlers.core import Context, Rule
+from models import permissions as may
+from models.groups import Group
 from models.partnership import Member
-from models.people import admins, chairs_of
-
-CHAIR_ROLES = (Role.CHAIR.value, Role.DEPUTY_CHAIR.value)
+from models.people import admins, chairs_of, escalation_handlers, group_ids_of, member
 
 
-class NotAllowed(UserError):
-    """A refusal: you may not do this, and here is who can."""
-
-
-def _names(members: list[Member]) -> str:
-    names = [m.name for m in members]
-    if not names:
+def names(members: list[Member]) -> str:
+    found = [m.name for m in members]
+    if not found:
         return "nobody yet"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return found[0] if len(found) == 1 else ", ".join(found[:-1]) + " or " + found[-1]
 
 
-def business_unit(session: Session) -> str:
-    return _names(admins(session=session)) + " (business unit)"
+def business_unit(ctx: Context) -> str:
+    return names(admins(scope=ctx.scope, session=ctx.session)) + " (business unit)"
 
 
-def is_chair_of(member: Member, group: Group, *, session: Session) -> bool:
-    return session.exec(
-        select(Membership.id).where(
-            Membership.group_id == group.id,
-            Membership.member_id == member.id,
-            col(Membership.role).in_(CHAIR_ROLES),
-        )
-    ).first() is not None
+def handler_names(ctx: Context) -> str:
+    return names(escalation_handlers(scope=ctx.scope, session=ctx.session))
 
 
-def chairs_any_group(member: Member, *, session: Session) -> bool:
-    return session.exec(
-        select(Membership.id).where(Membership.member_id == member.id, col(Membership.role).in_(CHAIR_ROLES))
-    ).first() is not None
+# --- who a verb is for ------------------------------------------------------------------------------
+
+SEATED = Rule("members", lambda p: bool(p.seats),
+              lambda ctx: f"You don't have a seat on any group, so there is nothing to answer. "
+                          f"{business_unit(ctx)} can add you to one.")
+GROUP_MEMBERS = Rule("members", lambda p: p.is_admin or bool(p.seats),
+                     lambda ctx: f"You don't sit on any group yet. {business_unit(ctx)} can tell you more.")
+CHAIRS = Rule("chairs", may.oversees,
+              lambda ctx: f"Only chairs and the business unit can do that. Ask {business_unit(ctx)}.")
+ADMINS = Rule("admins", lambda p: p.is_admin,
+              lambda ctx: f"Only the business unit ({names(admins(scope=ctx.scope, session=ctx.session))}) "
+                          f"can do that.")
+HANDLERS = Rule("handlers", may.handles_escalations,
+                lambda ctx: f"Only the people who handle escalations ({handler_names(ctx)}) can do that.")
+ESCALATION_WORK = Rule("handlers", may.may_work_on_escalations_at_all,
+                       lambda ctx: f"Only the people who handle escalations ({handler_names(ctx)}), or someone "
+                                   f"an escalation is assigned to, can do that.")
 
 
-def is_escalation_handler(member: Member, *, session: Session) -> bool:
-    """Admins, and chairs or deputy chairs of a group that handles escalations (the ARG)."""
-    if member.is_admin:
+# --- whether this person may act on this thing ------------------------------------------------------
+
+def refuse_unless_manages(ctx: Context, group: Group | None, doing: str) -> str | None:
+    """A group's meetings, papers, attendance records and minutes: its chairs and the business unit."""
+    if group is None or may.manages_group(ctx.person, group.id):
+        return None
+    chairs = chairs_of(group, scope=ctx.scope, session=ctx.session)
+    return (f"Only the chair or deputy chair of {group.name} ({names(chairs)}) or the business unit "
+            f"can {doing}. Ask one of them if you need it.")
+
+
+def refuse_unless_sees_group(ctx: Context, group: Group | None, doing: str) -> str | None:
+    if group is None or may.may_see_group(ctx.person, group.id):
+        return None
+    return f"You don't sit on {group.name}, so you can't {doing}. Its chair or {business_unit(ctx)} can tell you."
+
+
+def refuse_unless_seated(ctx: Context, group: Group | None) -> str | None:
+    if group is None or may.sits_on(ctx.person, group.id):
+        return None
+    return f"You don't have a seat on {group.name}, so there is nothing to answer."
+
+
+def acts_for(ctx: Context, owner_id: int) -> bool:
+    """The owner, the business unit, or a chair of a group the owner sits on."""
+    if ctx.person.id == owner_id or ctx.person.is_admin:
         return True
-    return session.exec(
-        select(Membership.id)
-        .join(Group, Group.id == Membership.group_id)
-        .where(
-            Membership.member_id == member.id,
-            col(Membership.role).in_(CHAIR_ROLES),
-            Group.handles_escalations,
-        )
-    ).first() is not None
+    if not may.chairs_any(ctx.person):
+        return False
+    return may.acts_for(ctx.person, owner_id, group_ids_of(owner_id, scope=ctx.scope, session=ctx.session))
 
 
-def escalation_handlers(*, session: Session) -> list[Member]:
-    """Everyone who handles escalations, each once."""
-    handlers = {m.id: m for m in admins(session=session)}
-    groups = session.exec(select(Group).where(Group.handles_escalations)).all()
-    for group in groups:
-        for chair in chairs_of(group, session=session):
-            handlers.setdefault(chair.id, chair)
-    return sorted(handlers.values(), key=lambda m: m.name)
+def refuse_unless_acts_for(ctx: Context, owner_id: int, doing: str) -> str | None:
+    if acts_for(ctx, owner_id):
+        return None
+    owner = member(owner_id, scope=ctx.scope, session=ctx.session)
+    return (f"This belongs to {owner.name if owner else 'someone else'}. Only they, the chair of their group or "
+            f"{business_unit(ctx)} can {doing}.")
 
 
-def require_chair_or_admin(member: Member, group: Group, *, session: Session, doing: str) -> None:
-    if member.is_admin or is_chair_of(member, group, session=session):
-        return
-    chairs = chairs_of(group, session=session)
-    raise NotAllowed(
-        f"Only the chair or deputy chair of {group.name} ({_names(chairs)}) or the business unit "
-        f"can {doing}. Ask one of them if you need it."
-    )
-
-
-def require_group_member_or_admin(member: Member, group: Group, *, session: Session, doing: str) -> None:
-    if member.is_admin:
-        return
-    seat = session.exec(
-        select(Membership.id).where(Membership.group_id == group.id, Membership.member_id == member.id)
-    ).first()
-    if seat is None:
-        raise NotAllowed(
-            f"You don't sit on {group.name}, so you can't {doing}. Its chair or "
-            f"{business_unit(session)} can tell you."
-        )
-
-
-def require_overseer(member: Member, *, session: Session, doing: str) -> None:
-    """Chairs of any group and admins may see across people and agencies."""
-    if member.is_admin or chairs_any_group(member, session=session):
-        return
-    raise NotAllowed(f"Only chairs and the business unit can {doing}. Ask {business_unit(session)}.")
-
-
-def chairs_a_group_of(member: Member, other_id: int, *, session: Session) -> bool:
-    """True when the member chairs (or deputy-chairs) a group the other person sits on."""
-    mine = select(Membership.group_id).where(
-        Membership.member_id == member.id, col(Membership.role).in_(CHAIR_ROLES)
-    )
-    return session.exec(
-        select(Membership.id).where(Membership.member_id == other_id, col(Membership.group_id).in_(mine))
-    ).first() is not None
-
-
-def require_owner_or_their_chair(member: Member, owner_id: int, *, session: Session, doing: str) -> None:
-    """The owner, an admin, or a chair of a group the owner sits on."""
-    if member.id == owner_id or member.is_admin:
-        return
-    if not chairs_a_group_of(member, owner_id, session=session):
-        owner = session.get(Member, owner_id)
-        raise NotAllowed(
-            f"This belongs to {owner.name if owner else 'someone else'}. Only they, the chair of their "
-            f"group or {business_unit(session)} can {doing}."
-        )
-
-
-def require_same_agency(member: Member, agency_id: int, *, session: Session, doing: str) -> None:
-    if member.is_admin or member.agency_id == agency_id:
-        return
-    raise NotAllowed(
-        f"That return belongs to another agency; only its people or {business_unit(session)} can {doing}."
-    )
-
-
-def may_see_escalation(member: Member, escalation: Escalation, *, session: Session) -> bool:
-    return member.id in (escalation.raised_by_id, escalation.assigned_to_id) or is_escalation_handler(
-        member, session=session
-    )
-
-
-def require_escalation_handler(member: Member, *, session: Session, doing: str) -> None:
-    if is_escalation_handler(member, session=session):
-        return
-    raise NotAllowed(
-        f"Only the people who handle escalations ({_names(escalation_handlers(session=session))}) can {doing}."
-    )
-
-
-def require_admin(member: Member, *, session: Session, doing: str) -> None:
-    if member.is_admin:
-        return
-    raise NotAllowed(f"Only the business unit ({_names(admins(session=session))}) can {doing}.")
+def refuse_unless_in_agency(ctx: Context, agency_id: int, doing: str) -> str | None:
+    if may.in_agency(ctx.person, agency_id):
+        return None
+    return f"That return belongs to another agency; only its people or {business_unit(ctx)} can {doing}."

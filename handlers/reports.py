@@ -12,17 +12,21 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
 from handlers.common import find_group, group_list, resolve_group
-from handlers.core import Command, Context, UserError, command
-from handlers.permissions import CHAIR_ROLES, NotAllowed, require_chair_or_admin, require_escalation_handler
+from handlers.core import Command, Context, NotAllowed, UserError, command
+from handlers.permissions import CHAIRS
 from messages.reply import Attachment, Reply
 from messages.templates import format_day, say
-from models.groups import Group, Membership
-from models.partnership import Member, Partnership
-from models.reports import (ReportData, Scope, Table, actions_report, attendance_report, escalations_report,
+from models import permissions as may
+from models.groups import Group
+from models.partnership import Partnership
+from models.permissions import Person
+from models.reports import (ReportData, ReportScope, Table, actions_report, attendance_report, escalations_report,
                             returns_report)
+from models.imports import parse_day
+from models.scope import Scope
 from models.calendar import WorkingCalendar
 
 KINDS = ("attendance", "returns", "actions", "escalations")
@@ -56,9 +60,10 @@ def default_period(today: date, start: date | None, end: date | None) -> tuple[d
     return start, end
 
 
-def build_report(request: Request, *, session: Session, partnership: Partnership, actor: Member | None,
-                 calendar: WorkingCalendar, now: datetime) -> ReportData:
-    """The report asked for, within what the actor may see; UserError (or NotAllowed) otherwise."""
+def build_report(request: Request, *, scope: Scope, session: Session, partnership: Partnership,
+                 person: Person | None, calendar: WorkingCalendar, now: datetime) -> ReportData:
+    """The report asked for, within what the person may see (None: the command line, which sees the
+    whole partnership); UserError (or NotAllowed) otherwise."""
     if request.kind not in KINDS:
         raise UserError(f"There is no '{request.kind}' report. The reports are: {', '.join(KINDS)}. "
                         f"For example `report attendance arg`.")
@@ -66,67 +71,62 @@ def build_report(request: Request, *, session: Session, partnership: Partnership
     args = {"session": session, "partnership": partnership, "calendar": calendar, "start": start, "end": end,
             "now": now}
     if request.kind == "escalations":
-        if actor is not None:
-            require_escalation_handler(actor, session=session, doing="see the escalations report")
+        if person is not None and not may.handles_escalations(person):
+            raise NotAllowed("Only the people who handle escalations can see the escalations report.")
         if request.group:
             raise UserError("The escalations report covers the whole partnership; leave out the group: "
                             "`report escalations`.")
         return escalations_report(**args)
     if request.kind == "attendance":
-        group = _group(session, partnership, actor, request.group)
-        if actor is not None:
-            require_chair_or_admin(actor, group, session=session, doing="see its attendance report")
+        group = _group(scope, session, person, request.group)
+        if person is not None and not may.manages_group(person, group.id):
+            raise NotAllowed(f"Only the chair or deputy chair of {group.name} or the business unit can see its "
+                             f"attendance report.")
         return attendance_report(group, **args)
-    scope = _scope(session, partnership, actor, request.group, request.kind)
-    return (returns_report if request.kind == "returns" else actions_report)(scope, **args)
+    covers = _covers(scope, session, person, request.group, request.kind)
+    return (returns_report if request.kind == "returns" else actions_report)(covers, **args)
 
 
-def _group(session: Session, partnership: Partnership, actor: Member | None, key: str | None) -> Group:
+def _group(scope: Scope, session: Session, person: Person | None, key: str | None) -> Group:
     if key:
-        group = _find_group(session, partnership, key)
+        group = _find_group(scope, session, key)
         if group is None:
-            raise UserError(f"I don't know a group called '{key}'. The groups are: {_groups(session, partnership)}.")
+            raise UserError(f"I don't know a group called '{key}'. The groups are: {_groups(scope, session)}.")
         return group
-    if actor is not None:
-        chaired = _chaired_groups(session, actor)
+    if person is not None:
+        chaired = may.chaired_groups(person)
         if len(chaired) == 1:
-            return chaired[0]
-    raise UserError(f"Which group? For example `report attendance arg`. The groups are: "
-                    f"{_groups(session, partnership)}.")
+            return scope.get(Group, chaired[0], session=session)
+    raise UserError(f"Which group? For example `report attendance arg`. The groups are: {_groups(scope, session)}.")
 
 
-def _scope(session: Session, partnership: Partnership, actor: Member | None, key: str | None, kind: str) -> Scope:
+def _covers(scope: Scope, session: Session, person: Person | None, key: str | None, kind: str) -> ReportScope:
     """Returns and actions: one group's, a chair's own groups, or everything for admins."""
     if key:
-        group = _group(session, partnership, actor, key)
-        if actor is not None:
-            require_chair_or_admin(actor, group, session=session, doing=f"see its {kind} report")
-        return Scope(group.key, group.name, [group.id])
-    if actor is None or actor.is_admin:
-        return Scope("all", "all agencies")
-    chaired = _chaired_groups(session, actor)
+        group = _group(scope, session, person, key)
+        if person is not None and not may.manages_group(person, group.id):
+            raise NotAllowed(f"Only the chair or deputy chair of {group.name} or the business unit can see its "
+                             f"{kind} report.")
+        return ReportScope(group.key, group.name, [group.id])
+    if person is None or person.is_admin:
+        return ReportScope("all", "all agencies")
+    chaired = [scope.get(Group, g, session=session) for g in may.chaired_groups(person)]
     if not chaired:
         raise NotAllowed(f"Only chairs (for their own groups) and the business unit can see the {kind} report.")
     if len(chaired) == 1:
-        return Scope(chaired[0].key, chaired[0].name, [chaired[0].id])
-    return Scope("my-groups", " and ".join(g.name for g in chaired), [g.id for g in chaired])
+        return ReportScope(chaired[0].key, chaired[0].name, [chaired[0].id])
+    return ReportScope("my-groups", " and ".join(g.name for g in chaired), [g.id for g in chaired])
 
 
-def _chaired_groups(session: Session, actor: Member) -> list[Group]:
-    return list(session.exec(select(Group).join(Membership, Membership.group_id == Group.id).where(
-        Membership.member_id == actor.id, col(Membership.role).in_(CHAIR_ROLES)).order_by(Group.id)))
-
-
-def _find_group(session: Session, partnership: Partnership, key: str) -> Group | None:
+def _find_group(scope: Scope, session: Session, key: str) -> Group | None:
     key = key.strip().lower()
     return session.exec(select(Group).where(
-        Group.partnership_id == partnership.id,
-        (func.lower(Group.key) == key) | (func.lower(Group.name) == key))).first()
+        scope.where(Group), (func.lower(Group.key) == key) | (func.lower(Group.name) == key))).first()
 
 
-def _groups(session: Session, partnership: Partnership) -> str:
+def _groups(scope: Scope, session: Session) -> str:
     return ", ".join(f"{g.key} ({g.name})" for g in session.exec(
-        select(Group).where(Group.partnership_id == partnership.id).order_by(Group.key)))
+        select(Group).where(scope.where(Group)).order_by(Group.key)))
 
 
 # --- the files --------------------------------------------------------------------------------------
@@ -259,8 +259,6 @@ def summary_text(report: ReportData) -> str:
 
 def parse_report_args(args: tuple[str, ...]) -> Request:
     """KIND [GROUP] [from DATE] [to DATE]; dates as 2026-04-01 or 01/04/2026."""
-    from models.imports import parse_day
-
     words = list(args)
     if not words:
         raise UserError("Which report? `report attendance GROUP`, `report returns`, `report actions` or "
@@ -289,14 +287,14 @@ def parse_report_args(args: tuple[str, ...]) -> Request:
 
 @command("report", summary="a by-exception report as CSV and Excel (attendance with a chart)",
          example="report attendance arg", usage="report attendance|returns|actions|escalations [group] "
-         "[from DATE] [to DATE]", audience="chairs")
-async def report(cmd: Command, ctx: Context) -> Reply:
+         "[from DATE] [to DATE]", rule=CHAIRS)
+def report(cmd: Command, ctx: Context) -> Reply:
     request = parse_report_args(cmd.args)
     if request.kind == "attendance" and request.group is None:
         request.group = resolve_group(ctx, None, verb="report attendance").key
     elif request.group and find_group(ctx, request.group) is None:
         raise UserError(f"I don't know a group called '{request.group}'. The groups are: {group_list(ctx)}.")
-    data = build_report(request, session=ctx.session, partnership=ctx.partnership, actor=ctx.actor,
-                        calendar=ctx.calendar, now=ctx.now())
+    data = build_report(request, scope=ctx.scope, session=ctx.session, partnership=ctx.partnership,
+                        person=ctx.person, calendar=ctx.calendar, now=ctx.now())
     return Reply(title=f"{data.title}, {format_day(data.start)} to {format_day(data.end)}",
                  text=summary_text(data), files=report_files(data, produced=ctx.now()), private=True)

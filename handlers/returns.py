@@ -5,25 +5,25 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from handlers.common import parse_id
-from handlers.core import Command, Context, UserError, command
-from handlers.permissions import require_same_agency
+from handlers.core import Command, Context, Target, UserError, command
+from handlers.permissions import refuse_unless_in_agency
 from messages.buttons import return_buttons
 from messages.reply import Item, Reply, Tone
 from messages.templates import format_day, say
 from models.partnership import Agency, Member
-from models.work import RETURN_KIND_NAMES, DataReturn, mark_return_submitted, outstanding_returns
+from models.work import RETURN_KIND_NAMES, DataReturn, data_return, mark_return_submitted, outstanding_returns
 
 MAX_ITEMS = 25
 
 
 @command("returns", summary="my agency's outstanding returns with due dates", example="returns",
          usage="returns")
-async def returns(cmd: Command, ctx: Context) -> Reply:
-    agency = ctx.session.get(Agency, ctx.actor.agency_id)
-    rows = outstanding_returns(session=ctx.session, agency_id=agency.id)
+def returns(cmd: Command, ctx: Context) -> Reply:
+    agency = ctx.scope.get(Agency, ctx.actor.agency_id, session=ctx.session)
+    rows = outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=agency.id)
     today = ctx.today()
     owners = dict(ctx.session.exec(select(Member.id, Member.name).where(
-        col(Member.id).in_({r.owner_id for r in rows} or {0}))).all())
+        ctx.scope.where(Member), col(Member.id).in_({r.owner_id for r in rows} or {0}))).all())
     items = []
     for item in rows[:MAX_ITEMS]:
         late = item.due_date < today
@@ -41,13 +41,18 @@ async def returns(cmd: Command, ctx: Context) -> Reply:
                  items=items, more=max(0, len(rows) - MAX_ITEMS))
 
 
-@command("return done", summary="mark a return submitted", example="return done 4", usage="return done ID")
-async def return_done(cmd: Command, ctx: Context) -> Reply:
+def _find_return(cmd: Command, ctx: Context) -> DataReturn:
     return_id = parse_id(cmd.args[0] if cmd.args else None, what="return", listing="returns")
-    item = ctx.session.get(DataReturn, return_id)
-    if item is None:
+    found = data_return(return_id, scope=ctx.scope, session=ctx.session)
+    if found is None:
         raise UserError(f"There is no return #{return_id}. Type `returns` to see your agency's.")
-    require_same_agency(ctx.actor, item.agency_id, session=ctx.session, doing="mark it submitted")
+    return found
+
+
+@command("return done", summary="mark a return submitted", example="return done 4", usage="return done ID",
+         target=Target(_find_return, lambda ctx, r: refuse_unless_in_agency(ctx, r.agency_id, "mark it submitted")))
+def return_done(cmd: Command, ctx: Context) -> Reply:
+    item: DataReturn = ctx.target
     changed = mark_return_submitted(item, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     on_time = ctx.calendar.local_date(item.submitted_at) <= item.due_date
     return Reply(text=say("return_done", item=item, changed=changed, on_time=on_time,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.common import parse_id
-from handlers.core import Command, Context, UserError, command
-from handlers.permissions import NotAllowed
+from handlers.core import Command, Context, Target, UserError, command
 from messages.reply import Reply, Tone
 from messages.templates import format_day, say
 from models.meetings import Paper
@@ -17,9 +16,8 @@ KINDS = {"action": Action, "return": DataReturn, "paper": Paper}
 LENGTHS = {"day": "1 working day", "1d": "1 working day", "week": "1 week", "1w": "1 week"}
 
 
-@command("snooze", summary="no reminder about an item for a working day or a week",
-         example="snooze action 12 week", usage="snooze action|return|paper ID [day|week]")
-async def snooze(cmd: Command, ctx: Context) -> Reply:
+def _item(cmd: Command, ctx: Context) -> tuple[str, object, str]:
+    """(kind, the item, how long) from `snooze KIND ID [day|week]`."""
     if len(cmd.args) < 2 or cmd.args[0].lower() not in KINDS:
         raise UserError("Say what to snooze and for how long, for example `snooze action 12 day` or "
                         "`snooze return 4 week`.")
@@ -28,11 +26,25 @@ async def snooze(cmd: Command, ctx: Context) -> Reply:
     length = (cmd.args[2].lower() if len(cmd.args) > 2 else "day")
     if length not in LENGTHS:
         raise UserError(f"Snooze for `day` (1 working day) or `week`, for example `snooze {kind} {item_id} week`.")
-    item = ctx.session.get(KINDS[kind], item_id)
+    item = ctx.scope.get(KINDS[kind], item_id, session=ctx.session)
     if item is None:
         raise UserError(f"There is no {kind} #{item_id}. Type `{kind}s` to see yours.")
-    if item.owner_id != ctx.actor.id:
-        raise NotAllowed(f"You can only snooze your own reminders; {kind} #{item_id} is someone else's.")
+    return kind, item, length
+
+
+def _refuse_others(ctx: Context, target: tuple[str, object, str]) -> str | None:
+    kind, item, _length = target
+    if item.owner_id == ctx.actor.id:
+        return None
+    return f"You can only snooze your own reminders; {kind} #{item.id} is someone else's."
+
+
+@command("snooze", summary="no reminder about an item for a working day or a week",
+         example="snooze action 12 week", usage="snooze action|return|paper ID [day|week]",
+         target=Target(_item, _refuse_others))
+def snooze(cmd: Command, ctx: Context) -> Reply:
+    kind, item, length = ctx.target
+    item_id = item.id
     today = ctx.today()
     until = ctx.calendar.add_working_days(today, 1) if LENGTHS[length] == "1 working day" else today + timedelta(7)
     snooze_item(ctx.actor.id, kind, item_id, until, session=ctx.session)

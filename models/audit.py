@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Column, event
 from sqlmodel import Field, Session, SQLModel
 
-from models.base import JSONType, UTCDateTime, utcnow
+from models.base import JSONType, UTCDateTime, bound_partnership_id, utcnow
 
 
 class AuditEvent(SQLModel, table=True):
@@ -17,6 +17,8 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
 
     id: int | None = Field(default=None, primary_key=True)
+    # Whose trail it is; None only for events about no partnership (someone unknown knocking).
+    partnership_id: int | None = Field(default=None, index=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     actor_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     # Who did it when there is no member: "loader", "scheduler", "slack:U123".
@@ -49,9 +51,14 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     actor_label: str = "",
+    partnership_id: int | None = None,
 ) -> AuditEvent:
-    """Add an audit event to the session; it commits with the change it describes."""
+    """Add an audit event to the session; it commits with the change it describes.
+
+    It goes in the trail of the partnership the session is bound to, unless one is named.
+    """
     event_row = AuditEvent(
+        partnership_id=partnership_id if partnership_id is not None else bound_partnership_id(session),
         actor_id=actor_id,
         actor_label=actor_label,
         action=action,

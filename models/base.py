@@ -42,3 +42,12 @@ class UTCDateTime(TypeDecorator):
 
 
 JSONType = JSON().with_variant(JSON(), "sqlite")
+
+# Where a session keeps the partnership it is bound to (see models.scope).
+SCOPE_KEY = "assurebot.scope"
+
+
+def bound_partnership_id(session: Any) -> int | None:
+    """The id of the partnership a session is bound to, if it is."""
+    scope = session.info.get(SCOPE_KEY)
+    return scope.partnership_id if scope is not None else None

@@ -145,9 +145,18 @@ def close(escalation: Escalation, outcome: str, *, actor_id: int, session: Sessi
     return True
 
 
-def open_escalations(*, session: Session, raised_by_id: int | None = None) -> list[Escalation]:
-    """Open escalations, urgent first then oldest first; only one person's if raised_by_id is given."""
-    query = select(Escalation).where(Escalation.closed_at.is_(None))
+def escalation(escalation_id: int | None, *, scope, session: Session) -> Escalation | None:
+    """An escalation by id, or None when there is none in this partnership."""
+    return scope.get(Escalation, escalation_id, session=session)
+
+
+def open_escalations(*, scope, session: Session, involving: int | None = None,
+                     raised_by_id: int | None = None) -> list[Escalation]:
+    """Open escalations, urgent first then oldest first: all of the partnership's, those one person
+    raised or is assigned (`involving`), or only those they raised (`raised_by_id`)."""
+    query = select(Escalation).where(scope.where(Escalation), Escalation.closed_at.is_(None))
+    if involving is not None:
+        query = query.where((Escalation.raised_by_id == involving) | (Escalation.assigned_to_id == involving))
     if raised_by_id is not None:
         query = query.where(Escalation.raised_by_id == raised_by_id)
     rows = list(session.exec(query.order_by(Escalation.raised_at, Escalation.id)))

@@ -27,6 +27,8 @@ from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent, record, snapshot
 from models.groups import Group, Membership, Role
+from models.tenancy import NoPartnership
+from models.tenancy import the_partnership as chosen_partnership
 from models.partnership import Agency, Member, Partnership
 from models.work import Action, ActionStatus, ActionUpdate, DataReturn, ReturnKind
 
@@ -457,8 +459,7 @@ class People:
 
     @classmethod
     def load(cls, session: Session, partnership: Partnership) -> People:
-        members = session.exec(select(Member).join(Agency, Agency.id == Member.agency_id)
-                               .where(Agency.partnership_id == partnership.id)).all()
+        members = session.exec(select(Member).where(Member.partnership_id == partnership.id)).all()
         return cls(members, partnership)
 
     def add(self, member: Member) -> None:
@@ -709,8 +710,8 @@ def _save_actions(session: Session, partnership: Partnership, importer: Importer
     audit: list[dict[str, Any]] = []
 
     def event(action: str, entity_id: int, before: dict | None, after: dict | None) -> None:
-        audit.append({"at": now, "actor_id": importer.actor_id, "actor_label": importer.label[:100],
-                      "action": action, "entity": "action", "entity_id": entity_id,
+        audit.append({"partnership_id": partnership.id, "at": now, "actor_id": importer.actor_id,
+                      "actor_label": importer.label[:100], "action": action, "entity": "action", "entity_id": entity_id,
                       "before": before, "after": after})
 
     new_ids: list[int] = []
@@ -733,8 +734,8 @@ def _save_actions(session: Session, partnership: Partnership, importer: Importer
         for note_id, row, (action_id, _index, _author, _text) in zip(note_ids, rows, new_notes, strict=True):
             if action_id is not None:
                 event("action.updated", row["action_id"], None, {"update_id": note_id, "text": row["text"]})
-    audit.append({"at": now, "actor_id": importer.actor_id, "actor_label": importer.label[:100],
-                  "action": "import.actions", "entity": "partnership", "entity_id": partnership.id,
+    audit.append({"partnership_id": partnership.id, "at": now, "actor_id": importer.actor_id,
+                  "actor_label": importer.label[:100], "action": "import.actions", "entity": "partnership", "entity_id": partnership.id,
                   "before": None, "after": {"file": report.filename, "created": report.count(Outcome.CREATED),
                                             "updated": report.count(Outcome.UPDATED),
                                             "unchanged": report.count(Outcome.UNCHANGED),
@@ -781,7 +782,6 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
     agencies = _by_key_or_name(session.exec(select(Agency).where(Agency.partnership_id == partnership.id)))
     groups = _by_key_or_name(session.exec(select(Group).where(Group.partnership_id == partnership.id)))
     people = People.load(session, partnership)
-    elsewhere = set(session.exec(select(Member.email)).all()) - set(people.by_email)
     seats = {(s.group_id, s.member_id): s for s in session.exec(
         select(Membership).join(Group, Group.id == Membership.group_id).where(Group.partnership_id == partnership.id))}
     first_row: dict[str, tuple[int, str, int]] = {}  # email -> (row, name, agency id) as first given
@@ -815,8 +815,6 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
                                 f"{', '.join(sorted({g.key for g in groups.values()}))}")
             else:
                 row_groups.append(group)
-        if email in elsewhere:
-            problems.append(f"{email} belongs to another partnership in this database")
         if email in first_row and not problems:
             row0, name0, agency0 = first_row[email]
             if name0 != name or agency0 != agency.id:
@@ -830,11 +828,12 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
         member = people.by_email.get(email)
         created = member is None
         if created:
-            member = Member(email=email, name=name, agency_id=agency.id, created_at=now)
+            member = Member(partnership_id=partnership.id, email=email, name=name, agency_id=agency.id,
+                            created_at=now)
             if not dry_run:
                 session.add(member)
                 session.flush()
-                record(session, actor_id=importer.actor_id, actor_label=importer.label[:100], action="member.imported",
+                record(session, partnership_id=partnership.id, actor_id=importer.actor_id, actor_label=importer.label[:100], action="member.imported",
                        entity="member", entity_id=member.id, after=snapshot(member, "email", "name", "agency_id"))
             else:
                 member.id = -number  # a stand-in so the seats below can be counted
@@ -851,7 +850,7 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
             if said and not dry_run:
                 member.name, member.agency_id, member.active = name, agency.id, True
                 session.add(member)
-                record(session, actor_id=importer.actor_id, actor_label=importer.label[:100], action="member.changed",
+                record(session, partnership_id=partnership.id, actor_id=importer.actor_id, actor_label=importer.label[:100], action="member.changed",
                        entity="member", entity_id=member.id, before=before,
                        after=snapshot(member, "name", "agency_id", "active"))
         for group in row_groups:
@@ -863,7 +862,7 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
                 if not dry_run:
                     session.add(seat)
                     session.flush()
-                    record(session, actor_id=importer.actor_id, actor_label=importer.label[:100],
+                    record(session, partnership_id=partnership.id, actor_id=importer.actor_id, actor_label=importer.label[:100],
                            action="membership.imported", entity="membership", entity_id=seat.id,
                            after=snapshot(seat, "group_id", "member_id", "role"))
             elif seat.role != role.value:
@@ -872,7 +871,7 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
                     before = snapshot(seat, "role")
                     seat.role = role.value
                     session.add(seat)
-                    record(session, actor_id=importer.actor_id, actor_label=importer.label[:100],
+                    record(session, partnership_id=partnership.id, actor_id=importer.actor_id, actor_label=importer.label[:100],
                            action="membership.changed", entity="membership", entity_id=seat.id, before=before,
                            after=snapshot(seat, "role"))
         outcome = Outcome.CREATED if created else (Outcome.UPDATED if said else Outcome.UNCHANGED)
@@ -969,7 +968,7 @@ def import_returns(path: str | Path, *, session: Session, partnership: Partnersh
             if not dry_run:
                 session.add(item)
                 session.flush()
-                record(session, actor_id=importer.actor_id, actor_label=importer.label[:100], action="return.imported",
+                record(session, partnership_id=partnership.id, actor_id=importer.actor_id, actor_label=importer.label[:100], action="return.imported",
                        entity="data_return", entity_id=item.id,
                        after=snapshot(item, "agency_id", "owner_id", "title", "kind", "period", "due_date"))
             report.add(number, Outcome.CREATED, what, f"{agency.name}, {owner.name}, due {_fmt_day(due)}")
@@ -985,7 +984,7 @@ def import_returns(path: str | Path, *, session: Session, partnership: Partnersh
             before = snapshot(existing, "owner_id", "kind", "due_date")
             existing.owner_id, existing.kind, existing.due_date = owner.id, kind.value, due
             session.add(existing)
-            record(session, actor_id=importer.actor_id, actor_label=importer.label[:100], action="return.changed",
+            record(session, partnership_id=partnership.id, actor_id=importer.actor_id, actor_label=importer.label[:100], action="return.changed",
                    entity="data_return", entity_id=existing.id, before=before,
                    after=snapshot(existing, "owner_id", "kind", "due_date"))
         report.add(number, Outcome.UPDATED if said else Outcome.UNCHANGED, f"#{existing.id} {what}", "; ".join(said))
@@ -998,7 +997,7 @@ def _finish(session: Session, partnership: Partnership, importer: Importer, repo
     if report.dry_run or not report.changed:
         session.rollback()
         return
-    record(session, actor_id=importer.actor_id, actor_label=importer.label[:100], action=f"import.{report.kind}",
+    record(session, partnership_id=partnership.id, actor_id=importer.actor_id, actor_label=importer.label[:100], action=f"import.{report.kind}",
            entity="partnership", entity_id=partnership.id,
            after={"file": report.filename, "created": report.count(Outcome.CREATED),
                   "updated": report.count(Outcome.UPDATED), "unchanged": report.count(Outcome.UNCHANGED),
@@ -1020,13 +1019,9 @@ def run_import(kind: str, path: str | Path, *, session: Session, partnership: Pa
         raise
 
 
-def the_partnership(session: Session) -> Partnership:
-    """The database's one partnership; ImportFileError when there is none or more than one."""
-    found = session.exec(select(Partnership).order_by(Partnership.id).limit(2)).all()
-    if not found:
-        raise ImportFileError("There is no partnership in this database yet. Load one first with "
-                              "`assurebot load partnership.yaml`.")
-    if len(found) > 1:
-        raise ImportFileError("This database holds more than one partnership, so I can't tell which one the "
-                              "file is for. Import it from chat as a member of the partnership instead.")
-    return found[0]
+def the_partnership(session: Session, key: str | None = None) -> Partnership:
+    """The partnership named, or the database's only one; ImportFileError otherwise, saying what to do."""
+    try:
+        return chosen_partnership(key, session=session)
+    except NoPartnership as problem:
+        raise ImportFileError(str(problem)) from None

@@ -96,8 +96,9 @@ def load_text(text: str, *, session: Session) -> LoadReport:
     if loader.problems:
         session.rollback()
         raise LoadError(loader.problems)
-    record(session, actor_id=None, actor_label="loader", action="data.loaded", entity="partnership",
-           entity_id=loader.partnership.id, after={"created": loader.report.created, "updated": loader.report.updated})
+    record(session, partnership_id=loader.partnership.id, actor_id=None, actor_label="loader", action="data.loaded",
+           entity="partnership", entity_id=loader.partnership.id,
+           after={"created": loader.report.created, "updated": loader.report.updated})
     session.commit()
     return loader.report
 
@@ -158,7 +159,8 @@ class _Load:
                 self.problem(entry, None, where, f"`{key}` is required")
             return None
         found = self.members.get(str(email).lower()) or self.session.exec(
-            select(Member).where(Member.email == str(email).lower())).first()
+            select(Member).where(Member.partnership_id == self.partnership.id,
+                                 Member.email == str(email).lower())).first()
         if found is None:
             self.problem(entry, key, where, f"no member with email {email!r}; add them under members first")
         return found
@@ -230,6 +232,19 @@ class _Load:
         values = {"name": name, "timezone": tz, "nation": nation, "settings": dict(settings)}
         if entry.get("front_door"):
             values["front_door"] = str(entry["front_door"])
+        for field_name, column in (("slack_team_id", Partnership.slack_team_id),
+                                   ("slack_enterprise_id", Partnership.slack_enterprise_id),
+                                   ("teams_tenant_id", Partnership.teams_tenant_id)):
+            value = str(entry.get(field_name) or "").strip() or None
+            values[field_name] = value
+            if value is None:
+                continue
+            owner = self.session.exec(select(Partnership.key).where(column == value, Partnership.key != key)).first()
+            if owner is not None:
+                self.problem(entry, field_name, "partnership", f"{value!r} already belongs to partnership {owner!r}; "
+                             f"a Slack workspace or Microsoft 365 tenant serves one partnership")
+        if self.problems:
+            return
         self.partnership = self.upsert("partnerships", existing, Partnership(key=key, name=name), values)
 
     def load_agencies(self) -> None:
@@ -268,14 +283,16 @@ class _Load:
             if platform not in {p.value for p in Platform}:
                 self.problem(entry, "platform", where, "must be slack, teams or console")
                 continue
-            existing = self.session.exec(select(Member).where(Member.email == email)).first()
+            existing = self.session.exec(select(Member).where(Member.partnership_id == self.partnership.id,
+                                                              Member.email == email)).first()
             values = {"name": name, "agency_id": agency.id, "is_admin": bool(entry.get("admin", False)),
                       "preferred_platform": platform, "active": True}
             for source, target in (("slack_id", "slack_user_id"), ("teams_aad_id", "teams_aad_id")):
                 if entry.get(source):
                     values[target] = str(entry[source])
-            self.members[email] = self.upsert("members", existing, Member(email=email, name=name,
-                                                                        agency_id=agency.id), values)
+            self.members[email] = self.upsert("members", existing, Member(partnership_id=self.partnership.id,
+                                                                        email=email, name=name, agency_id=agency.id),
+                                              values)
 
     def load_groups(self) -> None:
         agency_keys = set(self.agencies) | set(self.session.exec(select(Agency.key).where(

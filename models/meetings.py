@@ -71,7 +71,50 @@ from sqlmodel import Session, col, select  # noqa: E402
 from models.audit import record, snapshot  # noqa: E402
 
 
-def upcoming_meetings(group_ids: list[int], *, session: Session, since: datetime, limit: int = 20) -> list[Meeting]:
+ATTENDED, DEPUTISED, APOLOGIES, ABSENT = "attended", "deputised", "apologies", "absent without word"
+OUTCOMES = (ATTENDED, DEPUTISED, APOLOGIES, ABSENT)
+
+
+def seat_outcome(answer: str | None, attended: bool | None) -> str:
+    """What happened to a seat at a past meeting: attendance recorded afterwards wins over the answer.
+
+    A deputy who came counts as deputised; a member who said they would come (or send a deputy)
+    but nobody came counts as absent without word, as does a member who never answered.
+    """
+    if answer is None:
+        return ABSENT
+    if attended is True:
+        return DEPUTISED if answer == Answer.DEPUTY.value else ATTENDED
+    if attended is False:
+        return APOLOGIES if answer == Answer.APOLOGIES.value else ABSENT
+    return {Answer.ATTENDING.value: ATTENDED, Answer.DEPUTY.value: DEPUTISED,
+            Answer.APOLOGIES.value: APOLOGIES}.get(answer, ABSENT)
+
+
+def missed(outcome: str) -> bool:
+    """A meeting missed without anyone from the seat there (apologies count as missed)."""
+    return outcome in (APOLOGIES, ABSENT)
+
+
+def missed_clause(answer, attended):
+    """`missed(seat_outcome(answer, attended))` in SQL, for the columns given (the answer may be an outer join)."""
+    from sqlalchemy import and_, or_
+
+    return or_(answer.is_(None), attended.is_(False),
+               and_(attended.is_(None), answer.not_in([Answer.ATTENDING.value, Answer.DEPUTY.value])))
+
+
+def meeting(meeting_id: int | None, *, scope, session: Session) -> Meeting | None:
+    """A meeting by id, or None when there is none in this partnership."""
+    return scope.get(Meeting, meeting_id, session=session)
+
+
+def paper(paper_id: int | None, *, scope, session: Session) -> Paper | None:
+    return scope.get(Paper, paper_id, session=session)
+
+
+def upcoming_meetings(group_ids: list[int], *, scope, session: Session, since: datetime,
+                      limit: int = 20) -> list[Meeting]:
     """Scheduled meetings of these groups starting at or after `since`, soonest first."""
     if not group_ids:
         return []
@@ -79,6 +122,7 @@ def upcoming_meetings(group_ids: list[int], *, session: Session, since: datetime
         session.exec(
             select(Meeting)
             .where(
+                scope.where(Meeting),
                 col(Meeting.group_id).in_(group_ids),
                 Meeting.starts_at >= since,
                 Meeting.status == MeetingStatus.SCHEDULED.value,
@@ -89,13 +133,14 @@ def upcoming_meetings(group_ids: list[int], *, session: Session, since: datetime
     )
 
 
-def next_meeting(group_id: int, *, session: Session, since: datetime) -> Meeting | None:
-    found = upcoming_meetings([group_id], session=session, since=since, limit=1)
+def next_meeting(group_id: int, *, scope, session: Session, since: datetime) -> Meeting | None:
+    found = upcoming_meetings([group_id], scope=scope, session=session, since=since, limit=1)
     return found[0] if found else None
 
 
-def papers_for(meeting: Meeting, *, session: Session) -> list[Paper]:
-    return list(session.exec(select(Paper).where(Paper.meeting_id == meeting.id).order_by(Paper.id)))
+def papers_for(meeting: Meeting, *, scope, session: Session) -> list[Paper]:
+    return list(session.exec(select(Paper).where(scope.where(Paper), Paper.meeting_id == meeting.id)
+                             .order_by(Paper.id)))
 
 
 def mark_paper_submitted(paper: Paper, *, actor_id: int, session: Session, now: datetime) -> bool:
@@ -110,12 +155,19 @@ def mark_paper_submitted(paper: Paper, *, actor_id: int, session: Session, now: 
     return True
 
 
-def answer_for(meeting_id: int, member_id: int, *, session: Session) -> AttendanceAnswer | None:
+def answer_for(meeting_id: int, member_id: int, *, scope, session: Session) -> AttendanceAnswer | None:
     return session.exec(
         select(AttendanceAnswer).where(
-            AttendanceAnswer.meeting_id == meeting_id, AttendanceAnswer.member_id == member_id
+            scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting_id,
+            AttendanceAnswer.member_id == member_id
         )
     ).first()
+
+
+def answered_member_ids(meeting_id: int, *, scope, session: Session) -> list[int]:
+    """Everyone who has answered for a meeting (to tell them when it moves or is cancelled)."""
+    return list(session.exec(select(AttendanceAnswer.member_id).where(scope.where(AttendanceAnswer),
+                                                                      AttendanceAnswer.meeting_id == meeting_id)))
 
 
 def record_answer(
@@ -123,7 +175,8 @@ def record_answer(
     now: datetime,
 ) -> tuple[AttendanceAnswer, bool]:
     """Save a member's answer for a meeting, replacing any earlier one. Returns (row, changed)."""
-    row = answer_for(meeting.id, member_id, session=session)
+    row = session.exec(select(AttendanceAnswer).where(AttendanceAnswer.meeting_id == meeting.id,
+                                                      AttendanceAnswer.member_id == member_id)).first()
     before = snapshot(row, "answer", "deputy_id") if row else None
     if row and row.answer == answer.value and row.deputy_id == deputy_id:
         return row, False

@@ -27,7 +27,12 @@ class Platform(StrEnum):
 
 
 class Partnership(SQLModel, table=True):
-    """A safeguarding children partnership. A database normally holds one."""
+    """A safeguarding children partnership. A database may host several, each with its own people.
+
+    A Slack request belongs to the partnership whose workspace (team id) it comes from, a Teams
+    activity to the one whose Microsoft 365 tenant it comes from. With one partnership and no ids
+    set, every signed request and authenticated activity is that partnership's.
+    """
 
     __tablename__ = "partnership"
 
@@ -40,6 +45,9 @@ class Partnership(SQLModel, table=True):
     front_door: str = Field(default="your local children's front door (MASH)", max_length=300)
     # Reminder and escalation rules that a partnership may change; see schedules.rules.
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    slack_team_id: str | None = Field(default=None, max_length=40, unique=True, index=True)
+    slack_enterprise_id: str | None = Field(default=None, max_length=40)
+    teams_tenant_id: str | None = Field(default=None, max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -58,16 +66,26 @@ class Agency(SQLModel, table=True):
 
 
 class Member(SQLModel, table=True):
-    """A person known to the bot: a group member, chair, business unit officer or practitioner."""
+    """A person known to the bot: a group member, chair, business unit officer or practitioner.
+
+    People belong to one partnership; someone who sits in two (a police lead covering two areas)
+    is two members, one in each, so nothing of one partnership is reachable from the other.
+    """
 
     __tablename__ = "member"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "email", name="uq_member_partnership_email"),
+        UniqueConstraint("partnership_id", "slack_user_id", name="uq_member_partnership_slack"),
+        UniqueConstraint("partnership_id", "teams_aad_id", name="uq_member_partnership_teams"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(index=True, unique=True, max_length=254)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    email: str = Field(index=True, max_length=254)
     name: str = Field(max_length=200)
     agency_id: int = Field(foreign_key="agency.id", index=True)
-    slack_user_id: str | None = Field(default=None, index=True, unique=True, max_length=40)
-    teams_aad_id: str | None = Field(default=None, index=True, unique=True, max_length=64)
+    slack_user_id: str | None = Field(default=None, index=True, max_length=40)
+    teams_aad_id: str | None = Field(default=None, index=True, max_length=64)
     preferred_platform: str = Field(default=Platform.CONSOLE.value, max_length=10)
     # Indexed: the business unit (a handful among thousands) is looked up for every reminder sweep.
     is_admin: bool = Field(default=False, index=True)

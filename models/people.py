@@ -1,83 +1,142 @@
-"""Finding members, their agencies and their seats on groups."""
+"""Finding members within a partnership, their agencies and seats, and what the rules know of them."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from models.groups import Group, Membership, Role
+from models.audit import record
+from models.escalations import Escalation
+from models.groups import Group, Membership
 from models.partnership import Agency, Member, Partnership
+from models.permissions import CHAIR_ROLES, Person, escalation_handler_ids
+from models.scope import Scope
 
 
-def member_by_email(email: str, *, session: Session) -> Member | None:
-    return session.exec(select(Member).where(Member.email == email.strip().lower())).first()
+def partnership(*, scope: Scope, session: Session) -> Partnership:
+    return session.exec(select(Partnership).where(scope.where(Partnership))).one()
 
 
-def member_by_slack_id(slack_user_id: str, *, session: Session) -> Member | None:
-    return session.exec(select(Member).where(Member.slack_user_id == slack_user_id)).first()
+def member(member_id: int | None, *, scope: Scope, session: Session) -> Member | None:
+    """A member by id, or None when there is none in this partnership."""
+    return scope.get(Member, member_id, session=session)
 
 
-def member_by_teams_id(aad_object_id: str, *, session: Session) -> Member | None:
-    return session.exec(select(Member).where(Member.teams_aad_id == aad_object_id)).first()
+def member_by_email(email: str, *, scope: Scope, session: Session) -> Member | None:
+    return session.exec(select(Member).where(scope.where(Member), Member.email == email.strip().lower())).first()
 
 
-def find_member(text: str, *, session: Session, agency_id: int | None = None) -> list[Member]:
-    """Members matching an email exactly, or else a name (whole or in part, any case)."""
+def member_by_slack_id(slack_user_id: str, *, scope: Scope, session: Session) -> Member | None:
+    return session.exec(select(Member).where(scope.where(Member), Member.slack_user_id == slack_user_id)).first()
+
+
+def member_by_teams_id(aad_object_id: str, *, scope: Scope, session: Session) -> Member | None:
+    return session.exec(select(Member).where(scope.where(Member), Member.teams_aad_id == aad_object_id)).first()
+
+
+def find_member(text: str, *, scope: Scope, session: Session, agency_id: int | None = None) -> list[Member]:
+    """Active members matching an email exactly, or else a name (whole or in part, any case)."""
     text = text.strip().lstrip("@")
     if "@" in text:
-        found = member_by_email(text, session=session)
+        found = member_by_email(text, scope=scope, session=session)
         return [found] if found and found.active else []
-    query = select(Member).where(Member.active, col(Member.name).ilike(f"%{text}%"))
+    if not text:
+        return []
+    query = select(Member).where(scope.where(Member), Member.active, col(Member.name).ilike(f"%{text}%"))
     if agency_id is not None:
         query = query.where(Member.agency_id == agency_id)
-    matches = list(session.exec(query.order_by(Member.name)))
+    matches = list(session.exec(query.order_by(Member.name).limit(50)))
     exact = [m for m in matches if m.name.lower() == text.lower()]
     return exact or matches
 
 
-def partnership_of(member: Member, *, session: Session) -> Partnership:
-    agency = session.get(Agency, member.agency_id)
-    return session.get(Partnership, agency.partnership_id)
+def agency_of(member: Member, *, scope: Scope, session: Session) -> Agency:
+    return session.exec(select(Agency).where(scope.where(Agency), Agency.id == member.agency_id)).one()
 
 
-def agency_of(member: Member, *, session: Session) -> Agency:
-    return session.get(Agency, member.agency_id)
+def colleagues(member: Member, *, scope: Scope, session: Session) -> list[Member]:
+    """Everyone else active in the member's agency, by name."""
+    return list(session.exec(
+        select(Member).where(scope.where(Member), Member.agency_id == member.agency_id, Member.id != member.id,
+                             Member.active).order_by(Member.name)))
 
 
-def seats(member: Member, *, session: Session) -> list[tuple[Group, str]]:
+def seats(member: Member, *, scope: Scope, session: Session) -> list[tuple[Group, str]]:
     """The groups a member sits on, with their role on each, in group order."""
     rows = session.exec(
         select(Group, Membership.role)
         .join(Membership, Membership.group_id == Group.id)
-        .where(Membership.member_id == member.id)
+        .where(scope.where(Group), Membership.member_id == member.id)
         .order_by(Group.id)
     )
     return [(group, role) for group, role in rows]
 
 
-def role_in(member: Member, group: Group, *, session: Session) -> str | None:
+def role_in(member: Member, group: Group, *, scope: Scope, session: Session) -> str | None:
     return session.exec(
-        select(Membership.role).where(Membership.group_id == group.id, Membership.member_id == member.id)
+        select(Membership.role).where(scope.where(Membership), Membership.group_id == group.id,
+                                      Membership.member_id == member.id)
     ).first()
 
 
-def chairs_of(group: Group, *, session: Session) -> list[Member]:
+def group_ids_of(member_id: int, *, scope: Scope, session: Session) -> list[int]:
+    """The groups someone sits on (to see whether a chair of theirs is asking)."""
+    return list(session.exec(select(Membership.group_id).where(scope.where(Membership),
+                                                               Membership.member_id == member_id)))
+
+
+def chairs_of(group: Group, *, scope: Scope, session: Session) -> list[Member]:
     """The chair and deputy chair of a group."""
     return list(
         session.exec(
             select(Member)
             .join(Membership, Membership.member_id == Member.id)
             .where(
+                scope.where(Member),
                 Membership.group_id == group.id,
-                col(Membership.role).in_([Role.CHAIR.value, Role.DEPUTY_CHAIR.value]),
+                col(Membership.role).in_(CHAIR_ROLES),
+                Member.active,
             )
             .order_by(Membership.role, Member.name)
         )
     )
 
 
-def admins(*, session: Session) -> list[Member]:
-    """The business unit: members with the admin flag."""
-    return list(session.exec(select(Member).where(Member.is_admin, Member.active).order_by(Member.name)))
+def admins(*, scope: Scope, session: Session) -> list[Member]:
+    """The business unit: active members with the admin flag."""
+    return list(session.exec(select(Member).where(scope.where(Member), Member.is_admin, Member.active)
+                             .order_by(Member.name)))
+
+
+def escalation_groups(*, scope: Scope, session: Session) -> frozenset[int]:
+    """The partnership's groups whose chairs handle escalations."""
+    return frozenset(session.exec(select(Group.id).where(scope.where(Group), Group.handles_escalations)))
+
+
+def escalation_handlers(*, scope: Scope, session: Session) -> list[Member]:
+    """Everyone who handles the partnership's escalations, each once, by name."""
+    business_unit = admins(scope=scope, session=session)
+    groups = escalation_groups(scope=scope, session=session)
+    seated = session.exec(
+        select(Membership.group_id, Member).join(Member, Member.id == Membership.member_id)
+        .where(scope.where(Member), Member.active, col(Membership.group_id).in_(groups or {0}),
+               col(Membership.role).in_(CHAIR_ROLES))).all()
+    people = {m.id: m for m in business_unit} | {m.id: m for _g, m in seated}
+    by_group: dict[int, list[int]] = {}
+    for group_id, chair in seated:
+        by_group.setdefault(group_id, []).append(chair.id)
+    wanted = escalation_handler_ids([m.id for m in business_unit], by_group, groups)
+    return sorted((people[i] for i in wanted), key=lambda m: m.name)
+
+
+def person(member: Member, *, scope: Scope, session: Session) -> Person:
+    """What the rules need to know about a member, in three small queries."""
+    seated = dict(session.exec(select(Membership.group_id, Membership.role)
+                               .where(scope.where(Membership), Membership.member_id == member.id)).all())
+    assigned = session.exec(select(func.count(Escalation.id)).where(
+        scope.where(Escalation), Escalation.assigned_to_id == member.id, col(Escalation.closed_at).is_(None))).one()
+    return Person(id=member.id, name=member.name, partnership_id=scope.partnership_id, agency_id=member.agency_id,
+                  is_admin=member.is_admin, seats=seated,
+                  escalation_groups=escalation_groups(scope=scope, session=session), assigned_escalations=assigned)
 
 
 def link_platform_id(member: Member, *, platform: str, user_id: str, session: Session) -> None:
@@ -88,3 +147,35 @@ def link_platform_id(member: Member, *, platform: str, user_id: str, session: Se
         member.teams_aad_id = user_id
     session.add(member)
     session.commit()
+
+
+def identify(*, scope: Scope, session: Session, email: str | None = None, slack_user_id: str | None = None,
+             teams_aad_id: str | None = None, label: str = "") -> Member | None:
+    """The active member behind a platform identity, within the partnership: by their platform id, or
+    else by an email the platform vouches for, linking the platform id to them the first time.
+
+    An account whose id is not yet known but whose email belongs to a member already linked to
+    another account (a guest account, say) is answered as that member, and not relinked."""
+    found = None
+    if slack_user_id:
+        found = member_by_slack_id(slack_user_id, scope=scope, session=session)
+    if found is None and teams_aad_id:
+        found = member_by_teams_id(teams_aad_id, scope=scope, session=session)
+    if found is None and email:
+        found = member_by_email(email, scope=scope, session=session)
+        if found is not None and found.active:
+            _link(found, slack_user_id=slack_user_id, teams_aad_id=teams_aad_id, label=label, session=session)
+    return found if found is not None and found.active else None
+
+
+def _link(member: Member, *, slack_user_id: str | None, teams_aad_id: str | None, label: str,
+          session: Session) -> None:
+    for platform, new_id, column in (("slack", slack_user_id, "slack_user_id"),
+                                     ("teams", teams_aad_id, "teams_aad_id")):
+        if not new_id or getattr(member, column):
+            continue
+        # The audit event is added first so that it commits together with the link.
+        record(session, actor_id=member.id, actor_label=label[:100], action=f"member.{platform}_linked",
+               entity="member", entity_id=member.id, before={column: None},
+               after={column: new_id, "matched_by": "email"})
+        link_platform_id(member, platform=platform, user_id=new_id, session=session)

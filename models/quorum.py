@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models.groups import Group, Membership, Role
+from models.groups import Group, Membership
 from models.meetings import Answer, AttendanceAnswer, Meeting
 from models.partnership import Agency, Member
+from models.permissions import is_chair_role
 
 RULE_KEYS = {"all_of", "at_least", "of", "min_agencies", "min_members", "chair_required"}
 
@@ -153,7 +154,7 @@ def evaluate_quorum(
             hint = f" (not answered yet: {', '.join(waiting)})" if waiting else ""
             would_fix.append(f"{short} more {'person' if short == 1 else 'people'}{hint}")
     if rule.get("chair_required"):
-        chairs = [s for s in seats if s.role in (Role.CHAIR.value, Role.DEPUTY_CHAIR.value)]
+        chairs = [s for s in seats if is_chair_role(s.role)]
         if not any(s.answer == Answer.ATTENDING.value for s in chairs):
             quorate = False
             waiting = [s.name for s in chairs if s.answer is None]
@@ -173,7 +174,7 @@ def evaluate_quorum(
     )
 
 
-def seat_answers(meeting: Meeting, *, session: Session) -> list[SeatAnswer]:
+def seat_answers(meeting: Meeting, *, scope, session: Session) -> list[SeatAnswer]:
     """Every seat on the meeting's group with its answer, in one query."""
     deputy = Member.__table__.alias("deputy")
     rows = session.exec(
@@ -193,15 +194,15 @@ def seat_answers(meeting: Meeting, *, session: Session) -> list[SeatAnswer]:
             (AttendanceAnswer.member_id == Member.id) & (AttendanceAnswer.meeting_id == meeting.id),
         )
         .outerjoin(deputy, deputy.c.id == AttendanceAnswer.deputy_id)
-        .where(Membership.group_id == meeting.group_id, Member.active)
+        .where(scope.where(Member), Membership.group_id == meeting.group_id, Member.active)
         .order_by(Agency.name, Member.name)
     ).all()
     return [SeatAnswer(*row) for row in rows]
 
 
-def quorum_forecast(meeting: Meeting, *, session: Session) -> QuorumResult:
+def quorum_forecast(meeting: Meeting, *, scope, session: Session) -> QuorumResult:
     """The quorum verdict for a meeting on the answers given so far."""
-    group = session.get(Group, meeting.group_id)
-    seats = seat_answers(meeting, session=session)
-    agency_names = dict(session.exec(select(Agency.key, Agency.name).where(Agency.partnership_id == group.partnership_id)).all())
+    group = scope.get(Group, meeting.group_id, session=session)
+    seats = seat_answers(meeting, scope=scope, session=session)
+    agency_names = dict(session.exec(select(Agency.key, Agency.name).where(scope.where(Agency))).all())
     return evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count, agency_names=agency_names)

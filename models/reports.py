@@ -18,7 +18,8 @@ from sqlmodel import Session, col, func, select
 
 from models.escalations import CATEGORIES, Escalation, EscalationStageChange
 from models.groups import Group, Membership
-from models.meetings import AttendanceAnswer, Meeting, MeetingStatus
+from models.meetings import (ABSENT, APOLOGIES, ATTENDED, DEPUTISED, OUTCOMES, AttendanceAnswer, Meeting,
+                             MeetingStatus, missed, seat_outcome)
 from models.partnership import Agency, Member, Partnership
 from models.work import Action, ActionStatus, DataReturn
 from models.calendar import WorkingCalendar
@@ -26,8 +27,6 @@ from models.calendar import WorkingCalendar
 DEFAULT_EXPECTED_RATE = 75
 DEFAULT_MISSED_IN_A_ROW = 2
 
-ATTENDED, DEPUTISED, APOLOGIES, ABSENT = "attended", "deputised", "apologies", "absent without word"
-OUTCOMES = (ATTENDED, DEPUTISED, APOLOGIES, ABSENT)
 
 
 @dataclass
@@ -41,7 +40,7 @@ class Table:
 
 
 @dataclass
-class Scope:
+class ReportScope:
     """Whose figures a report covers: one group, some groups (a chair's), or the whole partnership."""
 
     key: str  # for file names: "arg", "my-groups", "all"
@@ -53,7 +52,7 @@ class Scope:
 class ReportData:
     kind: str
     title: str
-    scope: Scope
+    scope: ReportScope
     start: date
     end: date
     tables: list[Table]
@@ -116,19 +115,8 @@ def _rate(represented: int, meetings: int) -> int | None:
 # --- attendance ---------------------------------------------------------------------------------------
 
 
-def seat_outcome(answer: AttendanceAnswer | None) -> str:
-    """What happened to a seat at a past meeting: attendance recorded afterwards wins over the answer.
-
-    A deputy who came counts as deputised; a member who said they would come (or send a deputy)
-    but nobody came counts as absent without word, as does a member who never answered.
-    """
-    if answer is None:
-        return ABSENT
-    if answer.attended is True:
-        return DEPUTISED if answer.answer == "deputy" else ATTENDED
-    if answer.attended is False:
-        return APOLOGIES if answer.answer == "apologies" else ABSENT
-    return {"attending": ATTENDED, "deputy": DEPUTISED, "apologies": APOLOGIES}.get(answer.answer, ABSENT)
+def _outcome(answer: AttendanceAnswer | None) -> str:
+    return seat_outcome(answer.answer, answer.attended) if answer is not None else seat_outcome(None, None)
 
 
 def attendance_report(group: Group, *, session: Session, partnership: Partnership, calendar: WorkingCalendar,
@@ -154,7 +142,7 @@ def attendance_report(group: Group, *, session: Session, partnership: Partnershi
     agency_seats: Counter = Counter()
     represented_at: dict[int, set[int]] = defaultdict(set)
     for member, role in seats:
-        outcomes = [seat_outcome(answers.get((m.id, member.id))) for m in meetings]
+        outcomes = [_outcome(answers.get((m.id, member.id))) for m in meetings]
         counts = Counter(outcomes)
         agency_seats[member.agency_id] += 1
         by_agency[member.agency_id].update(counts)
@@ -191,7 +179,7 @@ def attendance_report(group: Group, *, session: Session, partnership: Partnershi
     return ReportData(
         kind="attendance",
         title=f"Attendance: {group.name}",
-        scope=Scope(group.key, group.name, [group.id]),
+        scope=ReportScope(group.key, group.name, [group.id]),
         start=start, end=end,
         tables=[
             Table("agencies", "Attendance by agency",
@@ -215,7 +203,7 @@ def _longest_missed_run(outcomes: list[str]) -> list[int]:
     best: list[int] = []
     current: list[int] = []
     for index, outcome in enumerate(outcomes):
-        if outcome in (APOLOGIES, ABSENT):
+        if missed(outcome):
             current.append(index)
             if len(current) >= len(best):
                 best = list(current)
@@ -227,7 +215,7 @@ def _longest_missed_run(outcomes: list[str]) -> list[int]:
 # --- scope: a chair's groups, or everything ---------------------------------------------------------
 
 
-def scope_agency_ids(scope: Scope, *, session: Session, partnership: Partnership) -> list[int]:
+def scope_agency_ids(scope: ReportScope, *, session: Session, partnership: Partnership) -> list[int]:
     """The agencies with a seat on the scope's groups, or all the partnership's."""
     if scope.group_ids is None:
         return list(_agency_names(session, partnership))
@@ -236,7 +224,7 @@ def scope_agency_ids(scope: Scope, *, session: Session, partnership: Partnership
         .where(col(Membership.group_id).in_(scope.group_ids or [0]))).all()))
 
 
-def scope_member_ids(scope: Scope, *, session: Session, partnership: Partnership) -> list[int]:
+def scope_member_ids(scope: ReportScope, *, session: Session, partnership: Partnership) -> list[int]:
     """The members seated on the scope's groups, or everyone in the partnership."""
     if scope.group_ids is None:
         return list(session.exec(select(Member.id).join(Agency, Agency.id == Member.agency_id)
@@ -248,7 +236,7 @@ def scope_member_ids(scope: Scope, *, session: Session, partnership: Partnership
 # --- returns --------------------------------------------------------------------------------------------
 
 
-def returns_report(scope: Scope, *, session: Session, partnership: Partnership, calendar: WorkingCalendar,
+def returns_report(scope: ReportScope, *, session: Session, partnership: Partnership, calendar: WorkingCalendar,
                    start: date, end: date, now: datetime) -> ReportData:
     """Returns due in the period, by agency: on time, late by how many working days, outstanding."""
     today = calendar.local_date(now)
@@ -321,7 +309,7 @@ def source_type(source: str) -> str:
     return "Other" if text.strip() else "Not given"
 
 
-def actions_report(scope: Scope, *, session: Session, partnership: Partnership, calendar: WorkingCalendar,
+def actions_report(scope: ReportScope, *, session: Session, partnership: Partnership, calendar: WorkingCalendar,
                    start: date, end: date, now: datetime) -> ReportData:
     """Open and overdue actions today, and those completed in the period, by agency and by source."""
     today = calendar.local_date(now)
@@ -433,7 +421,7 @@ def escalations_report(*, session: Session, partnership: Partnership, calendar: 
                             *_timings(items)])
     open_now = sum(1 for r in detail if r["closed"] is None)
     return ReportData(
-        kind="escalations", title="Escalations", scope=Scope("all", "the partnership"), start=start, end=end,
+        kind="escalations", title="Escalations", scope=ReportScope("all", "the partnership"), start=start, end=end,
         tables=[
             Table("summary", "Escalations summary",
                   ["Measure", "Value", "Raised", "Acknowledged", "Median working days to acknowledge", "Closed",

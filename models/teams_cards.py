@@ -27,6 +27,8 @@ class TeamsCard(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("conversation_id", "activity_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    # The partnership whose words the card carries: it is only ever read back within it.
+    partnership_id: int | None = Field(default=None, index=True)
     conversation_id: str = Field(max_length=400)
     activity_id: str = Field(max_length=200)
     card: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
@@ -84,11 +86,13 @@ def take_offer(token: str, member_id: int | None, *, session: Session,
     return offer if taken == 1 else None
 
 
-def save_card(conversation_id: str, activity_id: str, card: dict[str, Any], *, session: Session) -> None:
-    """Remember the card now showing in a conversation (insert or replace)."""
-    row = card_row(conversation_id, activity_id, session=session)
+def save_card(conversation_id: str, activity_id: str, card: dict[str, Any], *, partnership_id: int | None,
+              session: Session) -> None:
+    """Remember the card now showing in a conversation (insert or replace), as the partnership's."""
+    row = card_row(conversation_id, activity_id, partnership_id=partnership_id, session=session)
     if row is None:
-        row = TeamsCard(conversation_id=conversation_id, activity_id=activity_id, card=card)
+        row = TeamsCard(partnership_id=partnership_id, conversation_id=conversation_id, activity_id=activity_id,
+                        card=card)
     else:
         row.card = card
         row.updated_at = utcnow()
@@ -97,15 +101,18 @@ def save_card(conversation_id: str, activity_id: str, card: dict[str, Any], *, s
         session.commit()
     except IntegrityError:  # saved at the same moment by another request: keep the newer card
         session.rollback()
-        row = card_row(conversation_id, activity_id, session=session)
+        row = card_row(conversation_id, activity_id, partnership_id=partnership_id, session=session)
         row.card, row.updated_at = card, utcnow()
         session.add(row)
         session.commit()
 
 
-def card_row(conversation_id: str, activity_id: str, *, session: Session) -> TeamsCard | None:
+def card_row(conversation_id: str, activity_id: str, *, partnership_id: int | None,
+             session: Session) -> TeamsCard | None:
+    """The card as sent, only if it is the partnership's: another partnership's card reads as none."""
     return session.exec(select(TeamsCard).where(TeamsCard.conversation_id == conversation_id,
-                                                TeamsCard.activity_id == activity_id)).first()
+                                                TeamsCard.activity_id == activity_id,
+                                                TeamsCard.partnership_id == partnership_id)).first()
 
 
 def claim_submit(nonce: str, member_id: int, command: str, *, session: Session) -> bool:

@@ -93,9 +93,19 @@ from sqlmodel import Session, select  # noqa: E402
 from models.audit import record, snapshot  # noqa: E402
 
 
-def open_actions(*, session: Session, owner_id: int | None = None, agency_id: int | None = None) -> list[Action]:
-    """Open actions, earliest due first, for one owner, one agency, or everyone."""
-    query = select(Action).where(Action.status == ActionStatus.OPEN.value)
+def action(action_id: int | None, *, scope, session: Session) -> Action | None:
+    """An action by id, or None when there is none in this partnership."""
+    return scope.get(Action, action_id, session=session)
+
+
+def data_return(return_id: int | None, *, scope, session: Session) -> DataReturn | None:
+    return scope.get(DataReturn, return_id, session=session)
+
+
+def open_actions(*, scope, session: Session, owner_id: int | None = None,
+                 agency_id: int | None = None) -> list[Action]:
+    """Open actions, earliest due first, for one owner, one agency, or everyone in the partnership."""
+    query = select(Action).where(scope.where(Action), Action.status == ActionStatus.OPEN.value)
     if owner_id is not None:
         query = query.where(Action.owner_id == owner_id)
     if agency_id is not None:
@@ -128,19 +138,20 @@ def add_action_update(action: Action, text: str, *, actor_id: int, session: Sess
     return update
 
 
-def latest_updates(action_ids: list[int], *, session: Session) -> dict[int, ActionUpdate]:
+def latest_updates(action_ids: list[int], *, scope, session: Session) -> dict[int, ActionUpdate]:
     """The newest progress note of each action, in one query."""
     if not action_ids:
         return {}
     rows = session.exec(
-        select(ActionUpdate).where(ActionUpdate.action_id.in_(action_ids)).order_by(ActionUpdate.created_at, ActionUpdate.id)
+        select(ActionUpdate).where(scope.where(ActionUpdate), ActionUpdate.action_id.in_(action_ids))
+        .order_by(ActionUpdate.created_at, ActionUpdate.id)
     )
     return {row.action_id: row for row in rows}
 
 
-def outstanding_returns(*, session: Session, agency_id: int | None = None) -> list[DataReturn]:
+def outstanding_returns(*, scope, session: Session, agency_id: int | None = None) -> list[DataReturn]:
     """Returns not yet submitted, earliest due first."""
-    query = select(DataReturn).where(DataReturn.submitted_at.is_(None))
+    query = select(DataReturn).where(scope.where(DataReturn), DataReturn.submitted_at.is_(None))
     if agency_id is not None:
         query = query.where(DataReturn.agency_id == agency_id)
     return list(session.exec(query.order_by(DataReturn.due_date, DataReturn.id)))

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -29,9 +29,10 @@ from messages.buttons import MAX_DEPUTY_OPTIONS, action_buttons, attend_buttons,
 from messages.reply import Button, Item, Reply, Tone
 from messages.templates import environment, format_day, format_when
 from models.escalations import CATEGORIES, Escalation
-from models.groups import Group, Membership, Role
-from models.meetings import Answer, AttendanceAnswer, Meeting, MeetingStatus, Paper
+from models.groups import Group, Membership
+from models.meetings import AttendanceAnswer, Meeting, MeetingStatus, Paper, missed, missed_clause, seat_outcome
 from models.partnership import Agency, Member, Partnership
+from models.permissions import CHAIR_ROLES, escalation_handler_ids
 from models.quorum import SeatAnswer, evaluate_quorum
 from models.snooze import Snooze
 from models.work import RETURN_KIND_NAMES, Action, ActionStatus, DataReturn
@@ -42,8 +43,6 @@ MAX_ITEMS = 25
 MAX_LISTED = 5  # missing papers named inside one line of the admins' list
 # Minutes of meetings older than this are not chased any more (history loaded from a file).
 MINUTES_LOOK_BACK = timedelta(days=183)
-CHAIR_ROLES = (Role.CHAIR.value, Role.DEPUTY_CHAIR.value)
-DEPUTY, APOLOGIES = Answer.DEPUTY.value, Answer.APOLOGIES.value
 
 # Most urgent first: escalations waiting, then overdue (longest first), due today, coming up
 # (soonest first), and the weekly by-exception report last.
@@ -274,9 +273,11 @@ class _Place:
         return self.row.id
 
     @cached_property
-    def escalation_group(self) -> Group | None:
-        """The group whose chairs handle escalations (normally the ARG), as handlers.common picks it."""
-        return min(self.groups.values(), key=lambda g: (not g.handles_escalations, g.id), default=None)
+    def escalation_handlers(self) -> set[int]:
+        """Who handles this partnership's escalations, by the rule the chat commands use."""
+        return escalation_handler_ids([a.id for a in self.admins],
+                                      {g: [c.id for c in chairs] for g, chairs in self.chairs.items()},
+                                      [g.id for g in self.groups.values() if g.handles_escalations])
 
     @cached_property
     def agency_names(self) -> dict[str, str]:
@@ -620,9 +621,7 @@ class _Sweep:
     def load_seats(self, meeting_ids: set[int], *, absent_only: bool = False) -> dict[int, list]:
         """Every seat on each meeting's group with the answer given (or only those who missed it)."""
         deputy = aliased(Member)
-        answer, attended = AttendanceAnswer.answer, AttendanceAnswer.attended
-        missed = [or_(answer.is_(None), answer != DEPUTY),  # as _Sweep.missed
-                  or_(attended.is_(False), and_(attended.is_(None), or_(answer.is_(None), answer == APOLOGIES)))]
+        absent = missed_clause(AttendanceAnswer.answer, AttendanceAnswer.attended)
         rows = self.db.execute(
             select(Meeting.id.label("meeting_id"), Membership.role, Agency.key.label("agency_key"),
                    Agency.name.label("agency_name"), AttendanceAnswer.answer, AttendanceAnswer.attended,
@@ -633,7 +632,7 @@ class _Sweep:
             .outerjoin(AttendanceAnswer, and_(AttendanceAnswer.meeting_id == Meeting.id,
                                               AttendanceAnswer.member_id == Member.id))
             .outerjoin(deputy, deputy.id == AttendanceAnswer.deputy_id)
-            .where(Meeting.id.in_(list(meeting_ids)), Member.active, *(missed if absent_only else []))
+            .where(Meeting.id.in_(list(meeting_ids)), Member.active, *([absent] if absent_only else []))
             .order_by(Meeting.id, Agency.name, Member.name)).all()
         seats: dict[int, list] = defaultdict(list)
         for row in rows:
@@ -697,7 +696,7 @@ class _Sweep:
         rows = self.db.execute(
             select(Escalation.id, Escalation.agency_id, Escalation.raised_at, Escalation.category,
                    Escalation.urgency, Escalation.stage, Escalation.stage_entered_at, Escalation.acknowledged_at,
-                   raiser.name.label("raiser_name"))
+                   Escalation.raised_by_id, Escalation.assigned_to_id, raiser.name.label("raiser_name"))
             .join(raiser, raiser.id == Escalation.raised_by_id)
             .where(Escalation.closed_at.is_(None), Escalation.agency_id.in_(list(self.agency_place)))
             .order_by(Escalation.raised_at, Escalation.id))
@@ -715,17 +714,20 @@ class _Sweep:
             fields = [("Raised", f"{format_when(place.calendar.local_datetime(row.raised_at))} by {row.raiser_name}, "
                                  f"{place.agencies[row.agency_id].name}"),
                       ("Category", CATEGORIES.get(row.category, row.category))]
-            buttons = [Button("Acknowledge", f"escalation ack {row.id}", style="primary")] if unacknowledged else []
-            buttons.append(Button("See escalations", "escalations"))
-            item = Item(text=item_text("escalation", id=row.id, urgency=row.urgency, unacknowledged=unacknowledged,
-                                       waiting=waiting, stage_over=stage_over, stage=row.stage, in_stage=in_stage,
-                                       timescale=timescale),
-                        key=f"escalation:{row.id}", fields=fields, buttons=buttons)
-            group = place.escalation_group
-            handlers = {m.id: m for m in (place.chairs.get(group.id, []) if group else []) + place.admins}
+            see = Button("See escalations", "escalations")
+            acknowledge = Button("Acknowledge", f"escalation ack {row.id}", style="primary")
+            text = item_text("escalation", id=row.id, urgency=row.urgency, unacknowledged=unacknowledged,
+                             waiting=waiting, stage_over=stage_over, stage=row.stage, in_stage=in_stage,
+                             timescale=timescale)
+            item = Item(text=text, key=f"escalation:{row.id}", fields=fields,
+                        buttons=[acknowledge, see] if unacknowledged else [see])
+            # Whoever raised it is not asked to acknowledge it (someone else must see it).
+            own = Item(text=text, key=f"escalation:{row.id}", fields=fields, buttons=[see])
+            readers = place.escalation_handlers | ({row.assigned_to_id} if row.assigned_to_id else set())
             urgent_first = 0 if row.urgency == "urgent" else 1
-            for member_id in handlers:
-                self.add(member_id, (ESCALATION, urgent_first, -max(waiting, in_stage), row.id), item)
+            for member_id in readers:
+                self.add(member_id, (ESCALATION, urgent_first, -max(waiting, in_stage), row.id),
+                         own if member_id == row.raised_by_id else item)
 
     def minutes_overdue(self) -> None:
         """Minutes not circulated within the group's limit (Solihull: two weeks): the business unit is told."""
@@ -809,10 +811,8 @@ class _Sweep:
 
     @staticmethod
     def missed(seat) -> bool:
-        """Not there and no deputy sent: recorded absent, or apologies or no answer with nothing recorded."""
-        if seat.answer == DEPUTY or seat.attended:
-            return False
-        return seat.attended is False or seat.answer is None or seat.answer == APOLOGIES
+        """Nobody from the seat there (as the attendance report counts it)."""
+        return missed(seat_outcome(seat.answer, seat.attended))
 
     def long_overdue(self) -> None:
         """Returns and actions overdue by more than the partnership's limit: how many and the oldest, by agency."""

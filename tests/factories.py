@@ -31,7 +31,7 @@ def agency(session: Session, p: Partnership, key: str, *, named_partner: bool = 
 
 def member(session: Session, a: Agency, name: str, **values) -> Member:
     email = values.pop("email", f"{name.lower().replace(' ', '.')}.{next(_seq)}@example.org")
-    row = Member(email=email, name=name, agency_id=a.id, **values)
+    row = Member(partnership_id=a.partnership_id, email=email, name=name, agency_id=a.id, **values)
     session.add(row)
     session.commit()
     return row

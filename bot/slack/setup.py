@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 
 from bot.delivery import Delivery
 from bot.settings import Settings
 from bot.slack.app import SlackAdapter
+from bot.slack.workspaces import Workspaces
 from handlers.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ def _secret(value) -> str | None:
     return value.get_secret_value() if value is not None and value.get_secret_value() else None
 
 
-def attach(app: web.Application, settings: Settings, *, dispatcher: Dispatcher,
+def attach(app: web.Application, settings: Settings, *, engine: Engine, dispatcher: Dispatcher,
            delivery: Delivery) -> SlackAdapter | None:
     """Put Slack on the server if it is configured; say so in the log either way."""
     token = _secret(settings.slack_bot_token)
@@ -36,7 +38,8 @@ def attach(app: web.Application, settings: Settings, *, dispatcher: Dispatcher,
         log.info("Slack is not configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for "
                  "Socket Mode): running without Slack.")
         return None
-    adapter = SlackAdapter(dispatcher, token=token, signing_secret=signing_secret,
+    workspaces = Workspaces(settings.slack_api_url, engine, token=token)
+    adapter = SlackAdapter(dispatcher, workspaces=workspaces, signing_secret=signing_secret,
                            api_url=settings.slack_api_url, app_token=app_token)
     app[SLACK] = adapter
     delivery.register("slack", adapter.send)
@@ -65,8 +68,7 @@ def _socket_mode(adapter: SlackAdapter, app_token: str):
     from bot.slack.client import web_client
 
     async def connection(_app: web.Application):
-        handler = AsyncSocketModeHandler(adapter.bolt, app_token,
-                                         web_client=web_client(str(adapter.client.base_url), None))
+        handler = AsyncSocketModeHandler(adapter.bolt, app_token, web_client=web_client(adapter.api_url, None))
         try:
             await handler.connect_async()
         except Exception as problem:  # Slack down or a bad app token: run on, and say why

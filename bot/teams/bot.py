@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -103,20 +104,22 @@ class AssureBotTeams(ActivityHandler):
             with session_for(self.engine) as session:
                 conversations.forget(activity.conversation.id, session=session)
             if not is_shared(activity):
-                with session_for(self.engine) as session:
-                    person = await identify(turn_context, session=session, policy=self.policy)
+                person = await identify(turn_context, engine=self.engine, policy=self.policy)
                 if person.member_id:
                     await self.gateway.mark_unreachable(person.member_id,
                                                         reason="they have removed AssureBot in Teams")
 
     # Messages --------------------------------------------------------------------------------------
 
+    def _remember(self, activity: Activity, member_id: int | None) -> None:
+        with session_for(self.engine) as session:
+            conversations.remember(activity, member_id=member_id, session=session)
+
     async def _meet(self, turn_context: TurnContext) -> Person:
         """Identify the sender and save where they wrote from."""
         activity = turn_context.activity
-        with session_for(self.engine) as session:
-            person = await identify(turn_context, session=session, policy=self.policy)
-            conversations.remember(activity, member_id=person.member_id, session=session)
+        person = await identify(turn_context, engine=self.engine, policy=self.policy)
+        await asyncio.to_thread(self._remember, activity, person.member_id)
         if person.member_id and not is_shared(activity):
             self.gateway.mark_reachable(person.member_id)
         return person
@@ -154,16 +157,18 @@ class AssureBotTeams(ActivityHandler):
                 release_submit(nonce, person.member_id, command, session=session)
         refused_form = bool(meta.get("form")) and reply.form is not None and bool(reply.errors)
         if (reply.changed or refused_form) and not (is_shared(activity) and reply.private) and activity.reply_to_id:
-            if await self._update_card(turn_context, reply, meta, values):
+            if await self._update_card(turn_context, person, reply, meta, values):
                 return
         await self._answer(turn_context, person, reply)
 
-    async def _update_card(self, turn_context: TurnContext, reply: Reply, meta: dict, values: dict) -> bool:
+    async def _update_card(self, turn_context: TurnContext, person: Person, reply: Reply, meta: dict,
+                           values: dict) -> bool:
         """Show the result on the tapped card itself; False if Teams would not update it."""
         activity = turn_context.activity
         conversation_id = base_conversation_id(activity.conversation.id)
         with session_for(self.engine) as session:
-            row = card_row(conversation_id, activity.reply_to_id, session=session)
+            row = card_row(conversation_id, activity.reply_to_id, partnership_id=person.partnership_id,
+                           session=session)
         card = card_after_submit(row.card if row else None, reply, item_key=meta.get("item"),
                                  fields_prefix=meta.get("fields"), values=values)
         update = card_activity(card, reply)
@@ -176,15 +181,15 @@ class AssureBotTeams(ActivityHandler):
                         activity.reply_to_id, error)
             return False
         with session_for(self.engine) as session:
-            save_card(conversation_id, activity.reply_to_id, card, session=session)
+            save_card(conversation_id, activity.reply_to_id, card, partnership_id=person.partnership_id,
+                      session=session)
         return True
 
     async def _on_file_consent(self, turn_context: TurnContext) -> None:
         """Allow or Decline pressed on a file consent card: upload the file to their OneDrive, or not."""
         value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
         token = str((value.get("context") or {}).get("assurebot_file") or "")
-        with session_for(self.engine) as session:
-            person = await identify(turn_context, session=session, policy=self.policy)
+        person = await identify(turn_context, engine=self.engine, policy=self.policy)
         file = self.gateway.files.take(token, person.member_id) if token else None
         info = value.get("uploadInfo") or {}
         if value.get("action") != "accept":
@@ -220,7 +225,7 @@ class AssureBotTeams(ActivityHandler):
         if response is not None and response.id and has_actions(card):
             with session_for(self.engine) as session:
                 save_card(base_conversation_id(turn_context.activity.conversation.id), response.id, card,
-                          session=session)
+                          partnership_id=person.partnership_id, session=session)
         if reply.files and is_shared(turn_context.activity):
             await self._send(turn_context, text_activity(say("teams_file", outcome="channel", count=len(reply.files))))
         elif reply.files:
@@ -245,7 +250,8 @@ class AssureBotTeams(ActivityHandler):
                 reference = await self.gateway.open_personal_chat(
                     service_url=activity.service_url, channel_id=activity.channel_id, bot=activity.recipient,
                     account=account, tenant=conversations.tenant_id(activity), member_id=person.member_id)
-            await self.gateway.send_card(reference, reply, what="a private answer", member_id=person.member_id)
+            await self.gateway.send_card(reference, reply, what="a private answer", member_id=person.member_id,
+                                         partnership_id=person.partnership_id)
         except Exception as error:
             log.warning("could not answer %s privately: %s", person.member_id or person.user_id, error)
             return False
@@ -277,7 +283,7 @@ class AssureBotTeams(ActivityHandler):
             if not getattr(account, "aad_object_id", None):
                 continue
             with session_for(self.engine) as session:
-                member = match_member(account.aad_object_id, None, session=session)
+                member = match_member(account.aad_object_id, None, tenant=tenant, session=session)
                 if member is None or conversations.personal_reference(member.id, session=session):
                     continue
                 member_id = member.id

@@ -41,6 +41,7 @@ from models.audit import record
 from models.db import session_for
 from models.partnership import Member
 from models.people import admins
+from models.scope import Scope
 from models.teams_cards import save_card
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ class TeamsGateway:
         if reference is None:
             raise Unreachable(f"member {member.id} has no personal chat with the bot on Teams yet")
         try:
-            return await self.send_card(reference, reply, what=f"message to member {member.id}", member_id=member.id)
+            return await self.send_card(reference, reply, what=f"message to member {member.id}", member_id=member.id,
+                                        partnership_id=member.partnership_id)
         except ConnectorRefused as refusal:
             await self.mark_unreachable(member.id, reason=_reason(refusal))
             member.teams_unreachable = True
@@ -117,7 +119,7 @@ class TeamsGateway:
             raise ChannelUnreachable(f"AssureBot is no longer in Teams channel {channel}") from refusal
 
     async def send_card(self, reference: ConversationReference, reply: Reply, *, what: str,
-                        member_id: int | None = None) -> str | None:
+                        member_id: int | None = None, partnership_id: int | None = None) -> str | None:
         """Send a reply as a card into a saved conversation, keeping the card if it has buttons.
 
         Its files are offered with consent cards, which Teams allows only in a personal chat.
@@ -126,7 +128,8 @@ class TeamsGateway:
         activity_id = await self.post(reference, card_activity(card, reply), what=what)
         if activity_id and has_actions(card):
             with session_for(self.engine) as session:
-                save_card(reference.conversation.id, activity_id, card, session=session)
+                save_card(reference.conversation.id, activity_id, card, partnership_id=partnership_id,
+                          session=session)
         if reply.files:
             if getattr(reference.conversation, "conversation_type", None) in (None, conversations.PERSONAL):
                 for file in reply.files:
@@ -210,7 +213,7 @@ class TeamsGateway:
             nonlocal reached
             with session_for(self.engine) as session:
                 member = match_member(account.aad_object_id, account.email or account.user_principal_name,
-                                      session=session, name=account.name or "")
+                                      tenant=tenant, session=session, name=account.name or "")
                 if member is None or conversations.personal_reference(member.id, session=session):
                     return
                 member_id = member.id
@@ -258,13 +261,14 @@ class TeamsGateway:
             member = session.get(Member, member_id)
             if member is None or member.teams_unreachable:
                 return
+            scope = Scope(member.partnership_id)  # the business unit of their own partnership
             member.teams_unreachable = True
             session.add(member)
-            record(session, actor_id=None, actor_label="teams", action="member.teams_unreachable",
-                   entity="member", entity_id=member.id, before={"teams_unreachable": False},
-                   after={"teams_unreachable": True, "reason": reason})
+            record(session, partnership_id=scope.partnership_id, actor_id=None, actor_label="teams",
+                   action="member.teams_unreachable", entity="member", entity_id=member.id,
+                   before={"teams_unreachable": False}, after={"teams_unreachable": True, "reason": reason})
             session.commit()
-            to_tell = [a for a in admins(session=session) if a.id != member.id]
+            to_tell = [a for a in admins(scope=scope, session=session) if a.id != member.id]
         log.warning("member %s can no longer be reached on Teams: %s", member_id, reason)
         if self.delivery is None:
             return
@@ -284,7 +288,8 @@ class TeamsGateway:
             if member is not None and member.teams_unreachable:
                 member.teams_unreachable = False
                 session.add(member)
-                record(session, actor_id=member.id, action="member.teams_reachable", entity="member",
+                record(session, partnership_id=member.partnership_id, actor_id=member.id,
+                       action="member.teams_reachable", entity="member",
                        entity_id=member.id, before={"teams_unreachable": True}, after={"teams_unreachable": False})
                 session.commit()
 

@@ -1,23 +1,31 @@
-"""Who is writing: a Teams account matched to a member by AAD object id, or else by email.
+"""Who is writing: a Teams account, in a Microsoft 365 tenant, matched to a member of the partnership
+that owns the tenant, by AAD object id or else by the email Teams reports for the account.
 
 Teams puts the person's AAD object id on every activity. The first time we see someone, their
-member row has no Teams id yet, so we ask Teams for their email (TeamsInfo.get_member), match
-the member by email, and link the AAD id so the next message needs no lookup.
+member row has no Teams id yet, so we ask Teams for their email (TeamsInfo.get_member, through the
+authenticated connector), match the member by email within the partnership, and link the AAD id
+so the next message needs no look-up. A display name is never taken as an identity.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.teams.conversations import tenant_id
 from bot.teams.retry import RetryPolicy, with_retries
-from handlers.dispatch import Who, find_actor
+from handlers.dispatch import Who
+from models.db import session_for
 from models.partnership import Member, Platform
-from models.people import link_platform_id
+from models.people import identify as identify_member
+from models.scope import Scope
+from models.tenancy import partnership_for_tenant
 
 log = logging.getLogger(__name__)
 
@@ -30,52 +38,60 @@ class Person:
     aad_id: str | None
     email: str | None
     name: str
+    tenant_id: str | None
     member_id: int | None
+    partnership_id: int | None = None
 
     def who(self) -> Who:
-        return Who(platform=Platform.TEAMS.value, teams_aad_id=self.aad_id, email=self.email, display=self.name)
+        return Who(platform=Platform.TEAMS.value, teams_aad_id=self.aad_id, teams_tenant_id=self.tenant_id,
+                   email=self.email, display=self.name)
 
 
-def match_member(aad_id: str | None, email: str | None, *, session: Session, name: str = "") -> Member | None:
-    """The active member for a Teams account; links the AAD id to a member found by email."""
-    who = Who(platform=Platform.TEAMS.value, teams_aad_id=aad_id, email=email, display=name)
-    member = find_actor(who, session=session)
-    if member is None or not aad_id or member.teams_aad_id == aad_id:
-        return member
-    if member.teams_aad_id:
-        # Another Teams account with the same email (a guest account, say): answer it, don't relink.
-        log.warning("member %s is linked to another Teams account; not relinking", member.id)
-        return member
-    if member.preferred_platform == Platform.CONSOLE.value:
+def match_member(aad_id: str | None, email: str | None, *, tenant: str | None, session: Session,
+                 name: str = "") -> Member | None:
+    """The active member for a Teams account in the partnership that owns the tenant; links the AAD id
+    to a member found by email."""
+    place = partnership_for_tenant(tenant, session=session)
+    if place is None:
+        return None
+    member = identify_member(scope=Scope(place.id), session=session, email=email, teams_aad_id=aad_id,
+                             label=f"teams:{aad_id or email} ({name})")
+    if member is not None and member.teams_aad_id == aad_id and aad_id \
+            and member.preferred_platform == Platform.CONSOLE.value:
         # Nobody chose a platform for them; Teams is where they are, so reminders should go there.
         member.preferred_platform = Platform.TEAMS.value
-    link_platform_id(member, platform=Platform.TEAMS.value, user_id=aad_id, session=session)
-    log.info("linked member %s to their Teams account", member.id)
+        session.add(member)
+        session.commit()
     return member
 
 
-async def identify(turn_context: TurnContext, *, session: Session, policy: RetryPolicy) -> Person:
-    """Who sent this activity, asking Teams for their email only when the AAD id is not yet known.
+def _match(engine: Engine, aad_id: str | None, email: str | None, tenant: str | None,
+           name: str) -> tuple[int | None, int | None]:
+    with session_for(engine) as session:
+        member = match_member(aad_id, email, tenant=tenant, session=session, name=name)
+        return (member.id, member.partnership_id) if member is not None else (None, None)
 
-    A display name is never taken as an identity: anybody can set their own.
-    """
-    sender = turn_context.activity.from_property
+
+async def identify(turn_context: TurnContext, *, engine: Engine, policy: RetryPolicy) -> Person:
+    """Who sent this activity, asking Teams for their email only when the AAD id is not yet known."""
+    activity = turn_context.activity
+    sender = activity.from_property
     aad_id = getattr(sender, "aad_object_id", None)
     name = getattr(sender, "name", None) or ""
-    member = match_member(aad_id, None, session=session, name=name) if aad_id else None
+    tenant = tenant_id(activity)
+    member_id, partnership_id = (await asyncio.to_thread(_match, engine, aad_id, None, tenant, name) if aad_id
+                                 else (None, None))
     email = None
-    if member is None:
+    if member_id is None:
         account = await _teams_account(turn_context, sender.id, policy=policy)
         if account is not None:
             email = account.email or account.user_principal_name
             aad_id = aad_id or account.aad_object_id
             name = name or account.name or ""
         if email or aad_id:
-            member = match_member(aad_id, email, session=session, name=name)
-    else:
-        email = member.email
-    return Person(user_id=sender.id, aad_id=aad_id, email=email, name=name,
-                  member_id=member.id if member else None)
+            member_id, partnership_id = await asyncio.to_thread(_match, engine, aad_id, email, tenant, name)
+    return Person(user_id=sender.id, aad_id=aad_id, email=email, name=name, tenant_id=tenant, member_id=member_id,
+                  partnership_id=partnership_id)
 
 
 async def _teams_account(turn_context: TurnContext, user_id: str, *, policy: RetryPolicy):

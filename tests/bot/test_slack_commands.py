@@ -5,7 +5,7 @@ import threading
 
 from sqlmodel import select
 
-from bot.slack import app as slack_app
+from bot.slack import listeners as slack_app
 from models.audit import AuditEvent
 from models.db import session_for
 from models.escalations import Escalation
@@ -137,9 +137,9 @@ async def test_a_slow_answer_is_acknowledged_at_once_and_follows_by_the_response
     monkeypatch.setattr(slack_app, "ACK_WAIT", 0.05)
     link_slack(demo, DEPUTY_CHAIR, "U0AMARA")
     hold = threading.Event()
-    runner = slack.adapter.runner
-    for _ in range(runner.workers):  # every database worker is busy with something else
-        runner._pool.submit(hold.wait)
+    dispatcher = slack.adapter.dispatcher
+    for _ in range(dispatcher.workers):  # every database worker is busy with something else
+        dispatcher.pool().submit(hold.wait)
     try:
         fields = slack.command_fields("U0AMARA", "actions")
         body = await slack.ack_json(await slack.post_form(fields))

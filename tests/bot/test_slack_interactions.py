@@ -99,7 +99,7 @@ async def test_a_button_pressed_by_someone_not_allowed_is_refused_to_them_alone(
     refusal = slack.fake.called("response_url")[0].args
     assert refusal["key"] == "refused" and refusal["response_type"] == "ephemeral"
     assert refusal["replace_original"] is False
-    assert "I can't find escalation E1 among the ones you can see" in words(refusal)
+    assert "Only the people who handle escalations" in words(refusal)
     assert slack.fake.called("chat.update") == []
     assert rows(demo, Escalation, Escalation.id == 1)[0].acknowledged_at is None
 

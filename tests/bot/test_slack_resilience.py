@@ -14,7 +14,7 @@ from models.audit import AuditEvent
 from models.db import session_for
 from models.escalations import Escalation, EscalationStageChange
 from tests.conftest import CHAIR, PRACTITIONER
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import TEAM_ID, FakeSlack
 from tests.fakes.slack_workspace import BOT_TOKEN, link_slack, slack, start_workspace  # noqa: F401
 
 
@@ -23,14 +23,15 @@ def count(engine, model, *where) -> int:
         return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
-def waits_recorded(slack) -> list[float]:
-    """Replace the client's sleeps with a record of how long it would have waited."""
+async def waits_recorded(slack) -> list[float]:
+    """Replace the workspace client's sleeps with a record of how long it would have waited."""
     waited: list[float] = []
 
     async def record(seconds: float) -> None:
         waited.append(seconds)
 
-    for handler in slack.adapter.client.retry_handlers:
+    client = await slack.adapter.workspaces.client(TEAM_ID, None)
+    for handler in client.retry_handlers:
         handler.sleep = record
     return waited
 
@@ -41,7 +42,7 @@ def words(payload) -> str:
 
 async def test_a_rate_limited_call_is_retried_after_the_wait_slack_asked_for(slack, demo):
     link_slack(demo, PRACTITIONER, "U0JO")
-    waited = waits_recorded(slack)
+    waited = await waits_recorded(slack)
     slack.fake.rate_limit("views.open", retry_after=2)
     body = await slack.ack_json(await slack.command("U0JO", "", command="/escalate"))
     assert body == {}  # the form opened: no error for the user
@@ -51,7 +52,7 @@ async def test_a_rate_limited_call_is_retried_after_the_wait_slack_asked_for(sla
 
 async def test_rate_limits_are_retried_a_bounded_number_of_times_then_reported(slack, demo, caplog):
     link_slack(demo, PRACTITIONER, "U0JO")
-    waited = waits_recorded(slack)
+    waited = await waits_recorded(slack)
     slack.fake.rate_limit("views.open", retry_after=1, times=10)
     with caplog.at_level(logging.ERROR, logger="bot.slack"):
         body = await slack.ack_json(await slack.command("U0JO", "", command="/escalate"))
@@ -76,7 +77,7 @@ async def test_when_slack_is_down_the_escalation_form_cannot_open_and_the_user_i
     link_slack(demo, PRACTITIONER, "U0JO")
     before = (count(demo, Escalation), count(demo, AuditEvent))
     slack.fake.down = True
-    waits_recorded(slack)
+    await waits_recorded(slack)
     body = await slack.ack_json(await slack.command("U0JO", "", command="/escalate"))
     assert "I couldn't open the form: Slack didn't answer in time. Nothing was saved." in words(body)
     assert any(e.get("text", {}).get("text") == "Open the form" for b in body["blocks"] for e in b.get("elements", []))
@@ -87,7 +88,7 @@ async def test_when_slack_is_down_a_one_line_escalation_is_saved_whole_and_confi
     link_slack(demo, PRACTITIONER, "U0JO")
     link_slack(demo, CHAIR, "U0CHAIR")
     slack.fake.down = True
-    waits_recorded(slack)
+    await waits_recorded(slack)
     body = await slack.ack_json(await slack.command(
         "U0JO", "urgent capacity: health visiting caseloads above safe level", command="/escalate"))
     assert "Escalation E2 saved" in words(body) and "999" in words(body)
@@ -111,7 +112,7 @@ async def test_when_a_notice_cannot_be_sent_the_person_who_raised_it_hears_so(sl
 
 async def test_when_slack_cannot_say_who_someone_is_nothing_is_done_and_they_are_told(slack, demo):
     slack.fake.down = True
-    waits_recorded(slack)
+    await waits_recorded(slack)
     body = await slack.ack_json(await slack.command("U0WHO", "escalate routine other: something"))
     assert "I couldn't check who you are with Slack just now, so nothing was done" in words(body)
     assert count(demo, Escalation) == 1

@@ -97,7 +97,8 @@ async def test_an_action_for_someone_who_is_not_a_member_is_refused(chat):
 
 async def test_a_chair_cannot_give_actions_outside_their_groups(chat):
     reply = await chat(AUDIT_CHAIR, "action add owner=aisha.rahman@housing.example.org due=2027-01-29 X")
-    assert reply.is_error and "Only the business unit" in reply.text
+    assert reply.is_error and "give actions to Aisha Rahman" in reply.text
+    assert "Only a chair of a group Aisha Rahman sits on, or the business unit (Emma Clarke or Priya Shah)" in reply.text
 
 
 async def test_adding_a_return_checks_the_owner_is_from_the_agency(chat, demo):

@@ -3,13 +3,13 @@
 from sqlmodel import Session, select
 
 from models.meetings import AttendanceAnswer
-from models.people import member_by_email
+from models.partnership import Member
 from tests.conftest import ADMIN, CHAIR, HOUSING, ICB_MEMBER, POLICE, POLICE_DEPUTY, PRACTITIONER
 
 
 def answer_of(engine, email):
     with Session(engine) as session:
-        member = member_by_email(email, session=session)
+        member = session.exec(select(Member).where(Member.email == email)).one()
         return session.exec(select(AttendanceAnswer).where(AttendanceAnswer.member_id == member.id)
                             .order_by(AttendanceAnswer.meeting_id.desc())).first()
 
@@ -79,7 +79,7 @@ async def test_a_nonsense_answer_says_how_to_answer(chat):
 async def test_someone_without_a_seat_cannot_answer(chat):
     reply = await chat(PRACTITIONER, "attend arg yes")
     assert reply.is_error
-    assert "don't sit on Assurance and Review Group" in reply.text
+    assert "don't have a seat on Assurance and Review Group" in reply.text
 
 
 async def test_the_chair_sees_who_is_coming_and_who_has_not_answered(chat):

@@ -70,10 +70,12 @@ def test_a_moved_meeting_keeps_its_uid_and_a_cancelled_one_shows_as_cancelled(de
         old_start = moved.starts_at
         moved.starts_at = old_start + timedelta(days=1)
         cancelled.status = "cancelled"
-        record(session, actor_id=None, actor_label="test", action="meeting.moved", entity="meeting",
+        record(session, partnership_id=arg.partnership_id, actor_id=None, actor_label="test",
+               action="meeting.moved", entity="meeting",
                entity_id=moved.id, before={"starts_at": old_start.isoformat()},
                after={"starts_at": moved.starts_at.isoformat()})
-        record(session, actor_id=None, actor_label="test", action="meeting.cancelled", entity="meeting",
+        record(session, partnership_id=arg.partnership_id, actor_id=None, actor_label="test",
+               action="meeting.cancelled", entity="meeting",
                entity_id=cancelled.id)
         session.add_all([moved, cancelled])
         session.commit()

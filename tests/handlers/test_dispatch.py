@@ -8,9 +8,14 @@ from models.audit import AuditEvent
 from tests.conftest import ADMIN, CHAIR, HOUSING, PRACTITIONER
 
 
+async def test_someone_slack_cannot_give_an_email_for_is_asked_about_before_anything_is_run(chat, demo):
+    outcome = await chat.dispatcher.run(parse_command("actions"), Who(platform="slack", slack_user_id="U999"))
+    assert outcome.needs_email and outcome.member_id is None and not outcome.reply.text
+
+
 async def test_an_unregistered_person_is_told_whom_to_ask_and_admins_can_see_who_tried(chat, demo):
     reply = await chat.dispatcher.handle(parse_command("actions"), Who(platform="slack", slack_user_id="U999",
-                                                                     display="stranger"))
+                                                                     email="", display="stranger"))
     assert "not registered" in reply.text
     assert "Emma Clarke or Priya Shah (business unit)" in reply.text
     with Session(demo) as session:

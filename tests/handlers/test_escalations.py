@@ -116,15 +116,15 @@ async def test_a_bad_stage_number_lists_the_stages(chat):
     assert "1: Practitioner to practitioner; 2: Manager to manager" in reply.text
 
 
-async def test_someone_else_cannot_see_or_act_on_an_escalation(chat):
+async def test_someone_else_cannot_see_or_act_on_an_escalation_nor_tell_that_it_exists(chat):
     reply = await chat(POLICE, "escalation ack 1")
-    assert reply.is_error
-    assert "can't find escalation E1" in reply.text
+    assert reply.is_error and "Only the people who handle escalations" in reply.text
+    assert (await chat(POLICE, "escalation ack 999")).text == reply.text  # the same as for one that is not there
 
 
 async def test_the_raiser_cannot_acknowledge_their_own(chat):
     reply = await chat(PRACTITIONER, "escalation ack 1")
-    assert "Only the people who handle escalations" in reply.text
+    assert reply.is_error and "You raised E1 yourself" in reply.text
 
 
 async def test_a_closing_outcome_with_a_postcode_is_refused(chat):

@@ -82,8 +82,9 @@ async def test_a_long_list_shows_five_and_says_which_command_shows_the_rest(chat
 
 async def test_someone_with_nothing_open_is_told_so(chat, demo):
     with session_for(demo) as session:
-        session.add(Member(email="new.starter@vcs.example.org", name="New Starter",
-                           agency_id=session.exec(select(Member).where(Member.email == ADMIN)).one().agency_id))
+        admin = session.exec(select(Member).where(Member.email == ADMIN)).one()
+        session.add(Member(partnership_id=admin.partnership_id, email="new.starter@vcs.example.org",
+                           name="New Starter", agency_id=admin.agency_id))
         session.commit()
     reply = await chat("new.starter@vcs.example.org", "home")
     assert reply.text.startswith("Hello New. Nothing is waiting for you on ")

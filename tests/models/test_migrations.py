@@ -17,3 +17,37 @@ def test_migrating_an_up_to_date_database_changes_nothing(engine):
     migrate(engine)
     with engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_heads()
+
+
+def test_members_already_loaded_take_their_agencys_partnership_and_keep_every_reference(tmp_path):
+    """Upgrading a database that was in use before partnerships scoped their members."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from models.db import alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "0003_member_admin_index")
+    command.upgrade(config, "0003_teams_file_offers")
+    command.upgrade(config, "0002_reminders")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO partnership (id, key, name, timezone, nation, front_door, settings, created_at) "
+                          "VALUES (1, 'a', 'A', 'Europe/London', 'england-and-wales', 'MASH', '{}', "
+                          "'2026-01-01 00:00:00'), (2, 'b', 'B', 'Europe/London', 'england-and-wales', 'MASH', "
+                          "'{}', '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO agency (id, partnership_id, key, name, named_partner) VALUES "
+                          "(10, 1, 'police', 'A Police', 1), (20, 2, 'police', 'B Police', 1)"))
+        conn.execute(text("INSERT INTO member (id, email, name, agency_id, preferred_platform, is_admin, active, "
+                          "teams_unreachable, created_at) VALUES "
+                          "(100, 'a@x.org', 'In A', 10, 'console', 0, 1, 0, '2026-01-01 00:00:00'), "
+                          "(200, 'b@x.org', 'In B', 20, 'console', 0, 1, 0, '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO snooze (member_id, item_kind, item_id, until) VALUES (100, 'action', 1, "
+                          "'2026-12-01')"))
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, partnership_id FROM member ORDER BY id")).all() == [(100, 1), (200, 2)]
+        assert conn.execute(text("SELECT member_id FROM snooze")).scalar_one() == 100
+        assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                 "AND tbl_name = 'audit_event'")).scalar_one() == 2
+    engine.dispose()

@@ -1,0 +1,94 @@
+"""Which bot token answers for which Slack workspace.
+
+One partnership in one workspace needs only SLACK_BOT_TOKEN: that token answers everything.
+A deployment hosting several partnerships installs the app in each workspace through Slack's
+OAuth flow (bot/slack/install.py); each installation's token is kept in the database by
+slack_sdk's SQLAlchemy installation store, and found here by the request's team (or Enterprise
+Grid organisation). Which partnership a workspace belongs to is the partnership's own setting
+(`slack_team_id` in its YAML), never something a request can claim.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import Engine
+
+from bot.slack.client import SlackUnavailable, call, web_client
+from models.db import session_for
+from models.partnership import Partnership
+
+log = logging.getLogger(__name__)
+
+
+class Workspaces:
+    """Bot tokens by workspace: the single SLACK_BOT_TOKEN, or the installations made with OAuth."""
+
+    def __init__(self, api_url: str, engine: Engine, *, token: str | None = None, installations: Any = None):
+        self.api_url = api_url
+        self.engine = engine
+        self.token = token
+        self.installations = installations  # slack_sdk SQLAlchemyInstallationStore, when installing by OAuth
+        self.session: aiohttp.ClientSession | None = None
+        self._clients: dict[str | None, AsyncWebClient] = {}
+        self._bots: dict[tuple[str | None, str | None], tuple[str | None, str | None, str | None]] = {}
+        self._teams: dict[int, tuple[str | None, str | None]] = {}
+        self._single: tuple[str | None, str | None, str | None] = (token, None, None)
+
+    async def bot_of(self, team_id: str | None, enterprise_id: str | None) -> tuple[str | None, str | None,
+                                                                                    str | None]:
+        """(bot token, bot user id, bot id) for a workspace; the token is None if it has no installation."""
+        if self.installations is None:
+            return self._single
+        key = (enterprise_id, team_id)
+        if key not in self._bots:
+            bot = await asyncio.to_thread(self.installations.find_bot, enterprise_id=enterprise_id,
+                                          team_id=team_id, is_enterprise_install=team_id is None)
+            if bot is None:
+                return None, None, None  # not remembered: an installation may come later
+            self._bots[key] = (bot.bot_token, bot.bot_user_id, bot.bot_id)
+        return self._bots[key]
+
+    def forget(self, team_id: str | None, enterprise_id: str | None) -> None:
+        """After a new installation (or an uninstall), look the token up afresh."""
+        self._bots.pop((enterprise_id, team_id), None)
+
+    async def client(self, team_id: str | None, enterprise_id: str | None) -> AsyncWebClient:
+        """A Web API client with the workspace's bot token (shared, so its connections are reused)."""
+        token, _user, _bot = await self.bot_of(team_id, enterprise_id)
+        client = self._clients.get(token)
+        if client is None:
+            client = self._clients[token] = web_client(self.api_url, token)
+        client.session = self.session
+        return client
+
+    async def workspace_of(self, partnership_id: int) -> tuple[str | None, str | None]:
+        """The workspace (team id, enterprise id) a partnership's members are reached in."""
+        if self.installations is None:
+            return None, None
+        if partnership_id not in self._teams:
+            def read() -> tuple[str | None, str | None]:
+                with session_for(self.engine) as session:
+                    place = session.get(Partnership, partnership_id)
+                    return (place.slack_team_id, place.slack_enterprise_id) if place else (None, None)
+
+            self._teams[partnership_id] = await asyncio.to_thread(read)
+        return self._teams[partnership_id]
+
+    async def check_tokens(self) -> None:
+        """Say in the log whether the single bot token works; the server runs either way."""
+        if self.installations is not None:
+            log.info("Slack: installing by OAuth; each workspace's token is kept in the database.")
+            return
+        try:
+            identity = await call(await self.client(None, None), "auth.test")
+        except SlackUnavailable as problem:
+            log.warning("Slack: the bot token could not be checked (%s). Commands are still answered; "
+                        "check SLACK_BOT_TOKEN if this persists.", problem.code)
+            return
+        self._single = (self.token, identity.get("user_id"), identity.get("bot_id"))
+        log.info("Slack: connected as @%s in workspace %s.", identity.get("user"), identity.get("team"))

@@ -1,0 +1,86 @@
+"""Reading what the business unit types: key=value fields, dates, times, and the member, group or
+agency meant, always within the partnership."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from sqlmodel import select
+
+from handlers.common import find_group, group_list
+from handlers.core import Command, Context, UserError, split_words
+from messages.reply import Choice
+from models import permissions as may
+from models.groups import Group
+from models.partnership import Agency, Member
+from models.people import find_member
+
+
+def split_fields(cmd: Command) -> tuple[dict[str, str], list[str]]:
+    """key=value words become fields (form values win); the other words are returned in order."""
+    fields: dict[str, str] = {}
+    words: list[str] = []
+    for word in split_words(cmd.text):
+        key, sep, value = word.partition("=")
+        if sep and key.isidentifier():
+            fields[key.lower()] = value
+        else:
+            words.append(word)
+    fields.update({k: v for k, v in cmd.form.items() if v is not None})
+    return fields, words
+
+
+def parse_day(value: str | None, *, what: str) -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise UserError(f"'{value or ''}' is not a date for {what}; write it as YYYY-MM-DD, e.g. 2027-03-02.",
+                        field_errors={"date": "Write the date as YYYY-MM-DD."}) from None
+
+
+def parse_time(value: str | None) -> time:
+    try:
+        return time.fromisoformat((value or "").strip())
+    except ValueError:
+        raise UserError(f"'{value or ''}' is not a time; write it as HH:MM, e.g. 10:00.",
+                        field_errors={"time": "Write the time as HH:MM."}) from None
+
+
+def the_member(ctx: Context, text: str | None, *, what: str) -> Member:
+    """Exactly one registered member of the partnership by email or name, or a reply saying what to do."""
+    if not text:
+        raise UserError(f"Who is the {what}? Give their email, e.g. owner=name@agency.example.org.")
+    found = find_member(text, scope=ctx.scope, session=ctx.session)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UserError(f"'{text}' is not a member of the partnership, so can't be the {what}. "
+                        f"Add them first with `member add`.")
+    raise UserError(f"'{text}' matches {len(found)} people; give the {what}'s email.")
+
+
+def the_group(ctx: Context, key: str | None) -> Group:
+    group = find_group(ctx, key) if key else None
+    if group is None:
+        raise UserError(f"Which group? The groups are: {group_list(ctx)}.")
+    return group
+
+
+def the_agency(ctx: Context, key: str | None) -> Agency:
+    agency = ctx.session.exec(select(Agency).where(ctx.scope.where(Agency),
+                                                   Agency.key == (key or "").lower())).first()
+    if agency is None:
+        raise UserError("Which agency? agency= one of: " + ", ".join(c.value for c in agency_choices(ctx)) + ".")
+    return agency
+
+
+def group_choices(ctx: Context, *, managed_only: bool = False) -> tuple[Choice, ...]:
+    """The groups to choose from; only those the person runs when `managed_only`."""
+    groups = ctx.session.exec(select(Group).where(ctx.scope.where(Group)).order_by(Group.key))
+    return tuple(Choice(g.key, g.name) for g in groups
+                 if not managed_only or may.manages_group(ctx.person, g.id))
+
+
+def agency_choices(ctx: Context) -> tuple[Choice, ...]:
+    agencies = ctx.session.exec(select(Agency).where(ctx.scope.where(Agency)).order_by(Agency.name))
+    return tuple(Choice(a.key, a.name) for a in agencies)

@@ -1,0 +1,132 @@
+"""The partnership a request acts within, bound once at the edge so that no query can forget it.
+
+Everything a partnership holds (its people, groups, meetings, papers, returns, actions,
+escalations, snoozes, Teams cards and audit trail) is read through a session bound to a
+`Scope`. The dispatcher binds one from the person asking; the importers, reports and calendar
+feed bind one from the partnership they work for. On a bound session every ORM statement (a
+`select`, a `session.get`, a join, a subquery, an ORM UPDATE or DELETE) is limited to that
+partnership's rows, by the criteria below. An id from another partnership then reads exactly as
+a missing one, so ids cannot be probed.
+
+The query functions in models/ also take the scope by keyword (`*, scope, session`) and use
+`scope.where(Model)` themselves, so they are right on any session. Only the loader, the
+migrations and the reminder sweep (which works across partnerships, a partnership at a time in
+its own rules) use unbound sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from models.audit import AuditEvent
+from models.base import SCOPE_KEY
+from models.delivery import OutboxMessage
+from models.escalations import Escalation, EscalationStageChange
+from models.groups import Group, Membership
+from models.meetings import AttendanceAnswer, Meeting, Paper
+from models.partnership import Agency, Member, Partnership
+from models.snooze import Snooze
+from models.teams_cards import TeamsCard, TeamsCardSubmit, TeamsFileOffer
+from models.work import Action, ActionUpdate, DataReturn
+
+Row = TypeVar("Row")
+
+
+# One criterion per table. Each lambda names only `pid` from outside, so SQLAlchemy caches the
+# statement once and binds the partnership id as a parameter each time.
+def _criteria(pid: int) -> dict[type, Callable[[Any], ColumnElement[bool]]]:
+    return {
+        Partnership: lambda cls: cls.id == pid,
+        Agency: lambda cls: cls.partnership_id == pid,
+        Group: lambda cls: cls.partnership_id == pid,
+        Member: lambda cls: cls.partnership_id == pid,
+        AuditEvent: lambda cls: cls.partnership_id == pid,
+        TeamsCard: lambda cls: cls.partnership_id == pid,
+        Membership: lambda cls: cls.group_id.in_(select(Group.id).where(Group.partnership_id == pid)),
+        Meeting: lambda cls: cls.group_id.in_(select(Group.id).where(Group.partnership_id == pid)),
+        Paper: lambda cls: cls.meeting_id.in_(
+            select(Meeting.id).join(Group, Group.id == Meeting.group_id).where(Group.partnership_id == pid)),
+        AttendanceAnswer: lambda cls: cls.meeting_id.in_(
+            select(Meeting.id).join(Group, Group.id == Meeting.group_id).where(Group.partnership_id == pid)),
+        DataReturn: lambda cls: cls.agency_id.in_(select(Agency.id).where(Agency.partnership_id == pid)),
+        Action: lambda cls: cls.agency_id.in_(select(Agency.id).where(Agency.partnership_id == pid)),
+        Escalation: lambda cls: cls.agency_id.in_(select(Agency.id).where(Agency.partnership_id == pid)),
+        ActionUpdate: lambda cls: cls.action_id.in_(
+            select(Action.id).join(Agency, Agency.id == Action.agency_id).where(Agency.partnership_id == pid)),
+        EscalationStageChange: lambda cls: cls.escalation_id.in_(
+            select(Escalation.id).join(Agency, Agency.id == Escalation.agency_id)
+            .where(Agency.partnership_id == pid)),
+        Snooze: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
+        TeamsCardSubmit: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
+        TeamsFileOffer: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
+        OutboxMessage: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
+    }
+
+
+SCOPED_TABLES = frozenset(_criteria(0))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One partnership: what a request may read and change."""
+
+    partnership_id: int
+
+    def where(self, model: type) -> ColumnElement[bool]:
+        """The condition that keeps `model`'s rows to this partnership."""
+        return _criteria(self.partnership_id)[model](model)
+
+    def get(self, model: type[Row], row_id: int | None, *, session: Session) -> Row | None:
+        """A row by id, or None when there is none or it belongs to another partnership."""
+        if row_id is None:
+            return None
+        found = session.get(model, row_id)
+        if found is None or model not in SCOPED_TABLES:
+            return found
+        # A row already in the session (loaded unbound, say) is checked rather than trusted.
+        return found if self.owns(model, row_id, session=session) else None
+
+    def owns(self, model: type, row_id: int, *, session: Session) -> bool:
+        return session.exec(select(model.id).where(model.id == row_id, self.where(model))).first() is not None
+
+    def bind(self, session: Session) -> Session:
+        """Limit every ORM statement on the session to this partnership; returns the session."""
+        bound = session.info.get(SCOPE_KEY)
+        if bound is not None and bound != self:
+            raise RuntimeError("this session is already bound to another partnership")
+        session.info[SCOPE_KEY] = self
+        return session
+
+    def session(self, engine: Engine) -> Session:
+        """A new session bound to this partnership (loaded objects stay usable after commit)."""
+        return self.bind(Session(engine, expire_on_commit=False))
+
+
+def scope_of(session: Session) -> Scope | None:
+    """The partnership a session is bound to, if any."""
+    return session.info.get(SCOPE_KEY)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _limit_to_the_bound_partnership(state: ORMExecuteState) -> None:
+    scope = state.session.info.get(SCOPE_KEY)
+    if scope is None or state.is_column_load or state.is_relationship_load:
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    state.statement = state.statement.options(*_options(scope.partnership_id))
+
+
+@lru_cache(maxsize=64)
+def _options(pid: int) -> tuple:
+    return tuple(with_loader_criteria(model, criterion, include_aliases=True)
+                 for model, criterion in _criteria(pid).items())
