@@ -95,7 +95,7 @@ def build(engine: Engine, members: int, seed: int = 5) -> dict[str, int]:
     bulk_insert(engine, Agency.__table__, [
         {"id": a + 1, "partnership_id": pid, "key": f"a{a}", "name": f"Agency {a}", "named_partner": a < 3}
         for a in range(agencies)])
-    people = [{"id": m + 1, "email": f"m{m}@bench.example.org", "name": f"Member {m:06d}",
+    people = [{"id": m + 1, "partnership_id": pid, "email": f"m{m}@bench.example.org", "name": f"Member {m:06d}",
                "agency_id": m % agencies + 1, "preferred_platform": "console", "is_admin": m < 5,
                "active": m % 400 != 399, "teams_unreachable": False, "created_at": NOW} for m in range(members)]
     bulk_insert(engine, Member.__table__, people)

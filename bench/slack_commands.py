@@ -87,7 +87,8 @@ def build_database(path: Path, *, members: int, actions: int, seed: int = 7) -> 
                     for n in range(39)]
         session.execute(insert(Agency), agencies)
         agency_ids = session.execute(select(Agency.id)).scalars().all()
-        new_members = [{"email": f"member{n:05d}@bench.example.org", "name": f"Bench Member {n:05d}",
+        new_members = [{"partnership_id": partnership_id, "email": f"member{n:05d}@bench.example.org",
+                        "name": f"Bench Member {n:05d}",
                         "agency_id": rng.choice(agency_ids), "slack_user_id": f"UB{n:05d}",
                         "preferred_platform": "slack", "is_admin": False, "active": True,
                         "teams_unreachable": False, "created_at": now}

@@ -51,7 +51,8 @@ def make_members(engine, count: int, service_url: str) -> list[Member]:
         agency = Agency(partnership_id=partnership.id, key="council", name="Council")
         session.add(agency)
         session.commit()
-        members = [Member(email=f"member{n}@bench.example.org", name=f"Member {n}", agency_id=agency.id,
+        members = [Member(partnership_id=partnership.id, email=f"member{n}@bench.example.org", name=f"Member {n}",
+                          agency_id=agency.id,
                           teams_aad_id=f"aad-{n}", preferred_platform="teams") for n in range(count)]
         session.add_all(members)
         session.commit()

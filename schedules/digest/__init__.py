@@ -1,0 +1,54 @@
+"""What is due for whom on a day, and one digest per person with the most urgent first.
+
+`sweep(session, on=day)` reads what every partnership's digests need with a fixed set of SQL
+statements: their number does not depend on how many members, items or partnerships there are
+(only the lists inside them grow). Each partnership's rules (schedules.rules) are then applied
+in Python on its own working-day calendar. Nothing is written here; the outbox queues and sends.
+
+The work goes in steps, a module each, each importing only those before it: working_days
+(counting working days fast), load (the statements), words (the lines and replies), day (what
+a sweep hands back) and decide (who gets what, most urgent first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlmodel import Session
+
+from schedules.digest.day import Day, Digest, cycle_collector_paused
+from schedules.digest.decide import AHEAD, ESCALATION, OVERDUE, REPORT, TODAY, Sweep
+from schedules.digest.load import MINUTES_LOOK_BACK, RECIPIENT_COLUMNS, Recipient, owner_columns
+from schedules.digest.words import FREE_TEXT, MAX_ITEMS, MAX_LISTED, day_text, item_text
+from schedules.digest.working_days import WorkingDayCount, is_report_day, start_of_day
+
+__all__ = [
+    "AHEAD",
+    "ESCALATION",
+    "FREE_TEXT",
+    "MAX_ITEMS",
+    "MAX_LISTED",
+    "MINUTES_LOOK_BACK",
+    "OVERDUE",
+    "RECIPIENT_COLUMNS",
+    "REPORT",
+    "TODAY",
+    "Day",
+    "Digest",
+    "Recipient",
+    "WorkingDayCount",
+    "cycle_collector_paused",
+    "day_text",
+    "is_report_day",
+    "item_text",
+    "owner_columns",
+    "start_of_day",
+    "sweep",
+]
+
+
+def sweep(session: Session, *, on: date, partnership_ids: Iterable[int] | None = None) -> Day:
+    """Every digest due on `on` (a local date), for all partnerships or the ones given."""
+    with cycle_collector_paused():
+        return Sweep(session, on, None if partnership_ids is None else set(partnership_ids)).run()
