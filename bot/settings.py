@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Several partnerships' workspaces: the app is installed in each with Slack's OAuth flow.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
 
     microsoft_app_id: str | None = None
     microsoft_app_password: SecretStr | None = None
@@ -61,8 +65,9 @@ class Settings(BaseSettings):
         return FeedLinks(public_url=self.public_url, secret=secret)
 
     @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+    def slack_installs_by_oauth(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret
+                    and self.slack_client_secret.get_secret_value())
 
 
 @lru_cache(maxsize=1)

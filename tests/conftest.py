@@ -19,7 +19,7 @@ from handlers.core import parse_command
 from models.clock import FixedClock
 from handlers.dispatch import Dispatcher, Who
 from messages.reply import Reply
-from models.db import make_engine, migrate, session_for
+from models.db import SLACK_STORE_TABLES, make_engine, migrate, session_for
 from models.loader import load_text
 from models.partnership import Member
 
@@ -63,7 +63,8 @@ def postgres_engine():
 
 
 def _truncate_all(engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    names = [t.name for t in SQLModel.metadata.sorted_tables] + sorted(SLACK_STORE_TABLES)
+    tables = ", ".join(f'"{name}"' for name in names)
     with engine.begin() as conn:
         # TRUNCATE does not fire the audit trail's row triggers, so a clean slate is possible in tests.
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -109,8 +110,10 @@ class Chat:
     dispatcher: Dispatcher
     sent: list[tuple[Member, Reply]] = field(default_factory=list)
 
-    async def __call__(self, email: str, line: str, form: dict[str, str] | None = None) -> Reply:
-        return await self.dispatcher.handle(parse_command(line, form=form), Who(platform="console", email=email))
+    async def __call__(self, email: str, line: str, form: dict[str, str] | None = None, *,
+                       partnership: str | None = None) -> Reply:
+        return await self.dispatcher.handle(parse_command(line, form=form),
+                                            Who(platform="console", email=email, partnership_key=partnership))
 
     def notices_to(self, email: str) -> list[Reply]:
         return [reply for member, reply in self.sent if member.email == email]

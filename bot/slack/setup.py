@@ -2,7 +2,9 @@
 
 `attach` adds `POST /slack/events` when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set, or
 connects over Socket Mode when SLACK_APP_TOKEN is set too (no public URL needed), and registers
-the Slack sender for private messages. Without the settings the server runs without Slack.
+the Slack sender for private messages. With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET instead of a
+bot token, each partnership's workspace installs the app through /slack/install (see install.py).
+Without the settings the server runs without Slack.
 """
 
 from __future__ import annotations
@@ -34,11 +36,24 @@ def attach(app: web.Application, settings: Settings, *, engine: Engine, dispatch
     token = _secret(settings.slack_bot_token)
     signing_secret = _secret(settings.slack_signing_secret)
     app_token = _secret(settings.slack_app_token)
-    if not token or not (signing_secret or app_token):
+    by_oauth = settings.slack_installs_by_oauth and bool(signing_secret)
+    if not (token or by_oauth) or not (signing_secret or app_token):
         log.info("Slack is not configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for "
-                 "Socket Mode): running without Slack.")
+                 "Socket Mode, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for several workspaces): running "
+                 "without Slack.")
         return None
-    workspaces = Workspaces(settings.slack_api_url, engine, token=token)
+    if by_oauth:
+        from bot.slack.install import attach_install, installation_store, oauth_flow
+
+        workspaces = Workspaces(settings.slack_api_url, engine,
+                                installations=installation_store(settings.slack_client_id, engine))
+        attach_install(app, oauth_flow(
+            client_id=settings.slack_client_id, client_secret=_secret(settings.slack_client_secret),
+            public_url=settings.public_url, api_url=settings.slack_api_url, engine=engine, workspaces=workspaces,
+            authorization_url=settings.slack_authorize_url))
+        log.info("Slack: each workspace installs AssureBot at /slack/install.")
+    else:
+        workspaces = Workspaces(settings.slack_api_url, engine, token=token)
     adapter = SlackAdapter(dispatcher, workspaces=workspaces, signing_secret=signing_secret,
                            api_url=settings.slack_api_url, app_token=app_token)
     app[SLACK] = adapter

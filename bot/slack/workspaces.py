@@ -57,6 +57,18 @@ class Workspaces:
         """After a new installation (or an uninstall), look the token up afresh."""
         self._bots.pop((enterprise_id, team_id), None)
 
+    async def uninstalled(self, team_id: str | None, enterprise_id: str | None) -> None:
+        """The workspace removed AssureBot (or revoked its tokens): its token is deleted."""
+        self.forget(team_id, enterprise_id)
+        if self.installations is None:
+            log.warning("Slack: AssureBot was removed from workspace %s; SLACK_BOT_TOKEN no longer works there",
+                        team_id)
+            return
+        await asyncio.to_thread(self.installations.delete_installation, enterprise_id=enterprise_id,
+                                team_id=team_id)
+        await asyncio.to_thread(self.installations.delete_bot, enterprise_id=enterprise_id, team_id=team_id)
+        log.info("Slack: AssureBot was removed from workspace %s; its token is deleted", team_id)
+
     async def client(self, team_id: str | None, enterprise_id: str | None) -> AsyncWebClient:
         """A Web API client with the workspace's bot token (shared, so its connections are reused)."""
         token, _user, _bot = await self.bot_of(team_id, enterprise_id)

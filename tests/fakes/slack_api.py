@@ -65,6 +65,7 @@ class Call:
     method: str
     args: dict[str, Any]
     at: float = field(default_factory=time.time)
+    token: str | None = None  # the bot token the call was made with
 
 
 @dataclass
@@ -81,6 +82,7 @@ class FakeSlack:
 
     def __init__(self, token: str | None = None):
         self.token = token
+        self.current_token: str | None = None
         self.calls: list[Call] = []
         self.users: dict[str, tuple[str, str]] = {}
         self.failures: dict[str, list[Failure]] = {}
@@ -97,6 +99,10 @@ class FakeSlack:
         self._files = itertools.count(1)
         self.pending_uploads: dict[str, dict[str, Any]] = {}  # file id -> filename, length, data
         self.shared_files: list[dict[str, Any]] = []  # completed uploads: id, title, data, channel, comment
+        # Installing by OAuth: codes Slack would hand out, and the workspace each issued token is for.
+        self.oauth_codes: dict[str, tuple[str, str]] = {}  # code -> (team id, team name)
+        self.tokens: dict[str, str] = {}  # bot token -> team id
+        self.client_credentials: tuple[str, str] | None = None
 
     # --- running -------------------------------------------------------------------------
 
@@ -170,9 +176,9 @@ class FakeSlack:
                 args[key] = json.loads(args[key])
         return args
 
-    async def _record(self, method: str, args: dict[str, Any]) -> None:
+    async def _record(self, method: str, args: dict[str, Any], token: str | None = None) -> None:
         async with self._changed:
-            self.calls.append(Call(method, args))
+            self.calls.append(Call(method, args, token=token))
             self._changed.notify_all()
 
     @staticmethod
@@ -199,7 +205,8 @@ class FakeSlack:
             request.transport.close()  # Slack unreachable: the connection drops
             raise web.HTTPServiceUnavailable()
         args = await self._arguments(request)
-        await self._record(method, args)
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
+        await self._record(method, args, token)
         failure = self._failure(method)
         if failure is not None:
             if failure.drop:
@@ -212,9 +219,12 @@ class FakeSlack:
         if problems:
             self.invalid.append((method, problems))
             return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
-        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
-        if self.token and method != "apps.connections.open" and token != self.token:
+        if method == "oauth.v2.access":
+            return web.json_response(self.oauth_access(request, args))
+        if method != "apps.connections.open" and token != self.token and token not in self.tokens \
+                and (self.token or self.tokens):
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        self.current_token = token
         answer = getattr(self, "m_" + method.replace(".", "_"), None)
         if answer is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -227,9 +237,29 @@ class FakeSlack:
         return f"1790000000.{next(self._ts):06d}"
 
     def m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "https://riverside-partnership.slack.com/", "team": "Riverside Partnership",
-                "user": "assurebot", "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
+        team = self.tokens.get(self.current_token, TEAM_ID)
+        return {"url": f"https://{team.lower()}.slack.com/", "team": "Riverside Partnership",
+                "user": "assurebot", "team_id": team, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
                 "is_enterprise_install": False}
+
+    def oauth_access(self, request: web.Request, args: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: a code handed out by the authorize page, for the app's own credentials."""
+        import base64
+
+        basic = (request.headers.get("Authorization") or "").removeprefix("Basic ").strip()
+        given = tuple(base64.b64decode(basic).decode().split(":", 1)) if basic else (args.get("client_id"),
+                                                                                    args.get("client_secret"))
+        if self.client_credentials is None or given != self.client_credentials:
+            return {"ok": False, "error": "invalid_client_id"}
+        found = self.oauth_codes.pop(str(args.get("code")), None)
+        if found is None:
+            return {"ok": False, "error": "invalid_code"}
+        team_id, team_name = found
+        token = f"xoxb-{team_id.lower()}-not-real"
+        self.tokens[token] = team_id
+        return {"ok": True, "app_id": "A0ASSURE", "authed_user": {"id": "U0INSTALLER"}, "scope": "commands,chat:write",
+                "token_type": "bot", "access_token": token, "bot_user_id": BOT_USER_ID,
+                "team": {"id": team_id, "name": team_name}, "enterprise": None, "is_enterprise_install": False}
 
     def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = self._next_ts()
