@@ -99,8 +99,10 @@ def _find_action(cmd: Command, ctx: Context) -> Action:
     return found
 
 
-TO_MARK_DONE = Target(_find_action, lambda ctx, a: refuse_unless_acts_for(ctx, a.owner_id, "mark this action done"))
-TO_UPDATE = Target(_find_action, lambda ctx, a: refuse_unless_acts_for(ctx, a.owner_id, "add an update to this action"))
+TO_MARK_DONE = Target(_find_action, kind=Action,
+                      refuse=lambda ctx, a: refuse_unless_acts_for(ctx, a.owner_id, "mark this action done"))
+TO_UPDATE = Target(_find_action, kind=Action,
+                   refuse=lambda ctx, a: refuse_unless_acts_for(ctx, a.owner_id, "add an update to this action"))
 
 
 @command("action done", summary="mark an action complete", example="action done 12", usage="action done ID",

@@ -123,7 +123,7 @@ def _action_owner(cmd: Command, ctx: Context):
 @command("action add", summary="add an action from an action plan",
          example="action add owner=mark.evans@police.example.org due=2027-01-31 source=\"Neglect audit\" Refresh toolkit",
          usage="action add owner=EMAIL due=DATE [source=...] TITLE", rule=CHAIRS,
-         target=Target(_action_owner, lambda ctx, owner: _refuse_giving(ctx, owner)))
+         target=Target(_action_owner, lambda ctx, owner: _refuse_giving(ctx, owner), kind=Member))
 def action_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     if ctx.target is None:

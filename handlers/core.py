@@ -103,6 +103,8 @@ class Target:
 
     find: Callable[[Command, Context], Any]
     refuse: Callable[[Context, Any], str | None] = lambda ctx, target: None
+    # The table whose rows the command names by number or email (None: a group, or several kinds).
+    kind: type | None = None
 
 
 Handler = Callable[[Command, Context], Reply]

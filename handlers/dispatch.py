@@ -179,9 +179,7 @@ class Dispatcher:
                 notices = self._notices(reply, place, scope, session)
                 return Outcome(reply, notices, member_id=actor.id)
         except Exception:
-            error_id = uuid.uuid4().hex[:8]
-            log.exception("error %s running %r for %s", error_id, cmd.verb, who.describe())
-            return Outcome(Reply(text=say("internal_error", error_id=error_id), tone=Tone.ERROR, private=True))
+            return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}"))
 
     def context(self, actor: Member, place: Partnership, scope: Scope, session: Session,
                 platform: str = "console") -> Context:
@@ -209,9 +207,7 @@ class Dispatcher:
                          private=True)
         except Exception:
             session.rollback()
-            error_id = uuid.uuid4().hex[:8]
-            log.exception("error %s running %r for member %s", error_id, cmd.verb, actor.id)
-            return Reply(text=say("internal_error", error_id=error_id), tone=Tone.ERROR, private=True)
+            return internal_error(f"running {cmd.verb!r} for member {actor.id}")
 
     def _notices(self, reply: Reply, place: Partnership, scope: Scope, session: Session) -> list:
         """Each notice for a member of the same partnership, with only the buttons they may press."""
@@ -304,6 +300,14 @@ def offer_only_what_may_be_pressed(reply: Reply, ctx: Context) -> None:
         item.buttons = [b for b in item.buttons if allowed(b)]
     if reply.form is not None and not may_press(ctx, reply.form.command):
         reply.form = None
+
+
+def internal_error(doing: str, error: BaseException | None = None) -> Reply:
+    """For an error nobody could have caused by what they typed: logged with its traceback (the
+    exception being handled, or `error`) under an id, and a reply that gives the id to quote."""
+    error_id = uuid.uuid4().hex[:8]
+    log.error("error %s %s", error_id, doing, exc_info=error or True)
+    return Reply(text=say("internal_error", error_id=error_id), tone=Tone.ERROR, private=True)
 
 
 def unknown_verb(verb: str) -> Reply:

@@ -248,9 +248,9 @@ def _refuse_assigning(ctx: Context, found: Escalation) -> str | None:
     return None if may.handles_escalations(ctx.person) else _refuse_work(ctx, found)
 
 
-ESCALATION = Target(_find, _refuse_work)
-TO_ACKNOWLEDGE = Target(_find, _refuse_acknowledging)
-TO_ASSIGN = Target(_find, _refuse_assigning)
+ESCALATION = Target(_find, _refuse_work, kind=Escalation)
+TO_ACKNOWLEDGE = Target(_find, _refuse_acknowledging, kind=Escalation)
+TO_ASSIGN = Target(_find, _refuse_assigning, kind=Escalation)
 
 
 def _open(ctx: Context) -> Escalation:

@@ -77,7 +77,7 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
 
 @command("meeting move", summary="move a meeting; those who answered are told",
          example="meeting move 2 2027-03-09 14:00", usage="meeting move ID DATE TIME", rule=CHAIRS,
-         target=Target(_meeting_named, _runs("move its meetings")))
+         target=Target(_meeting_named, kind=Meeting, refuse=_runs("move its meetings")))
 def meeting_move(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
     fields, words = split_fields(cmd)
@@ -98,7 +98,8 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
 
 
 @command("meeting cancel", summary="cancel a meeting; those who answered are told", example="meeting cancel 2",
-         usage="meeting cancel ID", rule=CHAIRS, target=Target(_meeting_named, _runs("cancel its meetings")))
+         usage="meeting cancel ID", rule=CHAIRS,
+         target=Target(_meeting_named, kind=Meeting, refuse=_runs("cancel its meetings")))
 def meeting_cancel(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
     changed = save_changes(meeting, {"status": MeetingStatus.CANCELLED.value}, session=ctx.session,
@@ -114,7 +115,7 @@ def meeting_cancel(cmd: Command, ctx: Context) -> Reply:
 
 @command("attended", summary="after a meeting: record who attended (from the answers), or correct one person",
          example="attended 1 mark.evans@police.example.org no", usage="attended MEETING-ID [EMAIL yes|no]",
-         rule=CHAIRS, target=Target(_meeting_named, _runs("record its attendance")))
+         rule=CHAIRS, target=Target(_meeting_named, kind=Meeting, refuse=_runs("record its attendance")))
 def attended(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
     if meeting.starts_at > ctx.now():
@@ -148,7 +149,7 @@ def attended(cmd: Command, ctx: Context) -> Reply:
 
 
 @command("minutes", summary="mark a meeting's minutes circulated", example="minutes 1", usage="minutes MEETING-ID",
-         rule=CHAIRS, target=Target(_meeting_named, _runs("record its minutes")))
+         rule=CHAIRS, target=Target(_meeting_named, kind=Meeting, refuse=_runs("record its minutes")))
 def minutes(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
     if meeting.minutes_circulated_at is not None:

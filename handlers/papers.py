@@ -111,7 +111,8 @@ def _find_paper(cmd: Command, ctx: Context) -> Paper:
 
 
 @command("paper done", summary="mark a paper of yours submitted", example="paper done 3", usage="paper done ID",
-         target=Target(_find_paper, lambda ctx, p: refuse_unless_acts_for(ctx, p.owner_id, "mark this paper in")))
+         target=Target(_find_paper, lambda ctx, p: refuse_unless_acts_for(ctx, p.owner_id, "mark this paper in"),
+                       kind=Paper))
 def paper_done(cmd: Command, ctx: Context) -> Reply:
     paper: Paper = ctx.target
     changed = mark_paper_submitted(paper, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())

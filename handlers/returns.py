@@ -50,7 +50,8 @@ def _find_return(cmd: Command, ctx: Context) -> DataReturn:
 
 
 @command("return done", summary="mark a return submitted", example="return done 4", usage="return done ID",
-         target=Target(_find_return, lambda ctx, r: refuse_unless_in_agency(ctx, r.agency_id, "mark it submitted")))
+         target=Target(_find_return, lambda ctx, r: refuse_unless_in_agency(ctx, r.agency_id, "mark it submitted"),
+                       kind=DataReturn))
 def return_done(cmd: Command, ctx: Context) -> Reply:
     item: DataReturn = ctx.target
     changed = mark_return_submitted(item, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import re
 import time
-import uuid
 from collections import OrderedDict
 from typing import Any
 
@@ -27,7 +26,7 @@ from bot.slack.listeners import Listeners
 from bot.slack.views import SlackUser
 from bot.slack.workspaces import Workspaces
 from handlers.core import Command, parse_command
-from handlers.dispatch import Dispatcher, Outcome, Who
+from handlers.dispatch import Dispatcher, Outcome, Who, internal_error
 from messages.reply import Reply, Tone
 from messages.slack_blocks import FORM_ACTION, FORM_CALLBACK, RUN_ACTION, SHARE_ACTION, home_view, message
 from messages.templates import say
@@ -109,6 +108,9 @@ class SlackAdapter(Listeners):
         async def home_opened(event, context):
             await tracked(self.on_home_opened(event, context))
 
+        async def uninstalled(context):
+            await tracked(self.workspaces.uninstalled(context.team_id, context.enterprise_id))
+
         bolt.command("/assure")(assure)
         bolt.command("/escalate")(escalate)
         bolt.shortcut(RAISE_SHORTCUT)(raise_shortcut)
@@ -117,6 +119,8 @@ class SlackAdapter(Listeners):
         bolt.action(SHARE_ACTION)(share)
         bolt.view(FORM_CALLBACK)(submit)
         bolt.event("app_home_opened")(home_opened)
+        bolt.event("app_uninstalled")(uninstalled)
+        bolt.event("tokens_revoked")(uninstalled)
 
     async def _tracked(self, work) -> None:
         """Run a listener, known to `settle` until it has finished what it does after its ack."""
@@ -200,10 +204,8 @@ class SlackAdapter(Listeners):
             except SlackUnavailable:
                 return Outcome(Reply(text=PROFILE_UNAVAILABLE, tone=Tone.ERROR, private=True))
             return await self.dispatcher.run(cmd, who(user))
-        except Exception:
-            error_id = uuid.uuid4().hex[:8]
-            log.exception("error %s running %r for Slack user %s", error_id, cmd.verb, user.id)
-            return Outcome(Reply(text=say("internal_error", error_id=error_id), tone=Tone.ERROR, private=True))
+        except Exception:  # looking the person up failed in a way Slack did not report
+            return Outcome(internal_error(f"running {cmd.verb!r} for Slack user {user.id}"))
 
     async def profile(self, user: SlackUser) -> SlackUser:
         """The user's name and email from Slack (users.info), remembered for an hour."""

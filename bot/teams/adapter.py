@@ -16,6 +16,7 @@ from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentit
 
 from bot.settings import Settings
 from bot.teams.retry import without_sdk_retries
+from handlers.dispatch import internal_error
 
 log = logging.getLogger(__name__)
 
@@ -112,16 +113,11 @@ def make_adapter(config: BotConfig) -> CloudAdapter:
     adapter = CloudAdapter(TeamsAuthentication(config))
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-        import uuid
-
-        error_id = uuid.uuid4().hex[:8]
-        log.error("error %s in a Teams turn (%s)", error_id, turn_context.activity.type, exc_info=error)
+        reply = internal_error(f"in a Teams turn ({turn_context.activity.type})", error)
         try:
-            from messages.templates import say
-
-            await turn_context.send_activity(say("internal_error", error_id=error_id))
+            await turn_context.send_activity(reply.text)
         except Exception:  # the connector may be what failed
-            log.warning("could not tell the user about error %s", error_id)
+            log.warning("could not tell the user about the error: %s", reply.text)
 
     adapter.on_turn_error = on_turn_error
     return adapter

@@ -142,3 +142,21 @@ def _thread_of(teams) -> str:
     asked = [c for c in teams.connector.sent() if c.conversation_id.startswith(CHANNEL_ID)][-1]
     return asked.conversation_id.split(";messageid=")[1]
 
+
+
+async def test_an_activity_from_a_tenant_no_partnership_owns_is_refused_and_noted(teams):
+    with session_for(teams.engine) as session:
+        from models.partnership import Partnership
+
+        demo = session.exec(select(Partnership)).one()
+        demo.teams_tenant_id = "tenant-riverside"  # the demo partnership's own tenant, not tenant-1
+        session.add(demo)
+        session.commit()
+    mark = teams.user(POLICE)
+    assert await teams.say(mark, "escalations") == 201
+    card, _ = teams.last_card_to(teams.personal_id(mark))
+    assert "isn't linked to a partnership in AssureBot" in shown(card)
+    assert "E1" not in shown(card)
+    with session_for(teams.engine) as session:
+        noted = session.exec(select(AuditEvent).where(AuditEvent.action == "access.unknown_partnership")).one()
+    assert noted.after["teams_tenant"] == "tenant-1"

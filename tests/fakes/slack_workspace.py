@@ -61,6 +61,7 @@ class Workspace:
     client: TestClient
     fake: FakeSlack
     adapter: Any
+    team: str = TEAM_ID  # the workspace the requests come from
 
     # --- raw requests ----------------------------------------------------------------------
 
@@ -81,11 +82,11 @@ class Workspace:
     def command_fields(self, user: str, text: str, *, command: str = "/assure", channel: str = "D0DM") -> dict:
         n = next(_ids)
         return {
-            "token": "legacy-verification-token", "team_id": TEAM_ID, "team_domain": "riverside-partnership",
+            "token": "legacy-verification-token", "team_id": self.team, "team_domain": "riverside-partnership",
             "channel_id": channel, "channel_name": "directmessage" if channel.startswith("D") else "arg",
             "user_id": user, "user_name": user.lower(), "command": command, "text": text,
             "api_app_id": "A0ASSURE", "is_enterprise_install": "false",
-            "response_url": self.fake.respond_url(f"cmd{n}"), "trigger_id": f"{n}.{TEAM_ID}.trigger",
+            "response_url": self.fake.respond_url(f"cmd{n}"), "trigger_id": f"{n}.{self.team}.trigger",
         }
 
     async def command(self, user: str, text: str, **options: Any) -> ClientResponse:
@@ -104,13 +105,13 @@ class Workspace:
         return body
 
     def _user(self, user: str) -> dict[str, str]:
-        return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID}
+        return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team}
 
     def _base(self, kind: str, user: str) -> dict[str, Any]:
         n = next(_ids)
         return {"type": kind, "user": self._user(user), "api_app_id": "A0ASSURE", "token": "legacy",
-                "team": {"id": TEAM_ID, "domain": "riverside-partnership"}, "enterprise": None,
-                "is_enterprise_install": False, "trigger_id": f"{n}.{TEAM_ID}.trigger"}
+                "team": {"id": self.team, "domain": "riverside-partnership"}, "enterprise": None,
+                "is_enterprise_install": False, "trigger_id": f"{n}.{self.team}.trigger"}
 
     async def click(self, user: str, button: dict[str, Any], block_id: str, *, blocks: list | None = None,
                     channel: str = "D0DM", ephemeral: bool = False, message_ts: str = "1790000000.000001",
@@ -160,7 +161,7 @@ class Workspace:
                 state[block["block_id"]] = {"value": {"type": "plain_text_input", "value": value}}
         payload = self._base("view_submission", user)
         payload.update({
-            "view": {**view, "id": view_id, "team_id": TEAM_ID, "state": {"values": state}, "hash": "1.form",
+            "view": {**view, "id": view_id, "team_id": self.team, "state": {"values": state}, "hash": "1.form",
                      "root_view_id": view_id, "app_id": "A0ASSURE", "bot_id": "B0BOT"},
             "response_urls": [],
         })
@@ -183,10 +184,10 @@ class Workspace:
         return await self.post_payload(payload)
 
     async def event(self, event: dict[str, Any]) -> ClientResponse:
-        body = json.dumps({"token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0ASSURE", "event": event,
+        body = json.dumps({"token": "legacy", "team_id": self.team, "api_app_id": "A0ASSURE", "event": event,
                            "type": "event_callback", "event_id": f"Ev{next(_ids):08d}",
                            "event_time": int(time.time()),
-                           "authorizations": [{"team_id": TEAM_ID, "user_id": "U0BOT", "is_bot": True}]})
+                           "authorizations": [{"team_id": self.team, "user_id": "U0BOT", "is_bot": True}]})
         return await self.post(body, "application/json")
 
     async def home_opened(self, user: str) -> ClientResponse:
