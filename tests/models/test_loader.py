@@ -115,3 +115,24 @@ def test_not_yaml_at_all_is_a_clear_error(engine):
 def test_a_list_where_a_mapping_belongs(engine):
     with Session(engine) as session, pytest.raises(LoadError, match="the file must be a mapping"):
         load_text("- just\n- a list\n", session=session)
+
+
+def test_a_second_partnership_with_the_same_people_and_keys_is_its_own_and_cannot_claim_a_workspace(engine):
+    from models.partnership import Partnership
+
+    first = GOOD.replace("nation: scotland}", "nation: scotland, slack_team_id: T0NORTH, teams_tenant_id: tn}")
+    second = first.replace("Northshire Safeguarding", "Southshire Safeguarding")
+    with Session(engine) as session:
+        load_text(first, session=session)
+    with Session(engine) as session, pytest.raises(LoadError) as refused:
+        load_text(second, session=session)
+    assert any("slack_team_id: 'T0NORTH' already belongs to partnership 'northshire-" in p
+               for p in refused.value.problems)
+    assert any("teams_tenant_id" in p for p in refused.value.problems)
+    with Session(engine) as session:
+        load_text(second.replace("T0NORTH", "T0SOUTH").replace("tn}", "ts}"), session=session)
+        people = session.exec(select(Member.email, Member.partnership_id).where(
+            Member.email == "cop@police.example.org")).all()
+        places = session.exec(select(Partnership.key, Partnership.slack_team_id).order_by(Partnership.id)).all()
+    assert len(people) == 2 and len({p for _e, p in people}) == 2  # one member in each partnership
+    assert [team for _key, team in places] == ["T0NORTH", "T0SOUTH"]
