@@ -75,14 +75,18 @@ def partnerships_of_email(email: str, *, session: Session) -> list[Partnership]:
         .where(Member.email == email.strip().lower(), Member.active).order_by(Partnership.key)))
 
 
+def _named(key: str, session: Session) -> Partnership:
+    found = partnership_by_key(key, session=session)
+    if found is None:
+        keys = ", ".join(session.exec(select(Partnership.key).order_by(Partnership.key)).all()) or "none yet"
+        raise NoPartnership(f"There is no partnership '{key}'. The partnerships here are: {keys}.")
+    return found
+
+
 def partnership_for_email(email: str, *, key: str | None = None, session: Session) -> Partnership:
     """The console's and command line's choice: the partnership named, or the person's only one."""
     if key:
-        found = partnership_by_key(key, session=session)
-        if found is None:
-            keys = ", ".join(session.exec(select(Partnership.key).order_by(Partnership.key)).all()) or "none yet"
-            raise NoPartnership(f"There is no partnership '{key}'. The partnerships here are: {keys}.")
-        return found
+        return _named(key, session)
     found = partnerships_of_email(email, session=session)
     if len(found) > 1:
         raise NoPartnership(f"{email} is a member of more than one partnership here ("
@@ -98,11 +102,7 @@ def partnership_for_email(email: str, *, key: str | None = None, session: Sessio
 def the_partnership(key: str | None, *, session: Session) -> Partnership:
     """For commands that act for a partnership rather than a person: the one named, or the only one."""
     if key:
-        found = partnership_by_key(key, session=session)
-        if found is None:
-            keys = ", ".join(session.exec(select(Partnership.key).order_by(Partnership.key)).all()) or "none yet"
-            raise NoPartnership(f"There is no partnership '{key}'. The partnerships here are: {keys}.")
-        return found
+        return _named(key, session)
     found = session.exec(select(Partnership).order_by(Partnership.id).limit(2)).all()
     if not found:
         raise NoPartnership("There is no partnership in this database yet. Load one first with "

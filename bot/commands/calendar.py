@@ -9,25 +9,19 @@ from pathlib import Path
 from sqlmodel import func, select
 
 from handlers.calendar_feed import build_calendar
-from models.db import ready_engine, session_for
+from bot.commands import chosen_scope
+from models.db import ready_engine
 from models.groups import Group
 from models.people import member_by_email, partnership
-from models.scope import Scope
-from models.tenancy import NoPartnership, partnership_for_email, the_partnership
 
 
 def calendar_command(database_url: str, *, group: str, member_email: str | None = None, output: str = "-",
                      now: datetime | None = None, partnership_key: str | None = None) -> int:
     """`assurebot calendar GROUP [--member EMAIL] [--output FILE|-]`: write the .ics file."""
     engine = ready_engine(database_url)
-    with session_for(engine) as session:
-        try:
-            chosen = (partnership_for_email(member_email, key=partnership_key, session=session) if member_email
-                      else the_partnership(partnership_key, session=session))
-        except NoPartnership as problem:
-            print(str(problem), file=sys.stderr)
-            return 2
-    scope = Scope(chosen.id)
+    scope = chosen_scope(engine, email=member_email, key=partnership_key)
+    if scope is None:
+        return 2
     with scope.session(engine) as session:
         member = None
         if member_email:

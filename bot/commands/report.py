@@ -10,10 +10,9 @@ from handlers.core import UserError
 from handlers.reports import Request, build_report, report_files, summary_text
 from messages.templates import format_day
 from models.calendar import calendar_for
-from models.db import ready_engine, session_for
+from bot.commands import chosen_scope
+from models.db import ready_engine
 from models.people import member_by_email, partnership, person
-from models.scope import Scope
-from models.tenancy import NoPartnership, partnership_for_email, the_partnership
 
 
 def report_command(database_url: str, *, kind: str, group: str | None = None, start: date | None = None,
@@ -24,14 +23,9 @@ def report_command(database_url: str, *, kind: str, group: str | None = None, st
     As the business unit sees it, or as a member sees it with --as EMAIL."""
     engine = ready_engine(database_url)
     now = now or datetime.now(timezone.utc)
-    with session_for(engine) as session:
-        try:
-            chosen = (partnership_for_email(as_email, key=partnership_key, session=session) if as_email
-                      else the_partnership(partnership_key, session=session))
-        except NoPartnership as problem:
-            print(str(problem), file=sys.stderr)
-            return 2
-    scope = Scope(chosen.id)
+    scope = chosen_scope(engine, email=as_email, key=partnership_key)
+    if scope is None:
+        return 2
     with scope.session(engine) as session:
         try:
             viewer = None

@@ -166,17 +166,6 @@ class Listeners:
         except SlackUnavailable:
             pass  # already logged with the method and code; the change itself is saved
 
-    async def tell(self, response_url: str, reply: Reply) -> None:
-        """A new message only this person sees, in the conversation they are in."""
-        await self.tell_payload(response_url, {"response_type": "ephemeral", "replace_original": False,
-                                               **message(reply)})
-
-    async def tell_payload(self, response_url: str, payload: dict[str, Any]) -> None:
-        try:
-            await respond(response_url, payload, session=self.http)
-        except SlackUnavailable:
-            pass  # logged; there is no other way to reach them
-
     async def on_share(self, ack, body: dict[str, Any], context) -> None:
         """"Post in channel": the answer again, fresh and as this person, for the whole channel."""
         await ack()
