@@ -191,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("alembic", "matplotlib"):  # their INFO lines would land in the middle of a chat
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    from bot.logs import keep_content_out_of_logs
+
+    keep_content_out_of_logs()
     return args.func(args) or 0
 
 

@@ -2,19 +2,26 @@
 
 Each platform adapter registers a sender when it is configured. A sender delivers one Reply to
 one member and returns the platform's message id (so the message can be updated in place later).
+
+A member is reached on the platform they (or the business unit) chose, if AssureBot can reach
+them there; otherwise on whichever chat platform knows them (a member with only a Slack id is
+reached on Slack). The console is a platform only where one is registered: the `assurebot
+remind` command prints there. A server registers none, so a message nobody can receive is
+reported as undeliverable, never written to the log.
 """
 
 from __future__ import annotations
 
 import logging
-from messages.plain import render_plain
+
 from messages.reply import Reply
 from models.partnership import Member, Platform
 from schedules.delivery import Sender, Unreachable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Delivery", "Sender", "Unreachable", "log_sender"]
+__all__ = ["Delivery", "Sender", "Unreachable"]
+CHAT = (Platform.SLACK.value, Platform.TEAMS.value)
 
 
 class Delivery:
@@ -27,14 +34,15 @@ class Delivery:
         self.senders[platform] = sender
 
     def platform_for(self, member: Member) -> str | None:
-        """The platform a member will be reached on, or None if none can reach them."""
+        """The platform a member will be reached on, or None if none can reach them: the one chosen,
+        then any chat platform that knows them, and the console only where one is registered."""
         reachable = {
             Platform.SLACK.value: bool(member.slack_user_id),
             Platform.TEAMS.value: bool(member.teams_aad_id) and not member.teams_unreachable,
             Platform.CONSOLE.value: True,
         }
-        order = [member.preferred_platform] + [p.value for p in Platform if p.value != member.preferred_platform]
-        for platform in order:
+        chosen = [member.preferred_platform] if member.preferred_platform in CHAT else []
+        for platform in [*chosen, *CHAT, Platform.CONSOLE.value]:
             if platform in self.senders and reachable.get(platform):
                 return platform
         return None
@@ -46,15 +54,11 @@ class Delivery:
             raise Unreachable(f"member {member.id} has no platform that can reach them")
         return platform, await self.senders[platform](member, reply)
 
-    async def notify(self, member: Member, reply: Reply) -> None:
-        """Deliver a notice; if it cannot be delivered, say so in the log for the admins."""
+    async def notify(self, member: Member, reply: Reply) -> bool:
+        """Deliver a notice; False when nothing reaches them (logged: who, never what)."""
         try:
             await self.send(member, reply)
         except Unreachable:
-            log.warning("notice for member %s could not be delivered: no platform reaches them", member.id)
-
-
-async def log_sender(member: Member, reply: Reply) -> str | None:
-    """The console platform when the bot runs as a server: the message goes to the log."""
-    log.info("message for %s:\n%s", member.email, render_plain(reply))
-    return None
+            log.warning("a notice for member %s could not be delivered: no platform reaches them", member.id)
+            return False
+        return True

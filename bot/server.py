@@ -9,7 +9,8 @@ import sys
 from aiohttp import web
 
 from bot.calendar_feed import feed_handler
-from bot.delivery import Delivery, log_sender
+from bot.delivery import Delivery
+from bot.logs import keep_content_out_of_logs
 from bot.reminders import attach as attach_reminders
 from bot.settings import Settings, get_settings
 from bot.slack.setup import attach as attach_slack
@@ -18,7 +19,6 @@ from bot.teams.setup import attach as attach_teams
 from handlers.dispatch import Dispatcher
 from models.clock import Clock
 from models.db import ready_engine
-from models.partnership import Platform
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,9 @@ async def healthz(request: web.Request) -> web.Response:
 def build_app(engine, *, settings: Settings | None = None, clock: Clock | None = None,
               with_scheduler: bool = False) -> web.Application:
     """The web application with every configured platform attached."""
+    keep_content_out_of_logs()
     settings = settings or get_settings()
-    delivery = Delivery()
-    delivery.register(Platform.CONSOLE.value, log_sender)
+    delivery = Delivery()  # no console here: a server prints nobody's messages
     app = web.Application()
     app[ENGINE] = engine
     app[SETTINGS] = settings

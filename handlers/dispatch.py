@@ -48,7 +48,8 @@ from models.tenancy import NoPartnership, partnership_for_email, partnership_for
 log = logging.getLogger(__name__)
 
 ACKS_FIRST = 0.5  # seconds an answer sent after its ack gives way to requests waiting for theirs
-Notify = Callable[[Member, Reply], Awaitable[None]]
+Notify = Callable[[Member, Reply], Awaitable[bool | None]]
+"""Send a notice privately to a member; False when no platform reaches them."""
 
 UNKNOWN_PLACE = ("This {place} isn't linked to a partnership in AssureBot, so I can't answer here. If you "
                  "expected to use AssureBot here, ask your partnership's business unit to link it.")
@@ -142,9 +143,11 @@ class Dispatcher:
             return missed
         for member, notice in outcome.notices:
             try:
-                await self.notify(member, notice)
+                delivered = await self.notify(member, notice)
             except Exception:  # the change is saved; only the message failed
                 log.exception("could not deliver a notice to member %s", member.id)
+                delivered = False
+            if delivered is False:
                 missed.append(member.name)
         return missed
 

@@ -279,7 +279,10 @@ class _Load:
                 self.problem(entry, "agency", where, f"unknown agency {agency_key!r}; known: "
                              + ", ".join(sorted(self.agencies)))
                 continue
-            platform = str(entry.get("platform", Platform.CONSOLE.value))
+            # Unless chosen, the platform is where they are known: a Slack id means Slack.
+            inferred = (Platform.SLACK.value if entry.get("slack_id") else
+                        Platform.TEAMS.value if entry.get("teams_aad_id") else Platform.CONSOLE.value)
+            platform = str(entry.get("platform") or inferred)
             if platform not in {p.value for p in Platform}:
                 self.problem(entry, "platform", where, "must be slack, teams or console")
                 continue

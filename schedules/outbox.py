@@ -378,7 +378,7 @@ def failure_report(rows: list, people: dict[int, Member]) -> Reply:
 
 def send_through(delivery: Delivery) -> Send:
     """Delivery.send, but a person who prefers Slack or Teams and can be reached on neither is
-    unreachable (and reported), rather than quietly written to the console log."""
+    unreachable (and reported), rather than quietly printed on the command line's console."""
     async def send(member: Member, reply: Reply) -> tuple[str, str | None]:
         platform = delivery.platform_for(member)
         chat = set(delivery.senders) - {Platform.CONSOLE.value}

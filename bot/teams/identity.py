@@ -54,15 +54,8 @@ def match_member(aad_id: str | None, email: str | None, *, tenant: str | None, s
     place = partnership_for_tenant(tenant, session=session)
     if place is None:
         return None
-    member = identify_member(scope=Scope(place.id), session=session, email=email, teams_aad_id=aad_id,
-                             label=f"teams:{aad_id or email} ({name})")
-    if member is not None and member.teams_aad_id == aad_id and aad_id \
-            and member.preferred_platform == Platform.CONSOLE.value:
-        # Nobody chose a platform for them; Teams is where they are, so reminders should go there.
-        member.preferred_platform = Platform.TEAMS.value
-        session.add(member)
-        session.commit()
-    return member
+    return identify_member(scope=Scope(place.id), session=session, email=email, teams_aad_id=aad_id,
+                           label=f"teams:{aad_id or email} ({name})")
 
 
 def _match(engine: Engine, aad_id: str | None, email: str | None, tenant: str | None,

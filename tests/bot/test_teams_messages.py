@@ -2,6 +2,7 @@
 
 from sqlmodel import select
 
+from bot.server import DELIVERY
 from models.audit import AuditEvent
 from models.db import session_for
 from models.escalations import Escalation
@@ -85,7 +86,9 @@ async def test_a_member_is_found_by_email_the_first_time_and_their_teams_account
     assert "DI Mark Evans" in shown(teams.cards_to(teams.personal_id(mark))[0])
     member = teams.member(POLICE)
     assert member.teams_aad_id == mark.aad_id
-    assert member.preferred_platform == "teams"  # nobody had chosen one: reminders now come here
+    # Nobody chose a platform for him, and it stays unchosen; Teams is where his reminders go now.
+    assert member.preferred_platform == "console"
+    assert teams.app[DELIVERY].platform_for(member) == "teams"
     lookups = len(teams.connector.of_kind("member"))
     await teams.say(mark, "whoami")
     assert len(teams.connector.of_kind("member")) == lookups  # known by AAD id now: no second lookup

@@ -1,0 +1,36 @@
+"""What may be logged. An escalation's words, a summary, a note or an outcome never go to a log at
+any level, and neither do private links: the platform SDKs log whole request bodies and URLs at
+DEBUG, so their loggers are held at INFO whatever LOG_LEVEL says."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# Loggers of libraries that write request or response bodies at DEBUG.
+CHATTY_SDKS = ("slack_sdk", "slack_bolt", "bot.slack.bolt", "botbuilder", "botframework", "msrest", "msal",
+               "urllib3", "aiohttp.client")
+PRIVATE_LINK = re.compile(r"(/calendar/)[^/\s\"?]+(\.ics)")
+
+
+class PrivateLinks(logging.Filter):
+    """Masks members' private calendar links in a record (the access log names every URL opened)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(PRIVATE_LINK.sub(r"\1…\2", a) if isinstance(a, str) else a
+                                for a in (record.args if isinstance(record.args, tuple) else (record.args,)))
+        if isinstance(record.msg, str):
+            record.msg = PRIVATE_LINK.sub(r"\1…\2", record.msg)
+        return True
+
+
+def keep_content_out_of_logs() -> None:
+    """Hold the SDKs' loggers at INFO and mask private links in the access log."""
+    for name in CHATTY_SDKS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
+    access = logging.getLogger("aiohttp.access")
+    if not any(isinstance(f, PrivateLinks) for f in access.filters):
+        access.addFilter(PrivateLinks())
