@@ -32,8 +32,17 @@ def ready_engine(url: str):
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     url = database_url(args.db)
-    ready_engine(url)
+    engine = ready_engine(url)
     print(f"The database is up to date ({_safe(url)}).")
+    if args.grant:
+        from models.db import grant_runtime_role
+
+        try:
+            grant_runtime_role(engine, args.grant)
+        except ValueError as problem:
+            print(str(problem), file=sys.stderr)
+            return 2
+        print(f"{args.grant} may now run AssureBot, and may only add to the audit trail.")
     return 0
 
 
@@ -119,6 +128,12 @@ def cmd_report(args: argparse.Namespace) -> int:
                           output=args.output, as_email=args.as_email, partnership_key=args.partnership)
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from bot.commands.audit import audit_verify_command
+
+    return audit_verify_command(database_url(args.db), partnership_key=args.partnership)
+
+
 def cmd_calendar(args: argparse.Namespace) -> int:
     from bot.commands.calendar import calendar_command
 
@@ -152,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partnership", default=None, metavar="KEY", help=PARTNERSHIP_HELP)
     p = add("load", cmd_load, "load or update a partnership from a YAML file (safe to repeat)")
     p.add_argument("file")
-    add("migrate", cmd_migrate, "bring the database schema up to date")
+    p = add("migrate", cmd_migrate, "bring the database schema up to date")
+    p.add_argument("--grant", default=None, metavar="ROLE",
+                   help="PostgreSQL: let ROLE run AssureBot but only add to the audit trail")
     p = add("serve", cmd_serve, "run the web server for Slack and Teams, and the reminders")
     p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 3978)")
@@ -177,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--member", default=None, metavar="EMAIL", help="add this member's own deadlines")
     p.add_argument("--output", default="-", help="file to write (default: print it)")
     p.add_argument("--partnership", default=None, metavar="KEY", help=PARTNERSHIP_HELP)
+    p = add("audit", cmd_audit, "check the audit trail: every partnership's chain of events, and its guards")
+    p.add_argument("check", choices=["verify"])
+    p.add_argument("--partnership", default=None, metavar="KEY", help="only this partnership's trail")
     p = sub.add_parser("teams-package", help="write the Teams app package to upload")
     p.add_argument("--output", default="assurebot-teams.zip")
     p.add_argument("--app-id", default=None, help="the bot's Microsoft app id (default MICROSOFT_APP_ID)")

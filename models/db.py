@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from alembic import command
@@ -36,6 +37,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # A REPLACE that deletes a row fires its DELETE triggers only with this on: the audit trail's
+    # no-delete trigger then refuses `INSERT OR REPLACE` of an existing event.
+    cursor.execute("PRAGMA recursive_triggers=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
@@ -52,6 +56,24 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema up to the newest migration. Safe to call every start."""
     command.upgrade(alembic_config(engine), "heads")
+
+
+def grant_runtime_role(engine: Engine, role: str) -> None:
+    """PostgreSQL: let `role` run AssureBot (read and write its tables) but only add to the audit
+    trail, never change, delete or empty it. The role that ran the migrations owns the tables."""
+    if engine.dialect.name != "postgresql":
+        raise ValueError("roles are a PostgreSQL matter; SQLite is protected by its file's permissions")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+        raise ValueError(f"{role!r} is not a plain role name (lower-case letters, digits and _)")
+    with engine.begin() as conn:
+        for statement in (
+            f"GRANT USAGE ON SCHEMA public TO {role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_event FROM {role}",
+            f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        ):
+            conn.exec_driver_sql(statement)
 
 
 def ready_engine(url: str) -> Engine:

@@ -66,8 +66,10 @@ def _truncate_all(engine) -> None:
     names = [t.name for t in SQLModel.metadata.sorted_tables] + sorted(SLACK_STORE_TABLES)
     tables = ", ".join(f'"{name}"' for name in names)
     with engine.begin() as conn:
-        # TRUNCATE does not fire the audit trail's row triggers, so a clean slate is possible in tests.
+        # A clean slate for each test: the audit trail refuses TRUNCATE, so that guard steps aside here.
+        conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate"))
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"))
 
 
 @pytest.fixture(params=BACKENDS)

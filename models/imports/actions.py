@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
-from models.audit import AuditEvent
+from models.audit import insert_events
 from models.imports.dates import parse_day
 from models.imports.people import People
 from models.imports.reading import Column, cell_text, read_table, title_key
@@ -260,7 +260,7 @@ def _save_actions(session: Session, partnership: Partnership, importer: Importer
                                             "updated": report.count(Outcome.UPDATED),
                                             "unchanged": report.count(Outcome.UNCHANGED),
                                             "not_imported": report.count(Outcome.NOT_IMPORTED)}})
-    session.connection().execute(insert(AuditEvent.__table__), audit)
+    insert_events(session, audit)
     session.commit()
 
 
