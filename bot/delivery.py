@@ -13,10 +13,13 @@ reported as undeliverable, never written to the log.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from messages.reply import Reply
 from models.partnership import Member, Platform
 from schedules.delivery import Sender, Unreachable
+
+Finder = Callable[[Member, str], Awaitable[str | None]]
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +32,13 @@ class Delivery:
 
     def __init__(self) -> None:
         self.senders: dict[str, Sender] = {}
+        self.finders: dict[str, Finder] = {}
 
-    def register(self, platform: str, sender: Sender) -> None:
+    def register(self, platform: str, sender: Sender, *, finder: Finder | None = None) -> None:
+        """A platform's sender; its finder, where the platform lets a sent message be looked for."""
         self.senders[platform] = sender
+        if finder is not None:
+            self.finders[platform] = finder
 
     def platform_for(self, member: Member) -> str | None:
         """The platform a member will be reached on, or None if none can reach them: the one chosen,
@@ -47,12 +54,23 @@ class Delivery:
                 return platform
         return None
 
-    async def send(self, member: Member, reply: Reply) -> tuple[str, str | None]:
-        """Send and return (platform, message id); raises Unreachable when nobody can deliver."""
+    async def send(self, member: Member, reply: Reply, *, key: str | None = None) -> tuple[str, str | None]:
+        """Send and return (platform, message id); raises Unreachable when nobody can deliver.
+        `key` tags the message where the platform keeps tags, so it can be looked for later."""
         platform = self.platform_for(member)
         if platform is None:
             raise Unreachable(f"member {member.id} has no platform that can reach them")
-        return platform, await self.senders[platform](member, reply)
+        if key is None:
+            return platform, await self.senders[platform](member, reply)
+        return platform, await self.senders[platform](member, reply, key=key)
+
+    async def find(self, member: Member, key: str) -> tuple[bool, str | None]:
+        """(could look, the message id if a message sent with `key` arrived)."""
+        platform = self.platform_for(member)
+        finder = self.finders.get(platform) if platform else None
+        if finder is None:
+            return False, None
+        return True, await finder(member, key)
 
     async def notify(self, member: Member, reply: Reply) -> bool:
         """Deliver a notice; False when nothing reaches them (logged: who, never what)."""

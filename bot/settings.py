@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
     slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    # Seconds a reminder waits for Slack's answer before it is looked for instead of sent again.
+    slack_send_timeout: float = Field(default=10.0, gt=0, le=120)
 
     microsoft_app_id: str | None = None
     microsoft_app_password: SecretStr | None = None

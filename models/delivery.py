@@ -54,6 +54,10 @@ class OutboxMessage(SQLModel, table=True):
     status: str = Field(default=OutboxStatus.PENDING.value, max_length=10)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
+    # Sends that left for the platform (counted before the request goes): at most MAX_POSTS.
+    posts: int = 0
+    # The flush that holds the row while it is `sending`: only it may record the result.
+    claimed_by: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=1000)
     platform_message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,6 +2,11 @@
 
 Jobs never hold a Slack or Teams client. `bot.delivery.Delivery` routes each message to the
 member's platform and is passed in by the composition root (the server or the command line).
+
+A sender says what became of a message in the exception it raises: Unreachable (nobody can
+receive it), RetryLater (the platform asked us to wait: nothing was sent), OutcomeUnknown (the
+request went out but no answer came back, so it may have arrived), or any other error (it was
+refused: nothing was sent).
 """
 
 from __future__ import annotations
@@ -11,12 +16,26 @@ from typing import Any, Protocol
 
 from messages.reply import Reply
 
-Sender = Callable[[Any, Reply], Awaitable[str | None]]
-"""Deliver one reply to one member on one platform; returns the platform's message id."""
+Sender = Callable[..., Awaitable[str | None]]
+"""Deliver one reply to one member on one platform, tagged with `key` where the platform keeps
+tags; returns the platform's message id."""
 
 
 class Unreachable(Exception):
     """No configured platform can reach this member."""
+
+
+class RetryLater(Exception):
+    """A platform asked us to wait (HTTP 429) before sending again; nothing was sent."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OutcomeUnknown(Exception):
+    """The message left but no answer came back (a timeout, a dropped connection): it may have
+    arrived, so it must be looked for, or counted, before it is sent again."""
 
 
 class Delivery(Protocol):
@@ -27,5 +46,8 @@ class Delivery(Protocol):
     def platform_for(self, member: Any) -> str | None:
         """The platform the member will be reached on, or None."""
 
-    async def send(self, member: Any, reply: Reply) -> tuple[str, str | None]:
-        """Send; returns (platform, message id). Raises Unreachable when nothing reaches them."""
+    async def send(self, member: Any, reply: Reply, *, key: str | None = None) -> tuple[str, str | None]:
+        """Send; returns (platform, message id). Raises as the module docstring says."""
+
+    async def find(self, member: Any, key: str) -> tuple[bool, str | None]:
+        """Whether the platform can look for a message sent with `key`, and its id if it arrived."""

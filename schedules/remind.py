@@ -19,7 +19,8 @@ from models.db import session_for
 from models.partnership import Partnership
 from schedules.delivery import Delivery
 from schedules.digest import Digest, sweep
-from schedules.outbox import FlushResult, Outgoing, flush, platform_for, queue, send_through
+from schedules.outbox import Outgoing, queue
+from schedules.sending import FlushResult, Pauses, flush, platform_for, send_through
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class ReminderJobs:
         self.engine = engine
         self.delivery = delivery
         self.clock = clock or Clock()
+        self.pauses = Pauses()  # a platform's 429 holds it for every flush of this process
 
     async def run_day(self, timezone: str | None = None) -> FlushResult:
         """Queue today's digests (in each partnership's own zone, or those in `timezone`) and send what is ready."""
@@ -83,4 +85,5 @@ class ReminderJobs:
 
     async def flush(self, for_date: date | None = None) -> FlushResult:
         """Send what is ready in the outbox."""
-        return await flush(self.engine, send_through(self.delivery), clock=self.clock, for_date=for_date)
+        return await flush(self.engine, send_through(self.delivery), clock=self.clock, for_date=for_date,
+                           pauses=self.pauses)

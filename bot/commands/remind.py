@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def printing_sender(out: TextIO):
     """The console platform on the command line: each message is printed."""
-    async def send(member: Member, reply: Reply) -> str | None:
+    async def send(member: Member, reply: Reply, key: str | None = None) -> str | None:
         out.write(f"=== to {member.name} <{member.email}> ===\n{render_plain(reply)}\n\n")
         return None
 

@@ -31,10 +31,12 @@ from messages.reply import Reply, Tone
 from messages.slack_blocks import FORM_ACTION, FORM_CALLBACK, RUN_ACTION, SHARE_ACTION, home_view, message
 from messages.templates import say
 from models.partnership import Member, Platform
+from schedules.delivery import OutcomeUnknown, RetryLater, Unreachable
 
 log = logging.getLogger(__name__)
 
 PROFILE_TTL = 3600.0  # seconds to remember a Slack profile's email
+OUTBOX_EVENT = "assurebot_outbox"  # the metadata event type that carries a reminder's outbox key
 
 RAISE_SHORTCUT = "raise_escalation"
 MESSAGE_SHORTCUT = "escalate_message"
@@ -175,9 +177,9 @@ class SlackAdapter(Listeners):
             self.workspaces.session = None
             await self.http.close()
 
-    async def client_for(self, user: SlackUser) -> AsyncWebClient:
+    async def client_for(self, user: SlackUser, *, counted: bool = False) -> AsyncWebClient:
         """The Web API client with the bot token of the person's workspace."""
-        return await self.workspaces.client(user.team_id, user.enterprise_id)
+        return await self.workspaces.client(user.team_id, user.enterprise_id, counted=counted)
 
     # --- running commands ----------------------------------------------------------------
 
@@ -276,14 +278,51 @@ class SlackAdapter(Listeners):
         except SlackUnavailable:
             return None
 
-    async def send(self, member: Member, reply: Reply) -> str | None:
+    async def send(self, member: Member, reply: Reply, *, key: str | None = None) -> str | None:
         """The delivery sender for Slack: a private message to the member in their partnership's
-        workspace; raises if Slack fails. Returns the message id as "channel:ts"."""
+        workspace. Returns the message id as "channel:ts".
+
+        A reminder from the outbox (`key` given) carries its key in the message's metadata and is
+        sent once, without retries, its failure told apart: RetryLater (429), OutcomeUnknown (no
+        answer after the request left: `find` looks for it before it is sent again).
+        """
         if not member.slack_user_id:
-            return None
+            raise Unreachable(f"member {member.id} has no Slack id")
+        user = await self._user_of(member)
+        if key is None:
+            return await self._post_privately(user, reply)
+        channel = await self.dm_channel(user)
+        client = await self.client_for(user, counted=True)
+        try:
+            # The shared HTTP session's own timeout is longer; a reminder gives up sooner.
+            posted = await asyncio.wait_for(call(client, "chat.postMessage", channel=channel, **message(reply),
+                                                 metadata={"event_type": OUTBOX_EVENT, "event_payload": {"key": key}}),
+                                            self.workspaces.send_timeout)
+        except asyncio.TimeoutError as failure:
+            raise OutcomeUnknown("Slack did not answer in time") from failure
+        except SlackUnavailable as failure:
+            if failure.may_have_arrived:
+                raise OutcomeUnknown(str(failure)) from failure
+            if failure.retry_after is not None:
+                raise RetryLater(str(failure), failure.retry_after) from failure
+            raise
+        return f"{channel}:{posted.get('ts')}"
+
+    async def find(self, member: Member, key: str) -> str | None:
+        """The id of a message sent to the member with this outbox key, if it reached Slack."""
+        user = await self._user_of(member)
+        channel = await self.dm_channel(user)
+        history = await call(await self.client_for(user), "conversations.history", channel=channel, limit=100,
+                             include_all_metadata=True)
+        for found in history.get("messages") or []:
+            metadata = found.get("metadata") or {}
+            if metadata.get("event_type") == OUTBOX_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
+                return f"{channel}:{found.get('ts')}"
+        return None
+
+    async def _user_of(self, member: Member) -> SlackUser:
         team_id, enterprise_id = await self.workspaces.workspace_of(member.partnership_id)
-        return await self._post_privately(SlackUser(member.slack_user_id, team_id=team_id,
-                                                    enterprise_id=enterprise_id), reply)
+        return SlackUser(member.slack_user_id, team_id=team_id, enterprise_id=enterprise_id)
 
     async def dm_channel(self, user: SlackUser) -> str:
         """The bot's direct message channel with a Slack user (opened once, then remembered)."""

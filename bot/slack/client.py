@@ -32,16 +32,24 @@ REQUEST_TIMEOUT = 10  # seconds for one HTTP call to Slack
 
 
 class SlackUnavailable(Exception):
-    """A Slack call that failed for good: Slack refused it (with an error code) or could not be reached."""
+    """A Slack call that failed for good: Slack refused it (with an error code) or could not be reached.
 
-    def __init__(self, method: str, code: str):
+    `timeout` and `dropped` mean the request may have reached Slack; `unreachable` means it did not.
+    """
+
+    def __init__(self, method: str, code: str, *, retry_after: float | None = None):
         super().__init__(f"{method}: {code}")
         self.method = method
         self.code = code
+        self.retry_after = retry_after
 
     @property
     def unreachable(self) -> bool:
-        return self.code in ("unreachable", "timeout")
+        return self.code in ("unreachable", "timeout", "dropped")
+
+    @property
+    def may_have_arrived(self) -> bool:
+        return self.code in ("timeout", "dropped")
 
 
 class RetryAfterRateLimit(AsyncRetryHandler):
@@ -97,11 +105,14 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     return [RetryAfterRateLimit(), ConnectionRetry()]
 
 
-def web_client(base_url: str, token: str | None) -> AsyncWebClient:
-    """A Web API client for SLACK_API_URL (a local fake in tests) with the bounded retries."""
+def web_client(base_url: str, token: str | None, *, retries: bool = True,
+               timeout: float = REQUEST_TIMEOUT) -> AsyncWebClient:
+    """A Web API client for SLACK_API_URL (a local fake in tests) with the bounded retries, or none
+    (for messages whose every send must be counted)."""
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(token=token, base_url=base_url, timeout=REQUEST_TIMEOUT, retry_handlers=retry_handlers())
+    return AsyncWebClient(token=token, base_url=base_url, timeout=timeout,
+                          retry_handlers=retry_handlers() if retries else [])
 
 
 async def call(client: AsyncWebClient, method: str, **arguments: Any) -> dict[str, Any]:
@@ -113,14 +124,26 @@ async def call(client: AsyncWebClient, method: str, **arguments: Any) -> dict[st
         code = (error.response.data or {}).get("error", f"http_{error.response.status_code}") \
             if isinstance(error.response.data, dict) else f"http_{error.response.status_code}"
         log.error("Slack refused %s: %s", method, code)
-        raise SlackUnavailable(method, code) from None
+        wait = None
+        if error.response.status_code == 429:
+            wait = RetryAfterRateLimit.retry_after(HttpResponse(status_code=429, headers={
+                k: [v] for k, v in (error.response.headers or {}).items()}, data=None))
+        raise SlackUnavailable(method, code, retry_after=wait) from None
     except SlackRequestError as error:  # files_upload_v2: the file's bytes were not taken
         log.error("Slack refused %s: %s", method, error)
         raise SlackUnavailable(method, "upload_failed") from None
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
         log.error("Slack could not be reached for %s: %s", method, type(error).__name__)
-        raise SlackUnavailable(method, "timeout" if isinstance(error, asyncio.TimeoutError) else "unreachable") \
-            from None
+        raise SlackUnavailable(method, failure_code(error)) from None
+
+
+def failure_code(error: BaseException) -> str:
+    """timeout or dropped: the request may have reached Slack; unreachable: it never left."""
+    if isinstance(error, asyncio.TimeoutError):
+        return "timeout"
+    if isinstance(error, (aiohttp.ClientConnectorError, ConnectionRefusedError)):
+        return "unreachable"
+    return "dropped"
 
 
 async def respond(response_url: str, payload: dict[str, Any], *,

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # What the app asks for in each workspace; the same as slack-manifest.yaml (a test checks).
-BOT_SCOPES = ("commands", "chat:write", "im:write", "files:write", "users:read", "users:read.email")
+BOT_SCOPES = ("commands", "chat:write", "im:write", "im:history", "files:write", "users:read", "users:read.email")
 STATE_EXPIRES = 600  # seconds between opening the install link and approving in Slack
 
 

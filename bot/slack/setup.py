@@ -46,18 +46,20 @@ def attach(app: web.Application, settings: Settings, *, engine: Engine, dispatch
         from bot.slack.install import attach_install, installation_store, oauth_flow
 
         workspaces = Workspaces(settings.slack_api_url, engine,
-                                installations=installation_store(settings.slack_client_id, engine))
+                                installations=installation_store(settings.slack_client_id, engine),
+                                send_timeout=settings.slack_send_timeout)
         attach_install(app, oauth_flow(
             client_id=settings.slack_client_id, client_secret=_secret(settings.slack_client_secret),
             public_url=settings.public_url, api_url=settings.slack_api_url, engine=engine, workspaces=workspaces,
             authorization_url=settings.slack_authorize_url))
         log.info("Slack: each workspace installs AssureBot at /slack/install.")
     else:
-        workspaces = Workspaces(settings.slack_api_url, engine, token=token)
+        workspaces = Workspaces(settings.slack_api_url, engine, token=token,
+                                send_timeout=settings.slack_send_timeout)
     adapter = SlackAdapter(dispatcher, workspaces=workspaces, signing_secret=signing_secret,
                            api_url=settings.slack_api_url, app_token=app_token)
     app[SLACK] = adapter
-    delivery.register("slack", adapter.send)
+    delivery.register("slack", adapter.send, finder=adapter.find)
 
     async def started(_app: web.Application) -> None:
         await adapter.startup()

@@ -18,7 +18,7 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 
-from bot.slack.client import SlackUnavailable, call, web_client
+from bot.slack.client import REQUEST_TIMEOUT, SlackUnavailable, call, web_client
 from models.db import session_for
 from models.partnership import Partnership
 
@@ -28,13 +28,15 @@ log = logging.getLogger(__name__)
 class Workspaces:
     """Bot tokens by workspace: the single SLACK_BOT_TOKEN, or the installations made with OAuth."""
 
-    def __init__(self, api_url: str, engine: Engine, *, token: str | None = None, installations: Any = None):
+    def __init__(self, api_url: str, engine: Engine, *, token: str | None = None, installations: Any = None,
+                 send_timeout: float = REQUEST_TIMEOUT):
         self.api_url = api_url
+        self.send_timeout = send_timeout
         self.engine = engine
         self.token = token
         self.installations = installations  # slack_sdk SQLAlchemyInstallationStore, when installing by OAuth
         self.session: aiohttp.ClientSession | None = None
-        self._clients: dict[str | None, AsyncWebClient] = {}
+        self._clients: dict[tuple[str | None, bool], AsyncWebClient] = {}
         self._bots: dict[tuple[str | None, str | None], tuple[str | None, str | None, str | None]] = {}
         self._teams: dict[int, tuple[str | None, str | None]] = {}
         self._single: tuple[str | None, str | None, str | None] = (token, None, None)
@@ -69,12 +71,16 @@ class Workspaces:
         await asyncio.to_thread(self.installations.delete_bot, enterprise_id=enterprise_id, team_id=team_id)
         log.info("Slack: AssureBot was removed from workspace %s; its token is deleted", team_id)
 
-    async def client(self, team_id: str | None, enterprise_id: str | None) -> AsyncWebClient:
-        """A Web API client with the workspace's bot token (shared, so its connections are reused)."""
+    async def client(self, team_id: str | None, enterprise_id: str | None, *,
+                     counted: bool = False) -> AsyncWebClient:
+        """A Web API client with the workspace's bot token (shared, so its connections are reused).
+        `counted`: for reminders, whose every send the outbox counts: no retries behind its back."""
         token, _user, _bot = await self.bot_of(team_id, enterprise_id)
-        client = self._clients.get(token)
+        client = self._clients.get((token, counted))
         if client is None:
-            client = self._clients[token] = web_client(self.api_url, token)
+            client = web_client(self.api_url, token, retries=not counted,
+                                timeout=self.send_timeout if counted else REQUEST_TIMEOUT)
+            self._clients[(token, counted)] = client
         client.session = self.session
         return client
 

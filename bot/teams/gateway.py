@@ -32,7 +32,7 @@ from bot.delivery import Delivery, Unreachable
 from bot.teams import conversations  # the module, not the package
 from bot.teams.files import FileOffers, consent_activity
 from bot.teams.identity import match_member
-from bot.teams.retry import ConnectorRefused, RetryPolicy, with_retries
+from bot.teams.retry import ConnectorRefused, RetryPolicy, outbox_error, with_retries
 from bot.teams.trust import TrustedServiceUrls
 from messages.reply import Reply, Tone
 from messages.teams_cards import CONTENT_TYPE, escape_markdown, has_actions, render_card, summary_line
@@ -81,10 +81,12 @@ class TeamsGateway:
 
     # Proactive messages ----------------------------------------------------------------------------
 
-    async def send_to_member(self, member: Member, reply: Reply) -> str | None:
+    async def send_to_member(self, member: Member, reply: Reply, *, key: str | None = None) -> str | None:
         """Send a reply to a member's personal chat; returns the Teams message id.
 
-        Raises Unreachable when there is no personal chat with them, or Teams refuses (403).
+        Raises Unreachable when there is no personal chat with them, or Teams refuses (403). A reminder
+        from the outbox (`key` given) is sent once, its failure told apart for the outbox (see
+        retry.outbox_error), so that a message that may have arrived is never sent again here.
         """
         with session_for(self.engine) as session:
             reference = conversations.personal_reference(member.id, session=session)
@@ -92,7 +94,7 @@ class TeamsGateway:
             raise Unreachable(f"member {member.id} has no personal chat with the bot on Teams yet")
         try:
             return await self.send_card(reference, reply, what=f"message to member {member.id}", member_id=member.id,
-                                        partnership_id=member.partnership_id)
+                                        partnership_id=member.partnership_id, once=key is not None)
         except ConnectorRefused as refusal:
             await self.mark_unreachable(member.id, reason=_reason(refusal))
             member.teams_unreachable = True
@@ -119,13 +121,14 @@ class TeamsGateway:
             raise ChannelUnreachable(f"AssureBot is no longer in Teams channel {channel}") from refusal
 
     async def send_card(self, reference: ConversationReference, reply: Reply, *, what: str,
-                        member_id: int | None = None, partnership_id: int | None = None) -> str | None:
+                        member_id: int | None = None, partnership_id: int | None = None,
+                        once: bool = False) -> str | None:
         """Send a reply as a card into a saved conversation, keeping the card if it has buttons.
 
         Its files are offered with consent cards, which Teams allows only in a personal chat.
         """
         card = render_card(reply)
-        activity_id = await self.post(reference, card_activity(card, reply), what=what)
+        activity_id = await self.post(reference, card_activity(card, reply), what=what, once=once)
         if activity_id and has_actions(card):
             with session_for(self.engine) as session:
                 save_card(reference.conversation.id, activity_id, card, partnership_id=partnership_id,
@@ -140,22 +143,25 @@ class TeamsGateway:
                             reference.conversation.id)
         return activity_id
 
-    async def post(self, reference: ConversationReference, activity: Activity, *, what: str) -> str | None:
-        """Post one activity as a new message in a saved conversation (continue_conversation)."""
+    async def post(self, reference: ConversationReference, activity: Activity, *, what: str,
+                   once: bool = False) -> str | None:
+        """Post one activity as a new message in a saved conversation (continue_conversation).
+        `once`: no retry here; the failure is told apart for the outbox instead."""
         self._check_trusted(reference.service_url)
         outcome: dict[str, Any] = {}
 
         async def send(turn_context: TurnContext) -> None:
             connector = turn_context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
             TurnContext.apply_conversation_reference(activity, reference)
+            def call():
+                return self._limited(lambda: connector.conversations.send_to_conversation(
+                    reference.conversation.id, activity))
+
             try:
-                response = await with_retries(
-                    lambda: self._limited(lambda: connector.conversations.send_to_conversation(
-                        reference.conversation.id, activity)),
-                    policy=self.policy, what=what)
+                response = await (call() if once else with_retries(call, policy=self.policy, what=what))
                 outcome["id"] = getattr(response, "id", None)
             except Exception as error:  # carried out of the turn; the adapter would swallow it
-                outcome["error"] = error
+                outcome["error"] = outbox_error(error) if once else error
 
         await self.adapter.continue_conversation(reference, send, self.app_id)
         if "error" in outcome:

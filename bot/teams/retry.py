@@ -19,6 +19,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from schedules.delivery import OutcomeUnknown, RetryLater
 from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
@@ -119,6 +121,26 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, policy: RetryPolicy,
         waited += delay
         await policy.sleep(delay)
     raise ConnectorGaveUp(f"{what}: gave up after {attempt + 1} attempts ({reason})")
+
+
+def outbox_error(error: BaseException) -> BaseException:
+    """What a failed reminder send means for the outbox: refused for good (403), asked to wait (429),
+    or of unknown fate (a 5xx, or a connection that failed once the request may have left)."""
+    if isinstance(error, HttpOperationError):
+        status = status_of(error)
+        if status == 403:
+            return ConnectorRefused(403, error_code(error), str(error))
+        if status == 429:
+            return RetryLater(f"Teams asked us to slow down ({error})", retry_after(error) or 1.0)
+        if status is not None and status >= 500:
+            return OutcomeUnknown(f"Teams answered {status}")
+        return error
+    if isinstance(error, ClientRequestError):
+        text = f"{error} {getattr(error, 'inner_exception', '')}"
+        if any(word in text for word in ("ConnectTimeout", "NewConnectionError", "Cannot connect", "refused")):
+            return error  # it never left: an ordinary retry
+        return OutcomeUnknown(f"no answer from Teams ({type(error).__name__})")
+    return error
 
 
 def without_sdk_retries(connector_client: Any) -> Any:

@@ -31,7 +31,7 @@ def test_every_request_goes_to_the_one_signed_endpoint():
 
 def test_the_bot_asks_only_for_the_scopes_it_uses_and_installs_with_the_same():
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "im:write", "files:write", "users:read", "users:read.email"}
+        "commands", "chat:write", "im:write", "im:history", "files:write", "users:read", "users:read.email"}
     assert set(BOT_SCOPES) == set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert MANIFEST["oauth_config"]["redirect_urls"] == ["https://assurebot.example.org" + REDIRECT_PATH]
 

@@ -102,6 +102,9 @@ class FakeSlack:
         # Installing by OAuth: codes Slack would hand out, and the workspace each issued token is for.
         self.oauth_codes: dict[str, tuple[str, str]] = {}  # code -> (team id, team name)
         self.tokens: dict[str, str] = {}  # bot token -> team id
+        self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, newest first
+        self.late: dict[str, list[float]] = {}  # method -> seconds to hold each next answer after doing it
+        self.slow: dict[str, float] = {}  # method -> seconds every answer takes
         self.client_credentials: tuple[str, str] | None = None
 
     # --- running -------------------------------------------------------------------------
@@ -171,7 +174,7 @@ class FakeSlack:
                 args.update(json.loads(body))
             else:
                 args.update(parse_qsl(body.decode()))
-        for key in ("blocks", "view"):
+        for key in ("blocks", "view", "metadata"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
@@ -229,6 +232,10 @@ class FakeSlack:
         if answer is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         result = answer(args)
+        holds = self.late.get(method)
+        wait = (holds.pop(0) if holds else 0.0) + self.slow.get(method, 0.0)
+        if wait:
+            await asyncio.sleep(wait)  # done already: the answer is what is late
         if "error" in result:
             return web.json_response({"ok": False, **result})
         return web.json_response({"ok": True, **result})
@@ -263,9 +270,23 @@ class FakeSlack:
 
     def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = self._next_ts()
-        return {"channel": args.get("channel"), "ts": ts,
-                "message": {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": args.get("text", ""),
-                            "blocks": args.get("blocks", []), "ts": ts, "team": TEAM_ID}}
+        posted = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": args.get("text", ""),
+                  "blocks": args.get("blocks", []), "ts": ts, "team": TEAM_ID}
+        if isinstance(args.get("metadata"), dict):
+            posted["metadata"] = args["metadata"]
+        self.history.setdefault(str(args.get("channel")), []).insert(0, posted)
+        return {"channel": args.get("channel"), "ts": ts, "message": posted}
+
+    def m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Newest first; metadata only when asked for with include_all_metadata (as Slack does)."""
+        found = self.history.get(str(args.get("channel")), [])[:int(args.get("limit", 100))]
+        if str(args.get("include_all_metadata")).lower() not in ("true", "1"):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return {"messages": found, "has_more": False}
+
+    def posted_to(self, channel: str) -> list[dict[str, Any]]:
+        """What reached a conversation, oldest first (whatever the bot was told)."""
+        return list(reversed(self.history.get(channel, [])))
 
     def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text", ""),

@@ -16,8 +16,10 @@ from models.db import make_engine, session_for
 from models.delivery import OutboxMessage
 from models.partnership import Member
 from schedules.digest import sweep
-from schedules.outbox import LEASE, MAX_ATTEMPTS, RetryLater, claim, flush, reply_from_payload, reply_to_payload, \
-    send_through
+from messages.payload import reply_from_payload, reply_to_payload
+from schedules.delivery import RetryLater
+from schedules.outbox import LEASE, MAX_ATTEMPTS, claim
+from schedules.sending import flush, send_through
 from schedules.remind import queue_day
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL
@@ -35,7 +37,7 @@ class Inbox:
         self.failures: dict[str, list[Exception]] = {}
         self.lock = threading.Lock()
 
-    async def __call__(self, member: Member, reply: Reply) -> str:
+    async def __call__(self, member: Member, reply: Reply, key: str | None = None) -> str:
         planned = self.failures.get(member.name)
         if planned:
             raise planned.pop(0)

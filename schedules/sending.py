@@ -1,0 +1,285 @@
+"""Sending what the outbox holds: exactly once, or at most once more, and never silently lost.
+
+- Claiming is one UPDATE of the oldest ready rows, each stamped with the claiming flush's token.
+  On PostgreSQL it picks them `FOR UPDATE SKIP LOCKED`, so several processes share the work.
+- Just before a message is sent its lease is renewed, and only if the row is still this flush's:
+  a row whose lease ran out while it waited its turn in a slow batch, and that another flush has
+  since claimed, is skipped here. The renewal also counts the post, committed before the request
+  leaves, so a crash never loses the fact that a message may have gone.
+- A send whose outcome is unknown (it timed out or the connection dropped after the request left),
+  and a row left `sending` by a process that died, is looked for before it is sent again: Slack
+  keeps each message's outbox key in its metadata. Where a platform cannot be searched (Teams),
+  it is sent once more and then counted as sent. Either way a message goes out at most twice.
+- A 429's Retry-After holds the whole platform in this process: nothing more is sent to it until
+  then, and rows claimed for it go back untried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from messages.payload import reply_from_payload
+from messages.reply import Reply
+from models.clock import Clock
+from models.db import session_for
+from models.delivery import OutboxMessage, OutboxStatus
+from models.partnership import Member, Platform
+from schedules.delivery import Delivery, OutcomeUnknown, Unreachable
+from schedules.failures import report_failures
+from schedules.outbox import (BATCH, CHECK_AGAIN, CONCURRENCY, FIRST_RETRY, LEASE, MAX_ATTEMPTS, MAX_POSTS,
+                              UNREACHABLE, claim, outbox_key)
+
+log = logging.getLogger(__name__)
+
+T = OutboxMessage.__table__
+
+
+def retry_after_of(error: BaseException) -> float | None:
+    """Seconds a platform asked us to wait, from a RetryLater or any error carrying a Retry-After."""
+    seconds = getattr(error, "retry_after", None)
+    if seconds is None:
+        response = getattr(error, "response", None)
+        headers = getattr(response, "headers", None) or {}
+        seconds = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return max(float(seconds), 0.0) if seconds is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class Pauses:
+    """Platforms that asked this process to wait (HTTP 429), and until when."""
+
+    def __init__(self) -> None:
+        self.until: dict[str, datetime] = {}
+
+    def hold(self, platform: str, until: datetime) -> None:
+        self.until[platform] = max(self.until.get(platform, until), until)
+
+    def waiting(self, now: datetime) -> dict[str, datetime]:
+        return {platform: until for platform, until in self.until.items() if until > now}
+
+
+@dataclass
+class FlushResult:
+    """What one flush did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    reported: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: "FlushResult") -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.reported += other.reported
+        self.errors += other.errors
+
+
+async def flush(engine: Engine, courier: Courier, *, clock: Clock | None = None, for_date: date | None = None,
+                limit: int = BATCH, concurrency: int = CONCURRENCY, max_batches: int = 10_000,
+                pauses: Pauses | None = None, lease: timedelta = LEASE,
+                check_again: timedelta = CHECK_AGAIN) -> FlushResult:
+    """Send everything ready, batch by batch, then tell admins about new failures and send that too."""
+    clock = clock or Clock()
+    pauses = pauses or Pauses()
+    token = uuid.uuid4().hex
+    total = FlushResult()
+    for _round in range(2):  # the second round sends the failure reports the first one queued
+        for _batch in range(max_batches):
+            with session_for(engine) as session:
+                ids = claim(session, now=clock.now(), limit=limit, for_date=for_date, token=token, lease=lease,
+                            skip_platforms=pauses.waiting(clock.now()))
+            if not ids:
+                break
+            batch = _Batch(engine, courier, token, clock, pauses, lease, check_again)
+            total.add(await batch.send(ids, concurrency))
+        with session_for(engine) as session:
+            reported = report_failures(session, now=clock.now(), for_date=for_date)
+        total.reported += reported
+        if not reported:
+            break
+    return total
+
+
+class _Batch:
+    """One claimed batch: each message held, looked for if it may have gone, sent, and recorded."""
+
+    def __init__(self, engine: Engine, courier: Courier, token: str, clock: Clock, pauses: Pauses,
+                 lease: timedelta, check_again: timedelta):
+        self.engine, self.courier, self.token, self.clock = engine, courier, token, clock
+        self.pauses, self.lease, self.check_again = pauses, lease, check_again
+        self.result = FlushResult()
+
+    async def send(self, ids: list[int], concurrency: int) -> FlushResult:
+        with session_for(self.engine) as session:
+            rows = session.execute(select(OutboxMessage, Member).join(Member, Member.id == OutboxMessage.member_id)
+                                   .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
+            session.expunge_all()
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(row: OutboxMessage, member: Member) -> None:
+            async with gate:
+                await self.one(row, member)
+
+        await asyncio.gather(*(one(row, member) for row, member in rows))
+        return self.result
+
+    async def one(self, row: OutboxMessage, member: Member) -> None:
+        now = self.clock.now()
+        waiting = self.pauses.waiting(now).get(row.platform)
+        if waiting is not None:
+            self._update(row, status=OutboxStatus.PENDING, lease_until=waiting, attempts=T.c.attempts - 1,
+                         last_error="waiting: the platform asked us to slow down")
+            self.result.retrying += 1
+            return
+        posts = self._hold(row, now)
+        if posts is None:
+            return  # its lease ran out while it waited, and another flush has it now
+        key = outbox_key(row.member_id, row.for_date, row.kind)
+        if posts:  # an earlier send may have arrived: look before sending again
+            could_look, found = await self._find(member, key)
+            if found is not None:
+                self._sent(row, row.platform, found, confirmed_late=True)
+                return
+            if posts >= MAX_POSTS:
+                if could_look:
+                    self._failed(row, f"sent {posts} times without an answer, and not found there")
+                else:  # Teams cannot be searched: sent once more, it counts as sent
+                    log.warning("outbox message %s for member %s: %s answered neither send; counted as sent",
+                                row.id, row.member_id, row.platform)
+                    self._sent(row, row.platform, None, confirmed_late=False)
+                return
+        if not self._count_post(row):
+            return
+        try:
+            platform, message_id = await self.courier.send(member, reply_from_payload(row.payload), key=key)
+        except OutcomeUnknown as error:
+            self._unknown(row, error)
+            return
+        except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
+            self._not_sent(row, error)
+            return
+        self._sent(row, platform, message_id, confirmed_late=False)
+
+    async def _find(self, member: Member, key: str) -> tuple[bool, str | None]:
+        try:
+            return await self.courier.find(member, key)
+        except Exception as error:  # noqa: BLE001 - not knowing is the same as not finding
+            log.warning("could not look for an earlier message to member %s: %s", member.id, error)
+            return True, None
+
+    # --- recording: every statement requires the row to be still this flush's ---------------
+
+    def _update(self, row: OutboxMessage, **values: Any) -> int:
+        values = {k: (v.value if isinstance(v, OutboxStatus) else v) for k, v in values.items()}
+        with session_for(self.engine) as session:
+            done = session.execute(update(T).where(T.c.id == row.id, T.c.status == OutboxStatus.SENDING.value,
+                                                   T.c.claimed_by == self.token).values(**values)).rowcount
+            session.commit()
+        return done
+
+    def _hold(self, row: OutboxMessage, now: datetime) -> int | None:
+        """Renew the lease just before sending; the posts made so far, or None if it is no longer ours."""
+        with session_for(self.engine) as session:
+            posts = session.execute(update(T).where(T.c.id == row.id, T.c.status == OutboxStatus.SENDING.value,
+                                                    T.c.claimed_by == self.token)
+                                    .values(lease_until=now + self.lease).returning(T.c.posts)).scalar()
+            session.commit()
+        return posts
+
+    def _count_post(self, row: OutboxMessage) -> bool:
+        """Committed before the request leaves: a crash afterwards still knows it may have gone."""
+        return self._update(row, posts=T.c.posts + 1) == 1
+
+    def _sent(self, row: OutboxMessage, platform: str, message_id: str | None, *, confirmed_late: bool) -> None:
+        self._update(row, status=OutboxStatus.SENT, platform=platform, platform_message_id=message_id,
+                     sent_at=self.clock.now(), lease_until=None,
+                     last_error="found on the platform after an unanswered send" if confirmed_late else None)
+        self.result.sent += 1
+
+    def _unknown(self, row: OutboxMessage, error: BaseException) -> None:
+        text = f"sent, but no answer came back ({_describe(error)}); to be looked for before any resend"
+        log.warning("outbox message %s for member %s: %s", row.id, row.member_id, text)
+        self._update(row, status=OutboxStatus.PENDING, lease_until=self.clock.now() + self.check_again,
+                     last_error=text[:1000])
+        self.result.retrying += 1
+
+    def _failed(self, row: OutboxMessage, text: str, *, exc: BaseException | None = None, **also: Any) -> None:
+        error_id = uuid.uuid4().hex[:8]
+        log.error("outbox message %s for member %s failed for good (error id %s): %s", row.id, row.member_id,
+                  error_id, text, exc_info=exc)
+        self._update(row, status=OutboxStatus.FAILED, lease_until=None, last_error=text[:1000], **also)
+        self.result.failed += 1
+        self.result.errors.append(f"{row.member_id}: {text}")
+
+    def _not_sent(self, row: OutboxMessage, error: Exception) -> None:
+        """The platform refused or asked us to wait: nothing went, so the post is not counted."""
+        now, attempts, wait = self.clock.now(), row.attempts, retry_after_of(error)
+        uncount = {"posts": T.c.posts - 1}
+        if isinstance(error, Unreachable):
+            return self._failed(row, UNREACHABLE, **uncount)
+        if wait is not None and attempts < MAX_ATTEMPTS:
+            not_before = now + timedelta(seconds=wait)
+            self.pauses.hold(row.platform, not_before)
+            text = f"rate limited: asked to wait {wait:g} seconds"
+        elif attempts < MAX_ATTEMPTS:
+            not_before, text = now + FIRST_RETRY * 2 ** (attempts - 1), _describe(error)
+        else:
+            return self._failed(row, _describe(error), exc=error, **uncount)
+        log.warning("outbox message %s for member %s will be retried at %s: %s", row.id, row.member_id,
+                    not_before.isoformat(), text)
+        self._update(row, status=OutboxStatus.PENDING, lease_until=not_before, last_error=text[:1000], **uncount)
+        self.result.retrying += 1
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:1000]
+
+
+# --- routing -------------------------------------------------------------------------------
+
+
+class Courier:
+    """Delivery, but a person who prefers Slack or Teams and can be reached on neither is unreachable
+    (and reported), rather than quietly printed on the command line's console."""
+
+    def __init__(self, delivery: Delivery):
+        self.delivery = delivery
+
+    async def send(self, member: Member, reply: Reply, *, key: str | None = None) -> tuple[str, str | None]:
+        platform = self.delivery.platform_for(member)
+        chat = set(self.delivery.senders) - {Platform.CONSOLE.value}
+        if platform is None or (platform == Platform.CONSOLE.value and chat
+                                and member.preferred_platform != Platform.CONSOLE.value):
+            raise Unreachable(f"member {member.id} cannot be reached on {', '.join(sorted(chat)) or 'any platform'}")
+        return await self.delivery.send(member, reply, key=key)
+
+    async def find(self, member: Member, key: str) -> tuple[bool, str | None]:
+        return await self.delivery.find(member, key)
+
+
+def send_through(delivery: Delivery) -> Courier:
+    """How the outbox sends through a Delivery."""
+    return Courier(delivery)
+
+
+def platform_for(delivery: Delivery | None) -> Callable[[Any], str]:
+    """The platform a person's message is queued for ("none" when nothing reaches them)."""
+    def choose(member: Any) -> str:
+        if delivery is None:
+            return member.preferred_platform
+        return delivery.platform_for(member) or "none"
+
+    return choose
