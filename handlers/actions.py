@@ -6,6 +6,7 @@ from sqlmodel import col, select
 
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
+from handlers.fields import free_text
 from handlers.permissions import CHAIRS, refuse_unless_acts_for
 from messages.buttons import MAX_UPDATE, action_buttons, update_form
 from messages.reply import Button, Item, Reply, Tone
@@ -123,12 +124,9 @@ def action_done(cmd: Command, ctx: Context) -> Reply:
 def action_update(cmd: Command, ctx: Context) -> Reply:
     action: Action = ctx.target
     typed = cmd.text.split(None, 1)[1] if len(cmd.args) > 1 else ""
-    text = (cmd.form.get("text") or typed).strip()
-    if not text:
+    if not (cmd.form.get("text") or typed).strip():
         return Reply(text=f"What's the progress on action #{action.id}?", form=update_form(action.id), private=True)
-    if len(text) > MAX_UPDATE:
-        raise UserError(f"That update is {len(text)} characters; the most is {MAX_UPDATE}. Please shorten it.",
-                        field_errors={"text": f"At most {MAX_UPDATE} characters."})
+    text = free_text(ctx, cmd.form.get("text") or typed, field="text", what="update", limit=MAX_UPDATE)
     add_action_update(action, text, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     return Reply(text=say("action_updated", action=action), tone=Tone.SUCCESS, changed=True,
                  buttons=[Button("Done", f"action done {action.id}", style="primary")]

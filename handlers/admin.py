@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from handlers.common import the_meeting, the_next_meeting
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import (agency_choices, group_choices, parse_day, split_fields, the_agency, the_group,
-                             the_member)
+from handlers.fields import (agency_choices, free_text, group_choices, parse_day, split_fields, the_agency,
+                             the_group, the_member)
 from handlers.permissions import ADMINS, CHAIRS, acts_for, names, refuse_unless_manages
 from messages.reply import Choice, FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day
@@ -22,6 +22,9 @@ from models.partnership import Member
 from models.people import admins, member_by_email
 from models.meetings import Paper
 from models.work import Action, DataReturn, ReturnKind
+
+MAX_TITLE = 300
+MAX_ACTION = 1000
 
 
 def _paper_group(cmd: Command, ctx: Context):
@@ -48,9 +51,10 @@ def paper_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     if not fields.get("group") and words:
         words.pop(0)
-    title = (fields.get("title") or " ".join(words)).strip()
-    if not title:
+    if not (fields.get("title") or words):
         raise UserError("Give the paper a title, e.g. `paper add arg owner=EMAIL Dataset Q3 commentary`.")
+    title = free_text(ctx, fields.get("title") or " ".join(words), field="title", what="paper's title",
+                      limit=MAX_TITLE)
     owner = the_member(ctx, fields.get("owner"), what="paper's owner")
     if fields.get("meeting"):
         meeting, of_group = the_meeting(ctx, fields["meeting"])
@@ -87,7 +91,9 @@ def return_add(cmd: Command, ctx: Context) -> Reply:
                 FormField("period", "Period (e.g. Q3 2026/27)", required=False, max_length=60),
                 FormField("due", "Due", FieldKind.DATE),
             ), submit_label="Add return"))
-    title = (fields.get("title") or " ".join(words)).strip()
+    title = free_text(ctx, fields.get("title") or " ".join(words), field="title", what="return's title",
+                      limit=MAX_TITLE, required=False)
+    period = free_text(ctx, fields.get("period"), field="period", what="period", limit=60, required=False)
     kind = fields.get("kind", ReturnKind.OTHER.value)
     if kind not in {k.value for k in ReturnKind}:
         raise UserError("kind must be one of: " + ", ".join(k.value for k in ReturnKind) + ".")
@@ -99,7 +105,7 @@ def return_add(cmd: Command, ctx: Context) -> Reply:
     if not title:
         raise UserError("Give the return a title, e.g. title=\"Multi-agency dataset\".")
     item = save_new(DataReturn(agency_id=agency.id, owner_id=owner.id, title=title, kind=kind,
-                               period=fields.get("period", ""), due_date=due),
+                               period=period, due_date=due),
                     session=ctx.session, actor_id=ctx.actor.id, action="return.added")
     return Reply(text=f"Added return #{item.id} \"{title}\" from {agency.name}, due {format_day(due)}; "
                       f"{owner.name} will be reminded.", tone=Tone.SUCCESS, changed=True)
@@ -135,13 +141,14 @@ def action_add(cmd: Command, ctx: Context) -> Reply:
                 FormField("source", "From (audit, review, S11...)", required=False, max_length=200),
             ), submit_label="Add action"))
     owner = ctx.target
-    title = (fields.get("title") or " ".join(words)).strip()
-    if not title:
+    if not (fields.get("title") or words):
         raise UserError("What is the action? Put it after the fields, e.g. `action add owner=EMAIL due=DATE "
                         "Refresh the toolkit`.")
+    title = free_text(ctx, fields.get("title") or " ".join(words), field="title", what="action", limit=MAX_ACTION)
+    source = free_text(ctx, fields.get("source"), field="source", what="source", limit=200, required=False)
     due = parse_day(fields.get("due"), what="the due date")
     action = save_new(Action(title=title, owner_id=owner.id, agency_id=owner.agency_id, due_date=due,
-                             source=fields.get("source", "")), session=ctx.session, actor_id=ctx.actor.id,
+                             source=source), session=ctx.session, actor_id=ctx.actor.id,
                       action="action.added")
     reply = Reply(text=f"Added action #{action.id} for {owner.name}, due {format_day(due)}.", tone=Tone.SUCCESS,
                   changed=True)

@@ -28,7 +28,8 @@ from models.escalations import (
     open_escalations,
     raise_escalation,
 )
-from models.identifiers import identifying_details, refusal_text
+from handlers.fields import free_text
+from models.identifiers import ESCALATION, identifying_details, mask_identifiers, refusal_text
 from models.partnership import Agency, Member
 from models.people import escalation_handlers, find_member
 
@@ -44,8 +45,10 @@ def stage_names(ctx: Context) -> tuple[str, ...]:
     return tuple(ctx.partnership.settings.get("escalation_stages") or DEFAULT_STAGES)
 
 
-def escalation_form(summary: str = "", category: str | None = None, urgency: str | None = None) -> Form:
-    """The escalation form: category, urgency, a short summary and the agency's case reference."""
+def escalation_form(summary: str = "", category: str | None = None, urgency: str | None = None,
+                    case_reference: str = "") -> Form:
+    """The escalation form: category, urgency, a short summary and the agency's case reference.
+    What is filled in must already be safe to show and keep (see `safe_to_show`)."""
     return Form(
         "escalation",
         "Raise an escalation",
@@ -58,7 +61,7 @@ def escalation_form(summary: str = "", category: str | None = None, urgency: str
             FormField("summary", "Summary", FieldKind.TEXTAREA, max_length=MAX_SUMMARY, initial=summary or None,
                       hint="No names, dates of birth, NHS numbers or addresses."),
             FormField("case_reference", "Your agency's case reference (optional)", required=False,
-                      max_length=MAX_CASE_REF),
+                      max_length=MAX_CASE_REF, initial=case_reference or None),
         ),
         submit_label="Raise escalation",
         intro="If a child is at immediate risk, call the police on 999 or the children's front door now.",
@@ -81,9 +84,13 @@ def escalate(cmd: Command, ctx: Context) -> Reply:
         # "Meeting: ..." is part of the summary, not a category.
         summary, category = f"{parsed.group('category')}: {summary}", None
     if urgency is None or category is None:
+        errors = {}
+        if identifying_details(summary, today=ctx.today(), where=ESCALATION):
+            errors["summary"] = refusal_text(identifying_details(summary, today=ctx.today(), where=ESCALATION))
         return Reply(title="Raise an escalation", text=say("escalate_needs_more", category=category, urgency=urgency),
-                     form=escalation_form(summary, category, URGENCY_WORDS[urgency.lower()].value if urgency else None),
-                     private=True, tone=Tone.WARNING)
+                     form=escalation_form(safe_to_show(ctx, summary, MAX_SUMMARY), category,
+                                          URGENCY_WORDS[urgency.lower()].value if urgency else None),
+                     errors=errors, private=True, tone=Tone.WARNING)
     return _save(ctx, {"urgency": URGENCY_WORDS[urgency.lower()].value, "category": category, "summary": summary})
 
 
@@ -100,15 +107,21 @@ def _validate(ctx: Context, values: dict[str, str]) -> dict[str, str]:
     elif len(summary) > MAX_SUMMARY:
         errors["summary"] = f"At most {MAX_SUMMARY} characters; this is {len(summary)}."
     else:
-        reasons = identifying_details(summary, today=ctx.today())
+        reasons = identifying_details(summary, today=ctx.today(), where=ESCALATION)
         if reasons:
-            errors["summary"] = refusal_text(reasons)
+            errors["summary"] = refusal_text(reasons) + " What you wrote is kept below with each one taken out."
     if reference:
         if len(reference) > MAX_CASE_REF:
             errors["case_reference"] = f"At most {MAX_CASE_REF} characters."
-        elif identifying_details(reference, today=ctx.today()):
+        elif identifying_details(reference, today=ctx.today(), where=ESCALATION):
             errors["case_reference"] = "Use your agency's own case reference, not an NHS number, date or postcode."
     return errors
+
+
+def safe_to_show(ctx: Context, text: str, limit: int) -> str:
+    """What a redrawn form may hold: the text with each identifier taken out and marked, so the person
+    need not type it all again and nothing refused is kept, shown or stored with the form."""
+    return mask_identifiers(text.strip(), today=ctx.today(), where=ESCALATION)[:limit]
 
 
 def _save(ctx: Context, values: dict[str, str]) -> Reply:
@@ -119,7 +132,9 @@ def _save(ctx: Context, values: dict[str, str]) -> Reply:
             text="Nothing has been saved. Please fix what is marked and send it again.",
             tone=Tone.ERROR,
             errors=errors,
-            form=escalation_form(values.get("summary", ""), values.get("category"), values.get("urgency")),
+            form=escalation_form(safe_to_show(ctx, values.get("summary") or "", MAX_SUMMARY), values.get("category"),
+                                 values.get("urgency"),
+                                 safe_to_show(ctx, values.get("case_reference") or "", MAX_CASE_REF)),
             private=True,
         )
     saved = raise_escalation(
@@ -248,7 +263,7 @@ def _refuse_assigning(ctx: Context, found: Escalation) -> str | None:
     return None if may.handles_escalations(ctx.person) else _refuse_work(ctx, found)
 
 
-ESCALATION = Target(_find, _refuse_work, kind=Escalation)
+TO_WORK_ON = Target(_find, _refuse_work, kind=Escalation)
 TO_ACKNOWLEDGE = Target(_find, _refuse_acknowledging, kind=Escalation)
 TO_ASSIGN = Target(_find, _refuse_assigning, kind=Escalation)
 
@@ -308,7 +323,7 @@ def escalation_assign(cmd: Command, ctx: Context) -> Reply:
 
 
 @command("escalation stage", summary="move an escalation to another stage", example="escalation stage 3 2",
-         usage="escalation stage ID N", rule=ESCALATION_WORK, target=ESCALATION)
+         usage="escalation stage ID N", rule=ESCALATION_WORK, target=TO_WORK_ON)
 def escalation_stage(cmd: Command, ctx: Context) -> Reply:
     escalation = _open(ctx)
     stages = stage_names(ctx)
@@ -316,7 +331,8 @@ def escalation_stage(cmd: Command, ctx: Context) -> Reply:
     if len(cmd.args) < 2 or not cmd.args[1].isdigit() or not 1 <= int(cmd.args[1]) <= len(stages):
         raise UserError(f"Give the stage number, for example `escalation stage {escalation.id} 2`. Stages: {choices}.")
     stage = int(cmd.args[1])
-    note = " ".join(cmd.args[2:]) or None
+    note = free_text(ctx, " ".join(cmd.args[2:]), field="note", what="stage note", limit=1000, required=False,
+                     where=ESCALATION) or None
     changed = move_to_stage(escalation, stage, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now(), note=note)
     text = f"E{escalation.id} is at stage {stage}: {stages[stage - 1]}."
     reply = Reply(text=text + ("" if changed else " Nothing changed."), tone=Tone.SUCCESS if changed else Tone.INFO,
@@ -329,16 +345,14 @@ def escalation_stage(cmd: Command, ctx: Context) -> Reply:
 
 @command("escalation close", summary="close an escalation with its outcome",
          example="escalation close 3 Agreed joint visit; plan updated", usage="escalation close ID OUTCOME",
-         rule=ESCALATION_WORK, target=ESCALATION)
+         rule=ESCALATION_WORK, target=TO_WORK_ON)
 def escalation_close(cmd: Command, ctx: Context) -> Reply:
     escalation = _open(ctx)
     outcome = (cmd.form.get("outcome") or " ".join(cmd.args[1:])).strip()
     if not outcome:
         raise UserError(f"Say what the outcome was, for example `escalation close {escalation.id} Resolved at "
                         f"stage 2: joint visit agreed`.")
-    reasons = identifying_details(outcome, today=ctx.today())
-    if reasons:
-        raise UserError(refusal_text(reasons))
+    outcome = free_text(ctx, outcome, field="outcome", what="outcome", limit=2000, where=ESCALATION)
     close(escalation, outcome, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     reply = Reply(text=f"Closed E{escalation.id}. Outcome recorded.", tone=Tone.SUCCESS, private=True, changed=True)
     if escalation.raised_by_id != ctx.actor.id:

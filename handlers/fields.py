@@ -12,6 +12,7 @@ from handlers.core import Command, Context, UserError, split_words
 from messages.reply import Choice
 from models import permissions as may
 from models.groups import Group
+from models.identifiers import GENERAL, identifying_details, refusal_text
 from models.partnership import Agency, Member
 from models.people import find_member
 
@@ -28,6 +29,23 @@ def split_fields(cmd: Command) -> tuple[dict[str, str], list[str]]:
             words.append(word)
     fields.update({k: v for k, v in cmd.form.items() if v is not None})
     return fields, words
+
+
+def free_text(ctx: Context, value: str | None, *, field: str, what: str, limit: int, required: bool = True,
+              where: str = GENERAL) -> str:
+    """Text a person typed for a field, checked where it enters: within its length, and with no
+    child's details in it. A refusal names what is wrong and never repeats the text itself."""
+    text = (value or "").strip()
+    if required and not text:
+        raise UserError(f"Give the {what}.", field_errors={field: f"Give the {what}."})
+    if len(text) > limit:
+        raise UserError(f"The {what} is {len(text):,} characters; the most is {limit:,}. Please shorten it.",
+                        field_errors={field: f"At most {limit:,} characters."})
+    reasons = identifying_details(text, today=ctx.today(), where=where)
+    if reasons:
+        refusal = refusal_text(reasons)
+        raise UserError(f"The {what} was not saved. {refusal}", field_errors={field: refusal})
+    return text
 
 
 def parse_day(value: str | None, *, what: str) -> date:

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from handlers.common import the_meeting
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import group_choices, parse_day, parse_time, split_fields, the_group, the_member
+from handlers.fields import free_text, group_choices, parse_day, parse_time, split_fields, the_group, the_member
 from handlers.permissions import CHAIRS, refuse_unless_manages
 from messages.reply import FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day, format_when, say
@@ -63,7 +63,8 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     day = parse_day(fields.get("date") or (words[1] if len(words) > 1 else None), what="the meeting")
     at = parse_time(fields.get("time") or (words[2] if len(words) > 2 else "10:00"))
-    location = fields.get("location") or " ".join(words[3:])
+    location = free_text(ctx, fields.get("location") or " ".join(words[3:]), field="location", what="place",
+                         limit=200, required=False)
     starts = datetime.combine(day, at, tzinfo=ctx.calendar.zone)
     if starts <= ctx.now():
         raise UserError(f"{format_day(day)} has passed; a new meeting needs a date to come.",

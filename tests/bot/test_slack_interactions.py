@@ -162,6 +162,10 @@ async def test_a_summary_with_a_childs_details_is_refused_inline_with_the_reason
     assert list(body["errors"]) == ["summary"]
     assert "I can't save this because it mentions a date of birth" in body["errors"]["summary"]
     assert len(rows(demo, Escalation)) == 1  # only the demo's
+    from tests.handlers.test_no_identifiers_kept import everything_stored, squash
+
+    assert squash("3/4/2019") not in everything_stored(demo)
+    assert "3/4/2019" not in words(body) and "3/4/2019" not in words(view)  # not echoed, nor kept in the modal
 
 
 async def test_a_modal_submitted_twice_saves_one_escalation(slack, demo):

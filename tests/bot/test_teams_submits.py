@@ -87,6 +87,11 @@ async def test_a_refused_summary_comes_back_on_the_same_card_with_the_reason_and
     assert "Nothing has been saved" in shown(refused.card)
     assert "it mentions a date of birth" in shown(refused.card)
     assert "case reference" in shown(refused.card)
+    # The card comes back with what was safe kept, and the date of birth neither shown nor stored with it.
+    assert "03/04/2015" not in str(refused.card) and "removed]" in str(refused.card)
+    from tests.handlers.test_no_identifiers_kept import everything_stored, squash
+
+    assert squash("03/04/2015") not in everything_stored(teams.engine)
     again = submit_titled(refused.card, "Raise escalation")
     await teams.post(teams.submit(mark, again, card_id, inputs=teams.form_inputs(
         again, category="practice", urgency="routine", summary="Child CS-4410 not seen by social worker")))

@@ -393,3 +393,18 @@ def test_a_return_owned_by_someone_from_another_agency_is_refused(demo, tmp_path
     assert "DI Mark Evans is from Riverside Police, not Riverside Community Housing" in report.results[0].detail
     assert "Kind 'thematic review' is not one I know" in report.results[1].detail
     assert not report.changed
+
+
+def test_a_row_naming_a_child_is_not_imported_and_its_words_are_kept_nowhere(demo, tmp_path):
+    from tests.handlers.test_no_identifiers_kept import everything_stored, squash
+
+    plan = workbook(tmp_path / "plan.xlsx", [
+        [1, "Review the plan for NHS 943 476 5919 with the school", "Dr Amara Okafor", "31/03/2027", "", ""],
+        [2, "Brief response teams", "mark.evans@police.example.org", "30/04/2027", "Child DOB 01/02/2019 seen", ""],
+        *PLAN[2:]])
+    report = do_import(demo, "actions", plan)
+    lines = "\n".join(report.lines())
+    assert "(row 4)" in lines and "(row 5)" in lines and "NHS number" in lines and "date of birth" in lines
+    assert report.count(Outcome.NOT_IMPORTED) == 2 and report.count(Outcome.CREATED) == 1
+    for needle in ("9434765919", "01022019"):
+        assert needle not in squash(lines) and needle not in everything_stored(demo)

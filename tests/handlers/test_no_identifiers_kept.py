@@ -1,0 +1,107 @@
+"""A child's details typed anywhere are refused, and kept nowhere: not in any column of any table, not in
+the log, not in a redrawn form. Each kind of identifier goes through every field a person can type
+into, in one line and as a form; the Slack modal and the Teams card are in tests/bot."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from bot.console import Console
+from handlers.dispatch import Dispatcher
+from tests.conftest import ADMIN, CHAIR, PRACTITIONER
+
+# Each written as people write them, with what the search below looks for (its digits or letters).
+IDENTIFIERS = {
+    "NHS number": ("NHS 943.476.5919", "9434765919"),
+    "NHS number in words": ("nhs nine four three four seven six five nine one nine", "nine four three four"),
+    "postcode": ("lives at b91-3qj", "b913qj"),
+    "date of birth": ("DOB 01/02/2019", "01022019"),
+}
+
+
+def everything_stored(engine) -> str:
+    """Every value in every table, squashed the way the search compares: lower case, no separators."""
+    found = []
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in conn.execute(text(f'SELECT * FROM "{table.name}"')):
+                found.append(" ".join(str(value) for value in row))
+    return squash(" ".join(found))
+
+
+def squash(value: str) -> str:
+    return re.sub(r"[\s./\-\u00a0]", "", value.lower())
+
+
+def kept_nowhere(engine, caplog, needle: str, *replies) -> None:
+    target = squash(needle)
+    assert target not in everything_stored(engine)
+    assert target not in squash(caplog.text)
+    for reply in replies:
+        shown = [reply.text, *(reply.errors or {}).values()]
+        if reply.form is not None:
+            shown += [f.initial or "" for f in reply.form.fields]
+        assert target not in squash(" ".join(shown)), shown
+
+
+LINES = [
+    "escalate routine practice: {x} not seen by HV",
+    "escalate urgent {x} not seen by HV",  # no category: the form comes back, filled in as far as it is safe
+    "escalation stage 1 2 {x} discussed with the manager",
+    "escalation close 1 {x} agreed at stage 2",
+    "action add owner=mark.evans@police.example.org due=2027-01-29 Visit {x} family",
+    "action update 2 Spoke to {x}",
+    "paper add arg owner=rachel.green@icb.example.org Case study {x}",
+    "meeting add arg 2027-03-02 10:00 {x} community centre",
+]
+
+
+@pytest.mark.parametrize("kind", list(IDENTIFIERS))
+@pytest.mark.parametrize("line", LINES)
+async def test_a_child_s_details_typed_in_one_line_are_refused_and_kept_nowhere(chat, demo, caplog, kind, line):
+    typed, needle = IDENTIFIERS[kind]
+    who = PRACTITIONER if line.startswith("escalate ") else ADMIN if "close" in line or "stage" in line else CHAIR
+    with caplog.at_level(logging.DEBUG):
+        reply = await chat(who, line.format(x=typed))
+    assert reply.is_error or reply.errors, reply.text
+    assert not reply.changed
+    kept_nowhere(demo, caplog, needle, reply)
+
+
+@pytest.mark.parametrize("kind", list(IDENTIFIERS))
+async def test_the_escalation_form_is_refused_and_redrawn_without_the_identifier_but_with_the_rest(
+        chat, demo, caplog, kind):
+    typed, needle = IDENTIFIERS[kind]
+    form = {"category": "practice", "urgency": "routine", "summary": f"Audit found {typed} on a shared drive",
+            "case_reference": "CH-20417"}
+    with caplog.at_level(logging.DEBUG):
+        reply = await chat(PRACTITIONER, "escalate", form=form)
+    assert reply.errors and set(reply.errors) == {"summary"}
+    again = {f.name: f.initial for f in reply.form.fields}
+    assert again["category"] == "practice" and again["urgency"] == "routine" and again["case_reference"] == "CH-20417"
+    assert again["summary"].startswith("Audit found ") and again["summary"].endswith(" on a shared drive")
+    assert "removed]" in again["summary"]
+    kept_nowhere(demo, caplog, needle, reply)
+    reference = await chat(PRACTITIONER, "escalate", form={**form, "summary": "Audit found files on a shared drive",
+                                                           "case_reference": "943 476 5919"})
+    assert set(reference.errors) == {"case_reference"}
+    kept_nowhere(demo, caplog, "9434765919", reference)
+
+
+async def test_the_console_form_refuses_and_keeps_nothing(demo, clock, caplog):
+    import io
+
+    typed, needle = IDENTIFIERS["NHS number"]
+    # The form, then the same form again with what was safe kept: Enter keeps it, up to the summary.
+    answers = io.StringIO(f"escalate\n1\n1\nChild {typed} not seen\n\n\n\ncancel\n")
+    out = io.StringIO()
+    with caplog.at_level(logging.DEBUG):
+        await Console(Dispatcher(demo, clock=clock), PRACTITIONER, stdin=answers, stdout=out).run()
+    assert "Not saved yet" in out.getvalue() and "[NHS number removed]" in out.getvalue()
+    assert squash(needle) not in squash(out.getvalue().split("Not saved yet", 1)[1])  # never shown back
+    kept_nowhere(demo, caplog, needle)
