@@ -17,7 +17,6 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from models.audit import insert_events
-from models.identifiers import GENERAL, identifying_details
 from models.imports.dates import parse_day
 from models.imports.people import People
 from models.imports.reading import Column, cell_text, read_table, title_key
@@ -125,11 +124,7 @@ def import_actions(path: str | Path, *, session: Session, partnership: Partnersh
                        "the Action (SMART) cell is empty; write the action or delete the row")
             continue
         progress = cell_text(values.get("progress"))
-        unsafe = [f"{label}: {'; '.join(reasons)}" for label, text in (("Action", title), ("Progress", progress))
-                  if (reasons := identifying_details(text, today=now.date(), where=GENERAL))]
-        if unsafe:  # named by its row only: the cell's words are never repeated or kept
-            report.add(number, Outcome.NOT_IMPORTED, f"(row {number})", " and ".join(unsafe)
-                       + ". Refer to the child only by your agency's case reference, then import the file again")
+        if report.refuse_identifying(number, {"Action": title, "Progress": progress}, today=now.date()):
             continue
         what = f'"{shorten(title)}"'
         if len(title) > MAX_TITLE:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from models.audit import record
+from models.identifiers import GENERAL, identifying_details
 from models.partnership import Partnership
 
 
@@ -46,6 +47,18 @@ class ImportReport:
 
     def add(self, row: int, outcome: Outcome, what: str, detail: str = "") -> None:
         self.results.append(RowResult(row, outcome, what, detail))
+
+    def refuse_identifying(self, row: int, cells: dict[str, str], *, today: date) -> bool:
+        """Refuse the row if a cell names a child by an NHS number, date of birth or postcode.
+
+        The row is named by its number only: the cell's words are never repeated or kept.
+        """
+        unsafe = [f"{label}: {'; '.join(reasons)}" for label, text in cells.items()
+                  if (reasons := identifying_details(text, today=today, where=GENERAL))]
+        if unsafe:
+            self.add(row, Outcome.NOT_IMPORTED, f"(row {row})", " and ".join(unsafe)
+                     + ". Refer to the child only by your agency's case reference, then import the file again")
+        return bool(unsafe)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)

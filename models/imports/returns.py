@@ -79,6 +79,8 @@ def import_returns(path: str | Path, *, session: Session, partnership: Partnersh
     for number, values in table.rows:
         title = cell_text(values.get("title"))
         period = cell_text(values.get("period"))
+        if report.refuse_identifying(number, {"Title": title, "Period": period}, today=now.date()):
+            continue
         what = f'"{shorten(title)}"' + (f" ({period})" if period else "") if title else "(no title)"
         problems = []
         if not title:

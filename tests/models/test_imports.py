@@ -408,3 +408,16 @@ def test_a_row_naming_a_child_is_not_imported_and_its_words_are_kept_nowhere(dem
     assert report.count(Outcome.NOT_IMPORTED) == 2 and report.count(Outcome.CREATED) == 1
     for needle in ("9434765919", "01022019"):
         assert needle not in squash(lines) and needle not in everything_stored(demo)
+
+
+def test_a_return_whose_title_names_a_child_is_not_imported_and_the_rest_are(demo, tmp_path):
+    from tests.handlers.test_no_identifiers_kept import everything_stored, squash
+
+    rows = [["Case audit for child born 14/02/2018", "audit", "police", "DI Mark Evans", "2027", "30/06/2027"],
+            ["Section 11 self-assessment", "s11", "police", "DI Mark Evans", "2027", "30/06/2027"]]
+    report = do_import(demo, "returns", workbook(tmp_path / "r.xlsx", rows, headers=RETURN_HEADERS,
+                                                 preamble=False))
+    assert [r.outcome for r in report.results] == [Outcome.NOT_IMPORTED, Outcome.CREATED]
+    lines = "\n".join(report.lines())
+    assert "(row 2)" in lines and "Title: " in lines and "date of birth" in lines
+    assert "14022018" not in squash(lines) and "14022018" not in everything_stored(demo)
