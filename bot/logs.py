@@ -18,11 +18,22 @@ class PrivateLinks(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
-            record.args = tuple(PRIVATE_LINK.sub(r"\1…\2", a) if isinstance(a, str) else a
-                                for a in (record.args if isinstance(record.args, tuple) else (record.args,)))
-        if isinstance(record.msg, str):
-            record.msg = PRIVATE_LINK.sub(r"\1…\2", record.msg)
+            record.args = tuple(_masked(a) for a in (record.args if isinstance(record.args, tuple)
+                                                     else (record.args,)))
+        record.msg = _masked(record.msg)
+        # The access log also hands the request line and headers to formatters as attributes.
+        for name, value in list(vars(record).items()):
+            if name not in ("msg", "args") and isinstance(value, (str, dict)):
+                setattr(record, name, _masked(value))
         return True
+
+
+def _masked(value):
+    if isinstance(value, str):
+        return PRIVATE_LINK.sub(r"\1…\2", value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    return value
 
 
 def keep_content_out_of_logs() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -17,8 +18,11 @@ from bot.slack.setup import attach as attach_slack
 from bot.teams.adapter import TeamsSettingsError
 from bot.teams.setup import attach as attach_teams
 from handlers.dispatch import Dispatcher
+from handlers.limits import RateLimit
 from models.clock import Clock
-from models.db import ready_engine
+from models.base import utcnow
+from models.db import ready_engine, session_for
+from models.submits import prune_submits
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,7 @@ ENGINE = web.AppKey("engine", object)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 DELIVERY = web.AppKey("delivery", Delivery)
 SETTINGS = web.AppKey("settings", Settings)
+KEEP_CLAIMS = timedelta(days=60)  # taps and forms older than this are not double-checked any more
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -42,10 +47,17 @@ def build_app(engine, *, settings: Settings | None = None, clock: Clock | None =
     app[ENGINE] = engine
     app[SETTINGS] = settings
     app[DELIVERY] = delivery
-    app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify, feed_links=settings.feed_links())
+    app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify, feed_links=settings.feed_links(),
+                                 limit=RateLimit(settings.commands_per_second, settings.command_burst))
+
+    async def forget_old_claims(_app: web.Application) -> None:
+        with session_for(engine) as session:
+            prune_submits(utcnow() - KEEP_CLAIMS, session=session)
+
     async def close_dispatcher(_app: web.Application) -> None:
         app[DISPATCHER].close()
 
+    app.on_startup.append(forget_old_claims)
     app.on_cleanup.append(close_dispatcher)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/calendar/{token}.ics", feed_handler(engine, settings, clock=clock))

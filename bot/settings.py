@@ -52,6 +52,10 @@ class Settings(BaseSettings):
 
     reminder_time: str = "09:00"
 
+    # How many commands one person may send: COMMAND_BURST at once, then COMMANDS_PER_SECOND.
+    commands_per_second: float = Field(default=3.0, gt=0)
+    command_burst: int = Field(default=10, ge=1)
+
     # Where people reach `assurebot serve`, e.g. https://assurebot.example.org, for calendar links.
     public_url: str | None = None
     # Signs each member's calendar link; change it to withdraw every link at once.

@@ -121,6 +121,8 @@ class Verb:
     usage: str
     rule: Rule
     target: Target | None = None
+    # Reads a lot (a report): runs in a worker of its own, one at a time per person.
+    heavy: bool = False
 
     @property
     def audience(self) -> str:
@@ -133,11 +135,11 @@ EVERYONE = Rule("everyone", lambda person: True, lambda ctx: "")
 
 
 def command(name: str, *, summary: str, example: str, usage: str | None = None, rule: Rule = EVERYONE,
-            target: Target | None = None):
+            target: Target | None = None, heavy: bool = False):
     """Register a handler for a verb ("quorum") or a verb and sub-verb ("action done")."""
 
     def register(handler: Handler) -> Handler:
-        REGISTRY[name] = Verb(name, handler, summary, example, usage or name, rule, target)
+        REGISTRY[name] = Verb(name, handler, summary, example, usage or name, rule, target, heavy)
         return handler
 
     return register

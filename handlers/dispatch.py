@@ -33,6 +33,7 @@ from handlers import (  # noqa: F401
     snooze,
 )
 from handlers.core import REGISTRY, Command, Context, UserError, Verb, closest_verbs, parse_command
+from handlers.limits import OnePerPerson, RateLimit
 from handlers.permissions import names
 from messages.reply import Button, Reply, Tone
 from messages.templates import say
@@ -43,10 +44,12 @@ from models.db import session_for
 from models.partnership import Member, Partnership, Platform
 from models.people import admins, identify, person
 from models.scope import Scope
+from models.submits import claim_submit, release_submit
 from models.tenancy import NoPartnership, partnership_for_email, partnership_for_slack, partnership_for_tenant
 
 log = logging.getLogger(__name__)
 
+MAX_TYPED = 10_000  # characters in one command, its form's fields together; every field has its own limit too
 ACKS_FIRST = 0.5  # seconds an answer sent after its ack gives way to requests waiting for theirs
 Notify = Callable[[Member, Reply], Awaitable[bool | None]]
 """Send a notice privately to a member; False when no platform reaches them."""
@@ -70,6 +73,11 @@ class Who:
     partnership_key: str | None = None  # the console's --partnership
     display: str = ""
 
+    def key(self) -> str:
+        """One person on one platform, for counting what they ask."""
+        place = self.slack_team_id or self.slack_enterprise_id or self.teams_tenant_id or self.partnership_key or ""
+        return f"{self.platform}:{place}:{self.slack_user_id or self.teams_aad_id or self.email or self.display}"
+
     def describe(self) -> str:
         ident = self.slack_user_id or self.teams_aad_id or self.email or "unknown"
         return f"{self.platform}:{ident}" + (f" ({self.display})" if self.display else "")
@@ -84,14 +92,19 @@ class Outcome:
     member_id: int | None = None
     # Slack: the person's Slack id is not linked yet; look up their email and run the command again.
     needs_email: bool = False
+    # The tap or form's key was claimed already: the command was not run again.
+    repeated: bool = False
 
 
 class Dispatcher:
     """Runs commands against the database for every adapter."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None, notify: Notify | None = None,
-                 feed_links: object | None = None, workers: int | None = None):
+                 feed_links: object | None = None, workers: int | None = None, limit: RateLimit | None = None):
         self.engine = engine
+        self.limit = limit  # None: as many commands as a person types (the console)
+        self._heavy = OnePerPerson()
+        self._heavy_pool: ThreadPoolExecutor | None = None
         self.clock = clock or Clock()
         self.notify = notify
         self.feed_links = feed_links
@@ -105,24 +118,47 @@ class Dispatcher:
 
     # --- on the event loop ------------------------------------------------------------------
 
-    async def handle(self, cmd: Command, who: Who) -> Reply:
+    async def handle(self, cmd: Command, who: Who, *, once: str | None = None) -> Reply:
         """Run one command for one person, deliver its notices, and return the reply."""
-        outcome = await self.run(cmd, who)
+        outcome = await self.run(cmd, who, once=once)
         await self.deliver(outcome)
         return outcome.reply
 
-    async def run(self, cmd: Command, who: Who, *, after_acks: bool = False) -> Outcome:
+    async def run(self, cmd: Command, who: Who, *, after_acks: bool = False, once: str | None = None,
+                  counted: bool = True) -> Outcome:
         """Run the command in a worker thread. `after_acks`: its answer goes out after the ack, so
-        requests still waiting for theirs go first (see ACKS_FIRST)."""
+        requests still waiting for theirs go first (see ACKS_FIRST). `once`: the key of the tap or
+        form that sent it, so a second copy records nothing (see models.submits). `counted=False`:
+        the same command again (once the person is known), not counted twice against their limit."""
+        if counted and self.limit is not None and not self.limit.allow(who.key()):
+            return Outcome(Reply(text=say("slow_down"), tone=Tone.ERROR, private=True))
+        typed = len(cmd.text) + sum(len(str(v)) for v in cmd.form.values())
+        if typed > MAX_TYPED:  # refused before anything reads it
+            return Outcome(Reply(text=say("too_long", typed=typed, most=MAX_TYPED), tone=Tone.ERROR, private=True))
         give_way_until = time.monotonic() + ACKS_FIRST if after_acks else None
-        return await asyncio.get_running_loop().run_in_executor(self.pool(), self._execute, cmd, who,
-                                                                give_way_until)
+        loop = asyncio.get_running_loop()
+        verb = REGISTRY.get(cmd.verb)
+        if verb is None or not verb.heavy:
+            return await loop.run_in_executor(self.pool(), self._execute, cmd, who, give_way_until, once)
+        key = who.key()
+        if not self._heavy.start(key):
+            return Outcome(Reply(text=say("still_working"), tone=Tone.ERROR, private=True))
+        try:
+            return await loop.run_in_executor(self.heavy_pool(), self._execute, cmd, who, give_way_until, once)
+        finally:
+            self._heavy.finish(key)
 
     def pool(self) -> ThreadPoolExecutor:
         """The worker threads commands run in (started on first use)."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="assurebot")
         return self._pool
+
+    def heavy_pool(self) -> ThreadPoolExecutor:
+        """The worker reports run in, so they never wait for, or hold up, anyone's quick command."""
+        if self._heavy_pool is None:
+            self._heavy_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assurebot-reports")
+        return self._heavy_pool
 
     @contextmanager
     def answering(self) -> Iterator[None]:
@@ -152,18 +188,20 @@ class Dispatcher:
         return missed
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for pool in (self._pool, self._heavy_pool):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._heavy_pool = None
 
     # --- in a worker thread -----------------------------------------------------------------
 
-    def _execute(self, cmd: Command, who: Who, give_way_until: float | None = None) -> Outcome:
+    def _execute(self, cmd: Command, who: Who, give_way_until: float | None = None,
+                 once: str | None = None) -> Outcome:
         if give_way_until is not None:
             self._all_answered.wait(max(0.0, give_way_until - time.monotonic()))
-        return self.execute(cmd, who)
+        return self.execute(cmd, who, once=once)
 
-    def execute(self, cmd: Command, who: Who) -> Outcome:
+    def execute(self, cmd: Command, who: Who, *, once: str | None = None) -> Outcome:
         """Everything one command does, synchronously: never raises for anything a person can cause."""
         try:
             with session_for(self.engine) as session:
@@ -178,7 +216,13 @@ class Dispatcher:
                     return Outcome(Reply(text=""), needs_email=True)
                 if actor is None:
                     return Outcome(self._unregistered(who, scope, session))
+                claimed = f"{cmd.verb} {cmd.text}".strip()
+                if once and not claim_submit(once, actor.id, claimed, session=session):
+                    return Outcome(Reply(text=say("already_recorded"), private=True), member_id=actor.id,
+                                   repeated=True)
                 reply = self.run_as(cmd, actor, place, scope, session)
+                if once and not reply.changed:  # nothing was recorded: it may be sent again
+                    release_submit(once, actor.id, claimed, session=session)
                 notices = self._notices(reply, place, scope, session)
                 return Outcome(reply, notices, member_id=actor.id)
         except Exception:

@@ -287,7 +287,7 @@ def parse_report_args(args: tuple[str, ...]) -> Request:
 
 @command("report", summary="a by-exception report as CSV and Excel (attendance with a chart)",
          example="report attendance arg", usage="report attendance|returns|actions|escalations [group] "
-         "[from DATE] [to DATE]", rule=CHAIRS)
+         "[from DATE] [to DATE]", rule=CHAIRS, heavy=True)
 def report(cmd: Command, ctx: Context) -> Reply:
     request = parse_report_args(cmd.args)
     if request.kind == "attendance" and request.group is None:

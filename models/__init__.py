@@ -7,7 +7,8 @@ from models.groups import Group, Membership
 from models.meetings import AttendanceAnswer, Meeting, Paper
 from models.partnership import Agency, Member, Partnership
 from models.snooze import Snooze
-from models.teams_cards import TeamsCard, TeamsCardSubmit, TeamsFileOffer
+from models.submits import FormSubmit
+from models.teams_cards import TeamsCard, TeamsFileOffer
 from models.work import Action, ActionUpdate, DataReturn
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "DataReturn",
     "Escalation",
     "EscalationStageChange",
+    "FormSubmit",
     "Group",
     "Meeting",
     "Member",
@@ -29,6 +31,5 @@ __all__ = [
     "Partnership",
     "Snooze",
     "TeamsCard",
-    "TeamsCardSubmit",
     "TeamsFileOffer",
 ]

@@ -10,10 +10,10 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from sqlmodel import Session, select
 
 from models.audit import record
+from models.yaml_file import MAX_YAML_BYTES, LoadError, parse_yaml
 from models.escalations import CATEGORIES, Escalation, EscalationStageChange, Urgency
 from models.groups import Group, Membership, Role
 from models.meetings import Answer, AttendanceAnswer, Meeting, Paper
@@ -23,34 +23,6 @@ from models.work import Action, DataReturn, ReturnKind
 
 ANSWERS = {"yes": Answer.ATTENDING, "no": Answer.APOLOGIES, "deputy": Answer.DEPUTY,
            "attending": Answer.ATTENDING, "apologies": Answer.APOLOGIES}
-
-
-class LoadError(ValueError):
-    """The file could not be loaded; `problems` lists each with its line and field."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-class _Mapping(dict):
-    """A YAML mapping that remembers the line each key was on."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Mapping:  # type: ignore[override]
-        mapping = _Mapping(super().construct_mapping(node, deep=deep))
-        mapping.line = node.start_mark.line + 1
-        mapping.key_lines = {str(k.value): k.start_mark.line + 1 for k, _v in node.value}
-        return mapping
-
-
-_LineLoader.add_constructor(
-    "tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node, deep=True)
-)
 
 
 @dataclass
@@ -68,21 +40,10 @@ class LoadReport:
         return f"created {fmt(self.created)}; updated {fmt(self.updated)}"
 
 
-def parse_yaml(text: str) -> dict[str, Any]:
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise LoadError([f"{where}this is not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
-    if not isinstance(data, dict):
-        raise LoadError(["line 1: the file must be a mapping with partnership, agencies, members, groups..."])
-    return data
-
-
 def load_file(path: str, *, session: Session) -> LoadReport:
     with open(path, encoding="utf-8") as handle:
-        return load_text(handle.read(), session=session)
+        text = handle.read(MAX_YAML_BYTES + 1)  # no more than the most that will be loaded
+    return load_text(text, session=session)
 
 
 def load_text(text: str, *, session: Session) -> LoadReport:

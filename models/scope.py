@@ -35,7 +35,8 @@ from models.groups import Group, Membership
 from models.meetings import AttendanceAnswer, Meeting, Paper
 from models.partnership import Agency, Member, Partnership
 from models.snooze import Snooze
-from models.teams_cards import TeamsCard, TeamsCardSubmit, TeamsFileOffer
+from models.submits import FormSubmit
+from models.teams_cards import TeamsCard, TeamsFileOffer
 from models.work import Action, ActionUpdate, DataReturn
 
 Row = TypeVar("Row")
@@ -66,7 +67,7 @@ def _criteria(pid: int) -> dict[type, Callable[[Any], ColumnElement[bool]]]:
             select(Escalation.id).join(Agency, Agency.id == Escalation.agency_id)
             .where(Agency.partnership_id == pid)),
         Snooze: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
-        TeamsCardSubmit: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
+        FormSubmit: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
         TeamsFileOffer: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
         OutboxMessage: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
     }

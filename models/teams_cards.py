@@ -1,8 +1,7 @@
-"""Teams cards the bot sent with buttons, the taps already recorded on them, and files offered.
+"""Teams cards the bot sent with buttons, and files offered.
 
 A tapped card is updated in place to show what was recorded, which needs the card as sent.
-A tap that arrives twice (a double tap, a slow network, an old copy of the card) must not
-record twice: each recorded tap is claimed once per card render, person and command.
+(The taps already recorded are claimed in models.submits, as Slack's forms are.)
 
 A report's files are offered with a consent card; the file waits here until the person presses
 Allow or Decline, so a restart in between loses nothing, and it can be taken only once.
@@ -33,19 +32,6 @@ class TeamsCard(SQLModel, table=True):
     activity_id: str = Field(max_length=200)
     card: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-
-
-class TeamsCardSubmit(SQLModel, table=True):
-    """A tap that was recorded: the card render's nonce, who tapped, and the command it ran."""
-
-    __tablename__ = "teams_card_submit"
-    __table_args__ = (UniqueConstraint("nonce", "member_id", "command"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    nonce: str = Field(max_length=40)
-    member_id: int = Field(foreign_key="member.id", index=True)
-    command: str = Field(max_length=400)
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
 class TeamsFileOffer(SQLModel, table=True):
@@ -115,28 +101,8 @@ def card_row(conversation_id: str, activity_id: str, *, partnership_id: int | No
                                                 TeamsCard.partnership_id == partnership_id)).first()
 
 
-def claim_submit(nonce: str, member_id: int, command: str, *, session: Session) -> bool:
-    """Claim a tap before running it; False when the same tap was already claimed."""
-    session.add(TeamsCardSubmit(nonce=nonce[:40], member_id=member_id, command=command[:400]))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
-
-
-def release_submit(nonce: str, member_id: int, command: str, *, session: Session) -> None:
-    """Give a claim back when the tap recorded nothing (refused, or nothing changed)."""
-    session.exec(delete(TeamsCardSubmit).where(TeamsCardSubmit.nonce == nonce[:40],
-                                               TeamsCardSubmit.member_id == member_id,
-                                               TeamsCardSubmit.command == command[:400]))
-    session.commit()
-
-
 def prune_cards(before: datetime, *, session: Session) -> int:
-    """Forget cards and claims older than `before`; old cards are no longer updated in place."""
+    """Forget cards older than `before`; old cards are no longer updated in place."""
     cards = session.exec(delete(TeamsCard).where(TeamsCard.updated_at < before)).rowcount
-    session.exec(delete(TeamsCardSubmit).where(TeamsCardSubmit.at < before))
     session.commit()
     return cards or 0

@@ -16,12 +16,14 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.client import REQUEST_TIMEOUT, SlackUnavailable, call, respond, web_client
+from bot.slack.gate import SlackGate
 from bot.slack.listeners import Listeners
 from bot.slack.views import SlackUser
 from bot.slack.workspaces import Workspaces
@@ -69,6 +71,7 @@ class SlackAdapter(Listeners):
             request_verification_enabled=bool(signing_secret),
             logger=logging.getLogger("bot.slack.bolt"),
         )
+        self.gate = SlackGate(signing_secret or "")
         self._profiles: dict[tuple[str | None, str], tuple[float, SlackUser]] = {}
         self._dm_channels: dict[tuple[str | None, str], str] = {}
         self._submissions: OrderedDict[str, asyncio.Future[Reply | None]] = OrderedDict()
@@ -143,10 +146,13 @@ class SlackAdapter(Listeners):
         return authorize
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """POST /slack/events: commands, interactivity, shortcuts and events, verified by bolt."""
+        """POST /slack/events: commands, interactivity, shortcuts and events. The gate checks the
+        signature and answers a repeated request from memory; bolt runs the rest."""
+        async def run(bolt_request: AsyncBoltRequest) -> web.Response:
+            return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
         with self.dispatcher.answering():
-            bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
-            return await to_aiohttp_response(bolt_response)
+            return await self.gate.handle(request, run)
 
     async def startup(self) -> None:
         """One HTTP session for every call to Slack while the server runs, so connections are reused."""
@@ -183,10 +189,11 @@ class SlackAdapter(Listeners):
 
     # --- running commands ----------------------------------------------------------------
 
-    def start_command(self, cmd: Command, user: SlackUser, *, after_acks: bool = False) -> asyncio.Future[Outcome]:
+    def start_command(self, cmd: Command, user: SlackUser, *, after_acks: bool = False,
+                      once: str | None = None) -> asyncio.Future[Outcome]:
         """Start running a command, counted at once so requests arriving together see each other."""
         self._in_flight += 1
-        work = asyncio.ensure_future(self.outcome(cmd, user, after_acks=after_acks))
+        work = asyncio.ensure_future(self.outcome(cmd, user, after_acks=after_acks, once=once))
 
         def finished(_: asyncio.Future) -> None:
             self._in_flight -= 1
@@ -194,18 +201,20 @@ class SlackAdapter(Listeners):
         work.add_done_callback(finished)
         return work
 
-    async def outcome(self, cmd: Command, user: SlackUser, *, after_acks: bool = False) -> Outcome:
+    async def outcome(self, cmd: Command, user: SlackUser, *, after_acks: bool = False,
+                      once: str | None = None) -> Outcome:
         """Run a command as a Slack user, matching them by Slack id or else by their profile email.
-        `after_acks`: its answer is sent after the ack, so acks still waiting may go first."""
+        `after_acks`: its answer is sent after the ack, so acks still waiting may go first.
+        `once`: the form's key, so the same form submitted twice saves once."""
         try:
-            outcome = await self.dispatcher.run(cmd, who(user), after_acks=after_acks)
+            outcome = await self.dispatcher.run(cmd, who(user), after_acks=after_acks, once=once)
             if not outcome.needs_email:
                 return outcome
             try:
                 user = await self.profile(user)
             except SlackUnavailable:
                 return Outcome(Reply(text=PROFILE_UNAVAILABLE, tone=Tone.ERROR, private=True))
-            return await self.dispatcher.run(cmd, who(user))
+            return await self.dispatcher.run(cmd, who(user), once=once, counted=False)
         except Exception:  # looking the person up failed in a way Slack did not report
             return Outcome(internal_error(f"running {cmd.verb!r} for Slack user {user.id}"))
 

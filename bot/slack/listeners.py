@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from typing import Any
 
 from bot.slack.client import SlackUnavailable, call, respond
@@ -192,7 +193,7 @@ class Listeners:
 
     async def open_form(self, user: SlackUser, trigger_id: str, form: Form, origin: dict[str, Any]) -> str | None:
         """Open the form as a modal at once (trigger ids expire); the view id, or None if it failed."""
-        meta = metadata({"c": form.command, **origin})
+        meta = metadata({"c": form.command, "k": uuid.uuid4().hex[:16], **origin})
         return await self.open_view(user, trigger_id, modal(form, private_metadata=meta))
 
     async def open_view(self, user: SlackUser, trigger_id: str, view: dict[str, Any]) -> str | None:
@@ -240,7 +241,7 @@ class Listeners:
             values["source_link"] = (self._permalinks.pop(view["id"], "")
                                      or await self.permalink_of(user, *list(meta["src"])[:2]))
         cmd = parse_command(str(meta.get("c", "")), form=values, platform="slack")
-        work = self.start_command(cmd, user)
+        work = self.start_command(cmd, user, once=str(meta.get("k") or "") or None)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(work), SUBMIT_WAIT)
         except asyncio.TimeoutError:
@@ -252,6 +253,9 @@ class Listeners:
             self.spawn(self.follow_up(outcome, user))
             return
         reply = outcome.reply
+        if outcome.repeated:  # saved by an earlier copy of this form (another process, or before a restart)
+            await ack(response_action="update", view=result_modal(reply, title=title))
+            return
         inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
         if reply.errors or (reply.is_error and reply.form is None):
             await ack(response_action="errors", errors=field_errors(inputs, reply.errors, fallback=reply.text))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import jwt
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
@@ -84,7 +85,11 @@ class TeamsAuthentication(ConfigurationBotFrameworkAuthentication):
         self._clients: dict = {}
 
     async def authenticate_request(self, activity, auth_header: str) -> AuthenticateRequestResult:
-        result = await super().authenticate_request(activity, auth_header)
+        try:
+            result = await super().authenticate_request(activity, auth_header)
+        except jwt.PyJWTError as problem:  # a token that is not a JWT at all: 401, as for any bad token
+            log.info("Teams: refused a request whose token could not be read (%s)", type(problem).__name__)
+            raise PermissionError("unreadable token") from None
         if result.connector_factory is not None:
             result.connector_factory = _OwnRetriesConnectorFactory(result.connector_factory, self._clients)
         return result

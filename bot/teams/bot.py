@@ -33,7 +33,7 @@ from messages.reply import Reply
 from messages.teams_cards import META, card_after_submit, has_actions, render_card, submitted_values
 from messages.templates import say
 from models.db import session_for
-from models.teams_cards import card_row, claim_submit, release_submit, save_card
+from models.teams_cards import card_row, save_card
 
 log = logging.getLogger(__name__)
 
@@ -142,19 +142,9 @@ class AssureBotTeams(ActivityHandler):
         command = str(meta.get("command") or "").strip()
         if not command:
             return
-        nonce = str(meta.get("nonce") or "")
+        nonce = str(meta.get("nonce") or "") or None
         cmd = parse_command(command, platform="teams", form=values if meta.get("form") else None)
-        claimed = False
-        if person.member_id and nonce:
-            with session_for(self.engine) as session:
-                claimed = claim_submit(nonce, person.member_id, command, session=session)
-            if not claimed:
-                await self._answer(turn_context, person, Reply(text=say("teams_already_recorded"), private=True))
-                return
-        reply = await self.dispatcher.handle(cmd, person.who())
-        if claimed and not reply.changed:
-            with session_for(self.engine) as session:
-                release_submit(nonce, person.member_id, command, session=session)
+        reply = await self.dispatcher.handle(cmd, person.who(), once=nonce)
         refused_form = bool(meta.get("form")) and reply.form is not None and bool(reply.errors)
         if (reply.changed or refused_form) and not (is_shared(activity) and reply.private) and activity.reply_to_id:
             if await self._update_card(turn_context, person, reply, meta, values):

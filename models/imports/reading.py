@@ -18,6 +18,10 @@ from pathlib import Path
 from typing import Any
 
 HEADER_SEARCH_ROWS = 30  # the audit tool puts a form above its action table
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a partnership's spreadsheets are well under a megabyte
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # an .xlsx is a zip: what it holds, unpacked
+MAX_ROWS = 10_000  # rows with something in them, under the header
+MAX_SCANNED_ROWS = 100_000  # rows read at all, blank ones included
 
 
 class ImportFileError(ValueError):
@@ -91,6 +95,10 @@ def read_table(path: str | Path, columns: Sequence[Column], *, what: str) -> Tab
         head = handle.read(8)
     if not head:
         raise ImportFileError(f"{path.name} is empty. Export the {what} again and import that file.")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ImportFileError(f"{path.name} is {_megabytes(size)}; the most I import is {_megabytes(MAX_FILE_BYTES)}. "
+                              f"Save just the sheet with the {what} in a file of its own and import that.")
     if suffix == ".csv":
         if head.startswith(b"PK\x03\x04"):
             raise ImportFileError(f"{path.name} is named .csv but is really an Excel workbook. Rename it to .xlsx "
@@ -113,10 +121,27 @@ def _looks_like_text(path: Path) -> bool:
     return b"\x00" not in sample
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _unpacked_size(path: Path) -> int:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return 0  # openpyxl says what is wrong with it
+
+
 def _read_xlsx(path: Path, columns: Sequence[Column], *, what: str) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    unpacked = _unpacked_size(path)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(f"{path.name} unpacks to {_megabytes(unpacked)}, far more than a sheet of {what} "
+                              f"needs (the most I read is {_megabytes(MAX_UNPACKED_BYTES)}). Copy just the table "
+                              f"into a new workbook, save it as .xlsx, and import that.")
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
@@ -133,7 +158,7 @@ def _read_xlsx(path: Path, columns: Sequence[Column], *, what: str) -> Table:
             if found is None:
                 continue
             header_row, mapping, first_rows = found
-            data = _data_rows(first_rows, rows, header_row, mapping)
+            data = _data_rows(first_rows, rows, header_row, mapping, name=path.name, what=what)
             return _table(sheet.title, header_row, mapping, data, path, columns, what)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         raise ImportFileError(f"{path.name} could not be read ({exc}). Open it in Excel, save it again as .xlsx, "
@@ -165,7 +190,7 @@ def _read_csv(path: Path, columns: Sequence[Column], *, what: str) -> Table:
         if found is None:
             raise ImportFileError(_no_header_message(path.name, columns, seen, what))
         header_row, mapping, first_rows = found
-        data = _data_rows(first_rows, reader, header_row, mapping)
+        data = _data_rows(first_rows, reader, header_row, mapping, name=path.name, what=what)
     except csv.Error as exc:
         raise ImportFileError(f"{path.name} is not a well-formed CSV file (line {reader.line_num}: {exc}). Save it "
                               f"again from Excel as 'CSV UTF-8' and import that.") from None
@@ -191,13 +216,20 @@ def _find_header(rows: Iterator[Sequence[Any]], columns: Sequence[Column], seen:
     return None
 
 
-def _data_rows(first: list, rest: Iterable[Sequence[Any]], header_row: int,
-               mapping: dict[str, int]) -> list[tuple[int, dict[str, Any]]]:
+def _data_rows(first: list, rest: Iterable[Sequence[Any]], header_row: int, mapping: dict[str, int], *,
+               name: str, what: str) -> list[tuple[int, dict[str, Any]]]:
     data = []
     for offset, row in enumerate(rest, start=1):
+        if offset > MAX_SCANNED_ROWS:
+            raise ImportFileError(f"{name} goes on for more than {MAX_SCANNED_ROWS:,} rows under the header, most "
+                                  f"of them empty. Delete the empty rows below the {what} (or copy the table into "
+                                  f"a new workbook) and import it again. Nothing was changed.")
         values = {f: (row[i] if i < len(row) else None) for f, i in mapping.items()}
         if all(_blank(v) for v in values.values()):
             continue
+        if len(data) >= MAX_ROWS:
+            raise ImportFileError(f"{name} has more than {MAX_ROWS:,} rows of {what}; the most I import at once is "
+                                  f"{MAX_ROWS:,}. Split it into smaller files and import each. Nothing was changed.")
         data.append((header_row + offset, values))
     return data
 

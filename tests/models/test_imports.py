@@ -421,3 +421,65 @@ def test_a_return_whose_title_names_a_child_is_not_imported_and_the_rest_are(dem
     lines = "\n".join(report.lines())
     assert "(row 2)" in lines and "Title: " in lines and "date of birth" in lines
     assert "14022018" not in squash(lines) and "14022018" not in everything_stored(demo)
+
+
+# --- limits: a file far bigger than any action plan is refused whole, quickly, saying why --------------
+
+
+def test_more_rows_than_an_import_takes_is_refused_whole(demo, tmp_path, monkeypatch):
+    from models.imports import reading
+
+    monkeypatch.setattr(reading, "MAX_ROWS", 2)
+    before = counts(demo)
+    with pytest.raises(ImportFileError, match="more than 2 rows of actions; the most I import at once is 2"):
+        do_import(demo, "actions", workbook(tmp_path / "plan.xlsx", PLAN))
+    assert counts(demo) == before
+
+
+def _with_empty_rows(path: Path, count: int) -> Path:
+    """The workbook with `count` empty rows after its table, as a sheet formatted far down holds them."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    last = sheet.count("<row ")
+    empty = "".join(f'<row r="{n}"/>' for n in range(last + 1, last + 1 + count))
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace("</sheetData>", empty + "</sheetData>").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_a_workbook_that_unpacks_to_a_million_empty_rows_is_refused_without_reading_them_all(demo, tmp_path):
+    path = _with_empty_rows(workbook(tmp_path / "plan.xlsx", PLAN), 1_000_000)
+    assert path.stat().st_size < 3 * 1024 * 1024
+    before = counts(demo)
+    with pytest.raises(ImportFileError, match="goes on for more than 100,000 rows under the header, most of them "
+                                              "empty. Delete the empty rows"):
+        do_import(demo, "actions", path)
+    assert counts(demo) == before
+
+
+def test_a_workbook_that_unpacks_past_the_limit_is_refused_before_it_is_opened(demo, tmp_path, monkeypatch):
+    import zipfile
+
+    from models.imports import reading
+
+    path = workbook(tmp_path / "plan.xlsx", PLAN)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (3 * 1024 * 1024))
+    monkeypatch.setattr(reading, "MAX_UNPACKED_BYTES", 2 * 1024 * 1024)
+    with pytest.raises(ImportFileError, match=r"plan.xlsx unpacks to 3.0 MB, far more than a sheet of actions needs"):
+        do_import(demo, "actions", path)
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(demo, tmp_path, monkeypatch):
+    from models.imports import reading
+
+    path = csv_file(tmp_path / "plan.csv", "Action (SMART),By Whom,By When\nBrief the teams,Dr Amara Okafor,"
+                                          "31/03/2027\n")
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 10)
+    with pytest.raises(ImportFileError, match="the most I import is"):
+        do_import(demo, "actions", path)

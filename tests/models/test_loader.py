@@ -136,3 +136,29 @@ def test_a_second_partnership_with_the_same_people_and_keys_is_its_own_and_canno
         places = session.exec(select(Partnership.key, Partnership.slack_team_id).order_by(Partnership.id)).all()
     assert len(people) == 2 and len({p for _e, p in people}) == 2  # one member in each partnership
     assert [team for _key, team in places] == ["T0NORTH", "T0SOUTH"]
+
+
+def test_aliases_are_refused_by_line_without_expanding_them(engine):
+    """A 530-byte file of nested aliases would expand to billions of values: it is refused unread."""
+    levels = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"a{n}: &a{n} [" + ",".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, 9)]
+    bomb = "\n".join(levels) + "\npartnership: {name: *a8, timezone: Europe/London}\n"
+    assert len(bomb) < 600
+    with Session(engine) as session, pytest.raises(LoadError) as error:
+        load_text(bomb, session=session)
+    assert error.value.problems == ["line 2: aliases (*name) are not allowed in a partnership file; write each "
+                                    "value out in full"]
+    assert counts(engine)["Member"] == 0
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(engine, monkeypatch):
+    from models import yaml_file
+
+    monkeypatch.setattr(yaml_file, "MAX_YAML_BYTES", len(GOOD) - 1)
+    with Session(engine) as session, pytest.raises(LoadError, match="the most AssureBot loads is"):
+        load_text(GOOD, session=session)
+    monkeypatch.setattr(yaml_file, "MAX_YAML_BYTES", 5 * 1024 * 1024)
+    monkeypatch.setattr(yaml_file, "MAX_YAML_NODES", 20)
+    with Session(engine) as session, pytest.raises(LoadError, match="more than 20 values"):
+        load_text(GOOD, session=session)
+    assert counts(engine)["Member"] == 0
