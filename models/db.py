@@ -28,7 +28,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
     connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
-    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True)
+    # hide_parameters: what people typed (a summary, a note) never reaches a log or an error
+    # message through a statement's parameters, whatever the log level.
+    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
