@@ -146,3 +146,21 @@ AUDIT_CHAIR = "dan.price@council.example.org"
 
 def on(day: date, hour: int = 9) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+
+
+# --- figures some tests report (the identifier check's precision and recall, the outbox's counts) ---
+
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report_figure():
+    """Add a line to the "figures" section printed at the end of the test run."""
+    return FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

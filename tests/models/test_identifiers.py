@@ -124,7 +124,7 @@ def test_every_reason_is_in_the_refusal_with_the_way_to_refer_to_the_child():
     assert "NHS number; it mentions a date of birth." in text and "case reference (for example CS-12345)" in text
 
 
-def test_the_check_refuses_everything_it_must_on_the_corpus_and_little_else():
+def test_the_check_refuses_everything_it_must_on_the_corpus_and_little_else(report_figure):
     wrongly_passed = [(w, t) for w, t in MUST_REFUSE if not identifying_details(t, today=TODAY, where=w)]
     wrongly_refused = [(w, t) for w, t in MUST_PASS if identifying_details(t, today=TODAY, where=w)]
     true_positives = len(MUST_REFUSE) - len(wrongly_passed)
@@ -133,7 +133,7 @@ def test_the_check_refuses_everything_it_must_on_the_corpus_and_little_else():
     count = len(MUST_REFUSE) + len(MUST_PASS)
     summary = (f"identifier check: precision {precision:.3f}, recall {recall:.3f} on {count} strings "
                f"({len(MUST_REFUSE)} must refuse, {len(MUST_PASS)} must pass)")
-    print(summary)
+    report_figure(summary)
     assert count >= 200 and {w for w, _ in MUST_REFUSE + MUST_PASS} == {ESCALATION, GENERAL}
     assert recall == 1.0, f"{summary}; passed but must be refused: {wrongly_passed}"
     assert precision >= 0.98, f"{summary}; refused but must pass: {wrongly_refused}"

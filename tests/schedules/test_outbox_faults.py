@@ -120,7 +120,7 @@ async def test_a_slow_batch_whose_leases_run_out_is_never_sent_twice_by_another_
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 async def test_two_processes_with_slack_slow_limiting_timing_out_and_one_killed_send_each_reminder_once(
-        engine, session, clock):
+        engine, session, clock, report_figure):
     people = people_on_slack(session, 40)
     workspace = await start_workspace(engine, clock)
     fake = workspace.fake
@@ -145,7 +145,7 @@ async def test_two_processes_with_slack_slow_limiting_timing_out_and_one_killed_
         finished = json.loads(out.decode().strip().splitlines()[-1])
         assert finished["sent"] > 0
         counts = copies(fake, people)
-        print(f"outbox fault test: {len(people)} people; copies per person {sorted(set(counts.values()))}; "
+        report_figure(f"outbox fault test (PostgreSQL, two processes, one killed): {len(people)} people; copies per person {sorted(set(counts.values()))}; "
               f"{len(fake.called('chat.postMessage'))} posts tried, "
               f"{sum(1 for c in fake.called('chat.postMessage') if c.args.get('metadata'))} tagged; "
               f"{len(fake.called('conversations.history'))} look-ups")
