@@ -20,6 +20,7 @@ from messages.templates import format_day, format_when, plural, say
 from models.escalations import CATEGORIES, Escalation, Urgency, open_escalations
 from models.groups import Group
 from models.meetings import Meeting, Paper, answer_for, upcoming_meetings
+from models.partnership import first_name
 from models import permissions as may
 from models.quorum import quorum_forecast
 from models.work import RETURN_KIND_NAMES, DataReturn, latest_updates, open_actions, outstanding_returns
@@ -63,7 +64,7 @@ def home(cmd: Command, ctx: Context) -> Reply:
 
     return Reply(
         title=f"{ctx.actor.name}: your open items",
-        text=say("home", name=ctx.actor.name.split()[0], today=format_day(today), counts=[
+        text=say("home", name=first_name(ctx.actor), today=format_day(today), counts=[
             ("overdue action", "overdue actions", len(overdue)),
             ("action due later", "actions due later", len(upcoming)),
             ("return for your agency", "returns for your agency", len(returns)),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from messages.reply import Reply, Tone
+
+CODE = re.compile(r"`([^`\n]+)`")  # `help`: a command to type
 
 _MARK = {Tone.ERROR: "! ", Tone.WARNING: "! ", Tone.SUCCESS: "", Tone.INFO: ""}
 
@@ -32,3 +36,25 @@ def render_plain(reply: Reply) -> str:
         lines.append("")
         lines.append("Next: " + " | ".join(f"[{b.label}: {b.command}]" for b in reply.buttons))
     return "\n".join(lines).rstrip()
+
+
+def render_summary(reply: Reply) -> str:
+    """The reply as plain words, for what shows where a card or blocks do not: a notification, a
+    screen reader, a client that cannot draw cards. No underline, no markup, no buttons."""
+    lines: list[str] = []
+    if reply.title:
+        lines.append(reply.title)
+    if reply.text:
+        lines.append(reply.text)
+    lines.extend(f"{label}: {value}" for label, value in reply.fields)
+    for item in reply.items:
+        lines.append(f"- {item.text}" + "".join(f"; {label}: {value}" for label, value in item.fields))
+    if reply.more:
+        lines.append(f"...and {reply.more} more" + (f" ({reply.more_hint})" if reply.more_hint else ""))
+    lines.extend(reply.errors.values())
+    return without_code_marks("\n".join(line.rstrip() for line in lines)).strip()
+
+
+def without_code_marks(text: str) -> str:
+    """`help` as help: for plain text (notifications, fallback text), where backticks mean nothing."""
+    return CODE.sub(r"\1", text)

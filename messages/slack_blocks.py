@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from messages.plain import without_code_marks
 from messages.reply import Button, FieldKind, Form, FormField, Item, Reply, Tone
 from messages.templates import say
 
@@ -38,6 +39,8 @@ MAX_INPUT_LENGTH = 3000
 MAX_METADATA = 3000
 MAX_BLOCK_ID = 255
 MAX_FALLBACK_TEXT = 3000
+MAX_OVERFLOW_OPTIONS = 5
+SIDE_BY_SIDE = 2  # buttons in a row that read in full on a phone; the rest go in an overflow menu
 
 # What a Slack listener matches on (bot/slack): a button that runs its command, one that opens
 # the command's form, and the modal that submits a form.
@@ -116,7 +119,7 @@ def chunks(text: str, limit: int) -> list[str]:
 def fallback_text(reply: Reply) -> str:
     """The notification text shown where blocks are not (phone notifications, screen readers)."""
     first = reply.title or reply.text.split("\n", 1)[0] or "AssureBot"
-    return cut_escaped(escape(first), MAX_FALLBACK_TEXT)
+    return cut_escaped(escape(without_code_marks(first)), MAX_FALLBACK_TEXT)
 
 
 # --- messages --------------------------------------------------------------------------------
@@ -172,9 +175,27 @@ def button_element(button: Button, index: int) -> dict[str, Any] | None:
     return element
 
 
+def overflow_element(buttons: list[Button], index: int) -> dict[str, Any] | None:
+    """An overflow menu ("⋯") whose options run their buttons' commands."""
+    options = [{"text": plain(b.label, MAX_OPTION_TEXT), "value": b.command} for b in buttons
+               if len(b.command) <= MAX_OPTION_VALUE][:MAX_OVERFLOW_OPTIONS]
+    if not options:
+        return None
+    return {"type": "overflow", "action_id": f"{RUN_ACTION}:{index}", "options": options}
+
+
+def row_elements(buttons: list[Button], start: int = 0) -> list[dict[str, Any]]:
+    """An item's buttons as a phone shows them in full: two side by side, the rest in one menu."""
+    if len(buttons) <= SIDE_BY_SIDE:
+        return [e for i, b in enumerate(buttons) if (e := button_element(b, start + i)) is not None]
+    shown = [e for i, b in enumerate(buttons[:SIDE_BY_SIDE]) if (e := button_element(b, start + i)) is not None]
+    menu = overflow_element(buttons[SIDE_BY_SIDE:], start + SIDE_BY_SIDE)
+    return shown + ([menu] if menu else [])
+
+
 def actions_blocks(buttons: list[Button], block_id: str, start: int = 0) -> list[dict[str, Any]]:
-    """Buttons in actions blocks of at most 25 elements each."""
-    elements = [e for i, b in enumerate(buttons) if (e := button_element(b, start + i)) is not None]
+    """Buttons in actions blocks of at most 25 elements each: two side by side, the rest in a menu."""
+    elements = row_elements(buttons, start)
     blocks = []
     for n in range(0, len(elements), MAX_ACTIONS_ELEMENTS):
         suffix = "" if n == 0 else f"~{n // MAX_ACTIONS_ELEMENTS}"
@@ -248,7 +269,7 @@ def reply_blocks(reply: Reply, *, max_blocks: int = MAX_MESSAGE_BLOCKS, with_but
     if share is not None and len(share) <= MAX_BUTTON_VALUE:
         share_button = {"type": "button", "text": plain("Post in channel", MAX_BUTTON_TEXT),
                         "action_id": SHARE_ACTION, "value": share}
-        if tail and len(tail[-1]["elements"]) < MAX_ACTIONS_ELEMENTS:
+        if tail and len(tail[-1]["elements"]) < SIDE_BY_SIDE:
             tail[-1]["elements"].append(share_button)
         else:
             tail.append({"type": "actions", "block_id": "share", "elements": [share_button]})

@@ -22,47 +22,24 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from messages.plain import render_plain
+from messages.plain import render_summary, without_code_marks
 from messages.reply import Button, FieldKind, Form, FormField, Item, Reply, Tone
+from messages.teams_text import TONE_COLOUR, escape_markdown, plain, text_blocks, title_block
 
 CARD_VERSION = "1.5"
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 # The key under which an Action.Submit carries the command; inputs are merged beside it.
 META = "assurebot"
-ELEMENT_TYPES = frozenset({"TextBlock", "FactSet", "ColumnSet", "Column", "Container", "Input.Text",
-                           "Input.ChoiceSet", "Input.Date", "ActionSet"})
+ELEMENT_TYPES = frozenset({"TextBlock", "RichTextBlock", "FactSet", "ColumnSet", "Column", "Container",
+                           "Input.Text", "Input.ChoiceSet", "Input.Date", "ActionSet"})
 ACTION_TYPES = frozenset({"Action.Submit", "Action.ShowCard"})
 FORM_ID_PREFIX = "form-"
 ITEM_ID_PREFIX = "item-"
 
-_TONE_COLOUR = {Tone.ERROR: "attention", Tone.WARNING: "warning", Tone.SUCCESS: "good", Tone.INFO: "default"}
 _BUTTON_STYLE = {"primary": "positive", "danger": "destructive"}
-
-# Characters that mean something in Teams markdown anywhere in a line.
-_INLINE = re.compile(r"([\\`*_~\[\]<>&|{}])")
-# Markers that mean something at the start of a line: lists, headings, numbered lists.
-_LINE_MARKER = re.compile(r"^(\s*)([-+#=])")
-_NUMBERED = re.compile(r"^(\s*\d+)([.)])")
-# `<at>` and `</at>` (any case), already escaped or not: a zero-width space after `<` breaks the tag.
-_AT_TAG = re.compile(r"<(/?)(at\b)", re.IGNORECASE)
-_ZWSP = "\u200b"
-
-
-def escape_markdown(text: str) -> str:
-    """Text shown exactly as written: markdown characters escaped and `<at>` tags broken."""
-    lines = []
-    for line in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = _INLINE.sub(r"\\\1", line)
-        line = _LINE_MARKER.sub(r"\1\\\2", line)
-        line = _NUMBERED.sub(r"\1\\\2", line)
-        lines.append(_AT_TAG.sub(lambda m: f"<{_ZWSP}{m.group(1)}{m.group(2)}", line))
-    return "\n".join(lines)
-
-
-def plain(text: str) -> str:
-    """Text for places Teams shows without markdown (button titles, labels, choices): tags broken."""
-    return _AT_TAG.sub(lambda m: f"<{_ZWSP}{m.group(1)}{m.group(2)}", str(text))
+SIDE_BY_SIDE = 2  # buttons in a row that still read in full on a phone; the rest go behind More
+MORE = "More"
 
 
 def new_nonce() -> str:
@@ -82,24 +59,9 @@ class _Renderer:
 
     # Text ----------------------------------------------------------------------------------------
 
-    def text_blocks(self, text: str, *, colour: str | None = None, subtle: bool = False) -> list[dict]:
-        """One TextBlock per line (Teams joins single newlines); a blank line becomes a wider gap."""
-        blocks: list[dict] = []
-        gap = False
-        for line in text.split("\n"):
-            if not line.strip():
-                gap = bool(blocks)
-                continue
-            block: dict[str, Any] = {"type": "TextBlock", "text": escape_markdown(line.strip()), "wrap": True}
-            if blocks:
-                block["spacing"] = "medium" if gap else "none"
-            if colour and colour != "default":
-                block["color"] = colour
-            if subtle:
-                block["isSubtle"] = True
-            blocks.append(block)
-            gap = False
-        return blocks
+    @staticmethod
+    def text_blocks(text: str, *, colour: str | None = None, subtle: bool = False) -> list[dict]:
+        return text_blocks(text, colour=colour, subtle=subtle)
 
     @staticmethod
     def facts(pairs: list[tuple[str, str]]) -> dict:
@@ -117,6 +79,16 @@ class _Renderer:
             data["form"] = form
             data["fields"] = fields
         return {META: data}
+
+    def actions(self, buttons: list[Button], *, item: str | None = None) -> list[dict]:
+        """Buttons for one row: all of them when they fit side by side on a phone, else the first
+        and a More that opens the rest, two to a row."""
+        actions = [self.action(b, item=item) for b in buttons]
+        if len(actions) <= SIDE_BY_SIDE:
+            return actions
+        first, rest = actions[:1], actions[1:]
+        rows = [{"type": "ActionSet", "actions": rest[n:n + SIDE_BY_SIDE]} for n in range(0, len(rest), SIDE_BY_SIDE)]
+        return first + [{"type": "Action.ShowCard", "title": MORE, "card": {"type": "AdaptiveCard", "body": rows}}]
 
     def action(self, button: Button, *, item: str | None = None) -> dict:
         if button.form is not None:
@@ -188,8 +160,7 @@ class _Renderer:
             fact_set["spacing"] = "small"
             items.append(fact_set)
         if item.buttons:
-            items.append({"type": "ActionSet",
-                          "actions": [self.action(b, item=item.key or None) for b in item.buttons]})
+            items.append({"type": "ActionSet", "actions": self.actions(item.buttons, item=item.key or None)})
         container: dict[str, Any] = {"type": "Container", "separator": True, "spacing": "medium", "items": items}
         if item.key:
             container["id"] = item_element_id(item.key)
@@ -199,13 +170,11 @@ class _Renderer:
 
     def body(self, reply: Reply) -> tuple[list[dict], list[dict]]:
         """The body elements and card-level actions for a reply."""
-        colour = _TONE_COLOUR[reply.tone]
         body: list[dict] = []
         if reply.title:
-            body.append({"type": "TextBlock", "text": escape_markdown(reply.title), "wrap": True,
-                         "weight": "bolder", "size": "medium", **({"color": colour} if colour != "default" else {})})
+            body.append(title_block(reply.title, reply.tone))
         if reply.text:
-            body.extend(self.text_blocks(reply.text, colour=None if reply.title else colour))
+            body.extend(self.text_blocks(reply.text, colour=None if reply.title else TONE_COLOUR.get(reply.tone)))
         if reply.fields:
             body.append(self.facts(reply.fields))
         form_fields = {f.name for f in reply.form.fields} if reply.form else set()
@@ -222,7 +191,7 @@ class _Renderer:
             elements, submit = self.form(reply.form, errors=reply.errors)
             body.extend(elements)
             actions.append(submit)
-        actions.extend(self.action(b) for b in reply.buttons)
+        actions.extend(self.actions(reply.buttons))
         if not body:
             body.append({"type": "TextBlock", "text": " ", "wrap": True})
         return body, actions
@@ -232,12 +201,12 @@ def render_card(reply: Reply, *, nonce: str | None = None) -> dict:
     """The reply as an Adaptive Card 1.5."""
     renderer = _Renderer(nonce)
     body, actions = renderer.body(reply)
-    return _card(body, actions, fallback=render_plain(reply))
+    return _card(body, actions, fallback=render_summary(reply))
 
 
 def _card(body: list[dict], actions: list[dict], *, fallback: str) -> dict:
     card: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA_URL, "version": CARD_VERSION,
-                            "fallbackText": escape_markdown(fallback) or " ", "body": body}
+                            "fallbackText": plain(fallback) or " ", "body": body}
     if actions:
         card["actions"] = actions
     return card
@@ -246,7 +215,7 @@ def _card(body: list[dict], actions: list[dict], *, fallback: str) -> dict:
 def summary_line(reply: Reply) -> str:
     """A short line for notifications and the chat list (no markdown there)."""
     first = reply.title or next((line for line in reply.text.splitlines() if line.strip()), "AssureBot")
-    return plain(first.strip())[:120]
+    return plain(without_code_marks(first.strip()))[:120]
 
 
 # After a submit ------------------------------------------------------------------------------------
@@ -298,12 +267,19 @@ def card_after_submit(original: dict | None, result: Reply, *, item_key: str | N
         if refused_form:
             return render_card(result, nonce=renderer.nonce)
         body, actions = renderer.body(result)
-        return _card(body, actions, fallback=render_plain(result))
+        return _card(body, actions, fallback=render_summary(result))
     card = copy.deepcopy(original)
     container = _find(card, item_element_id(item_key)) if item_key else None
     if refused_form and container is None:
         return render_card(result, nonce=renderer.nonce)
     recorded = _recorded_facts(card, fields_prefix, values or {}) if not refused_form else []
+    if container is None and fields_prefix:
+        # The whole card was a form: now it shows what was saved, and nothing of the form's
+        # earlier state (a refusal above a confirmation would contradict itself).
+        body, actions = renderer.body(result)
+        if recorded:
+            body.insert(1 if result.title else 0, renderer.facts(recorded))
+        return _card(body, actions, fallback=render_summary(result))
     section = _result_section(renderer, result, recorded, inline_actions=container is not None)
     if container is not None:
         _strip_interactive(container)
@@ -312,10 +288,10 @@ def card_after_submit(original: dict | None, result: Reply, *, item_key: str | N
         _strip_interactive(card)
         card.pop("actions", None)
         card["body"].extend(section)
-        result_actions = [renderer.action(b) for b in result.buttons]
+        result_actions = renderer.actions(result.buttons)
         if result_actions:
             card["actions"] = result_actions
-    card["fallbackText"] = escape_markdown(render_plain(result)) or " "
+    card["fallbackText"] = plain(render_summary(result)) or " "
     return card
 
 
@@ -325,8 +301,8 @@ def _result_section(renderer: _Renderer, result: Reply, recorded: list[tuple[str
     if recorded:
         items.append(renderer.facts(recorded))
     if result.title:
-        items.append({"type": "TextBlock", "text": escape_markdown(result.title), "wrap": True, "weight": "bolder"})
-    items.extend(renderer.text_blocks(result.text, colour=_TONE_COLOUR[result.tone]))
+        items.append(title_block(result.title, result.tone, size=None))
+    items.extend(renderer.text_blocks(result.text, colour=None if result.title else TONE_COLOUR.get(result.tone)))
     if result.fields:
         items.append(renderer.facts(result.fields))
     actions: list[dict] = []
@@ -335,7 +311,7 @@ def _result_section(renderer: _Renderer, result: Reply, recorded: list[tuple[str
         items.extend(elements)
         actions.append(submit)
     if inline_actions:
-        actions.extend(renderer.action(b) for b in result.buttons)
+        actions.extend(renderer.actions(result.buttons))
         if actions:
             items.append({"type": "ActionSet", "actions": actions})
     elif actions:

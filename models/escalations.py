@@ -16,10 +16,10 @@ class Urgency(StrEnum):
 
 
 CATEGORIES: dict[str, str] = {
-    "practice": "Disagreement about a child's case between agencies",
-    "audit": "Concern from a single-agency audit",
+    "practice": "Agencies disagree about a case",
+    "audit": "Finding from an agency's audit",
     "capacity": "Capacity or resourcing concern",
-    "feedback": "Risk from children's and families' feedback",
+    "feedback": "Children's and families' feedback",
     "inspection": "Headline inspection finding",
     "complaint": "Complaint theme",
     "other": "Other",

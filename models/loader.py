@@ -250,7 +250,9 @@ class _Load:
             existing = self.session.exec(select(Member).where(Member.partnership_id == self.partnership.id,
                                                               Member.email == email)).first()
             values = {"name": name, "agency_id": agency.id, "is_admin": bool(entry.get("admin", False)),
-                      "preferred_platform": platform, "active": True}
+                      "preferred_platform": platform, "active": True,
+                      "preferred_name": str(entry["preferred_name"]).strip()[:60] if entry.get("preferred_name")
+                      else None}
             for source, target in (("slack_id", "slack_user_id"), ("teams_aad_id", "teams_aad_id")):
                 if entry.get(source):
                     values[target] = str(entry[source])

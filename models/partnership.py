@@ -83,6 +83,8 @@ class Member(SQLModel, table=True):
     partnership_id: int = Field(foreign_key="partnership.id", index=True)
     email: str = Field(index=True, max_length=254)
     name: str = Field(max_length=200)
+    # What to call them ("Hello Sam."); without it, the first word of the name that is not a title.
+    preferred_name: str | None = Field(default=None, max_length=60)
     agency_id: int = Field(foreign_key="agency.id", index=True)
     slack_user_id: str | None = Field(default=None, index=True, max_length=40)
     teams_aad_id: str | None = Field(default=None, index=True, max_length=64)
@@ -93,3 +95,26 @@ class Member(SQLModel, table=True):
     # Set when Teams says the bot can no longer reach this person (app removed).
     teams_unreachable: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# Words that come before a name but are not what a person is called: "Hello DI." is wrong.
+TITLES = frozenset({"dr", "di", "dci", "dsi", "ds", "dc", "pc", "ps", "sgt", "insp", "supt", "cllr", "councillor",
+                    "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "rev", "revd", "sir", "dame", "lord",
+                    "lady", "det", "sister", "nurse"})
+
+
+def first_name(member: Member) -> str:
+    """What to call someone: their preferred name, else the first word of their name that is not a
+    title (Dr Amara Okafor is Amara; DI Mark Evans is Mark)."""
+    if member.preferred_name and member.preferred_name.strip():
+        return member.preferred_name.strip()
+    return first_name_in(member.name)
+
+
+def first_name_in(name: str) -> str:
+    """The first word of a full name that is not a title ("" for an empty name)."""
+    words = name.split()
+    for word in words:
+        if word.strip(".,").casefold() not in TITLES:
+            return word.strip(",")
+    return words[0] if words else ""

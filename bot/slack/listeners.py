@@ -136,7 +136,7 @@ class Listeners:
         await ack()
         action = body["actions"][0]
         place = Place.of_action(user_of(context), body)
-        line = action.get("value") or ""
+        line = action.get("value") or (action.get("selected_option") or {}).get("value") or ""  # a button, or a menu
         outcome = await self.outcome(parse_command(line, platform="slack"), place.user)
         reply = outcome.reply
         if reply.form is not None and body.get("trigger_id"):

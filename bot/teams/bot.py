@@ -33,6 +33,7 @@ from messages.reply import Reply
 from messages.teams_cards import META, card_after_submit, has_actions, render_card, submitted_values
 from messages.templates import say
 from models.db import session_for
+from models.partnership import first_name_in
 from models.teams_cards import card_row, save_card
 
 log = logging.getLogger(__name__)
@@ -203,9 +204,9 @@ class AssureBotTeams(ActivityHandler):
         """Reply where the person wrote, unless it is private and they wrote in a shared conversation."""
         if is_shared(turn_context.activity) and reply.private:
             reached = await self._send_privately(turn_context, person, reply)
-            first_name = (person.name or "").split(" ")[0] or "Hello"
             template = "teams_sent_privately" if reached else "teams_private_failed"
-            await self._send(turn_context, text_activity(say(template, name=first_name)))
+            await self._send(turn_context, text_activity(say(template, name=first_name_in(person.name or "")
+                                                             or "Hello")))
             return
         await self._send_card(turn_context, reply, person)
 

@@ -35,7 +35,8 @@ from bot.teams.identity import match_member
 from bot.teams.retry import ConnectorRefused, RetryPolicy, outbox_error, with_retries
 from bot.teams.trust import TrustedServiceUrls
 from messages.reply import Reply, Tone
-from messages.teams_cards import CONTENT_TYPE, escape_markdown, has_actions, render_card, summary_line
+from messages.teams_cards import CONTENT_TYPE, has_actions, render_card, summary_line
+from messages.teams_text import escape_markdown
 from messages.templates import say
 from models.audit import record
 from models.db import session_for

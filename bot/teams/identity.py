@@ -13,12 +13,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from botbuilder.core import TurnContext
+from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema.teams import TeamsChannelAccount
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.teams.conversations import tenant_id
+from bot.teams.conversations import channel_data, tenant_id
 from bot.teams.retry import RetryPolicy, with_retries
 from handlers.dispatch import Who
 from models.db import session_for
@@ -88,9 +89,22 @@ async def identify(turn_context: TurnContext, *, engine: Engine, policy: RetryPo
 
 
 async def _teams_account(turn_context: TurnContext, user_id: str, *, policy: RetryPolicy):
+    """The account as the channel knows it: Teams' member look-up, or off Teams (Web Chat, Direct
+    Line, the Emulator: no Teams channel data) the Bot Connector's own conversation member."""
     try:
-        return await with_retries(lambda: TeamsInfo.get_member(turn_context, user_id), policy=policy,
-                                  what="looking up a Teams member")
+        if channel_data(turn_context.activity):
+            return await with_retries(lambda: TeamsInfo.get_member(turn_context, user_id), policy=policy,
+                                      what="looking up a Teams member")
+        return await with_retries(lambda: _conversation_member(turn_context, user_id), policy=policy,
+                                  what="looking up a conversation member")
     except Exception as error:  # not fatal: the person is treated as not registered
         log.warning("could not look up Teams account %s: %s", user_id, error)
         return None
+
+
+async def _conversation_member(turn_context: TurnContext, user_id: str) -> TeamsChannelAccount | None:
+    connector = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+    if connector is None or not turn_context.activity.conversation or not user_id:
+        return None
+    member = await connector.conversations.get_conversation_member(turn_context.activity.conversation.id, user_id)
+    return TeamsChannelAccount().deserialize(dict(member.serialize(), **(member.additional_properties or {})))

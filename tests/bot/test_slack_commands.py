@@ -62,7 +62,8 @@ async def test_assure_alone_shows_help_for_slack(slack, demo):
     link_slack(demo, POLICE, "U0POLICE")
     body = await slack.ack_json(await slack.command("U0POLICE", ""))
     assert body["blocks"][0]["text"]["text"] == "What I can do"
-    assert "Type a command after /assure" in texts(body)
+    assert "What you'll use most (type it after /assure)" in texts(body)
+    assert "Hello Mark." in texts(body)  # his name, not his rank
 
 
 async def test_a_member_is_matched_by_their_slack_email_the_first_time_and_remembered(slack, demo):
@@ -155,7 +156,8 @@ async def test_a_slow_answer_is_acknowledged_at_once_and_follows_by_the_response
 async def test_an_unknown_command_suggests_the_nearest(slack, demo):
     link_slack(demo, CHAIR, "U0CHAIR")
     body = await slack.ack_json(await slack.command("U0CHAIR", "quorom arg"))
-    assert 'I don\'t know "quorom". Did you mean `quorum`?' in texts(body)
+    assert 'I don\'t know "quorom". Did you mean `quorum`?' in body["blocks"][0]["text"]["text"]  # as code
+    assert 'Did you mean quorum? Type help' in body["text"]  # a notification has no code marks
 
 
 async def test_answers_given_in_the_ack_need_no_call_to_slack(slack, demo):

@@ -40,11 +40,15 @@ def words(payload) -> str:
 
 
 def button(blocks: list[dict], value: str) -> tuple[dict, str]:
-    """The button that runs `value`, and the block it is in."""
+    """The button that runs `value` (or the menu option, chosen, as Slack sends it), and its block."""
     for block in blocks:
         for element in block.get("elements", []):
             if element.get("type") == "button" and element.get("value") == value:
                 return element, block["block_id"]
+            for option in element.get("options", []) if element.get("type") == "overflow" else []:
+                if option["value"] == value:
+                    return {"type": "overflow", "action_id": element["action_id"], "selected_option": option}, \
+                        block["block_id"]
     raise AssertionError(f"no button for {value!r}")
 
 

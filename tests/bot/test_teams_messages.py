@@ -94,6 +94,20 @@ async def test_a_member_is_found_by_email_the_first_time_and_their_teams_account
     assert len(teams.connector.of_kind("member")) == lookups  # known by AAD id now: no second lookup
 
 
+async def test_off_teams_without_channel_data_a_member_is_found_through_the_conversation(teams, caplog):
+    """Web Chat, Direct Line and the Emulator send no Teams channel data and no tenant."""
+    mark = teams.user(POLICE, linked=False)
+    for kind, text in (("conversationUpdate", None), ("message", "whoami")):
+        activity = teams.activity(kind, mark, channelId="directline", **({"text": text} if text else {
+            "membersAdded": [{"id": mark.user_id}]}))
+        del activity["channelData"]
+        activity["conversation"].pop("tenantId")
+        assert await teams.post(activity) in (200, 201)
+    assert "TypeError" not in caplog.text
+    assert "DI Mark Evans" in shown(teams.cards_to(teams.personal_id(mark))[-1])
+    assert teams.member(POLICE).teams_aad_id == mark.aad_id
+
+
 async def test_someone_teams_cannot_tell_us_about_is_treated_as_not_registered(teams):
     ghost = teams.user(PRACTITIONER, linked=False, known_to_teams=False)
     await teams.say(ghost, "actions")

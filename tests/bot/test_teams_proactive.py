@@ -39,7 +39,7 @@ async def on_teams(teams, email):
 async def test_installing_the_app_greets_the_member_and_a_later_reminder_reaches_their_personal_chat(teams):
     mark = await on_teams(teams, POLICE)
     welcome = teams.cards_to(teams.personal_id(mark))
-    assert len(welcome) == 1 and "Hello DI" in shown(welcome[0])
+    assert len(welcome) == 1 and "Hello Mark." in shown(welcome[0])
     member = teams.member(POLICE)
     assert member.teams_aad_id == mark.aad_id
 

@@ -50,6 +50,22 @@ def block_kit_problems(blocks: list[dict[str, Any]], *, surface: str = "message"
     return problems
 
 
+def phone_problems(payload: dict[str, Any]) -> list[str]:
+    """What would read badly on a phone, though Slack takes it: more than two buttons side by side
+    (the rest belong in an overflow menu), and code marks or backslashes in the notification text."""
+    problems: list[str] = []
+    view = payload.get("view") if isinstance(payload.get("view"), dict) else {}
+    for block in (payload.get("blocks") or []) + (view.get("blocks") or []):
+        if block.get("type") == "actions":
+            buttons = [e for e in block.get("elements", []) if e.get("type") == "button"]
+            if len(buttons) > 2:
+                problems.append(f"{len(buttons)} buttons side by side in block {block.get('block_id')}")
+    text = payload.get("text")
+    if isinstance(text, str) and ("`" in text or "\\" in text):
+        problems.append(f"markup in the notification text: {text[:80]!r}")
+    return problems
+
+
 def view_problems(view: dict[str, Any]) -> list[str]:
     """Why Slack would refuse this modal or Home view (slack_sdk's View, a round trip, the limits)."""
     try:
@@ -218,6 +234,8 @@ class FakeSlack:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return web.json_response({"ok": False, "error": failure.error or "internal_error"},
                                      status=failure.status, headers=headers)
+        if phone := phone_problems(args):
+            self.invalid.append((method, phone))  # Slack takes it, but it reads badly on a phone
         problems = self._problems(args)
         if problems:
             self.invalid.append((method, problems))
@@ -373,6 +391,8 @@ class FakeSlack:
             raise web.HTTPServiceUnavailable()
         payload = await request.json()
         await self._record("response_url", {"key": request.match_info["key"], **payload})
+        if phone := phone_problems(payload):
+            self.invalid.append(("response_url", phone))
         problems = self._problems(payload)
         if problems:
             self.invalid.append(("response_url", problems))

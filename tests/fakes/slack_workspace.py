@@ -21,7 +21,7 @@ from sqlmodel import select
 from bot.settings import Settings
 from models.db import session_for
 from models.partnership import Member
-from tests.fakes.slack_api import TEAM_ID, FakeSlack, block_kit_problems, view_problems
+from tests.fakes.slack_api import TEAM_ID, FakeSlack, block_kit_problems, phone_problems, view_problems
 
 SIGNING_SECRET = "test-signing-secret-not-real"
 BOT_TOKEN = "xoxb-test-token-not-real"
@@ -98,6 +98,7 @@ class Workspace:
         assert response.status == 200, await response.text()
         text = await response.text()
         body = json.loads(text) if text else {}
+        assert phone_problems(body) == []
         if "blocks" in body:
             assert block_kit_problems(body["blocks"]) == []
         if "view" in body:

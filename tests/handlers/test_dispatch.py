@@ -31,14 +31,14 @@ async def test_an_unknown_command_suggests_the_closest(chat):
 
 
 async def test_help_for_a_member_leaves_out_chair_commands(chat):
-    reply = await chat(HOUSING, "help")
+    reply = await chat(HOUSING, "help all")
     assert "attend [group] yes|no|deputy NAME" in reply.text
     assert "For chairs" not in reply.text
     assert "case reference" in reply.text
 
 
 async def test_help_for_the_chair_includes_quorum_and_escalation_handling(chat):
-    reply = await chat(CHAIR, "help")
+    reply = await chat(CHAIR, "help all")
     assert "For chairs and the business unit" in reply.text
     assert "quorum [group]" in reply.text
     assert "escalation ack ID" in reply.text

@@ -78,7 +78,7 @@ def listed_in_help(reply) -> set[str]:
 
 async def test_help_lists_exactly_the_commands_that_are_not_refused(chat):
     for email in PEOPLE:
-        listed = listed_in_help(await chat(email, "help"))
+        listed = listed_in_help(await chat(email, "help all"))
         for name in REGISTRY:
             reply = await chat(email, name)
             if name in listed:
@@ -88,8 +88,8 @@ async def test_help_lists_exactly_the_commands_that_are_not_refused(chat):
 
 
 async def test_a_chair_is_not_offered_what_only_the_business_unit_does(chat):
-    chair = listed_in_help(await chat(CHAIR, "help"))
-    admin = listed_in_help(await chat(ADMIN, "help"))
+    chair = listed_in_help(await chat(CHAIR, "help all"))
+    admin = listed_in_help(await chat(ADMIN, "help all"))
     assert {"return add", "member add"} <= admin and not {"return add", "member add"} & chair
     assert "paper add" in chair
     form = (await chat(AUDIT_CHAIR, "paper add")).form
@@ -132,7 +132,7 @@ async def test_the_person_an_escalation_is_assigned_to_sees_it_and_can_act_on_it
     assert [b.command for b in card.buttons] == ["escalation ack 1"]
     listed = await chat(POLICE, "escalations")
     assert [item.key for item in listed.items] == ["escalation:1"]
-    assert "escalation ack" in listed_in_help(await chat(POLICE, "help"))
+    assert "escalation ack" in listed_in_help(await chat(POLICE, "help all"))
     acknowledged = await chat(POLICE, "escalation ack 1")
     assert acknowledged.changed and not acknowledged.is_error
     assert (await chat(POLICE, "escalation stage 1 2 Manager to manager call booked")).changed

@@ -280,7 +280,7 @@ async def test_the_escalations_report_has_counts_and_references_but_never_the_su
     assert row == {"Ref": "E1", "Case reference": "CH-20417", "Raised": "2026-11-19",
                    "Agency raising": "Riverside Community Health Trust",
                    "Agency handling": "Riverside Council Children's Services",
-                   "Category": "Disagreement about a child's case between agencies", "Urgency": "routine",
+                   "Category": "Agencies disagree about a case", "Urgency": "routine",
                    "Stage reached": "2", "Acknowledged": "2026-11-23", "Working days to acknowledge": "2",
                    "Closed": "", "Working days to close": ""}
     summary = {(r["Measure"], r["Value"]): r for r in rows(got["summary.csv"])}
