@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from handlers.common import resolve_group, the_next_meeting
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.permissions import CHAIRS, SEATED, refuse_unless_manages, refuse_unless_seated
-from messages.buttons import attend_buttons, deputy_form
+from handlers.permissions import ANSWERS_FOR_A_SEAT, CHAIRS, refuse_unless_manages, refuse_unless_seated
+from messages.buttons import attend_buttons, deputy_answer_buttons, deputy_form
 from messages.reply import Button, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
-from models.meetings import Answer, record_answer
+from models import permissions as may
+from models.meetings import Answer, answer_for, deputising_for, record_answer, record_deputy_answer
 from models.partnership import Agency, Member
 from models.people import colleagues, find_member
 from models.quorum import seat_answers
@@ -43,13 +44,15 @@ def _group_answered_for(cmd: Command, ctx: Context):
 
 @command("attend", summary="answer for the next meeting: yes, no, or deputy NAME-OR-EMAIL",
          example="attend arg deputy sam.patel@police.example.org", usage="attend [group] yes|no|deputy NAME",
-         rule=SEATED, target=Target(_group_answered_for, refuse_unless_seated))
+         rule=ANSWERS_FOR_A_SEAT, target=Target(_group_answered_for, refuse_unless_seated))
 def attend(cmd: Command, ctx: Context) -> Reply:
     _group_key, answer, deputy_text = _split_attend_args(ctx, cmd.args)
     deputy_text = cmd.form.get("deputy", deputy_text).strip()
     group = ctx.target
     meeting = the_next_meeting(ctx, group)
     when = format_when(ctx.calendar.local_datetime(meeting.starts_at))
+    if not may.sits_on(ctx.person, group.id):
+        return _as_deputy(ctx, group, meeting, when, answer)
     if answer is None:
         return Reply(title=f"{group.name}, {when}", text=say("attend_ask", group=group),
                      buttons=attend_buttons(group.key, colleagues_of(ctx)), private=True)
@@ -58,6 +61,8 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         return Reply(title=f"{group.name}, {when}", text="Who will attend for you? They must be from your agency.",
                      form=form, private=True)
     deputy = find_deputy(ctx, deputy_text) if answer == Answer.DEPUTY else None
+    earlier = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
+    earlier_deputy = earlier.deputy_id if earlier is not None and earlier.answer == Answer.DEPUTY.value else None
     _row, changed = record_answer(meeting, ctx.actor.id, answer, deputy_id=deputy.id if deputy else None,
                                   actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     reply = Reply(
@@ -68,12 +73,44 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         private=True,
         changed=changed,
     )
-    if deputy and changed:
+    if deputy and changed and deputy.id != earlier_deputy:
         reply.notices.append(Notice(deputy.id, Reply(
             title=f"You are deputising at {group.name}",
             text=say("deputy_notice", member=ctx.actor, group=group, when=when, location=meeting.location),
-            private=True,
+            buttons=deputy_answer_buttons(group.key), private=True,
         )))
+    if changed and earlier_deputy is not None and earlier_deputy != (deputy.id if deputy else None):
+        reply.notices.append(Notice(earlier_deputy, Reply(
+            title=f"No longer deputising at {group.name}",
+            text=say("deputy_withdrawn", member=ctx.actor, group=group, when=when), private=True)))
+    return reply
+
+
+def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None) -> Reply:
+    """A named deputy's own answer: they confirm they will go, or say they can't (the member is told)."""
+    row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
+    if row is None:
+        raise UserError(f"Nobody has named you as their deputy for the next {group.name} meeting ({when}), so "
+                        f"there is nothing to answer.")
+    member = ctx.scope.get(Member, row.member_id, session=ctx.session)
+    title = f"{group.name}, {when}"
+    if answer is None:
+        return Reply(title=title, text=say("deputy_ask", member=member, group=group, location=meeting.location,
+                                           state=row.deputy_answer),
+                     buttons=deputy_answer_buttons(group.key), private=True)
+    if answer == Answer.DEPUTY:
+        raise UserError(f"Only {member.name} can name a deputy for their seat. If you can't go, answer "
+                        f"`attend {group.key} no` and I'll tell them.")
+    coming = answer == Answer.ATTENDING
+    changed = record_deputy_answer(row, coming, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    reply = Reply(title=title, text=say("deputy_saved", coming=coming, changed=changed, member=member, group=group),
+                  tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed)
+    if changed:
+        again = [] if coming else attend_buttons(group.key, colleagues(member, scope=ctx.scope, session=ctx.session))
+        reply.notices.append(Notice(member.id, Reply(
+            title=f"Your deputy at {group.name}" if coming else f"Your deputy can't go to {group.name}",
+            text=say("deputy_reply_notice", coming=coming, deputy=ctx.actor, group=group, when=when),
+            tone=Tone.INFO if coming else Tone.WARNING, buttons=again, private=True)))
     return reply
 
 

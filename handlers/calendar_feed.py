@@ -29,7 +29,7 @@ from messages.reply import Reply, Tone
 from messages.templates import say
 from models.audit import AuditEvent
 from models.groups import Group
-from models.meetings import Meeting, MeetingStatus, Paper
+from models.meetings import Meeting, MeetingStatus, Paper, deputy_meetings
 from models.partnership import Member, Partnership
 from models.people import partnership, seats
 from models.scope import Scope
@@ -96,7 +96,8 @@ def _revisions(scope: Scope, session: Session, entity: str, ids: list[int]) -> C
 
 
 def build_calendar(*, scope: Scope, session: Session, partnership: Partnership, groups: list[Group],
-                   member: Member | None, now: datetime, name: str) -> bytes:
+                   member: Member | None, now: datetime, name: str, extra_meetings: dict[int, Group] | None = None
+                   ) -> bytes:
     """The .ics text: the groups' meetings (scheduled and cancelled) and the member's open deadlines."""
     calendar = calendar_for(partnership.nation, partnership.timezone)
     cal = Calendar()
@@ -114,6 +115,13 @@ def build_calendar(*, scope: Scope, session: Session, partnership: Partnership, 
         select(Meeting).where(scope.where(Meeting), col(Meeting.group_id).in_(list(by_id) or [0]),
                               Meeting.starts_at >= now - HISTORY)
         .order_by(Meeting.starts_at, Meeting.id)))
+    extra = extra_meetings or {}
+    if extra:  # meetings of other groups the member attends (as somebody's deputy)
+        meetings += [m for m in session.exec(select(Meeting).where(
+            scope.where(Meeting), col(Meeting.id).in_(list(extra)), Meeting.starts_at >= now - HISTORY))
+            if m.group_id not in by_id]
+        by_id.update({g.id: g for g in extra.values()})
+        meetings.sort(key=lambda m: (m.starts_at, m.id))
     changes = _revisions(scope, session, "meeting", [m.id for m in meetings])
     for meeting in meetings:
         cal.add_component(_meeting_event(meeting, by_id[meeting.group_id], partnership, calendar, changes, now))
@@ -192,10 +200,14 @@ def _deadlines(scope: Scope, session: Session, partnership: Partnership, calenda
 
 
 def member_calendar(member: Member, *, scope: Scope, session: Session, now: datetime) -> bytes:
-    """A member's own feed: the meetings of every group they sit on, and their deadlines."""
+    """A member's own feed: the meetings of every group they sit on, those they are named to attend
+    as somebody's deputy, and their deadlines."""
     groups = [group for group, _role in seats(member, scope=scope, session=session)]
+    standing_in = deputy_meetings(member.id, scope=scope, session=session)
+    extra = {meeting_id: scope.get(Group, group_id, session=session) for meeting_id, group_id in standing_in.items()}
     return build_calendar(scope=scope, session=session, partnership=partnership(scope=scope, session=session),
-                          groups=groups, member=member, now=now, name=f"AssureBot: {member.name}")
+                          groups=groups, member=member, now=now, name=f"AssureBot: {member.name}",
+                          extra_meetings=extra)
 
 
 # --- the chat command ---------------------------------------------------------------------------------

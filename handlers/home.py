@@ -11,10 +11,10 @@ from sqlmodel import col, select
 
 from handlers.actions import action_item
 from handlers.attendance import colleagues_of
-from handlers.common import my_group_ids, papers_deadline, start_of_day
+from handlers.common import papers_deadline, start_of_day
 from handlers.core import Command, Context, command
-from handlers.papers import answer_label
-from messages.buttons import attend_buttons, return_buttons
+from handlers.papers import answer_label, deputy_fields, meetings_to_answer
+from messages.buttons import attend_buttons, deputy_answer_buttons, return_buttons
 from messages.reply import Button, Item, Reply
 from messages.templates import format_day, format_when, plural, say
 from models.escalations import CATEGORIES, Escalation, Urgency, open_escalations
@@ -41,8 +41,7 @@ def home(cmd: Command, ctx: Context) -> Reply:
     upcoming = [a for a in mine if a.due_date >= today]
     returns = outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=ctx.actor.agency_id)
     papers = papers_i_owe(ctx)
-    meetings = upcoming_meetings(my_group_ids(ctx), scope=ctx.scope, session=ctx.session,
-                                 since=start_of_day(today, ctx.calendar), limit=MEETINGS_SHOWN)
+    meetings = meetings_to_answer(ctx, limit=MEETINGS_SHOWN)
     raised = open_escalations(scope=ctx.scope, session=ctx.session, raised_by_id=ctx.actor.id)
 
     items += _actions_section(ctx, "Overdue actions", overdue, "actions")
@@ -146,12 +145,14 @@ def _meetings_section(ctx: Context, meetings: list[Meeting]) -> list[Item]:
     people = colleagues_of(ctx)
     for meeting in meetings:
         group = groups[meeting.group_id]
+        standing_in = deputy_fields(ctx, meeting.id, group)
         answer = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
-        fields = [("Your answer", answer_label(answer.answer) if answer else "not answered")]
+        fields = standing_in or [("Your answer", answer_label(answer.answer) if answer else "not answered")]
         if meeting.location:
             fields.append(("Where", meeting.location))
         # Answers are taken for each group's next meeting only.
-        buttons = attend_buttons(group.key, people) if group.id not in asked else []
+        buttons = [] if group.id in asked else (deputy_answer_buttons(group.key) if standing_in
+                                                 else attend_buttons(group.key, people))
         asked.add(group.id)
         items.append(Item(text=f"{group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
                           key=f"meeting:{meeting.id}", fields=fields, buttons=buttons))

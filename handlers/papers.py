@@ -18,11 +18,11 @@ from handlers.common import (
 )
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.permissions import refuse_unless_acts_for
-from messages.buttons import attend_buttons, paper_buttons
+from messages.buttons import attend_buttons, deputy_answer_buttons, paper_buttons
 from messages.reply import Item, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models.groups import Group
-from models.meetings import Paper, answer_for, mark_paper_submitted, papers_for, upcoming_meetings
+from models.meetings import Paper, answer_for, deputising_for, mark_paper_submitted, papers_for, upcoming_meetings
 from models.meetings import meeting as meeting_by_id
 from models.meetings import paper as paper_by_id
 from models.partnership import Member
@@ -38,11 +38,16 @@ def meetings(cmd: Command, ctx: Context) -> Reply:
         group = find_group(ctx, cmd.args[0]) or resolve_group(ctx, cmd.args[0], verb="meetings")
         group_ids = [group.id]
         scope = group.name
+        found = upcoming_meetings(group_ids, scope=ctx.scope, session=ctx.session,
+                                  since=start_of_day(ctx.today(), ctx.calendar), limit=MAX_MEETINGS)
     else:
-        group_ids = my_group_ids(ctx) or [resolve_group(ctx, None, verb="meetings").id]
+        found = meetings_to_answer(ctx, limit=MAX_MEETINGS)
+        group_ids = sorted({m.group_id for m in found})
+        if not found and not my_group_ids(ctx):
+            group_ids = [resolve_group(ctx, None, verb="meetings").id]
+            found = upcoming_meetings(group_ids, scope=ctx.scope, session=ctx.session,
+                                      since=start_of_day(ctx.today(), ctx.calendar), limit=MAX_MEETINGS)
         scope = "your groups"
-    found = upcoming_meetings(group_ids, scope=ctx.scope, session=ctx.session,
-                              since=start_of_day(ctx.today(), ctx.calendar), limit=MAX_MEETINGS)
     if not found:
         return Reply(text=say("meetings", scope=scope, count=0))
     groups = {g.id: g for g in ctx.session.exec(select(Group).where(ctx.scope.where(Group),
@@ -60,6 +65,9 @@ def meetings(cmd: Command, ctx: Context) -> Reply:
         if group.id in ctx.person.seats:
             fields.append(("Your answer", answer_label(answer.answer) if answer else "not answered"))
         buttons = []
+        standing_in = deputy_fields(ctx, meeting.id, group)
+        if standing_in is not None:
+            fields, buttons = fields + standing_in, deputy_answer_buttons(group.key)
         if meeting.group_id not in seen_groups and group.id in ctx.person.seats:
             # Answers are taken for the next meeting of a group, from those with a seat on it.
             people = colleagues_of(ctx) if people is None else people
@@ -68,6 +76,29 @@ def meetings(cmd: Command, ctx: Context) -> Reply:
         items.append(Item(text=f"#{meeting.id} {group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
                           key=f"meeting:{meeting.id}", fields=fields, buttons=buttons))
     return Reply(title=f"Meetings: {scope}", text=say("meetings", scope=scope, count=len(found)), items=items)
+
+
+DEPUTY_STATES = {"confirmed": "you will be there", "declined": "you can't go"}
+
+
+def deputy_fields(ctx: Context, meeting_id: int, group: Group) -> list[tuple[str, str]] | None:
+    """Who a named deputy stands in for at this meeting and their own answer; None if they are not
+    one here (or sit on the group themselves, and so answer for their own seat)."""
+    if meeting_id not in ctx.person.deputy_meetings or group.id in ctx.person.seats:
+        return None
+    row = deputising_for(meeting_id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
+    if row is None:
+        return None
+    return [("You are deputising for", _names(ctx, {row.member_id})[row.member_id]),
+            ("Your answer", DEPUTY_STATES.get(row.deputy_answer, "not answered"))]
+
+
+def meetings_to_answer(ctx: Context, *, limit: int) -> list:
+    """Upcoming meetings of my groups, and those I am named to attend as somebody's deputy."""
+    deputising = set(ctx.person.deputy_meetings.values())
+    found = upcoming_meetings(sorted(set(my_group_ids(ctx)) | deputising), scope=ctx.scope, session=ctx.session,
+                              since=start_of_day(ctx.today(), ctx.calendar), limit=limit)
+    return [m for m in found if m.group_id in ctx.person.seats or m.id in ctx.person.deputy_meetings]
 
 
 def answer_label(answer: str) -> str:

@@ -27,9 +27,10 @@ def handler_names(ctx: Context) -> str:
 
 # --- who a verb is for ------------------------------------------------------------------------------
 
-SEATED = Rule("members", lambda p: bool(p.seats),
-              lambda ctx: f"You don't have a seat on any group, so there is nothing to answer. "
-                          f"{business_unit(ctx)} can add you to one.")
+ANSWERS_FOR_A_SEAT = Rule("members", lambda p: bool(p.seats) or bool(p.deputy_meetings),
+                          lambda ctx: f"You don't have a seat on any group, and nobody has named you as their "
+                                      f"deputy, so there is nothing to answer. {business_unit(ctx)} can add you to "
+                                      f"a group.")
 GROUP_MEMBERS = Rule("members", lambda p: p.is_admin or bool(p.seats),
                      lambda ctx: f"You don't sit on any group yet. {business_unit(ctx)} can tell you more.")
 CHAIRS = Rule("chairs", may.oversees,
@@ -62,9 +63,11 @@ def refuse_unless_sees_group(ctx: Context, group: Group | None, doing: str) -> s
 
 
 def refuse_unless_seated(ctx: Context, group: Group | None) -> str | None:
-    if group is None or may.sits_on(ctx.person, group.id):
+    """Answering for a group's next meeting: those with a seat on it, and the deputies named for it."""
+    if group is None or may.sits_on(ctx.person, group.id) or may.deputises_at(ctx.person, group.id):
         return None
-    return f"You don't have a seat on {group.name}, so there is nothing to answer."
+    return (f"You don't have a seat on {group.name}, and nobody has named you as their deputy for its next "
+            f"meeting, so there is nothing to answer.")
 
 
 def acts_for(ctx: Context, owner_id: int) -> bool:

@@ -82,3 +82,11 @@ def attend_buttons(group_key: str, colleagues: Sequence[Person] = (), *,
         Button("Apologies", f"attend {group_key} no"),
         Button("Send deputy", f"attend {group_key} deputy", form=deputy_form(group_key, colleagues, choices=choices)),
     ]
+
+
+def deputy_answer_buttons(group_key: str) -> list[Button]:
+    """For a named deputy: they confirm they will go, or say they can't (which tells the member)."""
+    return [
+        Button("I'll be there", f"attend {group_key} yes", style="primary"),
+        Button("I can't go", f"attend {group_key} no"),
+    ]

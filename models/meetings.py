@@ -59,6 +59,8 @@ class AttendanceAnswer(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     answer: str = Field(max_length=20)
     deputy_id: int | None = Field(default=None, foreign_key="member.id")
+    # The named deputy's own word: None until they answer, then "confirmed" or "declined".
+    deputy_answer: str | None = Field(default=None, max_length=12)
     answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Recorded after the meeting by the chair or business unit; None until then.
     attended: bool | None = None
@@ -165,9 +167,49 @@ def answer_for(meeting_id: int, member_id: int, *, scope, session: Session) -> A
 
 
 def answered_member_ids(meeting_id: int, *, scope, session: Session) -> list[int]:
-    """Everyone who has answered for a meeting (to tell them when it moves or is cancelled)."""
-    return list(session.exec(select(AttendanceAnswer.member_id).where(scope.where(AttendanceAnswer),
-                                                                      AttendanceAnswer.meeting_id == meeting_id)))
+    """Everyone who has answered for a meeting, and every deputy named for it (to tell them when it
+    moves or is cancelled)."""
+    rows = session.exec(select(AttendanceAnswer.member_id, AttendanceAnswer.deputy_id).where(
+        scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting_id)).all()
+    found: list[int] = []
+    for member_id, deputy_id in rows:
+        found += [i for i in (member_id, deputy_id) if i is not None and i not in found]
+    return found
+
+
+def deputy_meetings(member_id: int, *, scope, session: Session) -> dict[int, int]:
+    """The scheduled meetings someone is named to attend as a deputy: meeting id -> group id."""
+    return dict(session.exec(
+        select(AttendanceAnswer.meeting_id, Meeting.group_id).join(Meeting, Meeting.id == AttendanceAnswer.meeting_id)
+        .where(scope.where(AttendanceAnswer), AttendanceAnswer.deputy_id == member_id,
+               AttendanceAnswer.answer == Answer.DEPUTY.value,
+               Meeting.status == MeetingStatus.SCHEDULED.value)).all())
+
+
+def deputising_for(meeting_id: int, deputy_id: int, *, scope, session: Session) -> AttendanceAnswer | None:
+    """The answer that names this person as the deputy at this meeting, if any."""
+    return session.exec(select(AttendanceAnswer).where(
+        scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting_id,
+        AttendanceAnswer.deputy_id == deputy_id, AttendanceAnswer.answer == Answer.DEPUTY.value)).first()
+
+
+DEPUTY_CONFIRMED, DEPUTY_DECLINED = "confirmed", "declined"
+
+
+def record_deputy_answer(row: AttendanceAnswer, coming: bool, *, actor_id: int, session: Session,
+                         now: datetime) -> bool:
+    """A named deputy confirms or declines. Returns False (and changes nothing) if it is their answer already."""
+    value = DEPUTY_CONFIRMED if coming else DEPUTY_DECLINED
+    if row.deputy_answer == value:
+        return False
+    before = snapshot(row, "deputy_answer")
+    row.deputy_answer = value
+    session.add(row)
+    record(session, actor_id=actor_id, action="attendance.deputy_answered", entity="attendance_answer",
+           entity_id=row.id, before=before, after=snapshot(row, "meeting_id", "member_id", "deputy_id",
+                                                          "deputy_answer"))
+    session.commit()
+    return True
 
 
 def record_answer(
@@ -182,6 +224,8 @@ def record_answer(
         return row, False
     if row is None:
         row = AttendanceAnswer(meeting_id=meeting.id, member_id=member_id, answer=answer.value)
+    if row.deputy_id != deputy_id:
+        row.deputy_answer = None  # a newly named deputy has not answered yet
     row.answer = answer.value
     row.deputy_id = deputy_id
     row.answered_at = now

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, func, select
 from models.audit import record
 from models.escalations import Escalation
 from models.groups import Group, Membership
+from models.meetings import deputy_meetings
 from models.partnership import Agency, Member, Partnership
 from models.permissions import CHAIR_ROLES, Person, escalation_handler_ids
 from models.scope import Scope
@@ -129,14 +130,15 @@ def escalation_handlers(*, scope: Scope, session: Session) -> list[Member]:
 
 
 def person(member: Member, *, scope: Scope, session: Session) -> Person:
-    """What the rules need to know about a member, in three small queries."""
+    """What the rules need to know about a member, in four small queries."""
     seated = dict(session.exec(select(Membership.group_id, Membership.role)
                                .where(scope.where(Membership), Membership.member_id == member.id)).all())
     assigned = session.exec(select(func.count(Escalation.id)).where(
         scope.where(Escalation), Escalation.assigned_to_id == member.id, col(Escalation.closed_at).is_(None))).one()
     return Person(id=member.id, name=member.name, partnership_id=scope.partnership_id, agency_id=member.agency_id,
                   is_admin=member.is_admin, seats=seated,
-                  escalation_groups=escalation_groups(scope=scope, session=session), assigned_escalations=assigned)
+                  escalation_groups=escalation_groups(scope=scope, session=session), assigned_escalations=assigned,
+                  deputy_meetings=deputy_meetings(member.id, scope=scope, session=session))
 
 
 def link_platform_id(member: Member, *, platform: str, user_id: str, session: Session) -> None:

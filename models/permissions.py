@@ -45,10 +45,16 @@ class Person:
     seats: Mapping[int, str] = field(default_factory=dict)  # group id -> role
     escalation_groups: frozenset[int] = frozenset()  # the partnership's groups that handle escalations
     assigned_escalations: int = 0  # open escalations assigned to them
+    deputy_meetings: Mapping[int, int] = field(default_factory=dict)  # meetings named to attend as a deputy -> group
 
 
 def sits_on(person: Person, group_id: int) -> bool:
     return group_id in person.seats
+
+
+def deputises_at(person: Person, group_id: int) -> bool:
+    """Named as somebody's deputy at a scheduled meeting of the group."""
+    return group_id in person.deputy_meetings.values()
 
 
 def chairs(person: Person, group_id: int) -> bool:

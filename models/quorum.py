@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from models.groups import Group, Membership
-from models.meetings import Answer, AttendanceAnswer, Meeting
+from models.meetings import DEPUTY_DECLINED, Answer, AttendanceAnswer, Meeting
 from models.partnership import Agency, Member
 from models.permissions import is_chair_role
 
@@ -61,6 +61,14 @@ class SeatAnswer:
     role: str
     answer: str | None
     deputy_name: str | None = None
+    deputy_answer: str | None = None  # the deputy's own word: confirmed, declined, or not yet
+
+    def covered(self, deputies_count: bool) -> bool:
+        """Someone from this seat is expected in the room."""
+        if self.answer == Answer.ATTENDING.value:
+            return True
+        return (deputies_count and self.answer == Answer.DEPUTY.value
+                and self.deputy_answer != DEPUTY_DECLINED)
 
 
 @dataclass
@@ -99,8 +107,7 @@ def evaluate_quorum(
     rule: dict[str, Any], seats: list[SeatAnswer], *, deputies_count: bool, agency_names: dict[str, str]
 ) -> QuorumResult:
     """Whether the answers so far make the meeting quorate, what is missing and what would fix it."""
-    present_kinds = {Answer.ATTENDING.value} | ({Answer.DEPUTY.value} if deputies_count else set())
-    present = [s for s in seats if s.answer in present_kinds]
+    present = [s for s in seats if s.covered(deputies_count)]
     represented = {s.agency_key for s in present}
     names = dict(agency_names)
 
@@ -114,6 +121,10 @@ def evaluate_quorum(
             return f"{names.get(agency_key, agency_key)} has not answered (ask {', '.join(waiting)})"
         if any(s.answer == Answer.DEPUTY.value for s in own) and not deputies_count:
             return f"{names.get(agency_key, agency_key)} is sending a deputy, and deputies don't count here"
+        declined = [s for s in own if s.answer == Answer.DEPUTY.value and s.deputy_answer == DEPUTY_DECLINED]
+        if declined:
+            return (f"{names.get(agency_key, agency_key)}'s deputy ({declined[0].deputy_name}) can't come "
+                    f"(ask {declined[0].name} to answer again)")
         return f"{names.get(agency_key, agency_key)} sent apologies with no deputy"
 
     missing: list[str] = []
@@ -125,9 +136,8 @@ def evaluate_quorum(
         if absent:
             quorate = False
             missing.extend(status_of(k) for k in absent)
-            would_fix.append(
-                "someone from " + ", ".join(names.get(k, k) for k in absent) + " (a member or a named deputy)"
-            )
+            who = "a member or a named deputy" if deputies_count else "a member: deputies don't count here"
+            would_fix.append("someone from " + ", ".join(names.get(k, k) for k in absent) + f" ({who})")
     if "at_least" in rule:
         have = [k for k in rule["of"] if k in represented]
         short = rule["at_least"] - len(have)
@@ -186,6 +196,7 @@ def seat_answers(meeting: Meeting, *, scope, session: Session) -> list[SeatAnswe
             Membership.role,
             AttendanceAnswer.answer,
             deputy.c.name,
+            AttendanceAnswer.deputy_answer,
         )
         .join(Membership, Membership.member_id == Member.id)
         .join(Agency, Agency.id == Member.agency_id)

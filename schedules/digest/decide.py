@@ -20,9 +20,9 @@ from models.meetings import missed, seat_outcome
 from models.quorum import SeatAnswer, evaluate_quorum
 from schedules.digest.day import Day, Digest
 from schedules.digest.load import RECIPIENT_COLUMNS, Load, Place, Recipient
-from schedules.digest.words import (Later, Words, action_fields, escalation_items, long_overdue_item, minutes_item,
-                                    missed_item, orphan_item, paper_fields, paper_item, papers_missing_item,
-                                    quorum_item, return_fields)
+from schedules.digest.words import (Later, Words, action_fields, deputy_ask_item, escalation_items, long_overdue_item,
+                                    minutes_item, missed_item, orphan_item, paper_fields, paper_item,
+                                    papers_missing_item, quorum_item, return_fields)
 from schedules.digest.working_days import start_of_day
 from schedules.rules import Cadence
 
@@ -255,13 +255,24 @@ class Sweep:
                         self.known[seat.id] = Recipient(*seat[-len(RECIPIENT_COLUMNS):])
                     self.add(seat.id, (AHEAD, lead, 4, meeting_id),
                              Later(f"meeting:{meeting_id}", self.word_ask, (place, group, meeting, lead, seat)))
+        named = {meeting_id for meeting_id in asks if any(
+            seat.answer == "deputy" and seat.deputy_answer is None for seat in self.seats.get(meeting_id, []))}
+        for row in self.load.deputies_to_ask(named) if named else []:
+            place, group, meeting, lead = asks[row.meeting_id]
+            if (row.id, "meeting", row.meeting_id) in self.snoozed:
+                continue
+            if row.id not in self.known:
+                self.known[row.id] = Recipient(*row[-len(RECIPIENT_COLUMNS):])
+            self.add(row.id, (AHEAD, lead, 4, row.meeting_id),
+                     deputy_ask_item(place, group, meeting, lead, row.named_by))
 
     def asked_colleagues(self) -> dict[int, list]:
         """The people each asked agency could send as a deputy (read when the first ask is worded)."""
         return self.load.colleagues(self.asked_agencies)
 
     def quorum_forecast(self, place: Place, group, meeting, lead: int) -> None:
-        seats = [SeatAnswer(s.id, s.name, s.agency_key, s.agency_name, s.role, s.answer, s.deputy_name)
+        seats = [SeatAnswer(s.id, s.name, s.agency_key, s.agency_name, s.role, s.answer, s.deputy_name,
+                            s.deputy_answer)
                  for s in self.seats.get(meeting.id, [])]
         result = evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count,
                                  agency_names=place.agency_names)

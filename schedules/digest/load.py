@@ -233,7 +233,7 @@ class Load:
         rows = self.db.execute(
             select(Meeting.id.label("meeting_id"), Membership.role, Agency.key.label("agency_key"),
                    Agency.name.label("agency_name"), AttendanceAnswer.answer, AttendanceAnswer.attended,
-                   deputy.name.label("deputy_name"), *RECIPIENT_COLUMNS)
+                   deputy.name.label("deputy_name"), AttendanceAnswer.deputy_answer, *RECIPIENT_COLUMNS)
             .join(Membership, Membership.group_id == Meeting.group_id)
             .join(Member, Member.id == Membership.member_id)
             .join(Agency, Agency.id == Member.agency_id)
@@ -246,6 +246,18 @@ class Load:
         for row in rows:
             seats[row.meeting_id].append(row)
         return seats
+
+    def deputies_to_ask(self, meeting_ids: set[int]) -> list:
+        """Named deputies who have not yet said whether they can go: the member who named them, and
+        the deputy as a Recipient (last in the row)."""
+        named_by = aliased(Member)
+        return list(self.db.execute(
+            select(AttendanceAnswer.meeting_id, named_by.name.label("named_by"), *RECIPIENT_COLUMNS)
+            .join(Member, Member.id == AttendanceAnswer.deputy_id)
+            .join(named_by, named_by.id == AttendanceAnswer.member_id)
+            .where(AttendanceAnswer.meeting_id.in_(list(meeting_ids)), AttendanceAnswer.answer == "deputy",
+                   AttendanceAnswer.deputy_answer.is_(None), Member.active)
+            .order_by(AttendanceAnswer.meeting_id, Member.id)))
 
     def colleagues(self, agency_ids: set[int]) -> dict[int, list]:
         """Up to a form's worth of active people per agency, to offer as deputies."""

@@ -14,8 +14,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from messages.buttons import (MAX_DEPUTY_OPTIONS, action_buttons, attend_buttons, deputy_choices, paper_buttons,
-                              return_buttons)
+from messages.buttons import (MAX_DEPUTY_OPTIONS, action_buttons, attend_buttons, deputy_answer_buttons,
+                              deputy_choices, paper_buttons, return_buttons)
 from messages.reply import Button, Item, Reply, Tone
 from messages.templates import environment, format_day, format_when
 from models.escalations import CATEGORIES
@@ -241,3 +241,11 @@ def long_overdue_item(place: Place, agency, kinds: dict[str, tuple[int, date]], 
     return Item(text=item_text("long_overdue", agency=agency.name, count=total, days=place.rules.overdue_more_than),
                 key=f"overdue:{agency.id}", fields=fields,
                 buttons=[Button("See their actions", f"actions agency {agency.key}")])
+
+
+def deputy_ask_item(place: Place, group, meeting, lead: int, named_by: str) -> Item:
+    """For a named deputy who has not said whether they can go."""
+    meets = format_when(place.calendar.local_datetime(meeting.starts_at))
+    return Item(text=item_text("deputy", group=group.name, meets=meets, days=lead, name=named_by),
+                key=f"meeting:{meeting.id}", fields=[("Where", meeting.location)] if meeting.location else [],
+                buttons=deputy_answer_buttons(group.key))

@@ -77,9 +77,68 @@ async def test_a_nonsense_answer_says_how_to_answer(chat):
 
 
 async def test_someone_without_a_seat_cannot_answer(chat):
-    reply = await chat(PRACTITIONER, "attend arg yes")
+    reply = await chat(POLICE_DEPUTY, "attend arg yes")  # on no group, and nobody's deputy
     assert reply.is_error
-    assert "don't have a seat on Assurance and Review Group" in reply.text
+    assert "nobody has named you as their deputy" in reply.text
+
+
+# --- named deputies -----------------------------------------------------------------------------------
+# In the demo, Tom Hughes (community health) has named Jo Walsh to attend the next ARG in his place.
+
+TOM = "tom.hughes@community.example.org"
+
+
+async def test_a_named_deputy_sees_the_meeting_and_can_confirm_it_and_the_member_is_told(chat):
+    meetings = await chat(PRACTITIONER, "meetings")
+    (arg,) = [i for i in meetings.items if "Assurance and Review Group" in i.text]
+    assert ("You are deputising for", "Tom Hughes") in arg.fields
+    assert [b.label for b in arg.buttons] == ["I'll be there", "I can't go"]
+    home = await chat(PRACTITIONER, "home")
+    assert any("Assurance and Review Group" in i.text for i in home.items)
+    saved = await chat(PRACTITIONER, "attend arg yes")
+    assert not saved.is_error and "you will attend Assurance and Review Group for Tom Hughes" in saved.text
+    (told,) = chat.notices_to(TOM)
+    assert "Jo Walsh has confirmed they will attend Assurance and Review Group for you" in told.text
+    assert "nothing changed" in (await chat(PRACTITIONER, "attend arg yes")).text.lower()
+
+
+async def test_a_deputy_who_cannot_go_tells_the_member_and_the_seat_no_longer_counts(chat):
+    declined = await chat(PRACTITIONER, "attend arg no")
+    assert "I've told Tom Hughes" in declined.text
+    (told,) = chat.notices_to(TOM)
+    assert "Jo Walsh can't attend Assurance and Review Group for you" in told.text
+    assert {b.label for b in told.buttons} == {"Attending", "Apologies", "Send deputy"}
+    listed = await chat(CHAIR, "attendance arg")
+    assert "Jo Walsh for Tom Hughes (Riverside Community Health Trust, but the deputy can't go)" in listed.text
+
+
+def test_a_declined_deputy_no_longer_covers_the_seat_in_the_quorum_rule():
+    from models.meetings import DEPUTY_DECLINED
+    from models.quorum import SeatAnswer, evaluate_quorum
+
+    seats = [SeatAnswer(1, "Tom Hughes", "health", "Community Health", "member", "deputy", "Jo Walsh")]
+    rule = {"all_of": ["health"]}
+    assert evaluate_quorum(rule, seats, deputies_count=True, agency_names={}).quorate
+    declined = [SeatAnswer(1, "Tom Hughes", "health", "Community Health", "member", "deputy", "Jo Walsh",
+                           DEPUTY_DECLINED)]
+    result = evaluate_quorum(rule, declined, deputies_count=True, agency_names={"health": "Community Health"})
+    assert not result.quorate
+    assert "Community Health's deputy (Jo Walsh) can't come (ask Tom Hughes to answer again)" in result.missing
+    strict = evaluate_quorum(rule, [SeatAnswer(1, "Tom Hughes", "health", "Community Health", "member", None)],
+                             deputies_count=False, agency_names={"health": "Community Health"})
+    assert strict.would_fix == ["someone from Community Health (a member: deputies don't count here)"]
+
+
+async def test_a_deputy_cannot_name_a_deputy_of_their_own(chat):
+    reply = await chat(PRACTITIONER, f"attend arg deputy {POLICE_DEPUTY}")
+    assert reply.is_error and "Only Tom Hughes can name a deputy for their seat" in reply.text
+
+
+async def test_a_withdrawn_deputy_is_told_and_a_newly_named_one_is_asked(chat):
+    await chat(TOM, "attend arg yes")
+    (withdrawn,) = chat.notices_to(PRACTITIONER)
+    assert "Tom Hughes no longer needs you to attend Assurance and Review Group" in withdrawn.text
+    assert (await chat(PRACTITIONER, "attend arg yes")).is_error  # not a deputy any more
 
 
 async def test_the_chair_sees_who_is_coming_and_who_has_not_answered(chat):
@@ -100,3 +159,12 @@ async def test_a_member_cannot_see_attendance_and_is_told_who_can(chat):
 async def test_the_business_unit_can_see_attendance(chat):
     reply = await chat(ADMIN, "attendance arg")
     assert not reply.is_error
+
+
+async def test_a_named_deputy_is_told_when_the_meeting_moves_or_is_cancelled(chat):
+    (first, *_rest) = (await chat(PRACTITIONER, "meetings")).items
+    meeting_id = first.key.split(":")[1]
+    await chat(CHAIR, f"meeting move {meeting_id} 2026-12-09 14:00")
+    assert any("has moved" in notice.text for notice in chat.notices_to(PRACTITIONER))
+    await chat(CHAIR, f"meeting cancel {meeting_id}")
+    assert chat.notices_to(PRACTITIONER)[-1].title == "Assurance and Review Group is cancelled"

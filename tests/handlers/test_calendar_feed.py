@@ -228,3 +228,11 @@ async def test_without_a_public_url_the_bot_says_links_are_not_on_yet(chat, cale
     reply = await chat(POLICE, "calendar")
     assert "Calendar links are not switched on here yet" in reply.text
     assert "Priya Shah" in reply.text and "/calendar/" not in reply.text
+
+
+async def test_a_named_deputys_link_has_the_meeting_they_stand_in_at_and_no_other_of_that_group(server, demo):
+    client = await server()
+    response = await client.get(f"/calendar/{member_token(member_id(demo, PRACTITIONER), SECRET)}.ics")
+    meetings = [e for e in events(await response.read()).values() if not e["all_day"]]
+    arg = [e for e in meetings if e["summary"] == "Assurance and Review Group"]
+    assert len(arg) == 1  # the one she deputises at, not the group's later meetings

@@ -118,11 +118,15 @@ async def test_every_button_anyone_is_shown_can_be_pressed_by_them(chat):
             assert not refused(pressed), f"{member.email} was sent [{button.label}]: {pressed.text}"
 
 
-async def test_a_named_deputy_is_not_shown_answers_for_a_seat_that_is_not_theirs(chat):
-    # Jo Walsh is Tom Hughes's named deputy at the ARG, where she has no seat of her own.
+async def test_a_named_deputy_is_offered_only_their_own_answer_and_only_for_that_meeting(chat):
+    # Jo Walsh is Tom Hughes's named deputy at the next ARG, where she has no seat of her own.
     reply = await chat(PRACTITIONER, "meetings arg")
-    assert reply.items and all(not item.buttons for item in reply.items)
-    assert all("Your answer" not in dict(item.fields) for item in reply.items)
+    first, *later = reply.items
+    assert [b.command for b in first.buttons] == ["attend arg yes", "attend arg no"]
+    assert dict(first.fields)["You are deputising for"] == "Tom Hughes"
+    assert later and all(not item.buttons and "Your answer" not in dict(item.fields) for item in later)
+    for button in first.buttons:  # what she is offered, she may press
+        assert not (await chat(PRACTITIONER, button.command)).is_error
 
 
 async def test_the_person_an_escalation_is_assigned_to_sees_it_and_can_act_on_it(chat):

@@ -227,6 +227,22 @@ def test_a_member_who_has_answered_is_not_asked(session):
     assert "will you be there" in text_of(digests(session, date(2026, 12, 7)).get("Mark Officer"))
 
 
+def test_a_named_deputy_is_asked_whether_they_can_go_until_they_answer(session):
+    t = town(session)
+    meeting = a_meeting(session, t.arg, date(2026, 12, 10), location="Council House")
+    stand_in = factories.member(session, t.police, "Sam Standin")
+    row = factories.answer(session, meeting, t.officer, Answer.DEPUTY.value, deputy=stand_in)
+    (item,) = digests(session, date(2026, 12, 7))["Sam Standin"].items
+    assert item.text == ("ARG meets Thu 10 Dec 2026 10:00 (in 3 working days): Mark Officer has named you to "
+                         "attend in their place. Can you go?")
+    assert [b.command for b in item.buttons] == [f"attend {t.arg.key} yes", f"attend {t.arg.key} no"]
+    assert "will you be there" not in text_of(digests(session, date(2026, 12, 7)).get("Mark Officer"))
+    row.deputy_answer = "confirmed"
+    session.add(row)
+    session.commit()
+    assert "Sam Standin" not in digests(session, date(2026, 12, 7))
+
+
 def test_the_chair_gets_the_quorum_forecast_two_working_days_before(session):
     t = town(session)
     meeting = a_meeting(session, t.arg, date(2026, 12, 10))
