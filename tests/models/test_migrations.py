@@ -52,3 +52,21 @@ def test_members_already_loaded_take_their_agencys_partnership_and_keep_every_re
         assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                                  "AND tbl_name = 'audit_event'")).scalar_one() == 2
     engine.dispose()
+
+
+def test_the_head_named_in_code_is_alembics_head_and_a_current_database_is_not_migrated_again(tmp_path, monkeypatch):
+    from alembic.script import ScriptDirectory
+
+    from models import db
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'head.db'}")
+    assert ScriptDirectory.from_config(db.alembic_config(engine)).get_heads() == [db.HEAD]
+    assert not db.schema_is_current(engine)
+    db.ready_engine(f"sqlite:///{tmp_path / 'head.db'}")
+    assert db.schema_is_current(engine)
+
+    def must_not_run(_engine):
+        raise AssertionError("a current database was migrated again")
+
+    monkeypatch.setattr(db, "migrate", must_not_run)
+    db.ready_engine(f"sqlite:///{tmp_path / 'head.db'}")
