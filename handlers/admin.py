@@ -19,9 +19,9 @@ from messages.templates import format_day
 from models.audit import save_changes, save_new
 from models.groups import Membership, Role
 from models.partnership import Member
-from models.people import admins, member_by_email
+from models.people import admins, member_by_email, normalise_email
 from models.meetings import Paper
-from models.work import Action, DataReturn, ReturnKind
+from models.work import Action, DataReturn, ReturnKind, same_return
 
 MAX_TITLE = 300
 MAX_ACTION = 1000
@@ -104,6 +104,12 @@ def return_add(cmd: Command, ctx: Context) -> Reply:
     due = parse_day(fields.get("due"), what="the due date")
     if not title:
         raise UserError("Give the return a title, e.g. title=\"Multi-agency dataset\".")
+    held = same_return(agency.id, title, period, session=ctx.session)
+    if held is not None:
+        raise UserError(f"Nothing was added: {agency.name} already has return #{held.id} \"{held.title}\""
+                        + (f" for {held.period}" if held.period else " (no period)")
+                        + f", due {format_day(held.due_date)}. A return is known by its agency, title and period; "
+                          f"give another title or period for a different return.")
     item = save_new(DataReturn(agency_id=agency.id, owner_id=owner.id, title=title, kind=kind,
                                period=period, due_date=due),
                     session=ctx.session, actor_id=ctx.actor.id, action="return.added")
@@ -174,7 +180,7 @@ def member_add(cmd: Command, ctx: Context) -> Reply:
                           options=(Choice("member", "Member"), Choice("chair", "Chair"),
                                    Choice("deputy_chair", "Deputy chair"))),
             ), submit_label="Add member"))
-    name, email = (fields.get("name") or " ".join(words)).strip(), (fields.get("email") or "").strip().lower()
+    name, email = (fields.get("name") or " ".join(words)).strip(), normalise_email(fields.get("email") or "")
     if not name or "@" not in email:
         raise UserError("Give a name and a work email, e.g. `member add name=\"Sam Lee\" email=sam@agency.org "
                         "agency=housing`.")

@@ -5,7 +5,6 @@ Errors name the line and the field, and nothing is saved unless the whole file i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,31 +12,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, select
 
 from models.audit import record
+from models.load_report import LoadReport, in_file_order
+from models.load_schema import settings_group_problems, settings_problems, unknown_keys
+from models.people import member_by_email, normalise_email
+from models.scope import Scope
 from models.yaml_file import MAX_YAML_BYTES, LoadError, parse_yaml
 from models.escalations import CATEGORIES, Escalation, EscalationStageChange, Urgency
 from models.groups import Group, Membership, Role
 from models.meetings import Answer, AttendanceAnswer, Meeting, Paper
 from models.partnership import Agency, Member, Nation, Partnership, Platform
-from models.quorum import QuorumRuleError, check_rule
-from models.work import Action, DataReturn, ReturnKind
+from models.quorum import RULE_KEYS, QuorumRuleError, check_rule
+from models.work import Action, DataReturn, ReturnKind, same_return
 
 ANSWERS = {"yes": Answer.ATTENDING, "no": Answer.APOLOGIES, "deputy": Answer.DEPUTY,
            "attending": Answer.ATTENDING, "apologies": Answer.APOLOGIES}
-
-
-@dataclass
-class LoadReport:
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-
-    def count(self, kind: str, created: bool) -> None:
-        bucket = self.created if created else self.updated
-        bucket[kind] = bucket.get(kind, 0) + 1
-
-    def summary(self) -> str:
-        def fmt(d: dict[str, int]) -> str:
-            return ", ".join(f"{n} {k}" for k, n in sorted(d.items())) or "nothing"
-        return f"created {fmt(self.created)}; updated {fmt(self.updated)}"
 
 
 def load_file(path: str, *, session: Session) -> LoadReport:
@@ -47,16 +35,22 @@ def load_file(path: str, *, session: Session) -> LoadReport:
 
 
 def load_text(text: str, *, session: Session) -> LoadReport:
-    """Load a partnership's YAML into the database in one transaction."""
-    loader = _Load(parse_yaml(text), session)
+    """Load a partnership's YAML into the database in one transaction.
+
+    If anything is wrong, a key no section declares included, nothing is saved and LoadError lists
+    every problem by line.
+    """
+    data = parse_yaml(text)
+    loader = _Load(data, session)
     try:
         loader.run()
     except Exception:
         session.rollback()
         raise
-    if loader.problems:
+    problems = unknown_keys(data) + loader.problems + loader.setting_problems
+    if problems:
         session.rollback()
-        raise LoadError(loader.problems)
+        raise LoadError(in_file_order(problems))
     record(session, partnership_id=loader.partnership.id, actor_id=None, actor_label="loader", action="data.loaded",
            entity="partnership", entity_id=loader.partnership.id,
            after={"created": loader.report.created, "updated": loader.report.updated})
@@ -69,6 +63,7 @@ class _Load:
         self.data = data
         self.session = session
         self.problems: list[str] = []
+        self.setting_problems: list[str] = []  # listed with the rest, but the rest of the file is still checked
         self.report = LoadReport()
         self.agencies: dict[str, Agency] = {}
         self.members: dict[str, Member] = {}
@@ -119,9 +114,8 @@ class _Load:
             if required:
                 self.problem(entry, None, where, f"`{key}` is required")
             return None
-        found = self.members.get(str(email).lower()) or self.session.exec(
-            select(Member).where(Member.partnership_id == self.partnership.id,
-                                 Member.email == str(email).lower())).first()
+        found = self.members.get(normalise_email(str(email))) or member_by_email(
+            str(email), scope=Scope(self.partnership.id), session=self.session)
         if found is None:
             self.problem(entry, key, where, f"no member with email {email!r}; add them under members first")
         return found
@@ -160,6 +154,7 @@ class _Load:
         self.load_agencies()
         self.load_members()
         self.load_groups()
+        self.check_settings_groups()
         self.load_meetings()
         self.load_papers()
         self.load_returns()
@@ -182,10 +177,11 @@ class _Load:
         if nation not in {n.value for n in Nation}:
             self.problem(entry, "nation", "partnership", f"{nation!r} is not one of "
                          + ", ".join(n.value for n in Nation))
-        settings = entry.get("settings", {})
+        settings = entry.get("settings") or {}
         if not isinstance(settings, dict):
-            self.problem(entry, "settings", "partnership", "must be a mapping")
+            self.problem(entry, "settings", "partnership", "must be a mapping of settings")
             settings = {}
+        self.setting_problems += settings_problems(entry)
         if self.problems or name is None:
             return
         key = str(entry.get("key") or "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-"))[:40]
@@ -225,16 +221,24 @@ class _Load:
                                              {"name": name, "named_partner": bool(entry.get("named_partner", False))})
 
     def load_members(self) -> None:
+        listed: dict[str, tuple[str, Any]] = {}  # email as compared -> (where, entry) as first listed
         for i, entry in enumerate(self.items("members")):
             where = f"members[{i}]"
             email, name, agency_key = (self.require(entry, "email", where), self.require(entry, "name", where),
                                        self.require(entry, "agency", where))
             if email is None or name is None or agency_key is None:
                 continue
-            email = email.strip().lower()
+            written, email = email, normalise_email(email)
             if "@" not in email:
                 self.problem(entry, "email", where, f"{email!r} is not an email address")
                 continue
+            if email in listed:
+                first_where, first = listed[email]
+                self.problem(entry, "email", where, f"{written.strip()!r} is the same email as "
+                             f"{first['email'].strip()!r} on line {first.key_lines.get('email', first.line)} "
+                             f"({first_where}); emails match whatever their case, so list each person once")
+                continue
+            listed[email] = (where, entry)
             agency = self.agencies.get(agency_key.lower())
             if agency is None:
                 self.problem(entry, "agency", where, f"unknown agency {agency_key!r}; known: "
@@ -247,10 +251,9 @@ class _Load:
             if platform not in {p.value for p in Platform}:
                 self.problem(entry, "platform", where, "must be slack, teams or console")
                 continue
-            existing = self.session.exec(select(Member).where(Member.partnership_id == self.partnership.id,
-                                                              Member.email == email)).first()
-            values = {"name": name, "agency_id": agency.id, "is_admin": bool(entry.get("admin", False)),
-                      "preferred_platform": platform, "active": True,
+            existing = member_by_email(email, scope=Scope(self.partnership.id), session=self.session)
+            values = {"email": email, "name": name, "agency_id": agency.id,
+                      "is_admin": bool(entry.get("admin", False)), "preferred_platform": platform, "active": True,
                       "preferred_name": str(entry["preferred_name"]).strip()[:60] if entry.get("preferred_name")
                       else None}
             for source, target in (("slack_id", "slack_user_id"), ("teams_aad_id", "teams_aad_id")):
@@ -270,9 +273,11 @@ class _Load:
                 continue
             quorum = entry.get("quorum") or {}
             try:
-                check_rule(dict(quorum), agency_keys)
-            except (QuorumRuleError, TypeError, ValueError) as exc:
-                self.problem(entry, "quorum", where, str(exc))
+                # An unknown rule key is named by its line with the closest known key, as every unknown key is.
+                check_rule({k: v for k, v in quorum.items() if k in RULE_KEYS}, agency_keys)
+            except (QuorumRuleError, TypeError, ValueError, AttributeError) as exc:
+                self.problem(entry, "quorum", where, str(exc) if isinstance(exc, QuorumRuleError) else
+                             "must be a mapping of quorum rules, e.g. {all_of: [la, police, icb]}")
                 continue
             notice = entry.get("papers_notice_working_days", 5)
             if not isinstance(notice, int) or notice < 0:
@@ -304,6 +309,10 @@ class _Load:
                     Membership.group_id == group.id, Membership.member_id == member.id)).first()
                 self.upsert("memberships", existing_seat, Membership(group_id=group.id, member_id=member.id),
                             {"role": role})
+
+    def check_settings_groups(self) -> None:
+        held = self.session.exec(select(Group.key).where(Group.partnership_id == self.partnership.id))
+        self.setting_problems += settings_group_problems(self.data, set(held))
 
     def group(self, entry: Any, where: str) -> Group | None:
         key = self.require(entry, "group", where)
@@ -377,8 +386,7 @@ class _Load:
             if None in (title, agency, owner, due):
                 continue
             period = str(entry.get("period", ""))
-            existing = self.session.exec(select(DataReturn).where(
-                DataReturn.agency_id == agency.id, DataReturn.title == title, DataReturn.period == period)).first()
+            existing = same_return(agency.id, title, period, session=self.session)
             values = {"owner_id": owner.id, "kind": kind, "due_date": due}
             if entry.get("submitted"):
                 values["submitted_at"] = self.as_moment(entry, "submitted", where)

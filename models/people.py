@@ -22,8 +22,15 @@ def member(member_id: int | None, *, scope: Scope, session: Session) -> Member |
     return scope.get(Member, member_id, session=session)
 
 
+def normalise_email(email: str) -> str:
+    """An email as it is stored and compared: without surrounding spaces, in lower case."""
+    return email.strip().lower()
+
+
 def member_by_email(email: str, *, scope: Scope, session: Session) -> Member | None:
-    return session.exec(select(Member).where(scope.where(Member), Member.email == email.strip().lower())).first()
+    """The member with this email in any case (Nurse@X.org is nurse@x.org), or None."""
+    return session.exec(select(Member).where(scope.where(Member), func.lower(Member.email) == normalise_email(email))
+                        .order_by(Member.id)).first()
 
 
 def member_by_slack_id(slack_user_id: str, *, scope: Scope, session: Session) -> Member | None:

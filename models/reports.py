@@ -21,6 +21,7 @@ from models.groups import Group, Membership
 from models.meetings import (ABSENT, APOLOGIES, ATTENDED, DEPUTISED, OUTCOMES, AttendanceAnswer, Meeting,
                              MeetingStatus, missed, seat_outcome)
 from models.partnership import Agency, Member, Partnership
+from models.partnership_settings import expected_rate_percent
 from models.work import Action, ActionStatus, DataReturn
 from models.calendar import WorkingCalendar
 
@@ -88,9 +89,8 @@ def expected_rate(partnership: Partnership, group: Group) -> int:
     value = _setting(settings, "attendance", "groups", group.key, "expected_rate")
     if value is None:
         value = _setting(settings, "attendance", "expected_rate")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        return DEFAULT_EXPECTED_RATE
-    return round(value * 100) if value <= 1 else round(value)
+    rate = expected_rate_percent(value)
+    return DEFAULT_EXPECTED_RATE if rate is None else rate
 
 
 def missed_in_a_row(partnership: Partnership, group: Group) -> int:

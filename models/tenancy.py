@@ -12,9 +12,10 @@ two, each needs its ids, and a request from a workspace or tenant no partnership
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models.partnership import Member, Partnership
+from models.people import normalise_email
 from models.scope import Scope
 
 
@@ -72,7 +73,7 @@ def partnerships_of_email(email: str, *, session: Session) -> list[Partnership]:
     """Every partnership where someone with this email is an active member."""
     return list(session.exec(
         select(Partnership).join(Member, Member.partnership_id == Partnership.id)
-        .where(Member.email == email.strip().lower(), Member.active).order_by(Partnership.key)))
+        .where(func.lower(Member.email) == normalise_email(email), Member.active).order_by(Partnership.key)))
 
 
 def _named(key: str, session: Session) -> Partnership:

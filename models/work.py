@@ -149,6 +149,20 @@ def latest_updates(action_ids: list[int], *, scope, session: Session) -> dict[in
     return {row.action_id: row for row in rows}
 
 
+def return_key(agency_id: int, title: str, period: str) -> tuple[int, str, str]:
+    """What makes a return the same one: its agency, title and period, in any case or spacing."""
+    return agency_id, " ".join(title.split()).casefold(), " ".join(period.split()).casefold()
+
+
+def same_return(agency_id: int, title: str, period: str, *, session: Session) -> DataReturn | None:
+    """The return an agency already has with this title and period (in any case or spacing), if any."""
+    wanted = return_key(agency_id, title, period)
+    for held in session.exec(select(DataReturn).where(DataReturn.agency_id == agency_id).order_by(DataReturn.id)):
+        if return_key(held.agency_id, held.title, held.period) == wanted:
+            return held
+    return None
+
+
 def outstanding_returns(*, scope, session: Session, agency_id: int | None = None) -> list[DataReturn]:
     """Returns not yet submitted, earliest due first."""
     query = select(DataReturn).where(scope.where(DataReturn), DataReturn.submitted_at.is_(None))

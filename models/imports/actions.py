@@ -173,8 +173,10 @@ def import_actions(path: str | Path, *, session: Session, partnership: Partnersh
             })
             if progress:
                 new_notes.append((None, len(new_actions) - 1, author, progress))
-            detail = f"{owner.name}, due {fmt_day(due)}" + (", with progress" if progress else "")
-            report.add(number, Outcome.CREATED, what, detail)
+            closed = status in (ActionStatus.DONE.value, ActionStatus.DROPPED.value)
+            detail = (f"{owner.name}, due {fmt_day(due)}" + (", with progress" if progress else "")
+                      + (f"; closed as {status}, as the file's Status says" if closed else ""))
+            report.add(number, Outcome.CREATED, what, detail, state="closed" if closed else "")
             continue
 
         claimed[match.id] = number

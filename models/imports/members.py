@@ -7,6 +7,7 @@ what differs; nobody is removed by an import.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from models.audit import record, snapshot
 from models.groups import Group, Membership, Role
 from models.imports.people import EMAIL, People, by_key_or_name
 from models.imports.reading import Column, cell_text, norm, read_table
-from models.imports.report import Importer, ImportReport, Outcome, finish
+from models.imports.report import Importer, ImportReport, Outcome, RowResult, finish
 from models.partnership import Agency, Member, Partnership
+from models.people import normalise_email
 
 MEMBER_COLUMNS = (
     Column("email", "Email", ("email", "email address", "e mail", "work email"), ("email",)),
@@ -40,7 +42,10 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
                    now: datetime, dry_run: bool = False) -> ImportReport:
     """Import members (Name | Email | Agency | Group | Role). A person is known by their email.
 
-    A person may have one row per group. Nobody is removed or made inactive by an import.
+    A person may have one row per group. Nobody is removed or made inactive by an import. A group
+    has one chair and one deputy chair: a row that would make a second is saved without that seat,
+    with a warning naming who holds it (the seat is tried again after the rest of the file, so a
+    file that changes the chair may list the new one first).
     """
     path = Path(path)
     table = read_table(path, MEMBER_COLUMNS, what="members")
@@ -48,12 +53,12 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
     agencies = by_key_or_name(session.exec(select(Agency).where(Agency.partnership_id == partnership.id)))
     groups = by_key_or_name(session.exec(select(Group).where(Group.partnership_id == partnership.id)))
     people = People.load(session, partnership)
-    seats = {(s.group_id, s.member_id): s for s in session.exec(
-        select(Membership).join(Group, Group.id == Membership.group_id).where(Group.partnership_id == partnership.id))}
+    seats = _Seats(session, partnership, importer, people, dry_run)
+    held_back: list[tuple[RowResult, Member, Group, Role]] = []  # seats someone else holds, to try again
     first_row: dict[str, tuple[int, str, int]] = {}  # email -> (row, name, agency id) as first given
 
     for number, values in table.rows:
-        email = cell_text(values.get("email")).lower()
+        email = normalise_email(cell_text(values.get("email")))
         name = cell_text(values.get("name"))
         agency_text = cell_text(values.get("agency"))
         what = f"{name or '(no name)'} <{email or 'no email'}>"
@@ -119,28 +124,74 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
                 record(session, partnership_id=partnership.id, actor_id=importer.actor_id, actor_label=importer.label[:100], action="member.changed",
                        entity="member", entity_id=member.id, before=before,
                        after=snapshot(member, "name", "agency_id", "active"))
+        waiting = []
         for group in row_groups:
-            seat = seats.get((group.id, member.id))
-            if seat is None:
-                said.append(f"{role.value.replace('_', ' ')} of {group.key}")
-                seat = Membership(group_id=group.id, member_id=member.id, role=role.value)
-                seats[(group.id, member.id)] = seat
-                if not dry_run:
-                    session.add(seat)
-                    session.flush()
-                    record(session, partnership_id=partnership.id, actor_id=importer.actor_id, actor_label=importer.label[:100],
-                           action="membership.imported", entity="membership", entity_id=seat.id,
-                           after=snapshot(seat, "group_id", "member_id", "role"))
-            elif seat.role != role.value:
-                said.append(f"{group.key} role {seat.role.replace('_', ' ')} -> {role.value.replace('_', ' ')}")
-                if not dry_run:
-                    before = snapshot(seat, "role")
-                    seat.role = role.value
-                    session.add(seat)
-                    record(session, partnership_id=partnership.id, actor_id=importer.actor_id, actor_label=importer.label[:100],
-                           action="membership.changed", entity="membership", entity_id=seat.id, before=before,
-                           after=snapshot(seat, "role"))
+            if seats.holder(group, role, member) is not None:
+                waiting.append(group)
+            elif words := seats.take(group, member, role):
+                said.append(words)
         outcome = Outcome.CREATED if created else (Outcome.UPDATED if said else Outcome.UNCHANGED)
-        report.add(number, outcome, what, "; ".join(said) if outcome != Outcome.UNCHANGED else "")
+        result = report.add(number, outcome, what, "; ".join(said) if outcome != Outcome.UNCHANGED else "")
+        held_back += [(result, member, group, role) for group in waiting]
+
+    for result, member, group, role in held_back:
+        holder = seats.holder(group, role, member)
+        if holder is not None:
+            words = role.value.replace("_", " ")
+            result.warning = "; ".join(filter(None, [result.warning, (
+                f"not made {words} of {group.key}: {holder.name} is already its {words}, and a group has one. "
+                f"To change the {words}, give {holder.name} another role on {group.key} (in this file, or with "
+                f"`member add` in chat) and import the file again")]))
+        elif words := seats.take(group, member, role):
+            result.detail = "; ".join(filter(None, [result.detail, words]))
+            result.outcome = Outcome.UPDATED if result.outcome == Outcome.UNCHANGED else result.outcome
     finish(session, partnership, importer, report)
     return report
+
+
+class _Seats:
+    """The partnership's seats on its groups, changed as the file says."""
+
+    def __init__(self, session: Session, partnership: Partnership, importer: Importer, people: People,
+                 dry_run: bool):
+        self.session, self.partnership, self.importer, self.people = session, partnership, importer, people
+        self.dry_run = dry_run
+        self.by_group: dict[int, dict[int, Membership]] = defaultdict(dict)
+        for seat in session.exec(select(Membership).join(Group, Group.id == Membership.group_id)
+                                 .where(Group.partnership_id == partnership.id)):
+            self.by_group[seat.group_id][seat.member_id] = seat
+
+    def holder(self, group: Group, role: Role, member: Member) -> Member | None:
+        """Someone else active who is the group's chair (or deputy chair), when `member` would be the second."""
+        seat = self.by_group[group.id].get(member.id)
+        if role == Role.MEMBER or (seat is not None and seat.role == role.value):
+            return None
+        return next((self.people.by_id[member_id] for member_id, other in self.by_group[group.id].items()
+                     if other.role == role.value and member_id != member.id
+                     and member_id in self.people.by_id and self.people.by_id[member_id].active), None)
+
+    def take(self, group: Group, member: Member, role: Role) -> str:
+        """Seat the member on the group in this role, or change their role; what changed, in words."""
+        seat = self.by_group[group.id].get(member.id)
+        if seat is not None and seat.role == role.value:
+            return ""
+        label = self.importer.label[:100]
+        if seat is None:
+            seat = Membership(group_id=group.id, member_id=member.id, role=role.value)
+            self.by_group[group.id][member.id] = seat
+            if not self.dry_run:
+                self.session.add(seat)
+                self.session.flush()
+                record(self.session, partnership_id=self.partnership.id, actor_id=self.importer.actor_id,
+                       actor_label=label, action="membership.imported", entity="membership", entity_id=seat.id,
+                       after=snapshot(seat, "group_id", "member_id", "role"))
+            return f"{role.value.replace('_', ' ')} of {group.key}"
+        words = f"{group.key} role {seat.role.replace('_', ' ')} -> {role.value.replace('_', ' ')}"
+        before = snapshot(seat, "role")
+        seat.role = role.value  # kept in step on a dry run too, so the rows after it see it
+        if not self.dry_run:
+            self.session.add(seat)
+            record(self.session, partnership_id=self.partnership.id, actor_id=self.importer.actor_id,
+                   actor_label=label, action="membership.changed", entity="membership", entity_id=seat.id,
+                   before=before, after=snapshot(seat, "role"))
+        return words

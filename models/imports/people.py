@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from models.imports.reading import cell_text, norm
 from models.partnership import Member, Partnership
+from models.people import normalise_email
 
 _TITLES = {"dr", "di", "ds", "dci", "dc", "pc", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "cllr",
            "sir", "dame", "rev", "supt", "ch", "insp", "sgt"}
@@ -51,7 +52,7 @@ class People:
     def add(self, member: Member) -> None:
         self._matched.clear()
         self.by_id[member.id] = member
-        self.by_email[member.email.lower()] = member
+        self.by_email[normalise_email(member.email)] = member
         if member.active:
             self.by_name[_name_key(member.name, drop_titles=False)].append(member)
             self.by_bare_name[_name_key(member.name, drop_titles=True)].append(member)
@@ -71,7 +72,7 @@ class People:
         if len(emails) > 1:
             return None, f"'{text}' names more than one person; give one owner (the lead) per row"
         if emails:
-            found = self.by_email.get(emails[0].lower())
+            found = self.by_email.get(normalise_email(emails[0]))
             if found is None or not found.active:
                 return None, (f"{emails[0]} is not a member of {self.partnership.name}; add them first with "
                               f"`assurebot import members`, or give another owner")

@@ -26,12 +26,18 @@ class Outcome(StrEnum):
 
 @dataclass
 class RowResult:
-    """What happened to one row of the file."""
+    """What happened to one row of the file.
+
+    `state` qualifies the outcome ("created (closed)"); `warning` is part of the row that was not
+    saved, with why and what to do, while the rest of the row was.
+    """
 
     row: int
     outcome: Outcome
     what: str
     detail: str = ""
+    state: str = ""
+    warning: str = ""
 
 
 @dataclass
@@ -45,8 +51,15 @@ class ImportReport:
     dry_run: bool
     results: list[RowResult] = field(default_factory=list)
 
-    def add(self, row: int, outcome: Outcome, what: str, detail: str = "") -> None:
-        self.results.append(RowResult(row, outcome, what, detail))
+    def add(self, row: int, outcome: Outcome, what: str, detail: str = "", *, state: str = "") -> RowResult:
+        result = RowResult(row, outcome, what, detail, state)
+        self.results.append(result)
+        return result
+
+    @property
+    def warnings(self) -> list[RowResult]:
+        """The rows saved without a part of them, each saying why."""
+        return [r for r in self.results if r.warning]
 
     def refuse_identifying(self, row: int, cells: dict[str, str], *, today: date) -> bool:
         """Refuse the row if a cell names a child by an NHS number, date of birth or postcode.
@@ -69,8 +82,10 @@ class ImportReport:
 
     def summary(self) -> str:
         verb = "would be " if self.dry_run else ""
+        warned = len(self.warnings)
         return (f"{self.count(Outcome.CREATED)} {verb}created, {self.count(Outcome.UPDATED)} {verb}updated, "
-                f"{self.count(Outcome.UNCHANGED)} unchanged, {self.count(Outcome.NOT_IMPORTED)} not imported")
+                f"{self.count(Outcome.UNCHANGED)} unchanged, {self.count(Outcome.NOT_IMPORTED)} not imported"
+                + (f", {warned} with a warning" if warned else ""))
 
     def lines(self) -> list[str]:
         """The report as people read it: every change and every problem, unchanged rows as ranges."""
@@ -79,12 +94,15 @@ class ImportReport:
         out = [f"{'Dry run: i' if self.dry_run else 'I'}mporting {self.kind} from {self.filename}{where}."]
         would = "would be " if self.dry_run else ""
         for r in self.results:
-            if r.outcome == Outcome.UNCHANGED and not r.detail:
+            if r.outcome == Outcome.UNCHANGED and not r.detail and not r.warning:
                 continue
             label = {Outcome.CREATED: f"{would}created", Outcome.UPDATED: f"{would}updated",
                      Outcome.UNCHANGED: "unchanged", Outcome.NOT_IMPORTED: "NOT imported"}[r.outcome]
+            label += f" ({r.state})" if r.state else ""
             out.append(f"  row {r.row}: {label}: {r.what}" + (f" ({r.detail})" if r.detail else ""))
-        unchanged = [r.row for r in self.results if r.outcome == Outcome.UNCHANGED and not r.detail]
+            if r.warning:
+                out.append(f"  row {r.row}: WARNING: {r.warning}")
+        unchanged = [r.row for r in self.results if r.outcome == Outcome.UNCHANGED and not r.detail and not r.warning]
         if unchanged:
             out.append(f"  unchanged: {_ranges(unchanged)}")
         out.append(self.summary().capitalize() + ".")
@@ -93,6 +111,8 @@ class ImportReport:
         elif self.count(Outcome.NOT_IMPORTED):
             out.append("The other rows are saved. Fix the rows marked NOT imported and import the file again; "
                        "rows already imported will not be duplicated.")
+        if self.warnings and not self.dry_run:
+            out.append("Each WARNING names what was left out of a saved row, and what to do about it.")
         return out
 
 
@@ -137,5 +157,5 @@ def finish(session: Session, partnership: Partnership, importer: Importer, repor
            entity="partnership", entity_id=partnership.id,
            after={"file": report.filename, "created": report.count(Outcome.CREATED),
                   "updated": report.count(Outcome.UPDATED), "unchanged": report.count(Outcome.UNCHANGED),
-                  "not_imported": report.count(Outcome.NOT_IMPORTED)})
+                  "not_imported": report.count(Outcome.NOT_IMPORTED), "warnings": len(report.warnings)})
     session.commit()

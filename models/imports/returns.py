@@ -14,10 +14,10 @@ from sqlmodel import Session, col, select
 from models.audit import record, snapshot
 from models.imports.dates import parse_day
 from models.imports.people import People, by_key_or_name
-from models.imports.reading import Column, cell_text, norm, read_table, title_key
+from models.imports.reading import Column, cell_text, norm, read_table
 from models.imports.report import Importer, ImportReport, Outcome, finish, fmt_day, shorten
 from models.partnership import Agency, Partnership
-from models.work import DataReturn, ReturnKind
+from models.work import DataReturn, ReturnKind, return_key
 
 RETURN_COLUMNS = (
     Column("owner", "Owner", ("owner", "responsible", "responsible person", "lead", "by whom", "named person",
@@ -72,7 +72,7 @@ def import_returns(path: str | Path, *, session: Session, partnership: Partnersh
     by_id = {a.id: a for a in agencies.values()}
     agency_names = {a.id: a.name for a in agencies.values()}
     people = People.load(session, partnership)
-    held = {(r.agency_id, title_key(r.title), r.period.strip().casefold()): r for r in session.exec(
+    held = {return_key(r.agency_id, r.title, r.period): r for r in session.exec(
         select(DataReturn).where(col(DataReturn.agency_id).in_(list(agency_names) or [0])))}
     seen_in_file: dict[tuple[int, str, str], int] = {}
 
@@ -112,7 +112,7 @@ def import_returns(path: str | Path, *, session: Session, partnership: Partnersh
         if problems:
             report.add(number, Outcome.NOT_IMPORTED, what, "; ".join(problems))
             continue
-        key = (agency.id, title_key(title), period.casefold())
+        key = return_key(agency.id, title, period)
         if key in seen_in_file:
             report.add(number, Outcome.NOT_IMPORTED, what, f"the same return is already on row {seen_in_file[key]}")
             continue

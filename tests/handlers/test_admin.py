@@ -138,3 +138,36 @@ async def test_every_change_is_audited_with_who_made_it(chat, demo):
         admin = session.exec(select(Member).where(Member.email == ADMIN)).one()
     assert [e.action for e in events] == ["meeting.added", "meeting.moved"]
     assert {e.actor_id for e in events} == {admin.id}
+
+
+async def test_the_same_return_twice_is_refused_naming_the_one_held(chat, demo):
+    line = ('return add title="Dataset Q4" kind=dataset agency=police owner=mark.evans@police.example.org '
+            'period="Q4 2026/27" due=2027-04-15')
+    assert (await chat(ADMIN, line)).changed
+    with Session(demo) as session:
+        held = session.exec(select(DataReturn).where(DataReturn.title == "Dataset Q4")).one()
+
+    again = await chat(ADMIN, 'return add title="dataset  q4" kind=dataset agency=police '
+                              'owner=sam.patel@police.example.org period="q4 2026/27" due=2027-05-14')
+
+    assert again.is_error and not again.changed
+    assert again.text == (f'Nothing was added: Riverside Police already has return #{held.id} "Dataset Q4" for '
+                          f"Q4 2026/27, due Thu 15 Apr 2027. A return is known by its agency, title and period; "
+                          f"give another title or period for a different return.")
+    assert (await chat(ADMIN, line.replace("Q4 2026/27", "Q1 2027/28"))).changed
+    with Session(demo) as session:
+        periods = session.exec(select(DataReturn.period).where(DataReturn.title == "Dataset Q4")).all()
+    assert sorted(periods) == ["Q1 2027/28", "Q4 2026/27"]
+
+
+async def test_a_member_is_found_by_email_whatever_its_case(chat, demo):
+    with Session(demo) as session:
+        mark = session.exec(select(Member).where(Member.email == POLICE)).one()
+        mark.email = "Mark.Evans@Police.example.org"  # as a database from before emails were kept lower case
+        session.add(mark)
+        session.commit()
+
+    given = await chat(ADMIN, "action add owner=MARK.EVANS@police.example.org due=2027-01-29 Brief the response teams")
+    assert given.changed and "for DI Mark Evans" in given.text
+    who = await chat(POLICE, "whoami")
+    assert who.text.startswith("Mark.Evans@Police.example.org, Riverside Police") and not who.is_error

@@ -198,6 +198,28 @@ def test_a_status_column_closes_actions_but_an_old_file_never_reopens_them(demo,
     assert "not reopened" in report.results[0].detail
 
 
+def test_an_action_the_file_marks_complete_is_reported_as_created_closed(demo, tmp_path):
+    headers = ["Action", "Owner", "Deadline", "Status"]
+    rows = [["Share the neglect audit findings", "Aisha Rahman", "19/10/2026", "Complete"],
+            ["Retire the old referral form", "Aisha Rahman", "19/10/2026", "Withdrawn"],
+            ["Refresh the escalation leaflet", "Aisha Rahman", "31/03/2027", "Open"]]
+    path = workbook(tmp_path / "plan.xlsx", rows, headers=headers, preamble=False)
+
+    report = do_import(demo, "actions", path)
+
+    assert [(r.outcome, r.state) for r in report.results] == [
+        (Outcome.CREATED, "closed"), (Outcome.CREATED, "closed"), (Outcome.CREATED, "")]
+    text = "\n".join(report.lines())
+    assert ('row 2: created (closed): "Share the neglect audit findings" (Aisha Rahman, due Mon 19 Oct 2026; '
+            "closed as done, as the file's Status says)") in text
+    assert "row 3: created (closed): \"Retire the old referral form\"" in text and "closed as dropped" in text
+    assert 'row 4: created: "Refresh the escalation leaflet" (Aisha Rahman, due Wed 31 Mar 2027)' in text
+    assert [action_called(demo, row[0]).status for row in rows] == ["done", "dropped", "open"]
+    dry = do_import(demo, "actions", workbook(tmp_path / "again.xlsx", [[f"{rows[0][0]}, again", *rows[0][1:]]],
+                                              headers=headers, preamble=False), dry_run=True)
+    assert "row 2: would be created (closed):" in "\n".join(dry.lines())
+
+
 def test_a_dry_run_shows_what_would_change_and_changes_nothing(demo, tmp_path):
     before = counts(demo)
     report = do_import(demo, "actions", workbook(tmp_path / "plan.xlsx", PLAN), dry_run=True)
@@ -300,12 +322,14 @@ def test_members_are_created_and_seated_and_a_second_import_changes_nothing(demo
         ["Kate Wells", "Kate.Wells@police.example.org", "police", "arg", "Member", "0121"],
         ["Kate Wells", "kate.wells@police.example.org", "Riverside Police", "Multi-Agency Audit Group", "Chair", ""],
         ["DI Mark Evans", "mark.evans@police.example.org", "police", "audit", "Vice chair", ""],
+        ["Dan Price", "dan.price@council.example.org", "la", "audit", "Member", ""],  # hands the chair over
     ]
     path = workbook(tmp_path / "members.xlsx", rows, headers=MEMBER_HEADERS, preamble=False, sheet="Members")
 
     report = do_import(demo, "members", path)
 
-    assert [r.outcome for r in report.results] == [Outcome.CREATED, Outcome.UPDATED, Outcome.UPDATED]
+    assert [r.outcome for r in report.results] == [Outcome.CREATED, Outcome.UPDATED, Outcome.UPDATED, Outcome.UPDATED]
+    assert report.warnings == [] and "chair of audit" in report.results[1].detail
     with session_for(demo) as session:
         kate = session.exec(select(Member).where(Member.email == "kate.wells@police.example.org")).one()
         roles = dict(session.exec(select(Group.key, Membership.role).join(Membership)
@@ -317,7 +341,7 @@ def test_members_are_created_and_seated_and_a_second_import_changes_nothing(demo
                                                           Membership.group_id == audit.id)).one() == "deputy_chair"
     before = counts(demo)
     again = do_import(demo, "members", path)
-    assert [r.outcome for r in again.results] == [Outcome.UNCHANGED] * 3
+    assert [r.outcome for r in again.results] == [Outcome.UNCHANGED] * 4
     assert counts(demo) == before
 
 
@@ -348,6 +372,42 @@ def test_a_member_import_changes_a_name_and_agency(demo, tmp_path):
         assert session.get(Agency, sam.agency_id).key == "icb"
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "member.changed")).one()
         assert event.before["name"] == "DS Sam Patel" and event.after["name"] == "Sam Patel"
+
+
+def seats_on(engine, group_key: str) -> dict[str, str]:
+    with session_for(engine) as session:
+        return dict(session.exec(select(Member.email, Membership.role).join(Membership)
+                                 .join(Group, Group.id == Membership.group_id).where(Group.key == group_key)).all())
+
+
+def test_a_second_chair_or_deputy_chair_is_not_seated_and_the_row_names_who_holds_it(demo, tmp_path):
+    rows = [
+        ["Kate Wells", "kate.wells@police.example.org", "police", "audit", "Chair", ""],  # Dan Price chairs it
+        ["Rachel Green", "rachel.green@icb.example.org", "icb", "arg", "Deputy chair", ""],  # Dr Amara Okafor is
+        ["Kate Wells", "kate.wells@police.example.org", "police", "arg", "Member", ""],
+    ]
+    path = workbook(tmp_path / "members.xlsx", rows, headers=MEMBER_HEADERS, preamble=False)
+    audit_before, arg_before = seats_on(demo, "audit"), seats_on(demo, "arg")
+
+    dry = do_import(demo, "members", path, dry_run=True)
+    report = do_import(demo, "members", path)
+
+    for run in (dry, report):
+        assert [(r.row, r.outcome) for r in run.warnings] == [(2, Outcome.CREATED), (3, Outcome.UNCHANGED)]
+    assert report.results[0].warning == (
+        "not made chair of audit: Dan Price is already its chair, and a group has one. To change the chair, give "
+        "Dan Price another role on audit (in this file, or with `member add` in chat) and import the file again")
+    assert report.results[1].warning.startswith(
+        "not made deputy chair of arg: Dr Amara Okafor is already its deputy chair, and a group has one.")
+    lines = report.lines()
+    assert "  row 2: created: Kate Wells <kate.wells@police.example.org> (Riverside Police)" in lines
+    assert "  row 2: WARNING: not made chair of audit: Dan Price is already its chair, and a group has one. " \
+           "To change the chair, give Dan Price another role on audit (in this file, or with `member add` in " \
+           "chat) and import the file again" in lines
+    assert "  row 3: unchanged: Rachel Green <rachel.green@icb.example.org>" in lines
+    assert "1 created, 1 updated, 1 unchanged, 0 not imported, 2 with a warning." in lines
+    assert seats_on(demo, "audit") == audit_before
+    assert seats_on(demo, "arg") == arg_before | {"kate.wells@police.example.org": "member"}
 
 
 # --- the returns schedule -----------------------------------------------------------------------------

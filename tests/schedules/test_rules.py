@@ -47,10 +47,10 @@ def test_stopping_reminders_once_overdue():
 @pytest.mark.parametrize("settings, problem", [
     ({"reminders": {"returns": {"before": "5"}}}, "reminders.returns.before must be a list"),
     ({"reminders": {"returns": {"overdue_every": -1}}}, "reminders.returns.overdue_every must be a whole number"),
-    ({"reminders": {"actions": {"every": 2}}}, "reminders.actions has unknown setting(s) ['every']"),
+    ({"reminders": {"actions": {"every": 2}}}, "reminders.actions has unknown setting 'every'; use one of: before, on_due, overdue_every"),
     ({"reminders": {"by_exception": {"weekday": "Sunday"}}}, "must be a weekday, monday to friday"),
     ({"reminders": {"papers": {"on_due": "yes"}}}, "reminders.papers.on_due must be true or false"),
-    ({"reminders": {"groups": {"arg": {"quorum": 1}}}}, "reminders.groups.arg has unknown setting(s)"),
+    ({"reminders": {"groups": {"arg": {"quorum": 1}}}}, "reminders.groups.arg has unknown setting 'quorum'"),
     ({"reminders": {"escalations": {"stage_timescale": []}}}, "stage_timescale must be a list"),
 ])
 def test_a_setting_that_cannot_be_read_is_named(settings, problem):

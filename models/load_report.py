@@ -1,0 +1,30 @@
+"""What a load of a partnership file did, and its problems in the file's order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LoadReport:
+    """How many of each kind of row a load created and updated."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, created: bool) -> None:
+        bucket = self.created if created else self.updated
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        def fmt(d: dict[str, int]) -> str:
+            return ", ".join(f"{n} {k}" for k, n in sorted(d.items())) or "nothing"
+        return f"created {fmt(self.created)}; updated {fmt(self.updated)}"
+
+
+def in_file_order(problems: list[str]) -> list[str]:
+    """Problems ("line 14: ...") sorted by their line, those without one first, otherwise as found."""
+    def line(problem: str) -> int:
+        number = problem.removeprefix("line ").partition(":")[0]
+        return int(number) if number.isdigit() else 0
+    return sorted(problems, key=line)
