@@ -23,6 +23,27 @@ def database_url(value: str | None) -> str:
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
+def day_argument(text: str) -> date:
+    """A date on the command line, read as in chat: 2026-12-01, 01/12/2026, 1 December 2026,
+    tomorrow, Friday; a date without a year is the next one from today."""
+    return _day(text, past=False)
+
+
+def period_argument(text: str) -> date:
+    """The start or end of a report's period, read as in chat (01/04/2026, 1 April 2026,
+    2026-04-01, last Monday); a date without a year is the last one up to today."""
+    return _day(text, past=True)
+
+
+def _day(text: str, *, past: bool) -> date:
+    from models.dates import DateError, parse_date
+
+    try:
+        return parse_date(text, today=date.today(), past=past)
+    except DateError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
 def ready_engine(url: str):
     """An engine with the schema brought up to date (imported here only when a command needs one)."""
     from models.db import ready_engine as ready
@@ -174,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 3978)")
     p = add("remind", cmd_remind, "queue and send the day's reminder digests (or show them with --dry-run)")
-    p.add_argument("--date", type=date.fromisoformat, default=None, help="the day, YYYY-MM-DD (default today)")
+    p.add_argument("--date", type=day_argument, default=None,
+                   help="the day, e.g. 01/12/2026, 1 December 2026 or tomorrow (default today)")
     p.add_argument("--dry-run", action="store_true", help="print each person's digest; send and record nothing")
     p = add("import", cmd_import, "import actions, members or the returns schedule from a spreadsheet (xlsx or csv)")
     p.add_argument("kind", choices=["actions", "members", "returns"])
@@ -184,8 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("report", cmd_report, "write a report as CSV and XLSX (attendance also as a PNG chart)")
     p.add_argument("kind", choices=["attendance", "returns", "actions", "escalations"])
     p.add_argument("group", nargs="?", help="the group, for attendance")
-    p.add_argument("--from", dest="start", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
-    p.add_argument("--to", dest="end", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+    p.add_argument("--from", dest="start", type=period_argument, default=None, metavar="DATE",
+                   help="the first day, e.g. 01/04/2026 or 1 April 2026 (default a year before --to)")
+    p.add_argument("--to", dest="end", type=period_argument, default=None, metavar="DATE",
+                   help="the last day, e.g. 31/03/2027 (default today)")
     p.add_argument("--output", default=".", help="folder to write the files to (default here)")
     p.add_argument("--as", dest="as_email", default=None, help="run as this member (chairs see their own groups)")
     p.add_argument("--partnership", default=None, metavar="KEY", help=PARTNERSHIP_HELP)

@@ -15,6 +15,7 @@ from handlers.core import parse_command
 from handlers.dispatch import Dispatcher, Who
 from messages.plain import render_plain
 from messages.reply import FieldKind, Form, Reply
+from models.dates import DateError, parse_date
 from models.partnership import Member
 
 PROMPT = "you> "
@@ -129,12 +130,22 @@ class Console:
                 if field.required and not answer:
                     self.write("This one is needed.")
                     continue
-                if field.kind == FieldKind.DATE and answer and len(answer) != 10:
-                    self.write("Please write the date as YYYY-MM-DD.")
-                    continue
+                if field.kind == FieldKind.DATE and answer:
+                    problem = self._date_problem(answer)
+                    if problem:
+                        self.write(problem)
+                        continue
                 values[field.name] = answer
                 break
         return values
+
+    def _date_problem(self, answer: str) -> str | None:
+        """Why a date typed into a form can't be read (so it is asked again), or None."""
+        try:
+            parse_date(answer, today=self.dispatcher.clock.now().date())
+        except DateError as error:
+            return error.sentence
+        return None
 
     @staticmethod
     def _choose(options, answer: str) -> str | None:

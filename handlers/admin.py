@@ -101,7 +101,7 @@ def return_add(cmd: Command, ctx: Context) -> Reply:
     owner = the_member(ctx, fields.get("owner"), what="responsible person")
     if owner.agency_id != agency.id:
         raise UserError(f"{owner.name} is not from {agency.name}; the responsible person must be.")
-    due = parse_day(fields.get("due"), what="the due date")
+    due = parse_day(fields.get("due"), what="the due date", today=ctx.today(), field="due")
     if not title:
         raise UserError("Give the return a title, e.g. title=\"Multi-agency dataset\".")
     held = same_return(agency.id, title, period, session=ctx.session)
@@ -152,7 +152,7 @@ def action_add(cmd: Command, ctx: Context) -> Reply:
                         "Refresh the toolkit`.")
     title = free_text(ctx, fields.get("title") or " ".join(words), field="title", what="action", limit=MAX_ACTION)
     source = free_text(ctx, fields.get("source"), field="source", what="source", limit=200, required=False)
-    due = parse_day(fields.get("due"), what="the due date")
+    due = parse_day(fields.get("due"), what="the due date", today=ctx.today(), field="due")
     action = save_new(Action(title=title, owner_id=owner.id, agency_id=owner.agency_id, due_date=due,
                              source=source), session=ctx.session, actor_id=ctx.actor.id,
                       action="action.added")

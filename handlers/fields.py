@@ -12,6 +12,8 @@ from handlers.core import Command, Context, UserError, split_words
 from messages.reply import Choice
 from models import permissions as may
 from models.groups import Group
+from models.dates import DateError, parse_date, take_date, take_time
+from models.dates import parse_time as parse_clock
 from models.identifiers import GENERAL, identifying_details, refusal_text
 from models.partnership import Agency, Member
 from models.people import find_member
@@ -48,20 +50,49 @@ def free_text(ctx: Context, value: str | None, *, field: str, what: str, limit: 
     return text
 
 
-def parse_day(value: str | None, *, what: str) -> date:
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def parse_day(value: str | None, *, what: str, today: date | None = None, field: str = "date",
+              past: bool = False) -> date:
+    """The date a person gave for `what` ("the due date"), in any form models.dates reads:
+    2027-03-02, 02/03/2027, 2 March 2027, tomorrow, Friday. Words such as tomorrow need `today`;
+    `past` reads them looking back. A UserError says what is wrong, on the form's `field` too."""
     try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        raise UserError(f"'{value or ''}' is not a date for {what}; write it as YYYY-MM-DD, e.g. 2027-03-02.",
-                        field_errors={"date": "Write the date as YYYY-MM-DD."}) from None
+        return parse_date(value or "", today=today, past=past)
+    except DateError as error:
+        if not (value or "").strip():
+            raise UserError(f"Give {what}, like 2 March 2027 or 02/03/2027.",
+                            field_errors={field: "Give the date, like 2 March 2027 or 02/03/2027."}) from None
+        raise UserError(f"{_capital(what)}: {error.message}.", field_errors={field: error.sentence}) from None
 
 
 def parse_time(value: str | None) -> time:
+    """The time of day a person gave: 10:00, 14:30, 2.30pm, noon. A UserError says what is wrong."""
     try:
-        return time.fromisoformat((value or "").strip())
-    except ValueError:
-        raise UserError(f"'{value or ''}' is not a time; write it as HH:MM, e.g. 10:00.",
-                        field_errors={"time": "Write the time as HH:MM."}) from None
+        return parse_clock(value or "")
+    except DateError as error:
+        raise UserError(error.sentence, field_errors={"time": error.sentence}) from None
+
+
+def take_day(words: list[str], *, what: str, today: date, field: str = "date") -> tuple[date, list[str]]:
+    """The date at the start of the words a person typed, which may be several words
+    (2 March 2027, next Tuesday), and the words after it; a UserError as parse_day's."""
+    if not words:
+        return parse_day(None, what=what, today=today, field=field), []
+    try:
+        return take_date(words, today=today)
+    except DateError as error:
+        raise UserError(f"{_capital(what)}: {error.message}.", field_errors={field: error.sentence}) from None
+
+
+def take_clock(words: list[str]) -> tuple[time, list[str]]:
+    """The time at the start of the words a person typed (10am, or 2.30 pm), and the words after it."""
+    try:
+        return take_time(words)
+    except DateError as error:
+        raise UserError(error.sentence, field_errors={"time": error.sentence}) from None
 
 
 def the_member(ctx: Context, text: str | None, *, what: str) -> Member:

@@ -8,13 +8,14 @@ Teams as a card.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlmodel import col, select
 
 from handlers.common import the_meeting
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import free_text, group_choices, parse_day, parse_time, split_fields, the_group, the_member
+from handlers.fields import (free_text, group_choices, parse_day, parse_time, split_fields, take_clock, take_day,
+                             the_group, the_member)
 from handlers.permissions import CHAIRS, refuse_unless_manages
 from messages.reply import FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day, format_when, say
@@ -26,7 +27,7 @@ def meeting_form(ctx: Context) -> Form:
     return Form("meeting-add", "Add a meeting", "meeting add", (
         FormField("group", "Group", FieldKind.CHOICE, options=group_choices(ctx, managed_only=True)),
         FormField("date", "Date", FieldKind.DATE),
-        FormField("time", "Start time (HH:MM)", initial="10:00", max_length=5),
+        FormField("time", "Start time", initial="10:00", max_length=8, hint="Like 10:00 or 2.30pm"),
         FormField("location", "Where", required=False, max_length=200),
     ), submit_label="Add meeting")
 
@@ -49,6 +50,23 @@ def _runs(doing: str):
     return lambda ctx, found: refuse_unless_manages(ctx, found if not isinstance(found, tuple) else found[1], doing)
 
 
+def _when(ctx: Context, fields: dict[str, str], words: list[str], *, what: str,
+          usual: time) -> tuple[date, time, list[str]]:
+    """The date and time of a meeting, from the form's fields or the words typed (which may be
+    several: `2 March 2027 2.30 pm`), the time being `usual` when none is given; and the words
+    left after them."""
+    if fields.get("date"):
+        day = parse_day(fields["date"], what=what, today=ctx.today())
+    else:
+        day, words = take_day(words, what=what, today=ctx.today())
+    if fields.get("time"):
+        return day, parse_time(fields["time"]), words
+    if not words:
+        return day, usual, words
+    at, words = take_clock(words)
+    return day, at, words
+
+
 def _told(ctx: Context, meeting: Meeting) -> list[int]:
     return [m for m in answered_member_ids(meeting.id, scope=ctx.scope, session=ctx.session) if m != ctx.actor.id]
 
@@ -61,9 +79,9 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
         return Reply(text="Which group, and when?", form=meeting_form(ctx), private=True)
     group = ctx.target
     fields, words = split_fields(cmd)
-    day = parse_day(fields.get("date") or (words[1] if len(words) > 1 else None), what="the meeting")
-    at = parse_time(fields.get("time") or (words[2] if len(words) > 2 else "10:00"))
-    location = free_text(ctx, fields.get("location") or " ".join(words[3:]), field="location", what="place",
+    day, at, rest = _when(ctx, fields, words if fields.get("group") else words[1:], what="the meeting's date",
+                         usual=time(10, 0))
+    location = free_text(ctx, fields.get("location") or " ".join(rest), field="location", what="place",
                          limit=200, required=False)
     starts = datetime.combine(day, at, tzinfo=ctx.calendar.zone)
     if starts <= ctx.now():
@@ -82,9 +100,9 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
 def meeting_move(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
     fields, words = split_fields(cmd)
-    day = parse_day(fields.get("date") or (words[1] if len(words) > 1 else None), what="the new date")
     old_local = ctx.calendar.local_datetime(meeting.starts_at)
-    at = parse_time(fields.get("time") or (words[2] if len(words) > 2 else old_local.strftime("%H:%M")))
+    day, at, _rest = _when(ctx, fields, words if fields.get("meeting") else words[1:], what="the new date",
+                           usual=old_local.time())
     starts = datetime.combine(day, at, tzinfo=ctx.calendar.zone)
     if starts <= ctx.now():
         raise UserError(f"{format_day(day)} has passed; move the meeting to a date to come.")

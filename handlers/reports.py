@@ -25,9 +25,9 @@ from models.partnership import Partnership
 from models.permissions import Person
 from models.reports import (ReportData, ReportScope, Table, actions_report, attendance_report, escalations_report,
                             returns_report)
-from models.imports import parse_day
 from models.scope import Scope
 from models.calendar import WorkingCalendar
+from models.dates import DateError, take_date
 
 KINDS = ("attendance", "returns", "actions", "escalations")
 CSV_TYPE = "text/csv"
@@ -257,8 +257,9 @@ def summary_text(report: ReportData) -> str:
 # --- chat and the command line ------------------------------------------------------------------------
 
 
-def parse_report_args(args: tuple[str, ...]) -> Request:
-    """KIND [GROUP] [from DATE] [to DATE]; dates as 2026-04-01 or 01/04/2026."""
+def parse_report_args(args: tuple[str, ...], *, today: date | None = None) -> Request:
+    """KIND [GROUP] [from DATE] [to DATE]; dates as anywhere else (01/04/2026, 1 April 2026,
+    2026-04-01), and words such as `last Monday` or `1 April` read looking back from `today`."""
     words = list(args)
     if not words:
         raise UserError("Which report? `report attendance GROUP`, `report returns`, `report actions` or "
@@ -269,11 +270,11 @@ def parse_report_args(args: tuple[str, ...]) -> Request:
         word = words.pop(0)
         if word.lower().lstrip("-") in ("from", "to"):
             if not words:
-                raise UserError(f"Give a date after '{word}', for example `{word} 2026-04-01`.")
+                raise UserError(f"Give a date after '{word}', for example `{word} 01/04/2026`.")
             try:
-                day = parse_day(words.pop(0))
-            except ValueError as exc:
-                raise UserError(f"{exc}.") from None
+                day, words = take_date(words, today=today, past=True)
+            except DateError as error:
+                raise UserError(error.sentence) from None
             if word.lower().lstrip("-") == "from":
                 start = day
             else:
@@ -281,7 +282,7 @@ def parse_report_args(args: tuple[str, ...]) -> Request:
         elif group is None:
             group = word
         else:
-            raise UserError(f"I didn't understand '{word}'. Try `report {kind} arg from 2026-04-01 to 2027-03-31`.")
+            raise UserError(f"I didn't understand '{word}'. Try `report {kind} arg from 01/04/2026 to 31/03/2027`.")
     return Request(kind, group, start, end)
 
 
@@ -289,7 +290,7 @@ def parse_report_args(args: tuple[str, ...]) -> Request:
          example="report attendance arg", usage="report attendance|returns|actions|escalations [group] "
          "[from DATE] [to DATE]", rule=CHAIRS, heavy=True)
 def report(cmd: Command, ctx: Context) -> Reply:
-    request = parse_report_args(cmd.args)
+    request = parse_report_args(cmd.args, today=ctx.today())
     if request.kind == "attendance" and request.group is None:
         request.group = resolve_group(ctx, None, verb="report attendance").key
     elif request.group and find_group(ctx, request.group) is None:

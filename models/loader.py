@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, select
 
 from models.audit import record
+from models.dates import DateError, date_value, moment_value
 from models.load_report import LoadReport, in_file_order
 from models.load_schema import settings_group_problems, settings_problems, unknown_keys
 from models.people import member_by_email, normalise_email
@@ -121,27 +122,21 @@ class _Load:
         return found
 
     def as_date(self, entry: Any, key: str, where: str) -> date | None:
-        value = entry.get(key)
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
+        """A date as people write it (2027-03-02, 02/03/2027, 2 March 2027); never a word such as
+        tomorrow, so the file means the same whenever it is loaded."""
         try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.problem(entry, key, where, f"{value!r} is not a date; write it as YYYY-MM-DD")
+            return date_value(entry.get(key))
+        except DateError as error:
+            self.problem(entry, key, where, error.message)
             return None
 
     def as_moment(self, entry: Any, key: str, where: str) -> datetime | None:
-        value = entry.get(key)
-        if isinstance(value, date) and not isinstance(value, datetime):
-            value = datetime.combine(value, time(10, 0))
-        if not isinstance(value, datetime):
-            try:
-                value = datetime.fromisoformat(str(value))
-            except ValueError:
-                self.problem(entry, key, where, f"{value!r} is not a date and time; write YYYY-MM-DDTHH:MM")
-                return None
+        """A date and time in the partnership's zone (a date alone means 10:00), as UTC."""
+        try:
+            value = moment_value(entry.get(key), default_time=time(10, 0))
+        except DateError as error:
+            self.problem(entry, key, where, error.message)
+            return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.zone)
         return value.astimezone(timezone.utc)

@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from models.dates import DateError, parse_time
 from models.db import session_for
 from models.partnership import Partnership
 from schedules.remind import ReminderJobs
@@ -32,9 +33,9 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 12 *
 def reminder_time(value: str) -> time:
     """REMINDER_TIME as a time of day; a bad value is a configuration error worth stopping for."""
     try:
-        return time.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"REMINDER_TIME must be a time of day like 09:00, not {value!r}") from None
+        return parse_time(value)
+    except DateError as error:
+        raise ValueError(f"REMINDER_TIME must be a time of day like 09:00, not {value!r}: {error.message}") from None
 
 
 def partnership_timezones(engine: Engine) -> list[str]:

@@ -13,8 +13,11 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from models.audit import record
+from models.dates import format_day
 from models.identifiers import GENERAL, identifying_details
 from models.partnership import Partnership
+
+fmt_day = format_day  # a date as the import report says it: Wed 31 Mar 2027
 
 
 class Outcome(StrEnum):
@@ -141,11 +144,6 @@ class Importer:
 def shorten(text: str, limit: int = 60) -> str:
     """A long title cut to fit one line of the report."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def fmt_day(day: date) -> str:
-    """A date as the report says it: Wed 31 Mar 2027."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def finish(session: Session, partnership: Partnership, importer: Importer, report: ImportReport) -> None:

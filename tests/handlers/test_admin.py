@@ -25,8 +25,8 @@ async def test_a_new_meeting_in_the_past_is_refused(chat):
 
 
 async def test_a_bad_date_says_how_to_write_it(chat):
-    reply = await chat(ADMIN, "meeting add arg 2/3/27 10:00")
-    assert "YYYY-MM-DD" in reply.text
+    reply = await chat(ADMIN, "meeting add arg 2/3/27x 10:00")
+    assert reply.is_error and "write it like 2 March 2027 or 02/03/2027" in reply.text
 
 
 async def test_moving_a_meeting_moves_its_deadline_and_tells_those_who_answered(chat):

@@ -1,6 +1,7 @@
 """Loading a partnership from YAML: idempotent, and errors that name the line and the field."""
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, func, select
@@ -162,3 +163,19 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(engine, monkeyp
     with Session(engine) as session, pytest.raises(LoadError, match="more than 20 values"):
         load_text(GOOD, session=session)
     assert counts(engine)["Member"] == 0
+
+
+def test_dates_in_the_file_may_be_written_as_people_write_them_but_not_as_words(engine):
+    uk = GOOD.replace("starts: 2027-01-12T10:00", "starts: 12/01/2027 2pm").replace(
+        "meeting: 2027-01-12", "meeting: 12 January 2027").replace("due: 2027-02-01", "due: 1st Feb 2027")
+    with Session(engine) as session:
+        load_text(uk, session=session)
+        meeting = session.exec(select(Meeting)).one()
+        assert meeting.starts_at.astimezone(ZoneInfo("Europe/London")).hour == 14
+        assert session.exec(select(Action)).one().due_date == date(2027, 2, 1)
+    with Session(engine) as session, pytest.raises(LoadError) as error:
+        load_text(GOOD.replace("due: 2027-02-01", "due: tomorrow"), session=session)
+    assert any("actions[0].due" in p and "tomorrow" in p for p in error.value.problems), error.value.problems
+    with Session(engine) as session, pytest.raises(LoadError) as error:
+        load_text(GOOD.replace("due: 2027-02-01", "due: 31/02/2027"), session=session)
+    assert any("there is no 31 February 2027" in p for p in error.value.problems), error.value.problems
