@@ -19,6 +19,13 @@ ANSWER_WORDS = {
     "no": Answer.APOLOGIES, "n": Answer.APOLOGIES, "apologies": Answer.APOLOGIES, "apols": Answer.APOLOGIES,
     "deputy": Answer.DEPUTY, "send": Answer.DEPUTY, "sub": Answer.DEPUTY,
 }
+DEPUTY_STATES = {"confirmed": "you will be there", "declined": "you can't go"}
+
+
+def answer_label(answer: str) -> str:
+    return {"attending": "attending", "apologies": "apologies", "deputy": "sending a deputy"}.get(answer, answer)
+
+
 def colleagues_of(ctx: Context) -> list[Member]:
     """The people the member may send as a deputy: their agency's, less themselves."""
     return colleagues(ctx.actor, scope=ctx.scope, session=ctx.session)
@@ -68,7 +75,7 @@ def attend(cmd: Command, ctx: Context) -> Reply:
     reply = Reply(
         title=f"{group.name}, {when}",
         text=say("attend_saved", answer=answer.value, deputy=deputy, changed=changed, group=group),
-        tone=Tone.SUCCESS if changed else Tone.INFO,
+        tone=Tone.SUCCESS if changed else Tone.INFO, fields=[("Your answer", answer_label(answer.value))],
         buttons=[b for b in attend_buttons(group.key, colleagues_of(ctx)) if not b.command.endswith(_answer_word(answer))],
         private=True,
         changed=changed,
@@ -104,7 +111,8 @@ def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None) -
     coming = answer == Answer.ATTENDING
     changed = record_deputy_answer(row, coming, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     reply = Reply(title=title, text=say("deputy_saved", coming=coming, changed=changed, member=member, group=group),
-                  tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed)
+                  tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed,
+                  fields=[("Your answer", DEPUTY_STATES["confirmed" if coming else "declined"])])
     if changed:
         again = [] if coming else attend_buttons(group.key, colleagues(member, scope=ctx.scope, session=ctx.session))
         reply.notices.append(Notice(member.id, Reply(

@@ -109,7 +109,7 @@ def _validate(ctx: Context, values: dict[str, str]) -> dict[str, str]:
     else:
         reasons = identifying_details(summary, today=ctx.today(), where=ESCALATION)
         if reasons:
-            errors["summary"] = refusal_text(reasons) + " What you wrote is kept below with each one taken out."
+            errors["summary"] = refusal_text(reasons) + " The rest of what you wrote is kept in the summary, with each one taken out."
     if reference:
         if len(reference) > MAX_CASE_REF:
             errors["case_reference"] = f"At most {MAX_CASE_REF} characters."

@@ -13,7 +13,8 @@ from handlers.actions import action_item
 from handlers.attendance import colleagues_of
 from handlers.common import papers_deadline, start_of_day
 from handlers.core import Command, Context, command
-from handlers.papers import answer_label, deputy_fields, meetings_to_answer
+from handlers.attendance import answer_label
+from handlers.papers import deputy_fields, meetings_to_answer
 from messages.buttons import attend_buttons, deputy_answer_buttons, return_buttons
 from messages.reply import Button, Item, Reply
 from messages.templates import format_day, format_when, plural, say

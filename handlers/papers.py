@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from handlers.attendance import colleagues_of
+from handlers.attendance import DEPUTY_STATES, answer_label, colleagues_of
 from handlers.common import (
     find_group,
     group_by_id,
@@ -78,9 +78,6 @@ def meetings(cmd: Command, ctx: Context) -> Reply:
     return Reply(title=f"Meetings: {scope}", text=say("meetings", scope=scope, count=len(found)), items=items)
 
 
-DEPUTY_STATES = {"confirmed": "you will be there", "declined": "you can't go"}
-
-
 def deputy_fields(ctx: Context, meeting_id: int, group: Group) -> list[tuple[str, str]] | None:
     """Who a named deputy stands in for at this meeting and their own answer; None if they are not
     one here (or sit on the group themselves, and so answer for their own seat)."""
@@ -99,10 +96,6 @@ def meetings_to_answer(ctx: Context, *, limit: int) -> list:
     found = upcoming_meetings(sorted(set(my_group_ids(ctx)) | deputising), scope=ctx.scope, session=ctx.session,
                               since=start_of_day(ctx.today(), ctx.calendar), limit=limit)
     return [m for m in found if m.group_id in ctx.person.seats or m.id in ctx.person.deputy_meetings]
-
-
-def answer_label(answer: str) -> str:
-    return {"attending": "attending", "apologies": "apologies", "deputy": "sending a deputy"}.get(answer, answer)
 
 
 @command("papers", summary="papers for the next meeting: owner, due date, in or not", example="papers arg",

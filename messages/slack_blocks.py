@@ -310,6 +310,18 @@ def message(reply: Reply, **options: Any) -> dict[str, Any]:
     return {"text": fallback_text(reply), "blocks": reply_blocks(reply, **options)}
 
 
+def _with_fields(section: dict[str, Any], fields: list[tuple[str, str]]) -> dict[str, Any]:
+    """An item's section with the lines of these fields given their new values."""
+    text = (section.get("text") or {}).get("text")
+    if not isinstance(text, str):
+        return section
+    lines = text.split("\n")
+    for label, value in fields:
+        start = f"{escape(label)}: "
+        lines = [f"{start}{escape(value)}" if line.startswith(start) else line for line in lines]
+    return {**section, "text": {**section["text"], "text": cut_escaped("\n".join(lines), MAX_SECTION_TEXT)}}
+
+
 def result_in_place(blocks: list[dict[str, Any]], block_id: str, result: Reply) -> list[dict[str, Any]]:
     """The message a button was on, with that button's row replaced by what pressing it did.
 
@@ -322,7 +334,10 @@ def result_in_place(blocks: list[dict[str, Any]], block_id: str, result: Reply) 
     replacement.extend(actions_blocks(result.buttons, f"{block_id}~next", start=80_000))
     updated: list[dict[str, Any]] = []
     found = False
+    item_id = "item:" + block_id.removeprefix("act:") if block_id.startswith("act:") else None
     for block in blocks:
+        if block.get("block_id") == item_id and result.fields:  # "Your answer: ..." as it is now
+            block = _with_fields(block, result.fields)
         if block.get("block_id") == block_id:
             updated.extend(replacement)
             found = True

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import replace
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from messages.plain import render_summary, without_code_marks
 from messages.reply import Button, FieldKind, Form, FormField, Item, Reply, Tone
-from messages.teams_text import TONE_COLOUR, escape_markdown, plain, text_blocks, title_block
+from messages.teams_text import TONE_SIGN, escape_markdown, plain, text_blocks, title_block
 
 CARD_VERSION = "1.5"
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -56,12 +57,13 @@ class _Renderer:
     def __init__(self, nonce: str | None, *, first_form: int = 0):
         self.nonce = nonce or new_nonce()
         self.forms = first_form
+        self.item_ids: set[str] = set()  # an item listed twice (in two sections) is found by its first
 
     # Text ----------------------------------------------------------------------------------------
 
     @staticmethod
-    def text_blocks(text: str, *, colour: str | None = None, subtle: bool = False) -> list[dict]:
-        return text_blocks(text, colour=colour, subtle=subtle)
+    def text_blocks(text: str, *, subtle: bool = False) -> list[dict]:
+        return text_blocks(text, subtle=subtle)
 
     @staticmethod
     def facts(pairs: list[tuple[str, str]]) -> dict:
@@ -122,7 +124,8 @@ class _Renderer:
                                  "spacing": "none"})
             if field.name in errors:
                 elements.append({"type": "TextBlock", "id": f"{prefix}{field.name}-error",
-                                 "text": escape_markdown(errors[field.name]), "wrap": True, "color": "attention",
+                                 "text": escape_markdown(TONE_SIGN[Tone.ERROR] + errors[field.name]), "wrap": True,
+                                 "weight": "bolder",
                                  "spacing": "small"})
         submit = {"type": "Action.Submit", "title": plain(form.submit_label), "style": "positive",
                   "data": self.meta(form.command, item=item, form=form.form_id, fields=prefix)}
@@ -130,10 +133,10 @@ class _Renderer:
 
     @staticmethod
     def input(field: FormField, prefix: str) -> dict:
-        element: dict[str, Any] = {"id": f"{prefix}{field.name}", "label": plain(field.label),
-                                   "isRequired": field.required}
-        if field.required:
-            element["errorMessage"] = "Please fill this in."
+        # Not marked isRequired: Teams draws the marker in its error colour, which is too dark to read
+        # on its dark theme. AssureBot checks each answer when the form comes back, and says which.
+        label = field.label if field.required or "optional" in field.label.lower() else f"{field.label} (optional)"
+        element: dict[str, Any] = {"id": f"{prefix}{field.name}", "label": plain(label)}
         if field.kind in (FieldKind.CHOICE, FieldKind.MEMBER):
             element.update(type="Input.ChoiceSet", style="compact", wrap=True,
                            choices=[{"title": plain(c.label), "value": c.value} for c in field.options])
@@ -162,8 +165,9 @@ class _Renderer:
         if item.buttons:
             items.append({"type": "ActionSet", "actions": self.actions(item.buttons, item=item.key or None)})
         container: dict[str, Any] = {"type": "Container", "separator": True, "spacing": "medium", "items": items}
-        if item.key:
+        if item.key and item_element_id(item.key) not in self.item_ids:
             container["id"] = item_element_id(item.key)
+            self.item_ids.add(container["id"])
         return container
 
     # Whole replies -------------------------------------------------------------------------------
@@ -174,13 +178,13 @@ class _Renderer:
         if reply.title:
             body.append(title_block(reply.title, reply.tone))
         if reply.text:
-            body.extend(self.text_blocks(reply.text, colour=None if reply.title else TONE_COLOUR.get(reply.tone)))
+            body.extend(self.text_blocks(reply.text if reply.title else TONE_SIGN[reply.tone] + reply.text))
         if reply.fields:
             body.append(self.facts(reply.fields))
         form_fields = {f.name for f in reply.form.fields} if reply.form else set()
         for name, problem in reply.errors.items():
             if name not in form_fields:
-                body.extend(self.text_blocks(problem, colour="attention"))
+                body.extend(self.text_blocks(TONE_SIGN[Tone.ERROR] + problem))
         for item in reply.items:
             body.append(self.item(item))
         if reply.more:
@@ -283,6 +287,8 @@ def card_after_submit(original: dict | None, result: Reply, *, item_key: str | N
     section = _result_section(renderer, result, recorded, inline_actions=container is not None)
     if container is not None:
         _strip_interactive(container)
+        if _update_facts(container, result.fields):  # "Your answer" as it is now, not as it was
+            section = _result_section(renderer, replace(result, fields=[]), recorded, inline_actions=True)
         container["items"].extend(section)
     else:
         _strip_interactive(card)
@@ -302,7 +308,7 @@ def _result_section(renderer: _Renderer, result: Reply, recorded: list[tuple[str
         items.append(renderer.facts(recorded))
     if result.title:
         items.append(title_block(result.title, result.tone, size=None))
-    items.extend(renderer.text_blocks(result.text, colour=None if result.title else TONE_COLOUR.get(result.tone)))
+    items.extend(renderer.text_blocks(result.text if result.title else TONE_SIGN[result.tone] + result.text))
     if result.fields:
         items.append(renderer.facts(result.fields))
     actions: list[dict] = []
@@ -316,9 +322,23 @@ def _result_section(renderer: _Renderer, result: Reply, recorded: list[tuple[str
             items.append({"type": "ActionSet", "actions": actions})
     elif actions:
         items.append({"type": "ActionSet", "actions": actions})
-    style = {Tone.ERROR: "attention", Tone.WARNING: "warning", Tone.SUCCESS: "good"}.get(result.tone, "emphasis")
-    return [{"type": "Container", "style": style, "separator": True, "spacing": "medium",
+    # One neutral style for every result: Teams' coloured container styles put its buttons and
+    # labels on backgrounds they cannot be read against in some themes.
+    return [{"type": "Container", "style": "emphasis", "separator": True, "spacing": "medium",
              "items": items or [{"type": "TextBlock", "text": " ", "wrap": True}]}]
+
+
+def _update_facts(container: dict, fields: list[tuple[str, str]]) -> bool:
+    """Give the container's facts that the result names their new values; whether all were there."""
+    wanted = {escape_markdown(label): escape_markdown(value) for label, value in fields}
+    found: set[str] = set()
+    for node in walk(container):
+        if node.get("type") == "FactSet":
+            for fact in node.get("facts", []):
+                if fact.get("title") in wanted:
+                    fact["value"] = wanted[fact["title"]]
+                    found.add(fact["title"])
+    return bool(wanted) and found == set(wanted)
 
 
 def _forms_on(card: dict) -> int:

@@ -4,9 +4,9 @@
   for Teams markdown, and `<at>` tags are broken everywhere.
 - A line with `code` in backticks (a command to type) becomes a RichTextBlock whose code runs
   are in the monospace font; text runs are never read as markdown, so they need no escaping.
-- Colour is used for errors only ("attention"); warnings and successes are marked by a sign at
-  the start of the title instead, because Teams' warning and success colours are too pale to
-  read on its light theme.
+- No text is coloured: Teams' warning and success colours are too pale to read on its light
+  theme, and its red too dark on its dark theme. A reply's tone is a sign at the start of its
+  title (or first line) instead, and a problem with a form's answer is in bold under the field.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ _NUMBERED = re.compile(r"^(\s*\d+)([.)])")
 _AT_TAG = re.compile(r"<(/?)(at\b)", re.IGNORECASE)
 _ZWSP = "\u200b"
 
-TONE_COLOUR = {Tone.ERROR: "attention"}  # every other tone keeps the theme's own text colour
 TONE_SIGN = {Tone.SUCCESS: "✅ ", Tone.WARNING: "⚠️ ", Tone.ERROR: "⛔ ", Tone.INFO: ""}
 
 
@@ -46,11 +45,9 @@ def plain(text: str) -> str:
     return _AT_TAG.sub(lambda m: f"<{_ZWSP}{m.group(1)}{m.group(2)}", str(text))
 
 
-def text_line(line: str, *, colour: str | None = None, subtle: bool = False) -> dict[str, Any]:
+def text_line(line: str, *, subtle: bool = False) -> dict[str, Any]:
     """One line of text: a TextBlock, or a RichTextBlock when it holds `code`."""
     style: dict[str, Any] = {}
-    if colour:
-        style["color"] = colour
     if subtle:
         style["isSubtle"] = True
     if not CODE.search(line):
@@ -67,7 +64,7 @@ def text_line(line: str, *, colour: str | None = None, subtle: bool = False) -> 
     return {"type": "RichTextBlock", "inlines": inlines}
 
 
-def text_blocks(text: str, *, colour: str | None = None, subtle: bool = False) -> list[dict[str, Any]]:
+def text_blocks(text: str, *, subtle: bool = False) -> list[dict[str, Any]]:
     """One block per line (Teams joins single newlines); a blank line becomes a wider gap."""
     blocks: list[dict[str, Any]] = []
     gap = False
@@ -75,7 +72,7 @@ def text_blocks(text: str, *, colour: str | None = None, subtle: bool = False) -
         if not line.strip():
             gap = bool(blocks)
             continue
-        block = text_line(line.strip(), colour=colour, subtle=subtle)
+        block = text_line(line.strip(), subtle=subtle)
         if blocks:
             block["spacing"] = "medium" if gap else "none"
         blocks.append(block)
@@ -84,11 +81,9 @@ def text_blocks(text: str, *, colour: str | None = None, subtle: bool = False) -
 
 
 def title_block(title: str, tone: Tone, *, size: str | None = "medium") -> dict[str, Any]:
-    """A reply's title in bold, with its tone's sign in front (and red for an error)."""
+    """A reply's title in bold, with its tone's sign in front."""
     block: dict[str, Any] = {"type": "TextBlock", "text": escape_markdown(TONE_SIGN[tone] + title), "wrap": True,
                              "weight": "bolder"}
     if size:
         block["size"] = size
-    if tone in TONE_COLOUR:
-        block["color"] = TONE_COLOUR[tone]
     return block

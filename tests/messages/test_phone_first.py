@@ -63,14 +63,33 @@ def test_code_in_backticks_is_monospace_on_a_teams_card_and_plain_in_its_fallbac
     assert "`" not in message(Reply(text="Type `help`."))["text"]
 
 
-def test_only_errors_are_coloured_and_warnings_and_successes_carry_a_sign():
-    colours = {tone: [n.get("color") for n in walk(render_card(Reply(title="T", text="words", tone=tone)))
-                      if n["type"] == "TextBlock"] for tone in Tone}
-    assert colours[Tone.ERROR][0] == "attention"
-    for tone in (Tone.WARNING, Tone.SUCCESS, Tone.INFO):
-        assert set(colours[tone]) == {None}, tone
+def test_no_text_is_coloured_and_each_tone_carries_a_sign():
+    for tone in Tone:
+        card = render_card(Reply(title="T", text="words", tone=tone))
+        assert not [n for n in walk(card) if n.get("color")], tone
     titles = {tone: render_card(Reply(title="Title", text="", tone=tone))["body"][0]["text"] for tone in Tone}
     assert titles[Tone.SUCCESS].startswith("✅") and titles[Tone.WARNING].startswith("⚠️")
+    assert titles[Tone.ERROR].startswith("⛔") and titles[Tone.INFO] == "Title"
+    untitled = render_card(Reply(text="I don't know that.", tone=Tone.ERROR))
+    assert untitled["body"][0]["text"].startswith("⛔ I don")
+
+
+def test_a_pressed_items_answer_is_updated_in_place_not_left_stale():
+    item = Item("Assurance and Review Group: Wed 2 Dec", key="meeting:2",
+                fields=[("Your answer", "sending a deputy")], buttons=[Button("Attending", "attend arg yes")])
+    card = render_card(Reply(title="Home", text="", items=[item, Item("Again", key="meeting:2")]))
+    ids = [n["id"] for n in walk(card) if n.get("id", "").startswith("item-")]
+    assert ids == ["item-meeting:2"]  # an item listed twice keeps one id
+    after = card_after_submit(card, Reply(text="Saved: you are attending.", tone=Tone.SUCCESS, changed=True,
+                                          fields=[("Your answer", "attending")]), item_key="meeting:2")
+    words = json.dumps(after["body"])
+    assert "sending a deputy" not in words and words.count("Your answer") == 1 and "attending" in words
+    blocks = message(Reply(title="Home", text="", items=[item]))["blocks"]
+    from messages.slack_blocks import result_in_place
+
+    act = next(b["block_id"] for b in blocks if b["type"] == "actions")
+    updated = json.dumps(result_in_place(blocks, act, Reply(text="Saved.", fields=[("Your answer", "attending")])))
+    assert "Your answer: attending" in updated and "sending a deputy" not in updated
 
 
 def test_a_form_refused_then_saved_shows_only_what_was_saved():

@@ -48,7 +48,8 @@ def test_the_escalation_form_offers_the_categories_limits_the_summary_and_keeps_
     assert by_id["urgency"]["value"] == "urgent"
     assert by_id["summary"]["isMultiline"] and by_id["summary"]["maxLength"] == 1000
     assert by_id["summary"]["value"] == "Caseloads above safe level"
-    assert by_id["case_reference"]["isRequired"] is False
+    assert by_id["case_reference"]["label"] == "Your agency's case reference (optional)"
+    assert not any("isRequired" in i for i in by_id.values())  # checked when the form comes back instead
 
 
 def test_a_date_field_is_a_date_input():
@@ -66,7 +67,8 @@ def test_errors_on_a_form_are_shown_under_the_field_they_are_about():
     ids = [n.get("id", "") for n in card["body"]]
     summary_at = next(i for i, x in enumerate(ids) if x.endswith("-summary"))
     assert ids[summary_at + 2].endswith("-summary-error")  # after the hint
-    assert card["body"][summary_at + 2]["text"] == "it mentions a date of birth"
+    assert card["body"][summary_at + 2]["text"] == "⛔ it mentions a date of birth"
+    assert card["body"][summary_at + 2]["weight"] == "bolder" and "color" not in card["body"][summary_at + 2]
     assert "Something else" in card_text(card)
 
 
