@@ -98,12 +98,21 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.console import run_console
-    from bot.demo import DEMO_CHAIR, demo_yaml
+    from bot.demo import DEMO_CHAIR, demo_yaml, why_not_replace
     from handlers.dispatch import Dispatcher
     from models.db import session_for
     from models.loader import load_text
 
+    if args.db and "://" in args.db:
+        print("The demo goes into a SQLite file of its own, never into a server database: give --db a file name "
+              "(or leave it out for ~/.assurebot/demo.db).", file=sys.stderr)
+        return 2
     path = Path(args.db).expanduser() if args.db else DEMO_DB_PATH
+    refused = why_not_replace(path)
+    if refused:
+        print(f"{refused}, and the demo would replace it. Nothing was changed. Give the demo a file of its own "
+              f"with --db, or leave --db out.", file=sys.stderr)
+        return 2
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):  # a fresh demo each time
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -112,8 +121,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         load_text(demo_yaml(date.today()), session=session)
     who = args.as_email or DEMO_CHAIR
     if sys.stdin.isatty():
-        print(f"Demo partnership loaded into {path}. You are {who} (the ARG chair).")
-        print(f"To be someone else: assurebot console --db {path} --as jo.walsh@community.example.org")
+        program = sys.argv[0] if "/" in sys.argv[0] else "assurebot"
+        print(f"Demo partnership loaded into {path}. You are {who}.")
+        print(f"To be someone else: {program} console --db {path} --as jo.walsh@community.example.org")
     return run_console(Dispatcher(engine, feed_links=get_settings().feed_links()), who, files_dir=Path(args.files))
 
 
@@ -173,13 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assurebot", description="AssureBot for a safeguarding children partnership.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+    def add(name: str, func, help_text: str,
+            db_help: str = "database URL or SQLite file (default: DATABASE_URL)") -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--db", help="database URL or SQLite file (default: DATABASE_URL)")
+        p.add_argument("--db", help=db_help)
         p.set_defaults(func=func)
         return p
 
-    p = add("demo", cmd_demo, "load the demo partnership into a fresh SQLite file and chat as the ARG chair")
+    p = add("demo", cmd_demo, "load the demo partnership into a fresh SQLite file and chat as the ARG chair",
+            db_help=f"the demo's own SQLite file (default {DEMO_DB_PATH}; DATABASE_URL is never used)")
     p.add_argument("--as", dest="as_email", help="chat as this member instead of the ARG chair")
     p.add_argument("--files", default="assurebot-files", help="folder for report files (default assurebot-files)")
     p = add("console", cmd_console, "chat with AssureBot in this terminal as a member")

@@ -11,6 +11,31 @@ from models.calendar import WorkingCalendar
 
 TEMPLATE = Path(__file__).parent / "partnership.yaml.j2"
 DEMO_CHAIR = "helen.carter@council.example.org"
+DEMO_KEY = "riverside"
+
+
+def why_not_replace(path: Path) -> str | None:
+    """Why the demo must not replace this file, or None: only a missing or empty file, an empty
+    SQLite database, or an earlier demo may be replaced."""
+    import sqlite3
+
+    if not path.exists() or (path.is_file() and path.stat().st_size == 0):
+        return None
+    if not path.is_file():
+        return f"{path} is not a file"
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            keys = ([row[0] for row in connection.execute("SELECT key FROM partnership ORDER BY key")]
+                    if "partnership" in tables else [])
+    except sqlite3.Error:
+        return f"{path} is not a SQLite database"
+    others = [key for key in keys if key != DEMO_KEY]
+    if others:
+        return f"{path} holds the partnership {', '.join(others)}"
+    if tables and "partnership" not in tables:
+        return f"{path} is another program's database"
+    return None
 
 
 def demo_yaml(today: date) -> str:

@@ -88,6 +88,28 @@ def test_a_report_in_the_demo_saves_its_files_where_asked_without_log_noise(tmp_
     assert "matplotlib" not in result.stdout + result.stderr  # a first chart builds its font cache quietly
 
 
+def test_the_demo_never_replaces_a_real_partnership_or_a_file_that_is_not_its_own(tmp_path):
+    real = tmp_path / "northshire.db"
+    from tests.models.test_loader import GOOD
+
+    partnership = tmp_path / "p.yaml"
+    partnership.write_text(GOOD.replace("partnership: {name:", "partnership: {key: northshire, name:"))
+    assert _assurebot("load", str(partnership), "--db", str(real), home=tmp_path).returncode == 0
+    before = real.read_bytes()
+    refused = _assurebot("demo", "--db", str(real), stdin="", home=tmp_path)
+    assert refused.returncode == 2
+    assert "holds the partnership northshire, and the demo would replace it. Nothing was changed." in refused.stderr
+    assert real.read_bytes() == before
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    assert _assurebot("demo", "--db", str(notes), home=tmp_path).returncode == 2 and notes.read_text() == "my notes"
+    assert _assurebot("demo", "--db", "postgresql://x@127.0.0.1/x", home=tmp_path).returncode == 2
+    again = tmp_path / "demo.db"
+    for _ in range(2):  # an earlier demo is replaced by a fresh one
+        assert _assurebot("demo", "--db", str(again), stdin="whoami\n", home=tmp_path).returncode == 0
+    assert "DATABASE_URL is never used" in " ".join(_assurebot("demo", "--help", home=tmp_path).stdout.split())
+
+
 def test_assurebot_load_reports_errors_and_exit_code(tmp_path):
     bad = tmp_path / "p.yaml"
     bad.write_text("partnership: {name: X}\nagencies:\n  - {key: la}\n")
