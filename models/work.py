@@ -88,7 +88,8 @@ class ActionUpdate(SQLModel, table=True):
 
 # --- queries and changes -----------------------------------------------------------------
 
-from sqlmodel import Session, select  # noqa: E402
+from sqlalchemy import and_, case, func, or_  # noqa: E402
+from sqlmodel import Session, col, select  # noqa: E402
 
 from models.audit import record, snapshot  # noqa: E402
 
@@ -142,10 +143,10 @@ def latest_updates(action_ids: list[int], *, scope, session: Session) -> dict[in
     """The newest progress note of each action, in one query."""
     if not action_ids:
         return {}
-    rows = session.exec(
-        select(ActionUpdate).where(scope.where(ActionUpdate), ActionUpdate.action_id.in_(action_ids))
-        .order_by(ActionUpdate.created_at, ActionUpdate.id)
-    )
+    newest = (select(func.max(ActionUpdate.id)).where(scope.where(ActionUpdate),
+                                                      col(ActionUpdate.action_id).in_(action_ids))
+              .group_by(ActionUpdate.action_id))
+    rows = session.exec(select(ActionUpdate).where(col(ActionUpdate.id).in_(newest)))
     return {row.action_id: row for row in rows}
 
 
@@ -182,3 +183,31 @@ def mark_return_submitted(item: DataReturn, *, actor_id: int, session: Session, 
            before={"submitted_at": None}, after=snapshot(item, "submitted_at", "submitted_by_id"))
     session.commit()
     return True
+
+
+def open_actions_page(*, scope, session: Session, limit: int, owner_id: int | None = None,
+                      agency_id: int | None = None, after: tuple[date, int] | None = None) -> list[Action]:
+    """One page of open actions, earliest due first (so overdue first), after (due date, id) if
+    given: a LIMIT query on the due-date index, whatever the size of the partnership."""
+    query = select(Action).where(scope.where(Action), Action.status == ActionStatus.OPEN.value)
+    if owner_id is not None:
+        query = query.where(Action.owner_id == owner_id)
+    if agency_id is not None:
+        query = query.where(Action.agency_id == agency_id)
+    if after is not None:
+        due, action_id = after
+        query = query.where(or_(Action.due_date > due, and_(Action.due_date == due, Action.id > action_id)))
+    return list(session.exec(query.order_by(Action.due_date, Action.id).limit(limit)))
+
+
+def count_open_actions(*, scope, session: Session, today: date, owner_id: int | None = None,
+                       agency_id: int | None = None) -> tuple[int, int]:
+    """How many open actions there are, and how many of them are overdue, counted in the database."""
+    query = select(func.count(Action.id), func.count(case((Action.due_date < today, Action.id)))).where(
+        scope.where(Action), Action.status == ActionStatus.OPEN.value)
+    if owner_id is not None:
+        query = query.where(Action.owner_id == owner_id)
+    if agency_id is not None:
+        query = query.where(Action.agency_id == agency_id)
+    total, overdue = session.exec(query).one()
+    return total, overdue

@@ -77,3 +77,32 @@ async def test_a_member_cannot_see_everyones_actions(chat):
 async def test_an_unknown_agency_lists_the_agencies(chat):
     reply = await chat(ADMIN, "actions agency fire")
     assert "Agencies: bu, community, hospital" in reply.text
+
+
+async def test_everyones_actions_come_a_page_at_a_time_counted_in_full_overdue_first(chat, demo):
+    from datetime import date, timedelta
+
+    from models.partnership import Member
+
+    with Session(demo) as session:
+        mark = session.exec(select(Member).where(Member.email == POLICE)).one()
+        for n in range(40):
+            session.add(Action(title=f"Paged action {n}", owner_id=mark.id, agency_id=mark.agency_id,
+                               due_date=date(2026, 10, 1) + timedelta(days=n)))
+        session.commit()
+        total = len(session.exec(select(Action).where(Action.status == "open")).all())
+    first = await chat(CHAIR, "actions all")
+    assert f"{total} open actions" in first.text and len(first.items) == 25
+    assert [b.label for b in first.buttons] == ["Show more"]
+    seen = [i.text for i in first.items]
+    page = first
+    while page.buttons:
+        page = await chat(CHAIR, page.buttons[0].command)
+        assert page.title == "Open actions: everyone (continued)"
+        seen += [i.text for i in page.items]
+    assert len(seen) == total and len(set(seen)) == total  # every one once
+    dues = [i.fields[0][1] for i in first.items]
+    assert "overdue" in dues[0]  # the oldest first
+    police = await chat(CHAIR, "actions agency police")
+    assert police.buttons and all("By whom" in dict(i.fields) for i in police.items)
+    assert (await chat(CHAIR, "actions all after nonsense")).is_error
