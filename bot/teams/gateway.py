@@ -32,6 +32,7 @@ from bot.delivery import Delivery, Unreachable
 from bot.teams import conversations  # the module, not the package
 from bot.teams.files import FileOffers, consent_activity
 from bot.teams.identity import match_member
+from bot.teams.pace import TeamsPace
 from bot.teams.retry import ConnectorRefused, RetryPolicy, outbox_error, with_retries
 from bot.teams.trust import TrustedServiceUrls
 from messages.reply import Reply, Tone
@@ -77,6 +78,7 @@ class TeamsGateway:
         self.delivery = delivery
         self.policy = policy or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
+        self.pace = TeamsPace()  # Teams' own limits, per tenant and per conversation
         self._background: set[asyncio.Task] = set()
         self.files = FileOffers(engine)
 
@@ -154,8 +156,10 @@ class TeamsGateway:
         async def send(turn_context: TurnContext) -> None:
             connector = turn_context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
             TurnContext.apply_conversation_reference(activity, reference)
-            def call():
-                return self._limited(lambda: connector.conversations.send_to_conversation(
+
+            async def call():
+                await self.pace.wait(getattr(reference.conversation, "tenant_id", None), reference.conversation.id)
+                return await self._limited(lambda: connector.conversations.send_to_conversation(
                     reference.conversation.id, activity))
 
             try:

@@ -123,6 +123,7 @@ class TeamsWorld:
     url: str
     http: aiohttp.ClientSession
     sleeps: list[float] = field(default_factory=list)
+    paced: list[float] = field(default_factory=list)  # waits to keep to Teams' limits
     _ids: Any = field(default_factory=lambda: itertools.count(1_700_000_000_000))
 
     # People ---------------------------------------------------------------------------------------
@@ -256,7 +257,11 @@ async def start_world(engine, clock, *, settings: Settings | None = None) -> Tea
     async def no_wait(seconds: float) -> None:  # tests never wait: they note how long the bot would
         world.sleeps.append(seconds)
 
+    async def paced(seconds: float) -> None:  # nor wait for Teams' pace: the waits are noted apart
+        world.paced.append(seconds)
+
     app[TEAMS].policy.sleep = no_wait
+    app[TEAMS].pace.sleep = paced
     return world
 
 
