@@ -4,24 +4,17 @@ off the event loop, offer only the buttons each reader may press, deliver the no
 Adapters build a Command and a Who and call `Dispatcher.run` (or `handle`, which also delivers
 the notices); they keep their platform's timing (Slack's 3-second ack, Teams' turn) and only
 translate. Handlers read and write the database synchronously, so they run in a pool of worker
-threads sized to the database, never on the server's event loop.
-
-A request for an answer that goes out after its ack (Slack's response_url) has minutes; a request
-still waiting for its HTTP answer has seconds. So such a command first gives way, for at most
-ACKS_FIRST seconds from when it was queued, until no request is waiting for its answer: under a
-burst the acks go out first and the answers follow, and a steady stream never starves anyone.
+threads sized to the database, never on the server's event loop; heavy commands (reports) run in
+a worker of their own, so a quick command never waits behind one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -50,7 +43,6 @@ from models.tenancy import NoPartnership, partnership_for_email, partnership_for
 log = logging.getLogger(__name__)
 
 MAX_TYPED = 10_000  # characters in one command, its form's fields together; every field has its own limit too
-ACKS_FIRST = 0.5  # seconds an answer sent after its ack gives way to requests waiting for theirs
 Notify = Callable[[Member, Reply], Awaitable[bool | None]]
 """Send a notice privately to a member; False when no platform reaches them."""
 
@@ -112,9 +104,6 @@ class Dispatcher:
         # for the interpreter; a server database gains from a few.
         self.workers = workers or (1 if engine.dialect.name == "sqlite" else 4)
         self._pool: ThreadPoolExecutor | None = None
-        self._unanswered = 0  # requests waiting for their HTTP answer; changed on the event loop only
-        self._all_answered = threading.Event()
-        self._all_answered.set()
 
     # --- on the event loop ------------------------------------------------------------------
 
@@ -124,27 +113,24 @@ class Dispatcher:
         await self.deliver(outcome)
         return outcome.reply
 
-    async def run(self, cmd: Command, who: Who, *, after_acks: bool = False, once: str | None = None,
-                  counted: bool = True) -> Outcome:
-        """Run the command in a worker thread. `after_acks`: its answer goes out after the ack, so
-        requests still waiting for theirs go first (see ACKS_FIRST). `once`: the key of the tap or
-        form that sent it, so a second copy records nothing (see models.submits). `counted=False`:
-        the same command again (once the person is known), not counted twice against their limit."""
+    async def run(self, cmd: Command, who: Who, *, once: str | None = None, counted: bool = True) -> Outcome:
+        """Run the command in a worker thread. `once`: the key of the tap or form that sent it, so a
+        second copy records nothing (see models.submits). `counted=False`: the same command again
+        (once the person is known), not counted twice against their limit."""
         if counted and self.limit is not None and not self.limit.allow(who.key()):
             return Outcome(Reply(text=say("slow_down"), tone=Tone.ERROR, private=True))
         typed = len(cmd.text) + sum(len(str(v)) for v in cmd.form.values())
         if typed > MAX_TYPED:  # refused before anything reads it
             return Outcome(Reply(text=say("too_long", typed=typed, most=MAX_TYPED), tone=Tone.ERROR, private=True))
-        give_way_until = time.monotonic() + ACKS_FIRST if after_acks else None
         loop = asyncio.get_running_loop()
         verb = REGISTRY.get(cmd.verb)
         if verb is None or not verb.heavy:
-            return await loop.run_in_executor(self.pool(), self._execute, cmd, who, give_way_until, once)
+            return await loop.run_in_executor(self.pool(), self._execute, cmd, who, once)
         key = who.key()
         if not self._heavy.start(key):
             return Outcome(Reply(text=say("still_working"), tone=Tone.ERROR, private=True))
         try:
-            return await loop.run_in_executor(self.heavy_pool(), self._execute, cmd, who, give_way_until, once)
+            return await loop.run_in_executor(self.heavy_pool(), self._execute, cmd, who, once)
         finally:
             self._heavy.finish(key)
 
@@ -159,18 +145,6 @@ class Dispatcher:
         if self._heavy_pool is None:
             self._heavy_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assurebot-reports")
         return self._heavy_pool
-
-    @contextmanager
-    def answering(self) -> Iterator[None]:
-        """Around each incoming HTTP request, until its answer (Slack's ack, Teams' turn) is ready."""
-        self._unanswered += 1
-        self._all_answered.clear()
-        try:
-            yield
-        finally:
-            self._unanswered -= 1
-            if self._unanswered == 0:
-                self._all_answered.set()
 
     async def deliver(self, outcome: Outcome) -> list[str]:
         """Send the notices a command asked for; the names of those who could not be reached."""
@@ -195,10 +169,7 @@ class Dispatcher:
 
     # --- in a worker thread -----------------------------------------------------------------
 
-    def _execute(self, cmd: Command, who: Who, give_way_until: float | None = None,
-                 once: str | None = None) -> Outcome:
-        if give_way_until is not None:
-            self._all_answered.wait(max(0.0, give_way_until - time.monotonic()))
+    def _execute(self, cmd: Command, who: Who, once: str | None = None) -> Outcome:
         return self.execute(cmd, who, once=once)
 
     def execute(self, cmd: Command, who: Who, *, once: str | None = None) -> Outcome:

@@ -151,8 +151,7 @@ class SlackAdapter(Listeners):
         async def run(bolt_request: AsyncBoltRequest) -> web.Response:
             return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
-        with self.dispatcher.answering():
-            return await self.gate.handle(request, run)
+        return await self.gate.handle(request, run)
 
     async def startup(self) -> None:
         """One HTTP session for every call to Slack while the server runs, so connections are reused."""
@@ -189,11 +188,10 @@ class SlackAdapter(Listeners):
 
     # --- running commands ----------------------------------------------------------------
 
-    def start_command(self, cmd: Command, user: SlackUser, *, after_acks: bool = False,
-                      once: str | None = None) -> asyncio.Future[Outcome]:
+    def start_command(self, cmd: Command, user: SlackUser, *, once: str | None = None) -> asyncio.Future[Outcome]:
         """Start running a command, counted at once so requests arriving together see each other."""
         self._in_flight += 1
-        work = asyncio.ensure_future(self.outcome(cmd, user, after_acks=after_acks, once=once))
+        work = asyncio.ensure_future(self.outcome(cmd, user, once=once))
 
         def finished(_: asyncio.Future) -> None:
             self._in_flight -= 1
@@ -201,13 +199,11 @@ class SlackAdapter(Listeners):
         work.add_done_callback(finished)
         return work
 
-    async def outcome(self, cmd: Command, user: SlackUser, *, after_acks: bool = False,
-                      once: str | None = None) -> Outcome:
+    async def outcome(self, cmd: Command, user: SlackUser, *, once: str | None = None) -> Outcome:
         """Run a command as a Slack user, matching them by Slack id or else by their profile email.
-        `after_acks`: its answer is sent after the ack, so acks still waiting may go first.
         `once`: the form's key, so the same form submitted twice saves once."""
         try:
-            outcome = await self.dispatcher.run(cmd, who(user), after_acks=after_acks, once=once)
+            outcome = await self.dispatcher.run(cmd, who(user), once=once)
             if not outcome.needs_email:
                 return outcome
             try:

@@ -22,7 +22,7 @@ from handlers.core import Command, parse_command
 from messages.reply import Form, Reply, Tone
 from messages.slack_blocks import field_errors, form_values, message, metadata, modal, result_in_place, result_modal
 
-ACK_WAIT = 1.0  # seconds an ack waits for the answer itself, when no other command is queued
+ACK_BUDGET = 2.0  # seconds an ack waits for the answer itself (Slack allows 3 for the ack)
 SUBMIT_WAIT = 2.5  # a modal submission must be answered within Slack's 3 seconds
 TRIGGER_WAIT = 2.0  # a trigger id expires 3 seconds after the click or command
 PERMALINK_WAIT = 1.5
@@ -52,11 +52,9 @@ class Listeners:
     async def slash(self, ack, body: dict[str, Any], user: SlackUser, line: str) -> None:
         """Run a typed command: the answer goes in the ack if it is ready in time, else via response_url."""
         cmd = parse_command(line, platform="slack")
-        idle = self._in_flight == 0
-        work = self.start_command(cmd, user, after_acks=not idle)
+        work = self.start_command(cmd, user)
         acked = False
-        if idle:  # nothing queued ahead: the answer can go in the ack if it is quick
-            await asyncio.wait({work}, timeout=ACK_WAIT)
+        await asyncio.wait({work}, timeout=ACK_BUDGET)  # most answers are ready long before
         if not work.done():
             await ack()
             acked = True

@@ -1,5 +1,6 @@
 """/assure and /escalate as Slack users type them: who they are, what they see, and where it goes."""
 
+import asyncio
 import json
 import threading
 
@@ -135,7 +136,7 @@ async def test_a_summary_with_a_channel_mention_is_shown_to_the_handlers_as_type
 
 
 async def test_a_slow_answer_is_acknowledged_at_once_and_follows_by_the_response_url(slack, demo, monkeypatch):
-    monkeypatch.setattr(slack_app, "ACK_WAIT", 0.05)
+    monkeypatch.setattr(slack_app, "ACK_BUDGET", 0.05)
     link_slack(demo, DEPUTY_CHAIR, "U0AMARA")
     hold = threading.Event()
     dispatcher = slack.adapter.dispatcher
@@ -166,3 +167,15 @@ async def test_answers_given_in_the_ack_need_no_call_to_slack(slack, demo):
         assert (await slack.ack_json(await slack.command("U0CHAIR", line)))["blocks"]
     await slack.settled()
     assert [c.method for c in slack.fake.calls if c.method != "auth.test"] == []
+
+
+async def test_quick_answers_arriving_together_are_each_given_in_their_ack(slack, demo):
+    link_slack(demo, CHAIR, "U0CHAIR")
+    link_slack(demo, POLICE, "U0MARK")
+    answers = await asyncio.gather(*(slack.command(user, line) for user, line in
+                                     [("U0CHAIR", "actions"), ("U0MARK", "returns"), ("U0CHAIR", "papers arg"),
+                                      ("U0MARK", "meetings"), ("U0CHAIR", "quorum arg")] * 2))
+    for response in answers:
+        assert (await slack.ack_json(response))["blocks"]  # not an empty ack with the answer later
+    await slack.settled()
+    assert slack.fake.called("response_url") == []
