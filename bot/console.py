@@ -1,7 +1,8 @@
 """The console chat: type commands as a member would; buttons print as the commands they run.
 
 Piped input (not a terminal) runs one command per line and prints each reply, so scripts can
-drive it. A form asks its fields one by one on the following lines.
+drive it. A form asks its fields one by one on the following lines, checking each answer as it
+is given; `cancel`, `quit` or any command typed at a question leaves the form, and the command runs.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from handlers.core import parse_command
+from handlers.core import REGISTRY, parse_command
 from handlers.dispatch import Dispatcher, Who
+from handlers.forms import answer_problem
 from messages.plain import render_plain
-from messages.reply import FieldKind, Form, Reply
-from models.dates import DateError, parse_date
+from messages.reply import FieldKind, Form, FormField, Reply
 from models.partnership import Member
 
 PROMPT = "you> "
 QUIT = {"quit", "exit", "bye", ":q"}
+LEAVE = QUIT | {"cancel", "stop"}  # typed at a form's question, each leaves the form unsent
+FREE_TEXT = (FieldKind.TEXT, FieldKind.TEXTAREA)
 FILES_DIR = Path("assurebot-files")  # where a report's files are saved, under the current folder
 
 
@@ -35,6 +38,8 @@ class Console:
         self.stdout = stdout
         self.interactive = stdin.isatty()
         self.pending_notices: list[tuple[Member, Reply]] = []
+        self.next_line: str | None = None  # a command typed at a form's question, run once the form is left
+        self.quitting = False
         dispatcher.notify = self.queue_notice
 
     def write(self, text: str = "") -> None:
@@ -69,13 +74,14 @@ class Console:
         """Read commands until the input ends or the user says quit."""
         if self.interactive:
             self.write("AssureBot console. Type `help` to see what I can do, `quit` to leave.")
-        while True:
-            line = self.read(PROMPT)
+        while not self.quitting:
+            line, self.next_line = (self.next_line, None) if self.next_line is not None else (self.read(PROMPT), None)
             if line is None or line.strip().lower() in QUIT:
                 return 0
             if not line.strip():
                 continue
             await self.send(line)
+        return 0
 
     async def send(self, line: str, form: dict[str, str] | None = None) -> Reply:
         reply = await self.dispatcher.handle(parse_command(line, platform="console", form=form), self.who)
@@ -85,7 +91,8 @@ class Console:
         self.write()
         self.show_notices()
         if reply.form is not None:
-            values = self.fill(reply.form)
+            came_back = form is not None and bool(reply.errors)  # the answers sent, refused: ask only those
+            values = self.fill(reply.form, sent=form if came_back else None, errors=reply.errors)
             if values is not None:
                 return await self.send(reply.form.command, values)
         return reply
@@ -104,48 +111,71 @@ class Console:
         for file in reply.files:
             self.write(f"  {file.filename}")
 
-    def fill(self, form: Form) -> dict[str, str] | None:
-        """Ask each field of a form in turn; `cancel` at any prompt drops the form."""
-        self.write(f"{form.title} (type `cancel` to stop)")
+    def fill(self, form: Form, *, sent: dict[str, str] | None = None,
+             errors: dict[str, str] | None = None) -> dict[str, str] | None:
+        """Ask each field of a form in turn, checking each answer as it is given (the rules the
+        handler applies when the form comes back) and asking again for that one only. A form that
+        came back refused (`sent` and its `errors`) asks only the fields marked, keeping the rest.
+        None when the person leaves the form: `cancel`, `quit`, or a command, which then runs."""
+        self.write(f"{form.title} (type `cancel` to leave it)")
         if form.intro:
             self.write(form.intro)
+        marked = {name for name in errors or {} if any(f.name == name for f in form.fields)}
         values: dict[str, str] = {}
         for field in form.fields:
-            while True:
-                if field.options:
-                    for i, option in enumerate(field.options, start=1):
-                        self.write(f"  {i}. {option.label}")
-                default = f" [{field.initial}]" if field.initial else ""
-                optional = " (optional, Enter to skip)" if not field.required else ""
-                answer = self.read(f"{field.label}{optional}{default}: ")
-                if answer is None or answer.strip().lower() == "cancel":
-                    self.write("Cancelled. Nothing was saved.")
-                    return None
-                answer = answer.strip() or (field.initial or "")
-                if field.options and answer:
-                    answer = self._choose(field.options, answer)
-                    if answer is None:
-                        self.write("Please pick one of the numbers above.")
-                        continue
-                if field.required and not answer:
-                    self.write("This one is needed.")
-                    continue
-                if field.kind == FieldKind.DATE and answer:
-                    problem = self._date_problem(answer)
-                    if problem:
-                        self.write(problem)
-                        continue
-                values[field.name] = answer
-                break
+            if sent is not None and marked and field.name not in marked:
+                values[field.name] = sent.get(field.name) or ""
+                continue
+            answer = self.ask(field)
+            if answer is None:
+                return None
+            values[field.name] = answer
         return values
 
-    def _date_problem(self, answer: str) -> str | None:
-        """Why a date typed into a form can't be read (so it is asked again), or None."""
-        try:
-            parse_date(answer, today=self.dispatcher.clock.now().date())
-        except DateError as error:
-            return error.sentence
+    def ask(self, field: FormField) -> str | None:
+        """One field's answer, asked until it meets the field's rules; None when the person left."""
+        today = self.dispatcher.clock.now().date()
+        while True:
+            for i, option in enumerate(field.options, start=1):
+                self.write(f"  {i}. {option.label}")
+            optional = "" if field.required else " (optional, Enter to skip)"
+            default = f" [{field.initial}]" if field.initial else ""
+            typed = self.read(f"{field.bare_label}{optional}{default}: ")
+            if typed is None:
+                return self.leave(quit_too=True)
+            typed = typed.strip()
+            if typed.lower() in LEAVE:
+                return self.leave(quit_too=typed.lower() in QUIT)
+            answer = typed or (field.initial or "")
+            chosen = self._choose(field.options, answer) if field.options and answer else answer
+            problem = None if chosen is None else answer_problem(field, chosen, today)
+            if self._is_command(typed, field) and (field.kind in FREE_TEXT or chosen is None or problem):
+                return self.leave(then=typed)
+            if chosen is None:
+                self.write("Please pick one of the numbers above (or type `cancel` to leave the form).")
+            elif problem is None:
+                return chosen
+            else:
+                self.write(problem)
+
+    def leave(self, *, quit_too: bool = False, then: str | None = None) -> None:
+        """Leave the form unsent; `then`: the command typed instead, which runs next."""
+        self.write("Left the form; nothing was saved.")
+        self.write()
+        self.quitting = self.quitting or quit_too
+        self.next_line = then
         return None
+
+    @staticmethod
+    def _is_command(typed: str, field: FormField) -> bool:
+        """Whether an answer is a command rather than an answer. In a text answer only a command on its
+        own (`help`) or a two-word one (`action done 2`) counts, so "home visits missed" stays an answer."""
+        if not typed:
+            return False
+        cmd = parse_command(typed)
+        if cmd.verb not in REGISTRY:
+            return False
+        return field.kind not in FREE_TEXT or not cmd.text or " " in cmd.verb
 
     @staticmethod
     def _choose(options, answer: str) -> str | None:

@@ -8,14 +8,15 @@ from sqlmodel import col, select
 
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import free_text
+from handlers.fields import free_text, text_check
+from handlers.forms import checked_form, with_checks
 from handlers.permissions import CHAIRS, refuse_unless_acts_for
 from messages.buttons import MAX_UPDATE, action_buttons, update_form
-from messages.reply import Button, Item, Reply, Tone
+from messages.reply import Button, Form, Item, Reply, Tone
 from messages.templates import format_day, say
 from models import permissions as may
 from models.partnership import Agency, Member
-from models.work import (Action, ActionStatus, add_action_update, count_open_actions, latest_updates,
+from models.work import (COUNTED_UP_TO, Action, ActionStatus, add_action_update, count_open_actions, latest_updates,
                          mark_action_done, open_actions_page)
 from models.work import action as action_by_id
 
@@ -83,7 +84,7 @@ def actions(cmd: Command, ctx: Context) -> Reply:
     buttons = [Button("Show more", f"{listed} after {shown[-1].due_date.isoformat()}:{shown[-1].id}")] if more else []
     return Reply(
         title=f"Open actions: {scope}" + (" (continued)" if after else ""),
-        text=say("actions", count=total, overdue=overdue, scope=scope),
+        text=say("actions", count=total, overdue=overdue, scope=scope, most=COUNTED_UP_TO),
         items=items,
         buttons=buttons,
         private=scope == "you",
@@ -138,13 +139,19 @@ def action_done(cmd: Command, ctx: Context) -> Reply:
                  tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed)
 
 
+def _update_form(action: Action) -> Form:
+    """The progress update form, its answer checked by free_text's rules as it is typed."""
+    return with_checks(update_form(action.id), text=text_check(what="update", limit=MAX_UPDATE))
+
+
 @command("action update", summary="add a progress note to an action", example="action update 12 Draft sent to ICB",
          usage="action update ID TEXT", target=TO_UPDATE)
+@checked_form(lambda ctx: _update_form(ctx.target))
 def action_update(cmd: Command, ctx: Context) -> Reply:
     action: Action = ctx.target
     typed = cmd.text.split(None, 1)[1] if len(cmd.args) > 1 else ""
     if not (cmd.form.get("text") or typed).strip():
-        return Reply(text=f"What's the progress on action #{action.id}?", form=update_form(action.id), private=True)
+        return Reply(text=f"What's the progress on action #{action.id}?", form=_update_form(action), private=True)
     text = free_text(ctx, cmd.form.get("text") or typed, field="text", what="update", limit=MAX_UPDATE)
     add_action_update(action, text, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     return Reply(text=say("action_updated", action=action), tone=Tone.SUCCESS, changed=True,

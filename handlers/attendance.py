@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.common import resolve_group, the_next_meeting
+from handlers.common import default_group_key, find_group, group_list, resolve_group, the_next_meeting
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.permissions import ANSWERS_FOR_A_SEAT, CHAIRS, refuse_unless_manages, refuse_unless_seated
 from messages.buttons import attend_buttons, deputy_answer_buttons, deputy_form
@@ -36,6 +36,10 @@ def _split_attend_args(ctx: Context, args: tuple[str, ...]) -> tuple[str | None,
     words = list(args)
     group_key = None
     if words and words[0].lower() not in ANSWER_WORDS:
+        if len(words) == 1 and find_group(ctx, words[0]) is None:  # `attend maybe`: not a group, not an answer
+            raise UserError(f"I didn't understand '{words[0]}'. Answer with `attend yes`, `attend no` or "
+                            f"`attend deputy NAME-OR-EMAIL` (put the group first for another group: "
+                            f"`attend {default_group_key(ctx)} yes`). The groups are: {group_list(ctx)}.")
         group_key = words.pop(0)
     answer = ANSWER_WORDS.get(words[0].lower()) if words else None
     if words and answer is None:
@@ -154,7 +158,8 @@ def find_deputy(ctx: Context, text: str) -> Member:
 def attendance(cmd: Command, ctx: Context) -> Reply:
     group = ctx.target
     meeting = the_next_meeting(ctx, group)
-    rows = seat_answers(meeting, scope=ctx.scope, session=ctx.session)
+    rows = seat_answers(meeting, day=ctx.calendar.local_date(meeting.starts_at), scope=ctx.scope,
+                        session=ctx.session)
     by_answer: dict[str | None, list] = {"attending": [], "deputy": [], "apologies": [], None: []}
     for seat in rows:
         by_answer.setdefault(seat.answer, []).append(seat)

@@ -202,10 +202,12 @@ def _deadlines(scope: Scope, session: Session, partnership: Partnership, calenda
 def member_calendar(member: Member, *, scope: Scope, session: Session, now: datetime) -> bytes:
     """A member's own feed: the meetings of every group they sit on, those they are named to attend
     as somebody's deputy, and their deadlines."""
-    groups = [group for group, _role in seats(member, scope=scope, session=session)]
+    place = partnership(scope=scope, session=session)
+    today = calendar_for(place.nation, place.timezone).local_date(now)
+    groups = [group for group, _role in seats(member, scope=scope, session=session, on=today)]
     standing_in = deputy_meetings(member.id, scope=scope, session=session)
     extra = {meeting_id: scope.get(Group, group_id, session=session) for meeting_id, group_id in standing_in.items()}
-    return build_calendar(scope=scope, session=session, partnership=partnership(scope=scope, session=session),
+    return build_calendar(scope=scope, session=session, partnership=place,
                           groups=groups, member=member, now=now, name=f"AssureBot: {member.name}",
                           extra_meetings=extra)
 

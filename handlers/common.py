@@ -8,7 +8,7 @@ from sqlmodel import col, func, select
 
 from handlers.core import Context, UserError
 from models.calendar import WorkingCalendar
-from models.groups import Group, Membership
+from models.groups import Group, Membership, held_on
 from models.meetings import Meeting, next_meeting
 from models.meetings import meeting as meeting_by_id
 
@@ -111,10 +111,12 @@ def the_meeting(ctx: Context, raw: str | None, listing: str = "meetings") -> tup
     meeting_id = parse_id(raw, what="meeting", listing=listing)
     meeting = meeting_by_id(meeting_id, scope=ctx.scope, session=ctx.session)
     if meeting is None:
-        raise UserError(f"There is no meeting #{meeting_id}. Type `meetings GROUP` to see their numbers.")
+        raise UserError(f"There is no meeting #{meeting_id}. Type `{listing} GROUP` to see their numbers.")
     return meeting, group_by_id(ctx, meeting.group_id)
 
 
 def seat_holders(ctx: Context, group: Group) -> list[int]:
+    """Who holds a seat on the group today."""
     return list(ctx.session.exec(select(Membership.member_id).where(ctx.scope.where(Membership),
-                                                                    Membership.group_id == group.id)))
+                                                                    Membership.group_id == group.id,
+                                                                    held_on(ctx.today()))))

@@ -201,10 +201,11 @@ class Dispatcher:
 
     def context(self, actor: Member, place: Partnership, scope: Scope, session: Session,
                 platform: str = "console") -> Context:
+        calendar = calendar_for(place.nation, place.timezone)
+        today = calendar.local_date(self.clock.now())
         return Context(session=session, scope=scope, actor=actor,
-                       person=person(actor, scope=scope, session=session), partnership=place,
-                       calendar=calendar_for(place.nation, place.timezone), clock=self.clock, platform=platform,
-                       feed_links=self.feed_links)
+                       person=person(actor, scope=scope, session=session, on=today), partnership=place,
+                       calendar=calendar, clock=self.clock, platform=platform, feed_links=self.feed_links)
 
     def run_as(self, cmd: Command, actor: Member, place: Partnership, scope: Scope, session: Session) -> Reply:
         """Run a command as a known member of the partnership, within a session bound to it."""

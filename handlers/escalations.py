@@ -7,6 +7,7 @@ the police (999) or the children's front door.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlmodel import col, select
 
@@ -14,7 +15,7 @@ from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.permissions import ESCALATION_WORK, HANDLERS
 from messages.reply import Button, Choice, FieldKind, Form, FormField, Item, Notice, Reply, Tone
-from messages.templates import format_when, say
+from messages.templates import format_when, say, shorten
 from models import permissions as may
 from models.escalations import (
     CATEGORIES,
@@ -23,18 +24,22 @@ from models.escalations import (
     acknowledge,
     assign,
     close,
+    count_open_escalations,
     escalation,
     move_to_stage,
     open_escalations,
     raise_escalation,
 )
-from handlers.fields import free_text
+from handlers.fields import free_text, text_check
+from handlers.forms import form_problems
 from models.identifiers import ESCALATION, identifying_details, mask_identifiers, refusal_text
 from models.partnership import Agency, Member
 from models.people import escalation_handlers, find_member
 
 MAX_SUMMARY = 1000
 MAX_CASE_REF = 60
+MAX_LISTED_SUMMARY = 140  # characters of a summary in the list of escalations
+MAX_LISTED = 25  # escalations listed at once, urgent first then oldest
 DEFAULT_STAGES = ("Practitioner to practitioner", "Manager to manager", "Senior leads", "The partnership (ARG)")
 URGENCY_WORDS = {"urgent": Urgency.URGENT, "routine": Urgency.ROUTINE, "high": Urgency.URGENT}
 _ONE_LINE = re.compile(r"^(?:(?P<urgency>urgent|routine|high)\s+)?(?:(?P<category>[a-z]+)\s*:\s*)?(?P<summary>.*)$",
@@ -59,9 +64,10 @@ def escalation_form(summary: str = "", category: str | None = None, urgency: str
             FormField("urgency", "How urgent?", FieldKind.CHOICE,
                       options=(Choice("routine", "Routine"), Choice("urgent", "Urgent")), initial=urgency or "routine"),
             FormField("summary", "Summary", FieldKind.TEXTAREA, max_length=MAX_SUMMARY, initial=summary or None,
-                      hint="No names, dates of birth, NHS numbers or addresses."),
+                      hint="No names, dates of birth, NHS numbers or addresses.",
+                      check=text_check(what="summary", limit=MAX_SUMMARY, where=ESCALATION)),
             FormField("case_reference", "Your agency's case reference (optional)", required=False,
-                      max_length=MAX_CASE_REF, initial=case_reference or None),
+                      max_length=MAX_CASE_REF, initial=case_reference or None, check=_case_reference_problem),
         ),
         submit_label="Raise escalation",
         intro="If a child is at immediate risk, call the police on 999 or the children's front door now.",
@@ -94,27 +100,19 @@ def escalate(cmd: Command, ctx: Context) -> Reply:
     return _save(ctx, {"urgency": URGENCY_WORDS[urgency.lower()].value, "category": category, "summary": summary})
 
 
+def _case_reference_problem(value: str, today: date) -> str | None:
+    if identifying_details(value, today=today, where=ESCALATION):
+        return "Use your agency's own case reference, not an NHS number, date or postcode."
+    return None
+
+
 def _validate(ctx: Context, values: dict[str, str]) -> dict[str, str]:
-    errors: dict[str, str] = {}
+    """The escalation form's own rules (those the console applies as each answer is typed)."""
+    errors = form_problems(escalation_form(), values, ctx.today())
     summary = (values.get("summary") or "").strip()
-    reference = (values.get("case_reference") or "").strip()
-    if values.get("category") not in CATEGORIES:
-        errors["category"] = "Choose a category: " + ", ".join(CATEGORIES) + "."
-    if values.get("urgency") not in {u.value for u in Urgency}:
-        errors["urgency"] = "Choose routine or urgent."
-    if not summary:
-        errors["summary"] = "Say briefly what the concern is."
-    elif len(summary) > MAX_SUMMARY:
-        errors["summary"] = f"At most {MAX_SUMMARY} characters; this is {len(summary)}."
-    else:
-        reasons = identifying_details(summary, today=ctx.today(), where=ESCALATION)
-        if reasons:
-            errors["summary"] = refusal_text(reasons) + " The rest of what you wrote is kept in the summary, with each one taken out."
-    if reference:
-        if len(reference) > MAX_CASE_REF:
-            errors["case_reference"] = f"At most {MAX_CASE_REF} characters."
-        elif identifying_details(reference, today=ctx.today(), where=ESCALATION):
-            errors["case_reference"] = "Use your agency's own case reference, not an NHS number, date or postcode."
+    if "summary" in errors and len(summary) <= MAX_SUMMARY and identifying_details(summary, today=ctx.today(),
+                                                                                   where=ESCALATION):
+        errors["summary"] += " The rest of what you wrote is kept in the summary, with each one taken out."
     return errors
 
 
@@ -143,7 +141,7 @@ def _save(ctx: Context, values: dict[str, str]) -> Reply:
         case_reference=(values.get("case_reference") or "").strip() or None,
         source_link=(values.get("source_link") or "").strip() or None, session=ctx.session, now=ctx.now(),
     )
-    handlers = escalation_handlers(scope=ctx.scope, session=ctx.session)
+    handlers = escalation_handlers(scope=ctx.scope, session=ctx.session, on=ctx.today())
     urgent = saved.urgency == Urgency.URGENT.value
     reply = Reply(
         title=f"Escalation E{saved.id} saved",
@@ -210,26 +208,29 @@ def _fields(ctx: Context, escalation: Escalation, raiser: Member, agency: Agency
          usage="escalations")
 def escalations(cmd: Command, ctx: Context) -> Reply:
     handler = may.handles_escalations(ctx.person)
-    rows = open_escalations(scope=ctx.scope, session=ctx.session, involving=None if handler else ctx.actor.id)
+    whose = {"involving": None if handler else ctx.actor.id}
+    rows = open_escalations(scope=ctx.scope, session=ctx.session, limit=MAX_LISTED, **whose)
+    total = count_open_escalations(scope=ctx.scope, session=ctx.session, **whose) if len(rows) == MAX_LISTED \
+        else len(rows)
     people = {m.id: m for m in ctx.session.exec(select(Member).where(
         ctx.scope.where(Member), col(Member.id).in_({e.raised_by_id for e in rows} or {0})))}
     agencies = {a.id: a for a in ctx.session.exec(select(Agency).where(ctx.scope.where(Agency)))}
     items = []
-    for row in rows[:25]:
+    for row in rows:
         raiser = people[row.raised_by_id]
         buttons = []
         if row.acknowledged_at is None:
             buttons.append(Button("Acknowledge", f"escalation ack {row.id}", style="primary"))
         items.append(Item(
             text=f"E{row.id} {row.urgency.upper() if row.urgency == 'urgent' else ''}"
-                 f"{' ' if row.urgency == 'urgent' else ''}{row.summary[:140]}",
+                 f"{' ' if row.urgency == 'urgent' else ''}{shorten(row.summary, MAX_LISTED_SUMMARY)}",
             key=f"escalation:{row.id}",
             fields=_fields(ctx, row, raiser, agencies[row.agency_id]),
             buttons=buttons,
         ))
     return Reply(title="Open escalations" if handler else "Your escalations",
-                 text=say("escalations", count=len(rows), handler=handler), items=items,
-                 more=max(0, len(rows) - 25), private=True,
+                 text=say("escalations", count=total, handler=handler), items=items,
+                 more=total - len(rows), private=True,
                  buttons=[Button("Raise an escalation", "escalate")])
 
 

@@ -3,6 +3,7 @@ agency meant, always within the partnership."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
 
 from sqlmodel import select
@@ -17,6 +18,8 @@ from models.dates import parse_time as parse_clock
 from models.identifiers import GENERAL, identifying_details, refusal_text
 from models.partnership import Agency, Member
 from models.people import find_member
+
+Check = Callable[[str, date], str | None]
 
 
 def split_fields(cmd: Command) -> tuple[dict[str, str], list[str]]:
@@ -33,21 +36,50 @@ def split_fields(cmd: Command) -> tuple[dict[str, str], list[str]]:
     return fields, words
 
 
+def text_problem(text: str, *, what: str, limit: int, required: bool, today: date,
+                 where: str = GENERAL) -> tuple[str, str] | None:
+    """What is wrong with text typed for a field, or None: as a sentence for the reply and as one
+    for under the field. A refusal names what is wrong and never repeats the text itself."""
+    if required and not text:
+        return f"Give the {what}.", f"Give the {what}."
+    if len(text) > limit:
+        return (f"The {what} is {len(text):,} characters; the most is {limit:,}. Please shorten it.",
+                f"At most {limit} characters; this is {len(text)}. Please shorten it.")
+    reasons = identifying_details(text, today=today, where=where)
+    if reasons:
+        refusal = refusal_text(reasons)
+        return f"The {what} was not saved. {refusal}", refusal
+    return None
+
+
 def free_text(ctx: Context, value: str | None, *, field: str, what: str, limit: int, required: bool = True,
               where: str = GENERAL) -> str:
     """Text a person typed for a field, checked where it enters: within its length, and with no
-    child's details in it. A refusal names what is wrong and never repeats the text itself."""
+    child's details in it (see text_problem)."""
     text = (value or "").strip()
-    if required and not text:
-        raise UserError(f"Give the {what}.", field_errors={field: f"Give the {what}."})
-    if len(text) > limit:
-        raise UserError(f"The {what} is {len(text):,} characters; the most is {limit:,}. Please shorten it.",
-                        field_errors={field: f"At most {limit:,} characters."})
-    reasons = identifying_details(text, today=ctx.today(), where=where)
-    if reasons:
-        refusal = refusal_text(reasons)
-        raise UserError(f"The {what} was not saved. {refusal}", field_errors={field: refusal})
+    problem = text_problem(text, what=what, limit=limit, required=required, today=ctx.today(), where=where)
+    if problem:
+        raise UserError(problem[0], field_errors={field: problem[1]})
     return text
+
+
+def text_check(*, what: str, limit: int, where: str = GENERAL) -> Check:
+    """A form field's check for free text: free_text's rules, applied to each answer as it is given."""
+    def check(value: str, today: date) -> str | None:
+        problem = text_problem(value.strip(), what=what, limit=limit, required=False, today=today, where=where)
+        return problem[1] if problem else None
+    return check
+
+
+def date_check(*, past: bool = False) -> Check:
+    """A form field's check for a date: parse_day's rules (a date that does not exist is named)."""
+    def check(value: str, today: date) -> str | None:
+        try:
+            parse_date(value, today=today, past=past)
+        except DateError as error:
+            return error.sentence
+        return None
+    return check
 
 
 def _capital(text: str) -> str:
@@ -95,17 +127,26 @@ def take_clock(words: list[str]) -> tuple[time, list[str]]:
         raise UserError(error.sentence, field_errors={"time": error.sentence}) from None
 
 
-def the_member(ctx: Context, text: str | None, *, what: str) -> Member:
-    """Exactly one registered member of the partnership by email or name, or a reply saying what to do."""
+def the_member(ctx: Context, text: str | None, *, what: str, field: str | None = None) -> Member:
+    """Exactly one registered member of the partnership by email or name, or a reply saying what to do
+    (on the form's `field` too, when it came from a form)."""
     if not text:
-        raise UserError(f"Who is the {what}? Give their email, e.g. owner=name@agency.example.org.")
+        raise _problem(f"Who is the {what}? Give their email, e.g. owner=name@agency.example.org.", field,
+                       "Give their work email.")
     found = find_member(text, scope=ctx.scope, session=ctx.session)
     if len(found) == 1:
         return found[0]
     if not found:
-        raise UserError(f"'{text}' is not a member of the partnership, so can't be the {what}. "
-                        f"Add them first with `member add`.")
-    raise UserError(f"'{text}' matches {len(found)} people; give the {what}'s email.")
+        raise _problem(f"'{text}' is not a member of the partnership, so can't be the {what}. "
+                       f"Add them first with `member add`.", field,
+                       "Not a member of the partnership: give a member's work email, or add them first with "
+                       "`member add`.")
+    raise _problem(f"'{text}' matches {len(found)} people; give the {what}'s email.", field,
+                   f"That matches {len(found)} people; give their work email.")
+
+
+def _problem(message: str, field: str | None, under_field: str) -> UserError:
+    return UserError(message, field_errors={field: under_field} if field else None)
 
 
 def the_group(ctx: Context, key: str | None) -> Group:
@@ -115,11 +156,12 @@ def the_group(ctx: Context, key: str | None) -> Group:
     return group
 
 
-def the_agency(ctx: Context, key: str | None) -> Agency:
+def the_agency(ctx: Context, key: str | None, *, field: str | None = None) -> Agency:
     agency = ctx.session.exec(select(Agency).where(ctx.scope.where(Agency),
                                                    Agency.key == (key or "").lower())).first()
     if agency is None:
-        raise UserError("Which agency? agency= one of: " + ", ".join(c.value for c in agency_choices(ctx)) + ".")
+        raise _problem("Which agency? agency= one of: " + ", ".join(c.value for c in agency_choices(ctx)) + ".",
+                       field, "Choose the agency.")
     return agency
 
 

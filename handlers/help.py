@@ -62,7 +62,7 @@ def show_help(cmd: Command, ctx: Context) -> Reply:
 @command("whoami", summary="who I think you are: name, agency, groups and roles", example="whoami")
 def whoami(cmd: Command, ctx: Context) -> Reply:
     agency = agency_of(ctx.actor, scope=ctx.scope, session=ctx.session)
-    my_seats = [(g, ROLE_NAMES.get(role, role)) for g, role in seats(ctx.actor, scope=ctx.scope, session=ctx.session)]
+    my_seats = [(g, ROLE_NAMES.get(role, role)) for g, role in seats(ctx.actor, scope=ctx.scope, session=ctx.session, on=ctx.today())]
     return Reply(
         title=ctx.actor.name,
         text=say(

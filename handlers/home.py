@@ -17,10 +17,10 @@ from handlers.attendance import answer_label
 from handlers.papers import deputy_fields, meetings_to_answer
 from messages.buttons import attend_buttons, deputy_answer_buttons, return_buttons
 from messages.reply import Button, Item, Reply
-from messages.templates import format_day, format_when, plural, say
-from models.escalations import CATEGORIES, Escalation, Urgency, open_escalations
+from messages.templates import format_day, format_when, plural, say, shorten
+from models.escalations import CATEGORIES, Escalation, Urgency, count_open_escalations, open_escalations
 from models.groups import Group
-from models.meetings import Meeting, Paper, answer_for, upcoming_meetings
+from models.meetings import Meeting, MeetingStatus, Paper, answer_for, upcoming_meetings
 from models.partnership import first_name
 from models import permissions as may
 from models.quorum import quorum_forecast
@@ -43,20 +43,18 @@ def home(cmd: Command, ctx: Context) -> Reply:
     returns = outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=ctx.actor.agency_id)
     papers = papers_i_owe(ctx)
     meetings = meetings_to_answer(ctx, limit=MEETINGS_SHOWN)
-    raised = open_escalations(scope=ctx.scope, session=ctx.session, raised_by_id=ctx.actor.id)
+    raised, raised_total = _open_escalations(ctx, raised_by_id=ctx.actor.id)
 
     items += _actions_section(ctx, "Overdue actions", overdue, "actions")
     items += _actions_section(ctx, "Actions coming up", upcoming, "actions")
     items += _returns_section(ctx, returns)
     items += _papers_section(ctx, papers)
     items += _meetings_section(ctx, meetings)
-    items += _escalations_section(ctx, "Escalations you raised", raised, handler=False)
-    oversight = _groups_overseen(ctx)
-    if oversight:
-        items += _quorum_section(ctx, oversight)
+    items += _escalations_section(ctx, "Escalations you raised", raised, handler=False, total=raised_total)
+    items += _quorum_section(ctx)
     if may.handles_escalations(ctx.person):
-        items += _escalations_section(ctx, "Open escalations",
-                                      open_escalations(scope=ctx.scope, session=ctx.session), handler=True)
+        listed, total = _open_escalations(ctx)
+        items += _escalations_section(ctx, "Open escalations", listed, handler=True, total=total)
     elif ctx.person.assigned_escalations:
         assigned = [e for e in open_escalations(scope=ctx.scope, session=ctx.session, involving=ctx.actor.id)
                     if e.assigned_to_id == ctx.actor.id]
@@ -70,7 +68,7 @@ def home(cmd: Command, ctx: Context) -> Reply:
             ("return for your agency", "returns for your agency", len(returns)),
             ("paper you owe", "papers you owe", len(papers)),
             ("meeting coming up", "meetings coming up", len(meetings)),
-            ("open escalation you raised", "open escalations you raised", len(raised))]),
+            ("open escalation you raised", "open escalations you raised", raised_total)]),
         items=items,
         buttons=[Button("Raise an escalation", "escalate")],
         private=True,
@@ -160,10 +158,20 @@ def _meetings_section(ctx: Context, meetings: list[Meeting]) -> list[Item]:
     return items
 
 
-def _escalations_section(ctx: Context, title: str, rows: list[Escalation], *, handler: bool) -> list[Item]:
+def _open_escalations(ctx: Context, **whose) -> tuple[list[Escalation], int]:
+    """The first few open escalations (urgent first), and how many there are, from the database."""
+    rows = open_escalations(scope=ctx.scope, session=ctx.session, limit=PER_SECTION, **whose)
+    total = len(rows) if len(rows) < PER_SECTION else count_open_escalations(scope=ctx.scope,
+                                                                              session=ctx.session, **whose)
+    return rows, total
+
+
+def _escalations_section(ctx: Context, title: str, rows: list[Escalation], *, handler: bool,
+                         total: int | None = None) -> list[Item]:
     if not rows:
         return []
-    items = [_heading(title, len(rows), min(len(rows), PER_SECTION), "escalations")]
+    count = len(rows) if total is None else total
+    items = [_heading(title, count, min(len(rows), PER_SECTION), "escalations")]
     for escalation in rows[:PER_SECTION]:
         urgent = "URGENT " if escalation.urgency == Urgency.URGENT.value else ""
         fields = [("Category", CATEGORIES.get(escalation.category, escalation.category)),
@@ -172,29 +180,39 @@ def _escalations_section(ctx: Context, title: str, rows: list[Escalation], *, ha
         buttons = []
         if handler and escalation.acknowledged_at is None:  # offered only to whoever may press it
             buttons.append(Button("Acknowledge", f"escalation ack {escalation.id}", style="primary"))
-        summary = escalation.summary if len(escalation.summary) <= 140 else escalation.summary[:139] + "…"
+        summary = shorten(escalation.summary, 140)
         items.append(Item(text=f"E{escalation.id} {urgent}{summary}",
                           key=f"escalation:{escalation.id}", fields=fields, buttons=buttons))
     return items
 
 
-def _groups_overseen(ctx: Context) -> list[Group]:
-    """The groups whose quorum this member watches: those they chair, or every group for the business unit."""
-    query = select(Group).where(ctx.scope.where(Group)).order_by(Group.id)
-    if not ctx.actor.is_admin:
-        query = query.where(col(Group.id).in_(may.chaired_groups(ctx.person) or [0]))
-    return list(ctx.session.exec(query))
+def _next_meetings_overseen(ctx: Context) -> list[tuple[Group, Meeting]]:
+    """The soonest next meetings of the groups this member watches the quorum of (those they chair,
+    or any group for the business unit), at most PER_SECTION, in two small queries."""
+    if ctx.actor.is_admin:
+        group_ids = None
+    else:
+        group_ids = may.chaired_groups(ctx.person)
+        if not group_ids:
+            return []
+    query = select(Meeting).where(ctx.scope.where(Meeting), Meeting.status == MeetingStatus.SCHEDULED.value,
+                                  Meeting.starts_at >= start_of_day(ctx.today(), ctx.calendar))
+    if group_ids is not None:
+        query = query.where(col(Meeting.group_id).in_(group_ids))
+    chosen: dict[int, Meeting] = {}
+    for meeting in ctx.session.exec(query.order_by(Meeting.starts_at, Meeting.id).limit(PER_SECTION * 4)):
+        if meeting.group_id not in chosen and len(chosen) < PER_SECTION:
+            chosen[meeting.group_id] = meeting  # each group's next meeting, soonest first
+    groups = {g.id: g for g in ctx.session.exec(select(Group).where(ctx.scope.where(Group),
+                                                                  col(Group.id).in_(list(chosen) or [0])))}
+    return [(groups[group_id], meeting) for group_id, meeting in chosen.items()]
 
 
-def _quorum_section(ctx: Context, groups: list[Group]) -> list[Item]:
-    since = start_of_day(ctx.today(), ctx.calendar)
+def _quorum_section(ctx: Context) -> list[Item]:
     items = []
-    for group in groups[:PER_SECTION]:
-        found = upcoming_meetings([group.id], scope=ctx.scope, session=ctx.session, since=since, limit=1)
-        if not found:
-            continue
-        meeting = found[0]
-        result = quorum_forecast(meeting, scope=ctx.scope, session=ctx.session)
+    for group, meeting in _next_meetings_overseen(ctx):
+        result = quorum_forecast(meeting, day=ctx.calendar.local_date(meeting.starts_at), scope=ctx.scope,
+                                 session=ctx.session)
         fields = [("Coming", plural(result.present, "person", "people") + " so far")]
         if not result.quorate:
             fields.append(("Would make it quorate", "; ".join(result.would_fix)))

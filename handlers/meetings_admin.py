@@ -13,14 +13,19 @@ from datetime import date, datetime, time
 from sqlmodel import col, select
 
 from handlers.common import the_meeting
+from handlers.confirm import ask_to_confirm, command_line, confirmed, unusual_day
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.fields import (free_text, group_choices, parse_day, parse_time, split_fields, take_clock, take_day,
-                             the_group, the_member)
+                             the_group)
 from handlers.permissions import CHAIRS, refuse_unless_manages
 from messages.reply import FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models.audit import save_changes, save_new
-from models.meetings import AttendanceAnswer, Meeting, MeetingStatus, answered_member_ids
+from models.groups import Group, Membership, seat_held
+from models.meetings import (AttendanceAnswer, Meeting, MeetingStage, MeetingStatus, answered_member_ids,
+                             stage_of)
+from models.partnership import Member
+from models.people import find_member
 
 
 def meeting_form(ctx: Context) -> Form:
@@ -43,6 +48,35 @@ def _group_named(cmd: Command, ctx: Context):
 def _meeting_named(cmd: Command, ctx: Context):
     fields, words = split_fields(cmd)
     return the_meeting(ctx, fields.get("meeting") or (words[0] if words else None))
+
+
+def _held_meeting_named(cmd: Command, ctx: Context):
+    """A meeting named for what is recorded after it (attendance, minutes): `meetings past` lists them."""
+    fields, words = split_fields(cmd)
+    return the_meeting(ctx, fields.get("meeting") or (words[0] if words else None), listing="meetings past")
+
+
+def _described(ctx: Context, meeting: Meeting, group: Group) -> str:
+    return f"Meeting #{meeting.id} of the {group.name} ({format_when(ctx.calendar.local_datetime(meeting.starts_at))})"
+
+
+def _not_yet(ctx: Context, meeting: Meeting, group: Group, doing: str, meanwhile: str = "") -> None:
+    """Attendance and minutes are for meetings that have happened: a refusal saying when this one is."""
+    stage = stage_of(meeting, ctx.now())
+    if stage == MeetingStage.CANCELLED:
+        raise UserError(f"{_described(ctx, meeting, group)} was cancelled, so there is nothing to record. "
+                        f"`meetings past {group.key}` lists the meetings that were held.")
+    if stage == MeetingStage.FUTURE:
+        raise UserError(f"{_described(ctx, meeting, group)} hasn't happened yet. {doing} after it, "
+                        f"with the same command.{meanwhile}")
+
+
+def _still_to_come(ctx: Context, meeting: Meeting, group: Group, doing: str) -> None:
+    """Only a meeting still to come can be moved or cancelled: one held stays in the record."""
+    if stage_of(meeting, ctx.now()) in (MeetingStage.HELD, MeetingStage.MINUTED):
+        raise UserError(f"{_described(ctx, meeting, group)} has been held, so it can't be {doing}: its attendance "
+                        f"and minutes belong to that day. To book another meeting, use "
+                        f"`meeting add {group.key} DATE TIME`.")
 
 
 def _runs(doing: str):
@@ -87,6 +121,12 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
     if starts <= ctx.now():
         raise UserError(f"{format_day(day)} has passed; a new meeting needs a date to come.",
                         field_errors={"date": "Choose a date to come."})
+    warning = unusual_day(ctx, day)
+    if warning and not confirmed(fields, day):
+        values = {"group": group.key, "date": day.isoformat(), "time": f"{at:%H:%M}", "location": location}
+        return ask_to_confirm(cmd, warning=warning, day=day, anyway="Add anyway", form=meeting_form(ctx),
+                              values=values, line=command_line("meeting add", group.key, day.isoformat(),
+                                                               f"{at:%H:%M}", location=location))
     meeting = save_new(Meeting(group_id=group.id, starts_at=starts, location=location), session=ctx.session,
                        actor_id=ctx.actor.id, action="meeting.added")
     deadline = ctx.calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
@@ -99,6 +139,10 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
          target=Target(_meeting_named, kind=Meeting, refuse=_runs("move its meetings")))
 def meeting_move(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
+    _still_to_come(ctx, meeting, group, "moved")
+    if stage_of(meeting, ctx.now()) == MeetingStage.CANCELLED:
+        raise UserError(f"Meeting #{meeting.id} was cancelled; add a new one with "
+                        f"`meeting add {group.key} DATE TIME`.")
     fields, words = split_fields(cmd)
     old_local = ctx.calendar.local_datetime(meeting.starts_at)
     day, at, _rest = _when(ctx, fields, words if fields.get("meeting") else words[1:], what="the new date",
@@ -106,8 +150,10 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
     starts = datetime.combine(day, at, tzinfo=ctx.calendar.zone)
     if starts <= ctx.now():
         raise UserError(f"{format_day(day)} has passed; move the meeting to a date to come.")
-    if meeting.status == MeetingStatus.CANCELLED.value:
-        raise UserError(f"Meeting #{meeting.id} was cancelled; add a new one with `meeting add`.")
+    warning = unusual_day(ctx, day)
+    if warning and not confirmed(fields, day):
+        return ask_to_confirm(cmd, warning=warning, day=day, anyway="Move anyway",
+                              line=command_line("meeting move", str(meeting.id), day.isoformat(), f"{at:%H:%M}"))
     save_changes(meeting, {"starts_at": starts}, session=ctx.session, actor_id=ctx.actor.id, action="meeting.moved")
     deadline = ctx.calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
     text = say("meeting_moved", group=group, old=format_when(old_local), new=format_when(starts), deadline=deadline)
@@ -121,6 +167,7 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
          target=Target(_meeting_named, kind=Meeting, refuse=_runs("cancel its meetings")))
 def meeting_cancel(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
+    _still_to_come(ctx, meeting, group, "cancelled")
     changed = save_changes(meeting, {"status": MeetingStatus.CANCELLED.value}, session=ctx.session,
                            actor_id=ctx.actor.id, action="meeting.cancelled")
     when = format_when(ctx.calendar.local_datetime(meeting.starts_at))
@@ -132,18 +179,47 @@ def meeting_cancel(cmd: Command, ctx: Context) -> Reply:
     return reply
 
 
+def _seat_holder(ctx: Context, meeting: Meeting, group: Group, text: str) -> Member:
+    """The one person, by name or email, who held a seat on the group on the meeting's day."""
+    found = find_member(text, scope=ctx.scope, session=ctx.session)
+    spans = {member_id: (since, until) for member_id, since, until in ctx.session.exec(
+        select(Membership.member_id, Membership.since, Membership.until).where(
+            ctx.scope.where(Membership), Membership.group_id == group.id,
+            col(Membership.member_id).in_([m.id for m in found] or [0])))}
+    day = ctx.calendar.local_date(meeting.starts_at)
+    seated = [m for m in found if m.id in spans and seat_held(*spans[m.id], day)]
+    if len(seated) == 1:
+        return seated[0]
+    if seated:
+        raise UserError(f"'{text}' matches {len(seated)} people on the {group.name}: "
+                        + ", ".join(f"{m.name} ({m.email})" for m in seated[:5]) + ". Give their email.")
+    if not found:
+        raise UserError(f"'{text}' is not a member of the partnership. Give their name or email as AssureBot "
+                        f"knows them: `attendance {group.key}` lists the group's members.")
+    not_seated = (f"{found[0].name} didn't hold" if len(found) == 1
+                  else f"None of the {len(found)} people matching '{text}' held")
+    raise UserError(f"{not_seated} a seat on the {group.name} on {format_day(day)}, so there is no attendance to "
+                    f"record for them. A deputy's attendance is recorded for the member they stood in for: "
+                    f"`attended {meeting.id} MEMBER yes`.")
+
+
+ATTENDED_WORDS = {"yes": True, "y": True, "attended": True, "no": False, "n": False}
+
+
 @command("attended", summary="after a meeting: record who attended (from the answers), or correct one person",
-         example="attended 1 mark.evans@police.example.org no", usage="attended MEETING-ID [EMAIL yes|no]",
-         rule=CHAIRS, target=Target(_meeting_named, kind=Meeting, refuse=_runs("record its attendance")))
+         example="attended 1 mark.evans@police.example.org no", usage="attended MEETING-ID [NAME-OR-EMAIL yes|no]",
+         rule=CHAIRS, target=Target(_held_meeting_named, kind=Meeting, refuse=_runs("record its attendance")))
 def attended(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
-    if meeting.starts_at > ctx.now():
-        raise UserError("That meeting hasn't happened yet. Record attendance after it.")
-    if len(cmd.args) >= 3:
-        member = the_member(ctx, cmd.args[1], what="member")
-        value = {"yes": True, "no": False}.get(cmd.args[2].lower())
-        if value is None:
-            raise UserError(f"Say yes or no, e.g. `attended {meeting.id} {member.email} yes`.")
+    _not_yet(ctx, meeting, group, "Record who attended",
+             f" Until then, `attendance {group.key}` shows who has said they are coming.")
+    if len(cmd.args) >= 2:
+        *who, word = cmd.args[1:]
+        value = ATTENDED_WORDS.get(word.lower())
+        if value is None or not who:
+            raise UserError(f"Say who and yes or no, e.g. `attended {meeting.id} Helen Carter yes` or "
+                            f"`attended {meeting.id} name@agency.example.org no`.")
+        member = _seat_holder(ctx, meeting, group, " ".join(who))
         row = ctx.session.exec(select(AttendanceAnswer).where(AttendanceAnswer.meeting_id == meeting.id,
                                                               AttendanceAnswer.member_id == member.id)).first()
         if row is None:
@@ -162,15 +238,21 @@ def attended(cmd: Command, ctx: Context) -> Reply:
         save_changes(row, {"attended": row.answer in ("attending", "deputy")}, session=ctx.session,
                      actor_id=ctx.actor.id, action="attendance.recorded")
     held = format_day(ctx.calendar.local_date(meeting.starts_at))
-    return Reply(text=f"Recorded attendance for {group.name} on {held} from the {len(rows)} answers given. "
-                      f"Correct anyone with `attended {meeting.id} EMAIL yes|no`.",
-                 tone=Tone.SUCCESS, changed=bool(rows))
+    if not rows:
+        return Reply(text=f"There were no answers to record for {group.name} on {held}: nobody had answered, or "
+                          f"their answers are recorded already. Record who came with "
+                          f"`attended {meeting.id} NAME-OR-EMAIL yes|no`.")
+    given = "the one answer" if len(rows) == 1 else f"the {len(rows)} answers"
+    return Reply(text=f"Recorded attendance for {group.name} on {held} from {given} given. "
+                      f"Correct anyone with `attended {meeting.id} NAME-OR-EMAIL yes|no`.",
+                 tone=Tone.SUCCESS, changed=True)
 
 
 @command("minutes", summary="mark a meeting's minutes circulated", example="minutes 1", usage="minutes MEETING-ID",
-         rule=CHAIRS, target=Target(_meeting_named, kind=Meeting, refuse=_runs("record its minutes")))
+         rule=CHAIRS, target=Target(_held_meeting_named, kind=Meeting, refuse=_runs("record its minutes")))
 def minutes(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
+    _not_yet(ctx, meeting, group, "Mark its minutes out")
     if meeting.minutes_circulated_at is not None:
         return Reply(text=f"Those minutes were marked out on "
                           f"{format_day(ctx.calendar.local_date(meeting.minutes_circulated_at))}. Nothing changed.")

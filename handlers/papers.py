@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlmodel import col, select
 
 from handlers.attendance import DEPUTY_STATES, answer_label, colleagues_of
@@ -19,15 +21,18 @@ from handlers.common import (
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.permissions import refuse_unless_acts_for
 from messages.buttons import attend_buttons, deputy_answer_buttons, paper_buttons
-from messages.reply import Item, Reply, Tone
+from messages.reply import Button, Item, Reply, Tone
 from messages.templates import format_day, format_when, say
+from models import permissions as may
 from models.groups import Group
-from models.meetings import Paper, answer_for, deputising_for, mark_paper_submitted, papers_for, upcoming_meetings
+from models.meetings import (Meeting, Paper, answer_for, attendance_recorded, deputising_for, held_meetings,
+                             mark_paper_submitted, papers_for, upcoming_meetings)
 from models.meetings import meeting as meeting_by_id
 from models.meetings import paper as paper_by_id
 from models.partnership import Member
 
 MAX_MEETINGS = 10
+MAX_PAST_MEETINGS = 15  # a year of monthly meetings, and a few extra ones
 
 
 @command("meetings", summary="upcoming meetings with their papers deadline", example="meetings arg",
@@ -76,6 +81,65 @@ def meetings(cmd: Command, ctx: Context) -> Reply:
         items.append(Item(text=f"#{meeting.id} {group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
                           key=f"meeting:{meeting.id}", fields=fields, buttons=buttons))
     return Reply(title=f"Meetings: {scope}", text=say("meetings", scope=scope, count=len(found)), items=items)
+
+
+@command("meetings past", summary="meetings held in the last twelve months: are the minutes out?",
+         example="meetings past arg", usage="meetings past [group]")
+def meetings_past(cmd: Command, ctx: Context) -> Reply:
+    """Meetings held in the last twelve months, the latest first, with whether their minutes are out
+    and their attendance recorded; those who run a group get the buttons to record both."""
+    if cmd.args:
+        group = resolve_group(ctx, cmd.args[0], verb="meetings past")
+        group_ids, scope = [group.id], group.name
+    elif my_group_ids(ctx):
+        group_ids, scope = my_group_ids(ctx), "your groups"
+    else:
+        group = resolve_group(ctx, None, verb="meetings past")
+        group_ids, scope = [group.id], group.name
+    since = start_of_day(a_year_before(ctx.today()), ctx.calendar)
+    found, total = held_meetings(group_ids, scope=ctx.scope, session=ctx.session, since=since, now=ctx.now(),
+                                 limit=MAX_PAST_MEETINGS)
+    groups = {g.id: g for g in ctx.session.exec(select(Group).where(ctx.scope.where(Group),
+                                                                    col(Group.id).in_(group_ids)))}
+    recorded = attendance_recorded([m.id for m in found], scope=ctx.scope, session=ctx.session)
+    items = []
+    for meeting in found:
+        group = groups[meeting.group_id]
+        buttons = []
+        if may.manages_group(ctx.person, group.id):
+            if meeting.id not in recorded:
+                buttons.append(Button("Record attendance", f"attended {meeting.id}"))
+            if meeting.minutes_circulated_at is None:
+                buttons.append(Button("Minutes are out", f"minutes {meeting.id}", style="primary"))
+        items.append(Item(
+            text=f"#{meeting.id} {group.name}: {format_when(ctx.calendar.local_datetime(meeting.starts_at))}",
+            key=f"meeting:{meeting.id}", buttons=buttons,
+            fields=[("Minutes", minutes_status(ctx, meeting, group)),
+                    ("Attendance", "recorded" if meeting.id in recorded else "not recorded yet")]))
+    hint = ("name one group to see only its meetings, e.g. `meetings past arg`" if len(group_ids) > 1
+            else "`report attendance` counts them all")
+    return Reply(title=f"Past meetings: {scope}", text=say("meetings_past", scope=scope, count=total), items=items,
+                 more=total - len(found), more_hint=hint if total > len(found) else None)
+
+
+def a_year_before(today: date) -> date:
+    """The first day of the twelve months up to today."""
+    try:
+        start = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        start = today.replace(year=today.year - 1, day=28)
+    return start + timedelta(days=1)
+
+
+def minutes_status(ctx: Context, meeting: Meeting, group: Group) -> str:
+    """Whether a held meeting's minutes are out: on which day, or how late, or when they are due."""
+    if meeting.minutes_circulated_at is not None:
+        return f"circulated on {format_day(ctx.calendar.local_date(meeting.minutes_circulated_at))}"
+    held = ctx.calendar.local_date(meeting.starts_at)
+    days = (ctx.today() - held).days
+    if days > group.minutes_within_days:
+        return f"not out after {days} days (the limit is {group.minutes_within_days})"
+    return f"not due yet: due by {format_day(held + timedelta(days=group.minutes_within_days))}"
 
 
 def deputy_fields(ctx: Context, meeting_id: int, group: Group) -> list[tuple[str, str]] | None:

@@ -22,7 +22,7 @@ def business_unit(ctx: Context) -> str:
 
 
 def handler_names(ctx: Context) -> str:
-    return names(escalation_handlers(scope=ctx.scope, session=ctx.session))
+    return names(escalation_handlers(scope=ctx.scope, session=ctx.session, on=ctx.today()))
 
 
 # --- who a verb is for ------------------------------------------------------------------------------
@@ -51,7 +51,7 @@ def refuse_unless_manages(ctx: Context, group: Group | None, doing: str) -> str 
     """A group's meetings, papers, attendance records and minutes: its chairs and the business unit."""
     if group is None or may.manages_group(ctx.person, group.id):
         return None
-    chairs = chairs_of(group, scope=ctx.scope, session=ctx.session)
+    chairs = chairs_of(group, scope=ctx.scope, session=ctx.session, on=ctx.today())
     return (f"Only the chair or deputy chair of {group.name} ({names(chairs)}) or the business unit "
             f"can {doing}. Ask one of them if you need it.")
 
@@ -76,7 +76,8 @@ def acts_for(ctx: Context, owner_id: int) -> bool:
         return True
     if not may.chairs_any(ctx.person):
         return False
-    return may.acts_for(ctx.person, owner_id, group_ids_of(owner_id, scope=ctx.scope, session=ctx.session))
+    return may.acts_for(ctx.person, owner_id, group_ids_of(owner_id, scope=ctx.scope, session=ctx.session,
+                                                                 on=ctx.today()))
 
 
 def refuse_unless_acts_for(ctx: Context, owner_id: int, doing: str) -> str | None:

@@ -17,7 +17,8 @@ from models.quorum import quorum_forecast
 def quorum(cmd: Command, ctx: Context) -> Reply:
     group = ctx.target
     meeting = the_next_meeting(ctx, group)
-    result = quorum_forecast(meeting, scope=ctx.scope, session=ctx.session)
+    result = quorum_forecast(meeting, day=ctx.calendar.local_date(meeting.starts_at), scope=ctx.scope,
+                             session=ctx.session)
     return Reply(
         title=f"{group.name}, {format_when(ctx.calendar.local_datetime(meeting.starts_at))}: "
         + ("quorate" if result.quorate else "not quorate yet"),

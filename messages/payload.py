@@ -30,7 +30,9 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
-    return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+    # A form field's check is a rule in code, not data: the handler gives it again when the form is used.
+    return {name: _plain(getattr(value, name)) for name in _field_names(type(value))
+            if not callable(getattr(value, name))}
 
 
 def reply_from_payload(data: dict[str, Any]) -> Reply:

@@ -30,8 +30,8 @@ def render_plain(reply: Reply) -> str:
     if reply.more:
         hint = f" ({reply.more_hint})" if reply.more_hint else ""
         lines.append(f"...and {reply.more} more{hint}")
-    for name, problem in reply.errors.items():
-        lines.append(f"  {name}: {problem}")
+    for label, problem in reply.labelled_errors():
+        lines.append(f"  {label}: {problem}" if label else f"  {problem}")
     if reply.buttons:
         lines.append("")
         lines.append("Next: " + " | ".join(f"[{b.label}: {b.command}]" for b in reply.buttons))

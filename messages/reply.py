@@ -6,7 +6,10 @@ back as an ordinary command and the console can simply print it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 
 
@@ -41,6 +44,23 @@ class FormField:
     options: tuple[Choice, ...] = ()
     initial: str | None = None
     hint: str | None = None
+    # The rule an answer must meet beyond being given, one of the choices and within its length:
+    # check(answer, today) says what is wrong, or None. The console applies it as each answer is
+    # typed, and the handler applies the same when the form comes back from any platform.
+    check: Callable[[str, date], str | None] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def bare_label(self) -> str:
+        """The label without a closing "(optional)", for saying which field a problem is about."""
+        return _OPTIONAL.sub("", self.label)
+
+    @property
+    def shown_label(self) -> str:
+        """The label, saying "(optional)" once when the answer may be left out."""
+        return self.label if self.required or self.bare_label != self.label else f"{self.label} (optional)"
+
+
+_OPTIONAL = re.compile(r"\s*\(optional\)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -53,6 +73,16 @@ class Form:
     fields: tuple[FormField, ...]
     submit_label: str = "Submit"
     intro: str | None = None
+
+    def filled(self, values: Mapping[str, str]) -> Form:
+        """The form with these answers as its fields' initial values, each within its length."""
+        return replace(self, fields=tuple(
+            replace(f, initial=values[f.name][: f.max_length or None]) if values.get(f.name) else f
+            for f in self.fields))
+
+    def label_of(self, name: str) -> str | None:
+        """The label people see for the field called `name`, or None when the form has no such field."""
+        return next((f.bare_label for f in self.fields if f.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -118,3 +148,9 @@ class Reply:
     @property
     def is_error(self) -> bool:
         return self.tone == Tone.ERROR
+
+    def labelled_errors(self) -> list[tuple[str | None, str]]:
+        """Each problem with the label of the field it is about, as people saw it (None: about no field
+        of the form)."""
+        return [(self.form.label_of(name) if self.form else name.replace("_", " ").capitalize(), problem)
+                for name, problem in self.errors.items()]

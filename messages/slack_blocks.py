@@ -226,7 +226,7 @@ def _head_blocks(reply: Reply) -> list[dict[str, Any]]:
         blocks.append({"type": "section", "block_id": f"fields~{n}", "fields": [
             _field(label, value) for label, value in reply.fields[n:n + MAX_SECTION_FIELDS]]})
     if reply.errors:
-        lines = [f"• {name.replace('_', ' ')}: {problem}" for name, problem in reply.errors.items()]
+        lines = [f"• {label}: {problem}" if label else f"• {problem}" for label, problem in reply.labelled_errors()]
         blocks.append({"type": "section", "block_id": "errors", "text": mrkdwn("\n".join(lines))})
     if reply.files:  # the adapter uploads them to the person's direct messages
         names = ", ".join(f.filename for f in reply.files)

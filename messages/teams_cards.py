@@ -135,8 +135,7 @@ class _Renderer:
     def input(field: FormField, prefix: str) -> dict:
         # Not marked isRequired: Teams draws the marker in its error colour, which is too dark to read
         # on its dark theme. AssureBot checks each answer when the form comes back, and says which.
-        label = field.label if field.required or "optional" in field.label.lower() else f"{field.label} (optional)"
-        element: dict[str, Any] = {"id": f"{prefix}{field.name}", "label": plain(label)}
+        element: dict[str, Any] = {"id": f"{prefix}{field.name}", "label": plain(field.shown_label)}
         if field.kind in (FieldKind.CHOICE, FieldKind.MEMBER):
             element.update(type="Input.ChoiceSet", style="compact", wrap=True,
                            choices=[{"title": plain(c.label), "value": c.value} for c in field.options])

@@ -26,9 +26,20 @@ def format_when(value: datetime) -> str:
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """'1 action', '3 actions'."""
+    """'1 action', '3 actions', '10,001 characters'."""
     word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count} {word}"
+    return f"{count:,} {word}"
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters: cut after the last whole word that fits, and "…" to show it was cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if text[limit - 1] != " " and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:.-") + "…"
 
 
 @lru_cache(maxsize=1)

@@ -67,6 +67,7 @@ class EscalationStageChange(SQLModel, table=True):
 
 # --- queries and changes -----------------------------------------------------------------
 
+from sqlalchemy import case, func  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from models.audit import record, snapshot  # noqa: E402
@@ -150,14 +151,26 @@ def escalation(escalation_id: int | None, *, scope, session: Session) -> Escalat
     return scope.get(Escalation, escalation_id, session=session)
 
 
-def open_escalations(*, scope, session: Session, involving: int | None = None,
-                     raised_by_id: int | None = None) -> list[Escalation]:
-    """Open escalations, urgent first then oldest first: all of the partnership's, those one person
-    raised or is assigned (`involving`), or only those they raised (`raised_by_id`)."""
+def _open(scope, involving: int | None, raised_by_id: int | None):
     query = select(Escalation).where(scope.where(Escalation), Escalation.closed_at.is_(None))
     if involving is not None:
         query = query.where((Escalation.raised_by_id == involving) | (Escalation.assigned_to_id == involving))
     if raised_by_id is not None:
         query = query.where(Escalation.raised_by_id == raised_by_id)
-    rows = list(session.exec(query.order_by(Escalation.raised_at, Escalation.id)))
-    return sorted(rows, key=lambda e: e.urgency != Urgency.URGENT.value)
+    return query
+
+
+def open_escalations(*, scope, session: Session, involving: int | None = None,
+                     raised_by_id: int | None = None, limit: int | None = None) -> list[Escalation]:
+    """Open escalations, urgent first then oldest first: all of the partnership's, those one person
+    raised or is assigned (`involving`), or only those they raised (`raised_by_id`); the first
+    `limit` of them, chosen in the database."""
+    urgent_first = case((Escalation.urgency == Urgency.URGENT.value, 0), else_=1)
+    query = _open(scope, involving, raised_by_id).order_by(urgent_first, Escalation.raised_at, Escalation.id)
+    return list(session.exec(query.limit(limit) if limit is not None else query))
+
+
+def count_open_escalations(*, scope, session: Session, involving: int | None = None,
+                           raised_by_id: int | None = None) -> int:
+    """How many open escalations there are (those `open_escalations` would list), counted in the database."""
+    return session.exec(select(func.count()).select_from(_open(scope, involving, raised_by_id).subquery())).one()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, UniqueConstraint, and_, or_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, SQLModel
 
 from models.base import JSONType
@@ -41,7 +43,12 @@ class Group(SQLModel, table=True):
 
 
 class Membership(SQLModel, table=True):
-    """A member's seat on a group, with their role."""
+    """A member's seat on a group, with their role and the days it runs from and to.
+
+    `since` is the first day the seat is held and `until` the last, both in the partnership's
+    own dates; either is None when it is not known (a seat recorded before seats had dates) or
+    not set (a seat still held). A seat counts towards a meeting only when it is held that day.
+    """
 
     __tablename__ = "membership"
     __table_args__ = (UniqueConstraint("group_id", "member_id"),)
@@ -50,3 +57,16 @@ class Membership(SQLModel, table=True):
     group_id: int = Field(foreign_key="group.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     role: str = Field(default=Role.MEMBER.value, max_length=20)
+    since: date | None = None
+    until: date | None = None
+
+
+def seat_held(since: date | None, until: date | None, day: date) -> bool:
+    """Whether a seat running from `since` to `until` (either open when None) is held on `day`."""
+    return (since is None or since <= day) and (until is None or day <= until)
+
+
+def held_on(day: date, seat: Any = Membership) -> ColumnElement[bool]:
+    """The seats held on `day`, as a condition on Membership or an alias of it (`seat_held` in SQL)."""
+    return and_(or_(seat.since.is_(None), seat.since <= day), or_(seat.until.is_(None), seat.until >= day))
+

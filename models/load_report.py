@@ -18,8 +18,16 @@ class LoadReport:
 
     def summary(self) -> str:
         def fmt(d: dict[str, int]) -> str:
-            return ", ".join(f"{n} {k}" for k, n in sorted(d.items())) or "nothing"
+            return ", ".join(f"{n} {k if n != 1 else one(k)}" for k, n in sorted(d.items())) or "nothing"
         return f"created {fmt(self.created)}; updated {fmt(self.updated)}"
+
+
+SINGULAR = {"agencies": "agency"}
+
+
+def one(kind: str) -> str:
+    """One of a kind of row: "agencies" -> "agency", "attendance answers" -> "attendance answer"."""
+    return SINGULAR.get(kind) or kind.removesuffix("s")
 
 
 def in_file_order(problems: list[str]) -> list[str]:

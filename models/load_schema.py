@@ -32,7 +32,7 @@ class Section:
 
 
 QUORUM = Section(tuple(sorted(RULE_KEYS)))
-SEAT = Section(("email", "role"))
+SEAT = Section(("email", "role", "since", "until"))
 PARTNERSHIP = Section(("key", "name", "timezone", "nation", "front_door", "settings", "slack_team_id",
                        "slack_enterprise_id", "teams_tenant_id"))
 AGENCY = Section(("key", "name", "named_partner"))

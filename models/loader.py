@@ -29,20 +29,21 @@ ANSWERS = {"yes": Answer.ATTENDING, "no": Answer.APOLOGIES, "deputy": Answer.DEP
            "attending": Answer.ATTENDING, "apologies": Answer.APOLOGIES}
 
 
-def load_file(path: str, *, session: Session) -> LoadReport:
+def load_file(path: str, *, session: Session, today: date | None = None) -> LoadReport:
     with open(path, encoding="utf-8") as handle:
         text = handle.read(MAX_YAML_BYTES + 1)  # no more than the most that will be loaded
-    return load_text(text, session=session)
+    return load_text(text, session=session, today=today)
 
 
-def load_text(text: str, *, session: Session) -> LoadReport:
+def load_text(text: str, *, session: Session, today: date | None = None) -> LoadReport:
     """Load a partnership's YAML into the database in one transaction.
 
     If anything is wrong, a key no section declares included, nothing is saved and LoadError lists
-    every problem by line.
+    every problem by line. `today` is the day of loading (the partnership's today unless given):
+    a seat added to a group already loaded starts then, unless the file says `since`.
     """
     data = parse_yaml(text)
-    loader = _Load(data, session)
+    loader = _Load(data, session, today)
     try:
         loader.run()
     except Exception:
@@ -60,9 +61,10 @@ def load_text(text: str, *, session: Session) -> LoadReport:
 
 
 class _Load:
-    def __init__(self, data: dict[str, Any], session: Session):
+    def __init__(self, data: dict[str, Any], session: Session, today: date | None = None):
         self.data = data
         self.session = session
+        self.given_today = today
         self.problems: list[str] = []
         self.setting_problems: list[str] = []  # listed with the rest, but the rest of the file is still checked
         self.report = LoadReport()
@@ -292,18 +294,42 @@ class _Load:
                                 values)
             self.groups[key] = group
             for j, seat in enumerate(entry.get("members") or []):
-                seat_where = f"{where}.members[{j}]"
-                member = self.member(seat, "email", seat_where)
-                role = str(seat.get("role", "member")) if isinstance(seat, dict) else "member"
-                if role not in {r.value for r in Role}:
-                    self.problem(seat, "role", seat_where, "must be chair, deputy_chair or member")
-                    continue
-                if member is None:
-                    continue
-                existing_seat = self.session.exec(select(Membership).where(
-                    Membership.group_id == group.id, Membership.member_id == member.id)).first()
-                self.upsert("memberships", existing_seat, Membership(group_id=group.id, member_id=member.id),
-                            {"role": role})
+                self.load_seat(seat, group, f"{where}.members[{j}]", new_group=existing is None)
+
+    def today(self) -> date:
+        return self.given_today or datetime.now(self.zone).date()
+
+    def load_seat(self, seat: Any, group: Group, where: str, *, new_group: bool) -> None:
+        """A seat on a group, with the days it runs from and to.
+
+        A seat listed when its group is first loaded is taken to have been held all along, so the
+        meetings and attendance the file brings with it count; one added to a group loaded before
+        starts on the day it is loaded. `since` and `until` say otherwise; a seat without `until`
+        is held."""
+        member = self.member(seat, "email", where)
+        if not isinstance(seat, dict):
+            return  # the problem is listed already
+        role = str(seat.get("role", "member"))
+        if role not in {r.value for r in Role}:
+            self.problem(seat, "role", where, "must be chair, deputy_chair or member")
+            return
+        since = self.as_date(seat, "since", where) if seat.get("since") is not None else None
+        until = self.as_date(seat, "until", where) if seat.get("until") is not None else None
+        if since is not None and until is not None and until < since:
+            self.problem(seat, "until", where, f"the seat would end ({until.isoformat()}) before it starts "
+                                               f"({since.isoformat()}); give an `until` on or after `since`")
+            return
+        if member is None or (seat.get("since") is not None and since is None) or \
+                (seat.get("until") is not None and until is None):
+            return
+        existing_seat = self.session.exec(select(Membership).where(
+            Membership.group_id == group.id, Membership.member_id == member.id)).first()
+        values: dict[str, Any] = {"role": role, "until": until}
+        if since is not None:
+            values["since"] = since
+        elif existing_seat is None and not new_group:
+            values["since"] = self.today()
+        self.upsert("memberships", existing_seat, Membership(group_id=group.id, member_id=member.id), values)
 
     def check_settings_groups(self) -> None:
         held = self.session.exec(select(Group.key).where(Group.partnership_id == self.partnership.id))

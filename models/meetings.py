@@ -16,6 +16,15 @@ class MeetingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class MeetingStage(StrEnum):
+    """Where a meeting is in its life: to come, held (minutes not out yet), minuted, or cancelled."""
+
+    FUTURE = "future"
+    HELD = "held"
+    MINUTED = "minuted"
+    CANCELLED = "cancelled"
+
+
 class Answer(StrEnum):
     ATTENDING = "attending"
     APOLOGIES = "apologies"
@@ -58,7 +67,7 @@ class AttendanceAnswer(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     answer: str = Field(max_length=20)
-    deputy_id: int | None = Field(default=None, foreign_key="member.id")
+    deputy_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     # The named deputy's own word: None until they answer, then "confirmed" or "declined".
     deputy_answer: str | None = Field(default=None, max_length=12)
     answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -68,7 +77,7 @@ class AttendanceAnswer(SQLModel, table=True):
 
 # --- queries and changes -----------------------------------------------------------------
 
-from sqlmodel import Session, col, select  # noqa: E402
+from sqlmodel import Session, col, func, select  # noqa: E402
 
 from models.audit import record, snapshot  # noqa: E402
 
@@ -106,6 +115,15 @@ def missed_clause(answer, attended):
                and_(attended.is_(None), answer.not_in([Answer.ATTENDING.value, Answer.DEPUTY.value])))
 
 
+def stage_of(meeting: Meeting, now: datetime) -> MeetingStage:
+    """A meeting is held once it has started; minuted once its minutes are out."""
+    if meeting.status == MeetingStatus.CANCELLED.value:
+        return MeetingStage.CANCELLED
+    if meeting.starts_at > now:
+        return MeetingStage.FUTURE
+    return MeetingStage.MINUTED if meeting.minutes_circulated_at is not None else MeetingStage.HELD
+
+
 def meeting(meeting_id: int | None, *, scope, session: Session) -> Meeting | None:
     """A meeting by id, or None when there is none in this partnership."""
     return scope.get(Meeting, meeting_id, session=session)
@@ -133,6 +151,29 @@ def upcoming_meetings(group_ids: list[int], *, scope, session: Session, since: d
             .limit(limit)
         )
     )
+
+
+def held_meetings(group_ids: list[int], *, scope, session: Session, since: datetime, now: datetime,
+                  limit: int = 20) -> tuple[list[Meeting], int]:
+    """Meetings of these groups held from `since` up to `now` (not cancelled), newest first: the
+    first `limit` of them, and how many there are in all."""
+    if not group_ids:
+        return [], 0
+    held = (scope.where(Meeting), col(Meeting.group_id).in_(group_ids), Meeting.starts_at >= since,
+            Meeting.starts_at <= now, Meeting.status == MeetingStatus.SCHEDULED.value)
+    found = list(session.exec(select(Meeting).where(*held).order_by(col(Meeting.starts_at).desc(),
+                                                                     col(Meeting.id).desc()).limit(limit)))
+    total = len(found) if len(found) < limit else session.exec(select(func.count(Meeting.id)).where(*held)).one()
+    return found, total
+
+
+def attendance_recorded(meeting_ids: list[int], *, scope, session: Session) -> set[int]:
+    """Which of these meetings have had who attended recorded (for at least one seat)."""
+    if not meeting_ids:
+        return set()
+    return set(session.exec(select(AttendanceAnswer.meeting_id).distinct().where(
+        scope.where(AttendanceAnswer), col(AttendanceAnswer.meeting_id).in_(meeting_ids),
+        col(AttendanceAnswer.attended).is_not(None))))
 
 
 def next_meeting(group_id: int, *, scope, session: Session, since: datetime) -> Meeting | None:

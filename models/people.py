@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import Session, col, func, select
 
 from models.audit import record
 from models.escalations import Escalation
-from models.groups import Group, Membership
+from models.groups import Group, Membership, held_on
 from models.meetings import deputy_meetings
 from models.partnership import Agency, Member, Partnership
 from models.permissions import CHAIR_ROLES, Person, escalation_handler_ids
@@ -68,32 +70,37 @@ def colleagues(member: Member, *, scope: Scope, session: Session) -> list[Member
                              Member.active).order_by(Member.name)))
 
 
-def seats(member: Member, *, scope: Scope, session: Session) -> list[tuple[Group, str]]:
-    """The groups a member sits on, with their role on each, in group order."""
+def _held(on: date | None) -> tuple:
+    """The condition for seats held on `on`; none when `on` is None (every seat recorded)."""
+    return () if on is None else (held_on(on),)
+
+
+def seats(member: Member, *, scope: Scope, session: Session, on: date | None = None) -> list[tuple[Group, str]]:
+    """The groups a member sits on (on the day `on`, when given), with their role on each, in group order."""
     rows = session.exec(
         select(Group, Membership.role)
         .join(Membership, Membership.group_id == Group.id)
-        .where(scope.where(Group), Membership.member_id == member.id)
+        .where(scope.where(Group), Membership.member_id == member.id, *_held(on))
         .order_by(Group.id)
     )
     return [(group, role) for group, role in rows]
 
 
-def role_in(member: Member, group: Group, *, scope: Scope, session: Session) -> str | None:
+def role_in(member: Member, group: Group, *, scope: Scope, session: Session, on: date | None = None) -> str | None:
     return session.exec(
         select(Membership.role).where(scope.where(Membership), Membership.group_id == group.id,
-                                      Membership.member_id == member.id)
+                                      Membership.member_id == member.id, *_held(on))
     ).first()
 
 
-def group_ids_of(member_id: int, *, scope: Scope, session: Session) -> list[int]:
+def group_ids_of(member_id: int, *, scope: Scope, session: Session, on: date | None = None) -> list[int]:
     """The groups someone sits on (to see whether a chair of theirs is asking)."""
     return list(session.exec(select(Membership.group_id).where(scope.where(Membership),
-                                                               Membership.member_id == member_id)))
+                                                               Membership.member_id == member_id, *_held(on))))
 
 
-def chairs_of(group: Group, *, scope: Scope, session: Session) -> list[Member]:
-    """The chair and deputy chair of a group."""
+def chairs_of(group: Group, *, scope: Scope, session: Session, on: date | None = None) -> list[Member]:
+    """The chair and deputy chair of a group (on the day `on`, when given)."""
     return list(
         session.exec(
             select(Member)
@@ -103,6 +110,7 @@ def chairs_of(group: Group, *, scope: Scope, session: Session) -> list[Member]:
                 Membership.group_id == group.id,
                 col(Membership.role).in_(CHAIR_ROLES),
                 Member.active,
+                *_held(on),
             )
             .order_by(Membership.role, Member.name)
         )
@@ -120,14 +128,15 @@ def escalation_groups(*, scope: Scope, session: Session) -> frozenset[int]:
     return frozenset(session.exec(select(Group.id).where(scope.where(Group), Group.handles_escalations)))
 
 
-def escalation_handlers(*, scope: Scope, session: Session) -> list[Member]:
-    """Everyone who handles the partnership's escalations, each once, by name."""
+def escalation_handlers(*, scope: Scope, session: Session, on: date | None = None) -> list[Member]:
+    """Everyone who handles the partnership's escalations (with a chair's seat held on `on`, when
+    given), each once, by name."""
     business_unit = admins(scope=scope, session=session)
     groups = escalation_groups(scope=scope, session=session)
     seated = session.exec(
         select(Membership.group_id, Member).join(Member, Member.id == Membership.member_id)
         .where(scope.where(Member), Member.active, col(Membership.group_id).in_(groups or {0}),
-               col(Membership.role).in_(CHAIR_ROLES))).all()
+               col(Membership.role).in_(CHAIR_ROLES), *_held(on))).all()
     people = {m.id: m for m in business_unit} | {m.id: m for _g, m in seated}
     by_group: dict[int, list[int]] = {}
     for group_id, chair in seated:
@@ -136,10 +145,12 @@ def escalation_handlers(*, scope: Scope, session: Session) -> list[Member]:
     return sorted((people[i] for i in wanted), key=lambda m: m.name)
 
 
-def person(member: Member, *, scope: Scope, session: Session) -> Person:
-    """What the rules need to know about a member, in four small queries."""
+def person(member: Member, *, scope: Scope, session: Session, on: date | None = None) -> Person:
+    """What the rules need to know about a member, in four small queries: their seats are those
+    held on the day `on` (today, for someone asking), or every seat recorded when it is None."""
     seated = dict(session.exec(select(Membership.group_id, Membership.role)
-                               .where(scope.where(Membership), Membership.member_id == member.id)).all())
+                               .where(scope.where(Membership), Membership.member_id == member.id,
+                                      *_held(on))).all())
     assigned = session.exec(select(func.count(Escalation.id)).where(
         scope.where(Escalation), Escalation.assigned_to_id == member.id, col(Escalation.closed_at).is_(None))).one()
     return Person(id=member.id, name=member.name, partnership_id=scope.partnership_id, agency_id=member.agency_id,

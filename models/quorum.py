@@ -11,11 +11,12 @@ A rule is a mapping with any of these keys; every key given must be met:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
 
-from models.groups import Group, Membership
+from models.groups import Group, Membership, held_on
 from models.meetings import DEPUTY_DECLINED, Answer, AttendanceAnswer, Meeting
 from models.partnership import Agency, Member
 from models.permissions import is_chair_role
@@ -184,8 +185,9 @@ def evaluate_quorum(
     )
 
 
-def seat_answers(meeting: Meeting, *, scope, session: Session) -> list[SeatAnswer]:
-    """Every seat on the meeting's group with its answer, in one query."""
+def seat_answers(meeting: Meeting, *, day: date, scope, session: Session) -> list[SeatAnswer]:
+    """Every seat on the meeting's group held on its `day` (the partnership's date of the meeting),
+    with its answer, in one query."""
     deputy = Member.__table__.alias("deputy")
     rows = session.exec(
         select(
@@ -205,15 +207,15 @@ def seat_answers(meeting: Meeting, *, scope, session: Session) -> list[SeatAnswe
             (AttendanceAnswer.member_id == Member.id) & (AttendanceAnswer.meeting_id == meeting.id),
         )
         .outerjoin(deputy, deputy.c.id == AttendanceAnswer.deputy_id)
-        .where(scope.where(Member), Membership.group_id == meeting.group_id, Member.active)
+        .where(scope.where(Member), Membership.group_id == meeting.group_id, Member.active, held_on(day))
         .order_by(Agency.name, Member.name)
     ).all()
     return [SeatAnswer(*row) for row in rows]
 
 
-def quorum_forecast(meeting: Meeting, *, scope, session: Session) -> QuorumResult:
-    """The quorum verdict for a meeting on the answers given so far."""
+def quorum_forecast(meeting: Meeting, *, day: date, scope, session: Session) -> QuorumResult:
+    """The quorum verdict for a meeting on its `day`, on the answers given so far."""
     group = scope.get(Group, meeting.group_id, session=session)
-    seats = seat_answers(meeting, scope=scope, session=session)
+    seats = seat_answers(meeting, day=day, scope=scope, session=session)
     agency_names = dict(session.exec(select(Agency.key, Agency.name).where(scope.where(Agency))).all())
     return evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count, agency_names=agency_names)

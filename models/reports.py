@@ -17,12 +17,12 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from models.escalations import CATEGORIES, Escalation, EscalationStageChange
-from models.groups import Group, Membership
+from models.groups import Group, Membership, seat_held
 from models.meetings import (ABSENT, APOLOGIES, ATTENDED, DEPUTISED, OUTCOMES, AttendanceAnswer, Meeting,
                              MeetingStatus, missed, seat_outcome)
 from models.partnership import Agency, Member, Partnership
 from models.partnership_settings import expected_rate_percent
-from models.work import Action, ActionStatus, DataReturn
+from models.work import RETURN_KIND_NAMES, Action, ActionStatus, DataReturn
 from models.calendar import WorkingCalendar
 
 DEFAULT_EXPECTED_RATE = 75
@@ -121,39 +121,49 @@ def _outcome(answer: AttendanceAnswer | None) -> str:
 
 def attendance_report(group: Group, *, session: Session, partnership: Partnership, calendar: WorkingCalendar,
                       start: date, end: date, now: datetime) -> ReportData:
-    """Per member and agency: attended, deputised, apologies, absent without word; and the exceptions."""
+    """Per member and agency: attended, deputised, apologies, absent without word; and the exceptions.
+
+    Each seat is counted only at the meetings held while it was held: someone who joined last week
+    has not missed the meetings before, and someone who left is not absent from those after."""
     lo, hi = _bounds(start, end, calendar)
     meetings = list(session.exec(
         select(Meeting).where(Meeting.group_id == group.id, Meeting.status == MeetingStatus.SCHEDULED.value,
                               Meeting.starts_at >= lo, Meeting.starts_at <= min(hi, now))
         .order_by(Meeting.starts_at)))
     seats = session.exec(
-        select(Member, Membership.role).join(Membership, Membership.member_id == Member.id)
-        .where(Membership.group_id == group.id).order_by(Member.name)).all()
+        select(Member, Membership.role, Membership.since, Membership.until)
+        .join(Membership, Membership.member_id == Member.id)
+        .where(Membership.group_id == group.id,
+               (col(Membership.since).is_(None)) | (Membership.since <= end),
+               (col(Membership.until).is_(None)) | (Membership.until >= start))
+        .order_by(Member.name)).all()
     answers = {(a.meeting_id, a.member_id): a for a in session.exec(
         select(AttendanceAnswer).where(col(AttendanceAnswer.meeting_id).in_([m.id for m in meetings] or [0])))}
     agencies = _agency_names(session, partnership)
     rate_expected = expected_rate(partnership, group)
     run_limit = missed_in_a_row(partnership, group)
-    days = [calendar.local_date(m.starts_at) for m in meetings]
+    days = {m.id: calendar.local_date(m.starts_at) for m in meetings}
 
     member_rows, exception_rows = [], []
     by_agency: dict[int, Counter] = defaultdict(Counter)
     agency_seats: Counter = Counter()
+    agency_seat_meetings: Counter = Counter()
     represented_at: dict[int, set[int]] = defaultdict(set)
-    for member, role in seats:
-        outcomes = [_outcome(answers.get((m.id, member.id))) for m in meetings]
+    for member, role, since, until in seats:
+        held = [m for m in meetings if seat_held(since, until, days[m.id])]
+        outcomes = [_outcome(answers.get((m.id, member.id))) for m in held]
         counts = Counter(outcomes)
         agency_seats[member.agency_id] += 1
+        agency_seat_meetings[member.agency_id] += len(held)
         by_agency[member.agency_id].update(counts)
-        for meeting, outcome in zip(meetings, outcomes, strict=True):
+        for meeting, outcome in zip(held, outcomes, strict=True):
             if outcome in (ATTENDED, DEPUTISED):
                 represented_at[member.agency_id].add(meeting.id)
-        rate = _rate(counts[ATTENDED] + counts[DEPUTISED], len(meetings))
+        rate = _rate(counts[ATTENDED] + counts[DEPUTISED], len(held))
         exceptions = []
         streak = _longest_missed_run(outcomes)
         if len(streak) >= run_limit:
-            missed_days = ", ".join(_day(days[i]) for i in streak)
+            missed_days = ", ".join(_day(days[held[i].id]) for i in streak)
             exceptions.append(f"missed {len(streak)} in a row without a deputy")
             exception_rows.append([member.name, agencies.get(member.agency_id, ""),
                                    f"missed {len(streak)} in a row without a deputy", missed_days])
@@ -162,16 +172,15 @@ def attendance_report(group: Group, *, session: Session, partnership: Partnershi
             exception_rows.append([member.name, agencies.get(member.agency_id, ""),
                                    f"below the expected {rate_expected}%",
                                    f"attended or deputised at {counts[ATTENDED] + counts[DEPUTISED]} "
-                                   f"of {len(meetings)} meetings ({rate}%)"])
-        member_rows.append([member.name, agencies.get(member.agency_id, ""), role.replace("_", " "), len(meetings),
+                                   f"of {len(held)} meetings ({rate}%)"])
+        member_rows.append([member.name, agencies.get(member.agency_id, ""), role.replace("_", " "), len(held),
                             counts[ATTENDED], counts[DEPUTISED], counts[APOLOGIES], counts[ABSENT], rate,
                             "; ".join(exceptions)])
 
     agency_rows, chart_rows = [], []
     for agency_id in sorted(agency_seats, key=lambda a: agencies.get(a, "")):
         counts = by_agency[agency_id]
-        seat_meetings = agency_seats[agency_id] * len(meetings)
-        rate = _rate(counts[ATTENDED] + counts[DEPUTISED], seat_meetings)
+        rate = _rate(counts[ATTENDED] + counts[DEPUTISED], agency_seat_meetings[agency_id])
         agency_rows.append([agencies.get(agency_id, ""), agency_seats[agency_id], len(meetings),
                             len(represented_at[agency_id]), counts[ATTENDED], counts[DEPUTISED], counts[APOLOGIES],
                             counts[ABSENT], rate])
@@ -261,7 +270,8 @@ def returns_report(scope: ReportScope, *, session: Session, partnership: Partner
         per_agency[item.agency_id][status] += 1
         if status in ("late", "outstanding"):
             worst[item.agency_id] = max(worst[item.agency_id], late_by)
-        detail.append([f"R{item.id}", agencies.get(item.agency_id, ""), item.title, item.kind, item.period,
+        detail.append([f"#{item.id}", agencies.get(item.agency_id, ""), item.title,
+                       RETURN_KIND_NAMES.get(item.kind, item.kind), item.period,
                        owner, item.due_date, submitted, status, late_by if status in ("late", "outstanding") else None])
     summary = []
     for agency_id in sorted(per_agency, key=lambda a: agencies.get(a, "")):
@@ -338,7 +348,7 @@ def actions_report(scope: ReportScope, *, session: Session, partnership: Partner
         else:
             status = "completed"
         completed = calendar.local_date(action.completed_at) if action.completed_at else None
-        detail.append([f"A{action.id}", action.title, owner, agency, action.source, kind, action.due_date, status,
+        detail.append([f"#{action.id}", action.title, owner, agency, action.source, kind, action.due_date, status,
                        completed, overdue_by])
         for key in (("Agency", agency), ("Source", kind)):
             counter = groups[key]
@@ -355,7 +365,8 @@ def actions_report(scope: ReportScope, *, session: Session, partnership: Partner
             counter = groups[key]
             old = oldest.get(key)
             summary.append([by, key[1], counter["open"], counter["overdue"], counter["completed"],
-                            f"A{old[0].id} {old[0].title} ({old[1]}, {old[2]} working days)" if old else None])
+                            f"#{old[0].id} {old[0].title} ({old[1]}, {old[2]} working day{'s' * (old[2] != 1)})"
+                            if old else None])
     statuses = Counter(r[7] for r in detail)
     return ReportData(
         kind="actions", title=f"Actions: {scope.name}", scope=scope, start=start, end=end,
@@ -368,7 +379,7 @@ def actions_report(scope: ReportScope, *, session: Session, partnership: Partner
         ],
         highlights={"open": statuses["open"] + statuses["overdue"], "overdue": statuses["overdue"],
                     "completed": statuses["completed"],
-                    "oldest": {"ref": f"A{overall_oldest[0].id}", "title": overall_oldest[0].title,
+                    "oldest": {"ref": f"#{overall_oldest[0].id}", "title": overall_oldest[0].title,
                                "owner": overall_oldest[1], "days": overall_oldest[2]} if overall_oldest else None},
     )
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import event, select
+from sqlalchemy import event, exists, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, aliased, with_loader_criteria
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -42,6 +42,12 @@ from models.work import Action, ActionUpdate, DataReturn
 Row = TypeVar("Row")
 
 
+# Tables as the criteria below see them: aliases of their own, so that a subquery is never
+# correlated with the same table in the query it limits.
+_MEETING, _GROUP, _ACTION, _AGENCY, _ESCALATION = (aliased(Meeting), aliased(Group), aliased(Action),
+                                                   aliased(Agency), aliased(Escalation))
+
+
 # One criterion per table. Each lambda names only `pid` from outside, so SQLAlchemy caches the
 # statement once and binds the partnership id as a parameter each time.
 def _criteria(pid: int) -> dict[type, Callable[[Any], ColumnElement[bool]]]:
@@ -54,18 +60,20 @@ def _criteria(pid: int) -> dict[type, Callable[[Any], ColumnElement[bool]]]:
         TeamsCard: lambda cls: cls.partnership_id == pid,
         Membership: lambda cls: cls.group_id.in_(select(Group.id).where(Group.partnership_id == pid)),
         Meeting: lambda cls: cls.group_id.in_(select(Group.id).where(Group.partnership_id == pid)),
-        Paper: lambda cls: cls.meeting_id.in_(
-            select(Meeting.id).join(Group, Group.id == Meeting.group_id).where(Group.partnership_id == pid)),
-        AttendanceAnswer: lambda cls: cls.meeting_id.in_(
-            select(Meeting.id).join(Group, Group.id == Meeting.group_id).where(Group.partnership_id == pid)),
+        # Two steps from the partnership: a correlated EXISTS looks up only the rows a query finds,
+        # where IN (...) would first list every meeting or action of the partnership.
+        Paper: lambda cls: exists().where(_MEETING.id == cls.meeting_id, _GROUP.id == _MEETING.group_id,
+                                          _GROUP.partnership_id == pid),
+        AttendanceAnswer: lambda cls: exists().where(_MEETING.id == cls.meeting_id, _GROUP.id == _MEETING.group_id,
+                                                     _GROUP.partnership_id == pid),
         DataReturn: lambda cls: cls.agency_id.in_(select(Agency.id).where(Agency.partnership_id == pid)),
         Action: lambda cls: cls.agency_id.in_(select(Agency.id).where(Agency.partnership_id == pid)),
         Escalation: lambda cls: cls.agency_id.in_(select(Agency.id).where(Agency.partnership_id == pid)),
-        ActionUpdate: lambda cls: cls.action_id.in_(
-            select(Action.id).join(Agency, Agency.id == Action.agency_id).where(Agency.partnership_id == pid)),
-        EscalationStageChange: lambda cls: cls.escalation_id.in_(
-            select(Escalation.id).join(Agency, Agency.id == Escalation.agency_id)
-            .where(Agency.partnership_id == pid)),
+        ActionUpdate: lambda cls: exists().where(_ACTION.id == cls.action_id, _AGENCY.id == _ACTION.agency_id,
+                                                 _AGENCY.partnership_id == pid),
+        EscalationStageChange: lambda cls: exists().where(_ESCALATION.id == cls.escalation_id,
+                                                          _AGENCY.id == _ESCALATION.agency_id,
+                                                          _AGENCY.partnership_id == pid),
         Snooze: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
         FormSubmit: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
         TeamsFileOffer: lambda cls: cls.member_id.in_(select(Member.id).where(Member.partnership_id == pid)),
@@ -93,8 +101,15 @@ class Scope:
         found = session.get(model, row_id)
         if found is None or model not in SCOPED_TABLES:
             return found
-        # A row already in the session (loaded unbound, say) is checked rather than trusted.
-        return found if self.owns(model, row_id, session=session) else None
+        # A row already in the session (loaded unbound, say) is checked rather than trusted; once
+        # checked, it is known for the rest of the session (a row never changes partnership).
+        checked = session.info.setdefault("assurebot.owned", set())
+        if (self.partnership_id, model, row_id) in checked:
+            return found
+        if not self.owns(model, row_id, session=session):
+            return None
+        checked.add((self.partnership_id, model, row_id))
+        return found
 
     def owns(self, model: type, row_id: int, *, session: Session) -> bool:
         return session.exec(select(model.id).where(model.id == row_id, self.where(model))).first() is not None

@@ -33,9 +33,10 @@ def report_command(database_url: str, *, kind: str, group: str | None = None, st
                 actor = member_by_email(as_email, scope=scope, session=session)
                 if actor is None or not actor.active:
                     raise UserError(f"There is no active member with the email {as_email}.")
-                viewer = person(actor, scope=scope, session=session)
             place = partnership(scope=scope, session=session)
             calendar = calendar_for(place.nation, place.timezone)
+            if as_email:
+                viewer = person(actor, scope=scope, session=session, on=calendar.local_date(now))
             data = build_report(Request(kind, group, start, end), scope=scope, session=session, partnership=place,
                                 person=viewer, calendar=calendar, now=now)
         except UserError as problem:

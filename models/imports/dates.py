@@ -16,11 +16,11 @@ from models.dates import parse_date
 from models.imports.reading import cell_text
 
 
-def parse_day(value: Any) -> date:
+def parse_day(value: Any, *, month_end: bool = True) -> date:
     """A due date from a cell: an Excel date, or text in the UK order (31/03/2027, 31 March 2027).
 
-    A month alone ("March 2027") means its last day. Raises DateError, a ValueError with words
-    for people.
+    A month alone ("March 2027") means its last day (refused without `month_end`). Raises
+    DateError, a ValueError with words for people.
     """
     if isinstance(value, datetime):
         return value.date()
@@ -30,4 +30,4 @@ def parse_day(value: Any) -> date:
         from openpyxl.utils.datetime import from_excel
 
         return from_excel(value).date()  # an Excel date serial in a cell without a date format
-    return parse_date(cell_text(value), today=None, month_end=True)
+    return parse_date(cell_text(value), today=None, month_end=month_end)

@@ -1,20 +1,25 @@
 """Importing members: who is in the partnership, their agency, and the groups they sit on.
 
 A person is known by their email, so importing the list again, or a longer one, changes only
-what differs; nobody is removed by an import.
+what differs; nobody is removed by an import. A seat starts on the day it is imported unless a
+Since column says otherwise, and ends on the day an Until column gives.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlmodel import Session, select
 
 from models.audit import record, snapshot
+from models.calendar import calendar_for
+from models.dates import DateError
 from models.groups import Group, Membership, Role
+from models.imports.dates import parse_day
 from models.imports.people import EMAIL, People, by_key_or_name
 from models.imports.reading import Column, cell_text, norm, read_table
 from models.imports.report import Importer, ImportReport, Outcome, RowResult, finish
@@ -29,6 +34,10 @@ MEMBER_COLUMNS = (
            required=False),
     Column("role", "Role", ("role", "position", "group role"), ("role",), required=False),
     Column("name", "Name", ("name", "full name", "member", "person"), ("name",)),
+    Column("since", "Since", ("since", "seat since", "seat from", "member since", "joined", "start date"),
+           ("since", "joined"), required=False),
+    Column("until", "Until", ("until", "seat until", "seat to", "member until", "left", "end date"),
+           ("until",), required=False),
 )
 
 
@@ -40,9 +49,12 @@ ROLE_WORDS = {"": Role.MEMBER, "member": Role.MEMBER, "chair": Role.CHAIR, "chai
 
 def import_members(path: str | Path, *, session: Session, partnership: Partnership, importer: Importer,
                    now: datetime, dry_run: bool = False) -> ImportReport:
-    """Import members (Name | Email | Agency | Group | Role). A person is known by their email.
+    """Import members (Name | Email | Agency | Group | Role, and Since | Until for the days a seat
+    runs). A person is known by their email.
 
-    A person may have one row per group. Nobody is removed or made inactive by an import. A group
+    A person may have one row per group. Nobody is removed or made inactive by an import; a seat
+    ends when an Until date is given, and a seat that had ended is taken up again by a row that
+    lists it without one. A group
     has one chair and one deputy chair: a row that would make a second is saved without that seat,
     with a warning naming who holds it (the seat is tried again after the rest of the file, so a
     file that changes the chair may list the new one first).
@@ -53,8 +65,9 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
     agencies = by_key_or_name(session.exec(select(Agency).where(Agency.partnership_id == partnership.id)))
     groups = by_key_or_name(session.exec(select(Group).where(Group.partnership_id == partnership.id)))
     people = People.load(session, partnership)
-    seats = _Seats(session, partnership, importer, people, dry_run)
-    held_back: list[tuple[RowResult, Member, Group, Role]] = []  # seats someone else holds, to try again
+    today = calendar_for(partnership.nation, partnership.timezone).local_date(now)
+    seats = _Seats(session, partnership, importer, people, dry_run, today)
+    held_back: list[tuple[RowResult, Member, Group, Role, _Span]] = []  # seats someone else holds, to try again
     first_row: dict[str, tuple[int, str, int]] = {}  # email -> (row, name, agency id) as first given
 
     for number, values in table.rows:
@@ -86,6 +99,7 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
                                 f"{', '.join(sorted({g.key for g in groups.values()}))}")
             else:
                 row_groups.append(group)
+        span = _span(values, problems)
         if email in first_row and not problems:
             row0, name0, agency0 = first_row[email]
             if name0 != name or agency0 != agency.id:
@@ -128,13 +142,13 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
         for group in row_groups:
             if seats.holder(group, role, member) is not None:
                 waiting.append(group)
-            elif words := seats.take(group, member, role):
+            elif words := seats.take(group, member, role, span):
                 said.append(words)
         outcome = Outcome.CREATED if created else (Outcome.UPDATED if said else Outcome.UNCHANGED)
         result = report.add(number, outcome, what, "; ".join(said) if outcome != Outcome.UNCHANGED else "")
-        held_back += [(result, member, group, role) for group in waiting]
+        held_back += [(result, member, group, role, span) for group in waiting]
 
-    for result, member, group, role in held_back:
+    for result, member, group, role, span in held_back:
         holder = seats.holder(group, role, member)
         if holder is not None:
             words = role.value.replace("_", " ")
@@ -142,20 +156,44 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
                 f"not made {words} of {group.key}: {holder.name} is already its {words}, and a group has one. "
                 f"To change the {words}, give {holder.name} another role on {group.key} (in this file, or with "
                 f"`member add` in chat) and import the file again")]))
-        elif words := seats.take(group, member, role):
+        elif words := seats.take(group, member, role, span):
             result.detail = "; ".join(filter(None, [result.detail, words]))
             result.outcome = Outcome.UPDATED if result.outcome == Outcome.UNCHANGED else result.outcome
     finish(session, partnership, importer, report)
     return report
 
 
+class _Span(NamedTuple):
+    """The days a row says a seat runs from and to; None where the row does not say."""
+
+    since: date | None
+    until: date | None
+
+
+def _span(values: dict, problems: list[str]) -> _Span:
+    """The Since and Until cells of a row; a problem for each that can't be read, or that is backwards."""
+    found: dict[str, date | None] = {}
+    for field, label, month_end in (("since", "Since", False), ("until", "Until", True)):
+        found[field] = None
+        if cell_text(values.get(field)):
+            try:
+                found[field] = parse_day(values.get(field), month_end=month_end)
+            except DateError as error:
+                problems.append(f"{label}: {error.message}")
+    span = _Span(found["since"], found["until"])
+    if span.since is not None and span.until is not None and span.until < span.since:
+        problems.append(f"the seat would end ({span.until.isoformat()}) before it starts ({span.since.isoformat()})")
+    return span
+
+
 class _Seats:
     """The partnership's seats on its groups, changed as the file says."""
 
     def __init__(self, session: Session, partnership: Partnership, importer: Importer, people: People,
-                 dry_run: bool):
+                 dry_run: bool, today: date):
         self.session, self.partnership, self.importer, self.people = session, partnership, importer, people
         self.dry_run = dry_run
+        self.today = today
         self.by_group: dict[int, dict[int, Membership]] = defaultdict(dict)
         for seat in session.exec(select(Membership).join(Group, Group.id == Membership.group_id)
                                  .where(Group.partnership_id == partnership.id)):
@@ -170,28 +208,53 @@ class _Seats:
                      if other.role == role.value and member_id != member.id
                      and member_id in self.people.by_id and self.people.by_id[member_id].active), None)
 
-    def take(self, group: Group, member: Member, role: Role) -> str:
-        """Seat the member on the group in this role, or change their role; what changed, in words."""
+    def take(self, group: Group, member: Member, role: Role, span: _Span) -> str:
+        """Seat the member on the group in this role (from Since, or today), or change their seat; what
+        changed, in words."""
         seat = self.by_group[group.id].get(member.id)
-        if seat is not None and seat.role == role.value:
-            return ""
         label = self.importer.label[:100]
         if seat is None:
-            seat = Membership(group_id=group.id, member_id=member.id, role=role.value)
+            seat = Membership(group_id=group.id, member_id=member.id, role=role.value,
+                              since=span.since or self.today, until=span.until)
             self.by_group[group.id][member.id] = seat
             if not self.dry_run:
                 self.session.add(seat)
                 self.session.flush()
                 record(self.session, partnership_id=self.partnership.id, actor_id=self.importer.actor_id,
                        actor_label=label, action="membership.imported", entity="membership", entity_id=seat.id,
-                       after=snapshot(seat, "group_id", "member_id", "role"))
-            return f"{role.value.replace('_', ' ')} of {group.key}"
-        words = f"{group.key} role {seat.role.replace('_', ' ')} -> {role.value.replace('_', ' ')}"
-        before = snapshot(seat, "role")
-        seat.role = role.value  # kept in step on a dry run too, so the rows after it see it
+                       after=snapshot(seat, "group_id", "member_id", "role", "since", "until"))
+            return f"{role.value.replace('_', ' ')} of {group.key}" + _dates(seat.since, seat.until, self.today)
+        changes: dict[str, object] = {}
+        words = []
+        if seat.role != role.value:
+            changes["role"] = role.value
+            words.append(f"{group.key} role {seat.role.replace('_', ' ')} -> {role.value.replace('_', ' ')}")
+        ended = seat.until is not None and seat.until < self.today
+        if ended and span.until is None:  # listed again without an end: taken up again
+            changes.update(since=span.since or self.today, until=None)
+            words.append(f"back on {group.key}" + _dates(changes["since"], None, self.today))
+        else:
+            if span.since is not None and span.since != seat.since:
+                changes["since"] = span.since
+            if span.until is not None and span.until != seat.until:
+                changes["until"] = span.until
+            if "since" in changes or "until" in changes:
+                words.append(f"seat on {group.key}" + _dates(changes.get("since", seat.since),
+                                                             changes.get("until", seat.until), None))
+        if not changes:
+            return ""
+        before = snapshot(seat, *changes)
+        for key, value in changes.items():
+            setattr(seat, key, value)  # kept in step on a dry run too, so the rows after it see it
         if not self.dry_run:
             self.session.add(seat)
             record(self.session, partnership_id=self.partnership.id, actor_id=self.importer.actor_id,
                    actor_label=label, action="membership.changed", entity="membership", entity_id=seat.id,
-                   before=before, after=snapshot(seat, "role"))
-        return words
+                   before=before, after=snapshot(seat, *changes))
+        return "; ".join(words)
+
+
+def _dates(since: date | None, until: date | None, today: date | None) -> str:
+    """A seat's days in a report line (" from 2026-04-01 until 2027-03-31"); a start of `today` goes unsaid."""
+    return (f" from {since.isoformat()}" if since is not None and since != today else "") + \
+        (f" until {until.isoformat()}" if until is not None else "")

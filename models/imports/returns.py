@@ -17,7 +17,7 @@ from models.imports.people import People, by_key_or_name
 from models.imports.reading import Column, cell_text, norm, read_table
 from models.imports.report import Importer, ImportReport, Outcome, finish, fmt_day, shorten
 from models.partnership import Agency, Partnership
-from models.work import DataReturn, ReturnKind, return_key
+from models.work import RETURN_KIND_NAMES, DataReturn, ReturnKind, return_key
 
 RETURN_COLUMNS = (
     Column("owner", "Owner", ("owner", "responsible", "responsible person", "lead", "by whom", "named person",
@@ -133,7 +133,7 @@ def import_returns(path: str | Path, *, session: Session, partnership: Partnersh
         if existing.owner_id != owner.id:
             said.append(f"owner -> {owner.name}")
         if existing.kind != kind.value:
-            said.append(f"kind -> {kind.value}")
+            said.append(f"kind -> {RETURN_KIND_NAMES[kind.value]}")
         if existing.due_date != due:
             said.append(f"due {fmt_day(existing.due_date)} -> {fmt_day(due)}")
         if said and not dry_run:

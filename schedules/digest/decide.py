@@ -374,10 +374,12 @@ class Sweep:
     def reply(self, entries: list[tuple[tuple, Item | Later]]) -> Reply:
         """One person's digest: most urgent first, each item once, the first MAX_ITEMS worded."""
         entries.sort(key=lambda entry: entry[0])
-        chosen, seen, pressing = [], set(), 0
+        chosen, seen, pressing, report_from = [], set(), 0, None
         for sort_key, item in entries:
             if item.key not in seen:
                 seen.add(item.key)
+                if sort_key[0] == REPORT and report_from is None:
+                    report_from = len(chosen)
                 chosen.append(item)
                 pressing += sort_key[0] <= OVERDUE
-        return self.words.reply(chosen, pressing)
+        return self.words.reply(chosen, pressing, report_from=report_from)

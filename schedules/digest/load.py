@@ -23,7 +23,7 @@ from messages.buttons import MAX_DEPUTY_OPTIONS
 from messages.templates import format_day
 from models.calendar import WorkingCalendar, calendar_for
 from models.escalations import Escalation
-from models.groups import Group, Membership
+from models.groups import Group, Membership, held_on, seat_held
 from models.meetings import AttendanceAnswer, Meeting, MeetingStatus, Paper, missed_clause
 from models.partnership import Agency, Member, Partnership
 from models.permissions import CHAIR_ROLES, escalation_handler_ids
@@ -157,7 +157,8 @@ class Load:
         chairs = (select(Membership.group_id, *RECIPIENT_COLUMNS)
                   .join(Member, Member.id == Membership.member_id)
                   .join(Group, Group.id == Membership.group_id)
-                  .where(Membership.role.in_(CHAIR_ROLES), Member.active, Group.partnership_id.in_(ids))
+                  .where(Membership.role.in_(CHAIR_ROLES), Member.active, Group.partnership_id.in_(ids),
+                         held_on(self.on))
                   .order_by(Membership.role, Member.name))
         for group_id, *values in self.db.execute(chairs):
             person = Recipient(*values)
@@ -227,13 +228,16 @@ class Load:
             .order_by(Paper.meeting_id, Paper.id))
 
     def seats(self, meeting_ids: set[int], *, absent_only: bool = False) -> dict[int, list]:
-        """Every seat on each meeting's group with the answer given (or only those who missed it)."""
+        """Every seat held on the day of each meeting of its group, with the answer given (or only
+        those who missed it)."""
         deputy = aliased(Member)
         absent = missed_clause(AttendanceAnswer.answer, AttendanceAnswer.attended)
         rows = self.db.execute(
-            select(Meeting.id.label("meeting_id"), Membership.role, Agency.key.label("agency_key"),
-                   Agency.name.label("agency_name"), AttendanceAnswer.answer, AttendanceAnswer.attended,
-                   deputy.name.label("deputy_name"), AttendanceAnswer.deputy_answer, *RECIPIENT_COLUMNS)
+            select(Meeting.id.label("meeting_id"), Meeting.group_id.label("group_id"),
+                   Meeting.starts_at.label("starts_at"), Membership.since, Membership.until, Membership.role,
+                   Agency.key.label("agency_key"), Agency.name.label("agency_name"), AttendanceAnswer.answer,
+                   AttendanceAnswer.attended, deputy.name.label("deputy_name"), AttendanceAnswer.deputy_answer,
+                   *RECIPIENT_COLUMNS)
             .join(Membership, Membership.group_id == Meeting.group_id)
             .join(Member, Member.id == Membership.member_id)
             .join(Agency, Agency.id == Member.agency_id)
@@ -243,8 +247,13 @@ class Load:
             .where(Meeting.id.in_(list(meeting_ids)), Member.active, *([absent] if absent_only else []))
             .order_by(Meeting.id, Agency.name, Member.name)).all()
         seats: dict[int, list] = defaultdict(list)
+        days: dict[int, date] = {}
         for row in rows:
-            seats[row.meeting_id].append(row)
+            day = days.get(row.meeting_id)
+            if day is None:
+                day = days[row.meeting_id] = self.group_place[row.group_id].calendar.local_date(row.starts_at)
+            if seat_held(row.since, row.until, day):
+                seats[row.meeting_id].append(row)
         return seats
 
     def deputies_to_ask(self, meeting_ids: set[int]) -> list:
@@ -349,7 +358,7 @@ class Load:
             select(chair.member_id, Member.agency_id).distinct()
             .join(seat, seat.group_id == chair.group_id)
             .join(Member, Member.id == seat.member_id)
-            .where(chair.role.in_(CHAIR_ROLES), Member.active,
+            .where(chair.role.in_(CHAIR_ROLES), Member.active, held_on(self.on, chair), held_on(self.on, seat),
                    chair.group_id.in_([g for p in reporting for g in p.groups]))).all()
         watching: dict[int, set[int]] = defaultdict(set)
         for chair_id, agency_id in rows:

@@ -48,12 +48,21 @@ def item_text(kind: str, **values: Any) -> str:
 day_text = lru_cache(maxsize=4096)(format_day)
 
 
-@lru_cache(maxsize=256)
-def _summary(today: date, count: int, overdue: int) -> tuple[str, str]:
+@lru_cache(maxsize=512)
+def _summary(today: date, count: int, overdue: int, snoozable: bool) -> tuple[str, str]:
     # Counts repeat across thousands of people; rendering each combination once is enough.
     env = environment()
     return (env.get_template("digest_title.txt").render(today=today).strip(),
-            env.get_template("digest.txt").render(count=count, overdue=overdue).strip())
+            env.get_template("digest.txt").render(count=count, overdue=overdue, snoozable=snoozable).strip())
+
+
+def _snoozable(items: list[Item]) -> bool:
+    return any(button.command.startswith("snooze ") for item in items for button in item.buttons)
+
+
+def report_heading() -> Item:
+    """The line above the weekly by-exception items, so they read as the report they are."""
+    return Item(text=item_text("report_heading"), key="heading:by-exception")
 
 
 class Later(NamedTuple):
@@ -134,11 +143,15 @@ class Words:
                     fields=[("Where", meeting.location)] if meeting.location else [],
                     buttons=self.attend_buttons.for_seat(group.key, seat.agency_id, seat.email))
 
-    def reply(self, chosen: list[Item | Later], pressing: int) -> Reply:
-        """One person's digest from its items, most urgent first, and how many are escalations or overdue."""
-        title, text = _summary(self.on, len(chosen), pressing)
+    def reply(self, chosen: list[Item | Later], pressing: int, *, report_from: int | None = None) -> Reply:
+        """One person's digest from its items, most urgent first, and how many are escalations or overdue;
+        the weekly by-exception items (from `report_from` on) under a heading of their own."""
         shown = [item.build(item.args) if isinstance(item, Later) else item for item in chosen[:MAX_ITEMS]]
-        return Reply(title=title, text=text, items=shown, more=len(chosen) - len(shown),
+        title, text = _summary(self.on, len(chosen), pressing, _snoozable(shown))
+        more = len(chosen) - len(shown)
+        if report_from is not None and report_from < len(shown):
+            shown.insert(report_from, report_heading())
+        return Reply(title=title, text=text, items=shown, more=more,
                      more_hint="type `actions`, `returns` or `papers` to see them all" if len(chosen) > MAX_ITEMS
                      else None, tone=Tone.WARNING if pressing else Tone.INFO, private=True)
 

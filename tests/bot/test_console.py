@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.console import Console
-from tests.conftest import CHAIR, PRACTITIONER
+from tests.conftest import ADMIN, CHAIR, POLICE, PRACTITIONER
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,8 +37,56 @@ def test_a_form_is_answered_on_the_following_lines(chat):
 
 def test_cancel_drops_a_form_and_saves_nothing(chat):
     text = run(chat.dispatcher, PRACTITIONER, "escalate\ncancel\nescalations\n")
-    assert "Cancelled. Nothing was saved." in text
+    assert "Left the form; nothing was saved." in text
     assert "1 open escalation" in text
+
+
+def test_a_date_that_does_not_exist_is_asked_again_on_its_own_and_the_earlier_answers_kept(chat):
+    text = run(chat.dispatcher, ADMIN, "return add\nDataset Q4\n1\n8\n" + POLICE + "\nQ4 2026/27\n2027-02-31\n"
+                                       "2027-02-28\n")
+    assert "Due: 2027-02-31\nThere is no 31 February 2027.\nDue: 2027-02-28\n" in text
+    assert 'Added return #' in text and '"Dataset Q4" from Riverside Police, due Sun 28 Feb 2027' in text
+
+
+def test_an_action_form_asks_again_for_a_bad_date_then_for_the_owner_the_handler_refused(chat):
+    text = run(chat.dispatcher, ADMIN, "action add\nBrief the response teams\nnobody@nowhere.example.org\n"
+                                       "2027-02-31\n2027-01-29\n\n" + POLICE + "\nwhoami\n")
+    assert "By when: 2027-02-31\nThere is no 31 February 2027.\nBy when: 2027-01-29" in text
+    refused, again = text.split("Nothing has been saved. Please fix what is marked and send it again.")
+    assert "By whom (email): Not a member of the partnership" in again.split("\n\n")[0]
+    asked = [line.split(":")[0] for line in again.split("type `cancel` to leave it)")[1].splitlines() if ": " in line]
+    assert asked[0] == "By whom (email) [nobody@nowhere.example.org]"  # only the field refused, offered back
+    assert "Added action #7 for DI Mark Evans, due Fri 29 Jan 2027" in again
+    assert "you> whoami" in again
+
+
+def test_a_command_typed_at_a_question_leaves_the_form_and_runs(chat):
+    text = run(chat.dispatcher, PRACTITIONER, "escalate urgent foo: waiting lists\nwhoami\nescalations\n")
+    assert "What kind of concern?: whoami\nLeft the form; nothing was saved." in text
+    assert "Please pick one" not in text
+    assert "Groups: Multi-Agency Audit Group (member)." in text  # whoami ran
+    assert "you> escalations" in text and "1 open escalation" in text  # and the chat carried on
+
+
+def test_cancel_stop_and_quit_each_leave_a_form_and_quit_also_quits(chat):
+    for word in ("cancel", "stop", "quit"):
+        text = run(chat.dispatcher, PRACTITIONER, f"escalate\n1\n{word}\nwhoami\n")
+        assert f"How urgent? [routine]: {word}\nLeft the form; nothing was saved." in text
+        assert ("you> whoami" in text) is (word != "quit"), word
+
+
+def test_a_text_answer_that_starts_like_a_command_is_an_answer(chat):
+    text = run(chat.dispatcher, PRACTITIONER, "escalate\n1\n1\nhome conditions poor, family not engaging\n\n")
+    assert "Escalation E2 saved" in text
+
+
+def test_an_optional_field_says_so_once_and_a_child_detail_is_asked_again(chat):
+    text = run(chat.dispatcher, PRACTITIONER, "escalate\n1\n1\nWaiting lists for CAMHS over 40 weeks\n"
+                                              "DOB 3/4/2019\nCS-4410\n")
+    assert "Your agency's case reference (optional, Enter to skip): " in text and "(optional) (optional" not in text
+    assert "case_reference" not in text
+    assert "Use your agency's own case reference, not an NHS number, date or postcode." in text
+    assert "Escalation E2 saved" in text and "Case reference: CS-4410" in text
 
 
 def test_a_reports_files_are_saved_in_the_files_folder_and_named(chat, tmp_path):
@@ -120,7 +168,7 @@ def test_assurebot_load_reports_errors_and_exit_code(tmp_path):
     good.write_text("partnership: {name: X}\nagencies:\n  - {key: la, name: Council}\n")
     result = _assurebot("load", str(good), home=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "created 1 agencies, 1 partnerships" in result.stdout
+    assert "created 1 agency, 1 partnership" in result.stdout
     result = _assurebot("console", "--as", "who@x.org", stdin="help\n", home=tmp_path)
     assert "not registered" in result.stdout
 

@@ -247,3 +247,18 @@ async def test_acknowledging_from_the_escalation_card_tells_the_raiser(slack, de
     to_raiser = [c.args for c in slack.fake.called("chat.postMessage") if c.args["channel"] == "D0JO"]
     assert "Dr Amara Okafor has acknowledged your escalation E1" in words(to_raiser)
 
+
+
+async def test_an_action_form_the_handler_refuses_keeps_the_modal_with_the_problem_under_the_owner(slack, demo):
+    link_slack(demo, CHAIR, "U0HELEN")
+    await slack.command("U0HELEN", "action add")
+    view = slack.last_view_opened()
+    before = len(rows(demo, Action))
+    body = await slack.ack_json(await slack.submit("U0HELEN", view, {
+        "title": "Brief the response teams", "owner": "nobody@nowhere.example.org", "due": "2027-01-29"}))
+    assert body["response_action"] == "errors"
+    assert list(body["errors"]) == ["owner"] and "Not a member of the partnership" in body["errors"]["owner"]
+    assert len(rows(demo, Action)) == before
+    body = await slack.ack_json(await slack.submit("U0HELEN", view, {
+        "title": "Brief the response teams", "owner": POLICE, "due": "2027-01-29"}))
+    assert "Added action" in words(body["view"]) and len(rows(demo, Action)) == before + 1

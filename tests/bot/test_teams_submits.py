@@ -175,3 +175,43 @@ async def test_a_deputy_chosen_from_the_card_form_is_recorded_and_told(teams):
 def _thread(teams) -> str:
     asked = [c for c in teams.connector.sent() if c.conversation_id.startswith(CHANNEL_ID)][-1]
     return asked.conversation_id.split(";messageid=")[1]
+
+
+async def test_a_return_form_with_a_date_that_does_not_exist_comes_back_on_the_card_with_the_answers(teams):
+    from models.work import DataReturn
+    from tests.conftest import ADMIN
+
+    priya = teams.user(ADMIN)
+    await teams.say(priya, "return add")
+    card, card_id = teams.last_card_to(teams.personal_id(priya))
+    submit = submit_titled(card, "Add return")
+    answers = dict(title="Dataset Q4", kind="dataset", agency="police", owner=POLICE, period="Q4 2026/27")
+    await teams.post(teams.submit(priya, submit, card_id, inputs=teams.form_inputs(submit, **answers,
+                                                                                   due="2027-02-31")))
+    refused = teams.connector.updates(teams.personal_id(priya))[-1]
+    assert refused.activity_id == card_id  # the same card, with its form again
+    assert "There is no 31 February 2027." in shown(refused.card) and "Nothing has been saved" in shown(refused.card)
+    inputs = {n["id"].rsplit("-", 1)[-1]: n.get("value") for n in walk_inputs(refused.card)}
+    assert inputs["title"] == "Dataset Q4" and inputs["owner"] == POLICE and inputs["kind"] == "dataset"
+    again = submit_titled(refused.card, "Add return")
+    await teams.post(teams.submit(priya, again, card_id, inputs=teams.form_inputs(again, **answers,
+                                                                                  due="2027-02-26")))
+    with session_for(teams.engine) as session:
+        assert session.exec(select(DataReturn).where(DataReturn.title == "Dataset Q4")).one().due_date.day == 26
+
+
+def walk_inputs(card: dict) -> list[dict]:
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input."):
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found

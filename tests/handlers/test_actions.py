@@ -106,3 +106,14 @@ async def test_everyones_actions_come_a_page_at_a_time_counted_in_full_overdue_f
     police = await chat(CHAIR, "actions agency police")
     assert police.buttons and all("By whom" in dict(i.fields) for i in police.items)
     assert (await chat(CHAIR, "actions all after nonsense")).is_error
+
+
+async def test_a_count_past_a_thousand_says_more_than_a_thousand(chat, demo, monkeypatch):
+    from models import work
+
+    monkeypatch.setattr(work, "COUNTED_UP_TO", 3)
+    from handlers import actions as listing
+
+    monkeypatch.setattr(listing, "COUNTED_UP_TO", 3)
+    reply = await chat(CHAIR, "actions all")
+    assert reply.text.startswith("More than 3 open actions, ") and "for everyone" in reply.text

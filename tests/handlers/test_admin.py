@@ -58,6 +58,9 @@ async def test_the_audit_chair_cannot_change_the_args_meetings(chat):
 async def test_after_a_meeting_attendance_is_recorded_from_answers_then_corrected(chat, demo):
     reply = await chat(CHAIR, "attended 1")
     assert "from the 3 answers given" in reply.text
+    again = await chat(CHAIR, "attended 1")
+    assert "0 answers" not in again.text and not again.changed
+    assert again.text.startswith("There were no answers to record for Assurance and Review Group on ")
     corrected = await chat(CHAIR, f"attended 1 {POLICE} yes")
     assert corrected.changed
     with Session(demo) as session:

@@ -76,6 +76,14 @@ async def test_a_nonsense_answer_says_how_to_answer(chat):
     assert "`attend arg yes`" in reply.text
 
 
+async def test_an_answer_it_does_not_know_without_a_group_says_the_answers_it_takes(chat):
+    reply = await chat(HOUSING, "attend maybe")
+    assert reply.is_error and "no group called" not in reply.text and "know a group" not in reply.text
+    assert "I didn't understand 'maybe'. Answer with `attend yes`, `attend no` or `attend deputy NAME-OR-EMAIL`" \
+        in reply.text
+    assert not (await chat(HOUSING, "attend arg")).is_error  # a group on its own still asks for the answer
+
+
 async def test_someone_without_a_seat_cannot_answer(chat):
     reply = await chat(POLICE_DEPUTY, "attend arg yes")  # on no group, and nobody's deputy
     assert reply.is_error

@@ -76,6 +76,15 @@ async def test_the_audit_trail_records_the_escalation_without_its_summary(chat, 
     assert "summary" not in event.after and event.after["category"] == "audit"
 
 
+async def test_a_long_summary_is_listed_cut_at_a_word_with_an_ellipsis(chat):
+    words = "Home conditions reported as poor by the health visitor and school nurse on several visits " * 3
+    assert (await chat(HOUSING, f"escalate routine practice: {words}")).changed
+    listed = [item.text for item in (await chat(HOUSING, "escalations")).items][-1]
+    assert listed.endswith("…") and len(listed) <= len("E2 ") + 140
+    assert listed[:-1] in f"E2 {words}" and f"E2 {words}".startswith(listed[:-1])
+    assert f"E2 {words}"[len(listed) - 1] == " "  # the last word shown is whole
+
+
 async def test_the_raiser_sees_only_their_own(chat):
     await chat(HOUSING, "escalate routine complaint: complaints themes rising")
     mine = await chat(HOUSING, "escalations")

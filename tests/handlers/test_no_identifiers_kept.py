@@ -97,11 +97,12 @@ async def test_the_console_form_refuses_and_keeps_nothing(demo, clock, caplog):
     import io
 
     typed, needle = IDENTIFIERS["NHS number"]
-    # The form, then the same form again with what was safe kept: Enter keeps it, up to the summary.
-    answers = io.StringIO(f"escalate\n1\n1\nChild {typed} not seen\n\n\n\ncancel\n")
+    # The summary is refused as it is typed, and asked again; the person then leaves the form.
+    answers = io.StringIO(f"escalate\n1\n1\nChild {typed} not seen\ncancel\n")
     out = io.StringIO()
     with caplog.at_level(logging.DEBUG):
         await Console(Dispatcher(demo, clock=clock), PRACTITIONER, stdin=answers, stdout=out).run()
-    assert "Not saved yet" in out.getvalue() and "[NHS number removed]" in out.getvalue()
-    assert squash(needle) not in squash(out.getvalue().split("Not saved yet", 1)[1])  # never shown back
+    refused = out.getvalue().split(f"Child {typed} not seen", 1)[1]
+    assert "looks like an NHS number" in refused and "Left the form; nothing was saved." in refused
+    assert squash(needle) not in squash(refused)  # never shown back
     kept_nowhere(demo, caplog, needle)

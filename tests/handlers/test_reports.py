@@ -182,6 +182,8 @@ async def test_returns_by_agency_on_time_late_by_working_days_and_outstanding(ch
     assert detail["Riverside Council Children's Services"]["Working days late"] == "3"
     assert detail["Riverside Council Children's Services"]["Submitted"] == "2026-11-20"
     assert detail["Riverside Police"]["Status"] == "on time"
+    assert detail["Riverside Council Children's Services"]["Kind"] == "Section 11 self-assessment"
+    assert all(r["Ref"].startswith("#") for r in rows(got["returns.csv"]))  # as chat writes them
     assert detail["Riverside Community Housing"]["Status"] == "outstanding"
     agencies = by(rows(got["agencies.csv"]), "Agency")
     assert agencies["Riverside Community Housing"]["Outstanding"] == "1"
@@ -214,18 +216,18 @@ async def test_actions_open_overdue_and_completed_by_agency_and_source_with_the_
     reply = await chat(ADMIN, "report actions")
 
     assert "5 open actions, 2 overdue; 1 completed" in reply.text
-    assert ("Oldest overdue: A6 Brief housing officers on escalation policy (Aisha Rahman, overdue by 25 working "
+    assert ("Oldest overdue: #6 Brief housing officers on escalation policy (Aisha Rahman, overdue by 25 working "
             "days)") in reply.text
     got = files(reply)
     detail = by(rows(got["actions.csv"]), "Ref")
-    assert detail["A2"]["Status"] == "completed" and detail["A2"]["Completed"] == "2026-11-23"
-    assert detail["A6"]["Status"] == "overdue" and detail["A6"]["Working days overdue"] == "25"
-    assert detail["A3"]["Source type"] == "Review" and detail["A1"]["Source type"] == "Audit"
+    assert detail["#2"]["Status"] == "completed" and detail["#2"]["Completed"] == "2026-11-23"
+    assert detail["#6"]["Status"] == "overdue" and detail["#6"]["Working days overdue"] == "25"
+    assert detail["#3"]["Source type"] == "Review" and detail["#1"]["Source type"] == "Audit"
     summary = {(r["By"], r["Name"]): r for r in rows(got["summary.csv"])}
     assert summary[("Source", "Audit")]["Open"] == "2" and summary[("Source", "Audit")]["Overdue"] == "1"
     assert summary[("Source", "Section 11")]["Completed in period"] == "1"
     assert summary[("Agency", "Riverside Community Housing")]["Oldest overdue"].startswith(
-        "A6 Brief housing officers")
+        "#6 Brief housing officers")
 
 
 async def test_a_chair_gets_the_actions_of_their_own_groups_members(chat, demo):

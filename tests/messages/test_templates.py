@@ -6,8 +6,9 @@ import pytest
 from jinja2 import UndefinedError
 
 from messages.plain import render_plain
-from messages.reply import Button, Item, Reply
-from messages.templates import format_day, format_when, say
+from messages.reply import Button, FieldKind, Form, FormField, Item, Reply
+from messages.slack_blocks import reply_blocks
+from messages.templates import format_day, format_when, say, shorten
 
 
 def test_a_missing_value_is_an_error_not_an_empty_string():
@@ -28,3 +29,23 @@ def test_the_console_shows_each_button_as_the_command_it_runs():
     text = render_plain(reply)
     assert "[Done: action done 2]" in text
     assert "...and 3 more (try `actions agency la`)" in text
+
+
+def test_a_forms_problems_are_shown_with_the_labels_people_saw():
+    form = Form("escalation", "Raise an escalation", "escalate", (
+        FormField("summary", "Summary", FieldKind.TEXTAREA),
+        FormField("case_reference", "Your agency's case reference (optional)", required=False)))
+    reply = Reply(text="Not saved.", form=form, errors={"case_reference": "Use your agency's own case reference."})
+    assert "  Your agency's case reference: Use your agency's own case reference." in render_plain(reply)
+    assert "case_reference" not in render_plain(reply)
+    slack = [b for b in reply_blocks(reply) if b.get("block_id") == "errors"][0]["text"]["text"]
+    assert slack == "• Your agency's case reference: Use your agency's own case reference."
+    assert form.fields[1].shown_label == "Your agency's case reference (optional)"
+    assert FormField("period", "Period", required=False).shown_label == "Period (optional)"
+
+
+def test_a_shortened_text_ends_on_a_whole_word_with_an_ellipsis():
+    assert shorten("Home conditions poor", 100) == "Home conditions poor"
+    assert shorten("Home conditions reported as poor", 17) == "Home conditions…"
+    assert shorten("Home conditions, poor", 17) == "Home conditions…"
+    assert shorten("x" * 30, 10) == "x" * 9 + "…"

@@ -443,6 +443,10 @@ def test_the_returns_schedule_is_imported_and_updated(demo, tmp_path):
                                                   preamble=False))
     assert [r.outcome for r in changed.results] == [Outcome.UPDATED, Outcome.UNCHANGED, Outcome.UNCHANGED]
     assert "due Tue 20 Apr 2027 -> Tue 27 Apr 2027" in changed.results[0].detail
+    rows[1][1] = "Self assessment"
+    kind = do_import(demo, "returns", workbook(tmp_path / "returns3.xlsx", rows, headers=RETURN_HEADERS,
+                                               preamble=False))
+    assert kind.results[1].detail == "kind -> Self-assessment"  # named as people say it, not self_assessment
 
 
 def test_a_return_owned_by_someone_from_another_agency_is_refused(demo, tmp_path):

@@ -51,6 +51,17 @@ def test_loading_the_same_file_twice_creates_nothing_new(engine):
     assert first.created["members"] == 3 and second.created == {} and second.updated == {}
 
 
+def test_the_summary_of_a_load_says_one_and_many_rightly():
+    from models.load_report import LoadReport
+
+    report = LoadReport()
+    for kind in ("actions", "groups", "agencies", "agencies", "attendance answers"):
+        report.count(kind, True)
+    report.count("members", False)
+    assert report.summary() == "created 1 action, 2 agencies, 1 attendance answer, 1 group; updated 1 member"
+    assert LoadReport().summary() == "created nothing; updated nothing"
+
+
 def test_loaded_values_land_where_they_belong(engine):
     with Session(engine) as session:
         load_text(GOOD, session=session)

@@ -21,6 +21,11 @@ from tests.schedules.builders import (
     town,
 )
 
+HEADING = "heading:by-exception"
+REPORT_HEADING = ("This week's report by exception (members missing meetings; returns and actions long "
+                  "overdue):")
+SNOOZE_NOTE = "A snoozed item comes back when the snooze ends"
+
 
 def days(first: date, last: date):
     day = first
@@ -336,10 +341,35 @@ def test_monday_report_counts_items_overdue_more_than_10_working_days_by_agency(
     a_return(session, t.officer, date(2026, 11, 1), title="Very late return")
     an_action(session, t.officer, date(2026, 11, 9), title="Ten working days late")
     report = digests(session, date(2026, 11, 23))["Priya Admin"]
-    assert lines(report) == [f"POLICE{t.partnership.id}: 2 items overdue by more than 10 working days"]
-    assert report.items[0].fields == [("Actions", "1, the oldest due Fri 6 Nov 2026"),
+    assert lines(report) == [REPORT_HEADING, f"POLICE{t.partnership.id}: 2 items overdue by more than 10 working days"]
+    assert report.items[1].fields == [("Actions", "1, the oldest due Fri 6 Nov 2026"),
                                       ("Returns", "1, the oldest due Sun 1 Nov 2026")]
-    assert report.items[0].buttons[0].command == f"actions agency {t.police.key}"
+    assert report.items[1].buttons[0].command == f"actions agency {t.police.key}"
+
+
+def test_the_weekly_report_has_a_heading_of_its_own_below_the_days_items(session):
+    t = town(session)
+    an_action(session, t.chair, date(2026, 11, 23), title="Due today")
+    an_action(session, t.officer, date(2026, 11, 6), title="Eleven working days late")
+    chair = digests(session, date(2026, 11, 23))["Priya Admin"]
+    assert lines(chair)[0] == REPORT_HEADING and len(lines(chair)) == 2
+    mine = digests(session, date(2026, 11, 23))["Helen Chair"]
+    assert [i.key.split(":")[0] for i in mine.items][:3] == ["action", "heading", "overdue"]
+    assert "One thing needs you today" not in text_of(mine) and "2 things need you today" in text_of(mine)
+    an_action(session, t.chair, date(2026, 11, 24), title="Due on Tuesday")
+    tuesday = digests(session, date(2026, 11, 24))["Helen Chair"]
+    assert lines(tuesday) == ["Action due today: #3 Due on Tuesday"]  # no report, so no heading
+
+
+def test_the_snooze_note_is_said_once_and_only_where_something_can_be_snoozed(session):
+    t = town(session)
+    for n in range(3):
+        an_action(session, t.nurse, date(2026, 11, 25), title=f"Action {n}")
+    an_escalation(session, t.nurse, at(date(2026, 11, 19)))
+    nurse = text_of(digests(session, date(2026, 11, 25))["Rachel Nurse"])
+    assert nurse.count(SNOOZE_NOTE) == 1 and nurse.count("[Snooze 1 day:") == 3
+    admin = text_of(digests(session, date(2026, 11, 25))["Priya Admin"])
+    assert "Escalation E" in admin and SNOOZE_NOTE not in admin  # nothing of theirs can be snoozed
 
 
 def test_when_easter_monday_falls_the_weekly_report_goes_on_tuesday(session):
@@ -415,9 +445,9 @@ def test_a_chair_sees_overdue_lines_only_for_agencies_on_the_groups_they_chair(s
     an_action(session, t.officer, date(2026, 11, 2), title="Police, long overdue")
     an_action(session, teacher, date(2026, 11, 2), title="Schools, long overdue")
     monday = digests(session, date(2026, 11, 23))
-    assert [i.key for i in monday["Ann Head"].items] == [f"overdue:{schools.id}"]
-    assert {i.key for i in monday["Helen Chair"].items} == {f"overdue:{t.police.id}"}
-    assert {i.key for i in monday["Priya Admin"].items} == {f"overdue:{t.police.id}", f"overdue:{schools.id}"}
+    assert [i.key for i in monday["Ann Head"].items] == [HEADING, f"overdue:{schools.id}"]
+    assert {i.key for i in monday["Helen Chair"].items} == {HEADING, f"overdue:{t.police.id}"}
+    assert {i.key for i in monday["Priya Admin"].items} == {HEADING, f"overdue:{t.police.id}", f"overdue:{schools.id}"}
 
 
 def test_someone_with_no_colleague_to_send_is_asked_for_a_name_or_email(session):

@@ -12,7 +12,7 @@ def test_minutes_not_out_after_two_weeks_go_to_the_business_unit_until_marked(se
     assert "Minutes of ARG" not in text_of(digests(session, date(2026, 11, 17)).get("Priya Admin"))
     reply = digests(session, date(2026, 11, 18))["Priya Admin"]
     line = [i for i in reply.items if i.key == f"minutes:{meeting.id}"][0]
-    assert line.text == "Minutes of ARG (Tue 3 Nov 2026) are not out: 15 days after the meeting, the limit is 14"
+    assert line.text == "Minutes of ARG (Tue 3 Nov 2026) are not out: 15 days after the meeting, the limit is 14 days"
     assert line.buttons[0].command == f"minutes {meeting.id}"
     assert "Minutes of ARG" not in text_of(digests(session, date(2026, 11, 18)).get("Helen Chair"))
     meeting.minutes_circulated_at = at(date(2026, 11, 18))

@@ -63,7 +63,7 @@ def test_the_number_of_statements_does_not_grow_with_members(engine, session):
     busy_partnership(session, 3)
     few, few_digests, kinds = statements_for_a_day(engine, session)
     assert kinds == {"action", "return", "paper", "meeting", "quorum", "papers-missing", "escalation", "missed",
-                     "overdue", "minutes"}
+                     "overdue", "minutes", "heading"}
     session.expire_all()
     busy_partnership(session, 30)  # a second, ten times bigger partnership in the same database
     many, many_digests, _ = statements_for_a_day(engine, session)
