@@ -92,7 +92,9 @@ def cmd_console(args: argparse.Namespace) -> int:
     from handlers.dispatch import Dispatcher
 
     engine = ready_engine(database_url(args.db))
-    return run_console(Dispatcher(engine, feed_links=get_settings().feed_links()), args.as_email,
+    settings = get_settings()
+    dispatcher = Dispatcher(engine, feed_links=settings.feed_links(), email_on=settings.email_on)
+    return run_console(dispatcher, args.as_email,
                        files_dir=Path(args.files), partnership=args.partnership)
 
 
@@ -124,7 +126,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         program = sys.argv[0] if "/" in sys.argv[0] else "assurebot"
         print(f"Demo partnership loaded into {path}. You are {who}.")
         print(f"To be someone else: {program} console --db {path} --as jo.walsh@community.example.org")
-    return run_console(Dispatcher(engine, feed_links=get_settings().feed_links()), who, files_dir=Path(args.files))
+    settings = get_settings()
+    return run_console(Dispatcher(engine, feed_links=settings.feed_links(), email_on=settings.email_on), who,
+                       files_dir=Path(args.files))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -163,6 +167,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from bot.commands.audit import audit_verify_command
 
     return audit_verify_command(database_url(args.db), partnership_key=args.partnership)
+
+
+def cmd_email(args: argparse.Namespace) -> int:
+    from bot.commands.email import email_test_command
+
+    return email_test_command(database_url(args.db), email=args.email, partnership_key=args.partnership)
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
@@ -229,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("group")
     p.add_argument("--member", default=None, metavar="EMAIL", help="add this member's own deadlines")
     p.add_argument("--output", default="-", help="file to write (default: print it)")
+    p.add_argument("--partnership", default=None, metavar="KEY", help=PARTNERSHIP_HELP)
+    p = add("email", cmd_email, "send a test email to a member, to check the email settings")
+    p.add_argument("check", choices=["test"])
+    p.add_argument("email", metavar="EMAIL", help="the member's email")
     p.add_argument("--partnership", default=None, metavar="KEY", help=PARTNERSHIP_HELP)
     p = add("audit", cmd_audit, "check the audit trail: every partnership's chain of events, and its guards")
     p.add_argument("check", choices=["verify"])

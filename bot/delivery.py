@@ -5,7 +5,8 @@ one member and returns the platform's message id (so the message can be updated 
 
 A member is reached on the platform they (or the business unit) chose, if AssureBot can reach
 them there; otherwise on whichever chat platform knows them (a member with only a Slack id is
-reached on Slack). The console is a platform only where one is registered: the `assurebot
+reached on Slack). Email is only ever the platform chosen, never a fallback, and not once the
+member has turned reminder emails off. The console is a platform only where one is registered: the `assurebot
 remind` command prints there. A server registers none, so a message nobody can receive is
 reported as undeliverable, never written to the log.
 """
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Delivery", "Sender", "Unreachable"]
 CHAT = (Platform.SLACK.value, Platform.TEAMS.value)
+CHOSEN = (*CHAT, Platform.EMAIL.value)
 
 
 class Delivery:
@@ -46,9 +48,10 @@ class Delivery:
         reachable = {
             Platform.SLACK.value: bool(member.slack_user_id),
             Platform.TEAMS.value: bool(member.teams_aad_id) and not member.teams_unreachable,
+            Platform.EMAIL.value: bool(member.email) and not member.email_off,
             Platform.CONSOLE.value: True,
         }
-        chosen = [member.preferred_platform] if member.preferred_platform in CHAT else []
+        chosen = [member.preferred_platform] if member.preferred_platform in CHOSEN else []
         for platform in [*chosen, *CHAT, Platform.CONSOLE.value]:
             if platform in self.senders and reachable.get(platform):
                 return platform

@@ -11,10 +11,11 @@ import re
 CHATTY_SDKS = ("slack_sdk", "slack_bolt", "bot.slack.bolt", "botbuilder", "botframework", "msrest", "msal",
                "urllib3", "aiohttp.client")
 PRIVATE_LINK = re.compile(r"(/calendar/)[^/\s\"?]+(\.ics)")
+EMAIL_LINK = re.compile(r"(/email/(?:answer|unsubscribe)/)[^/\s\"?]+")
 
 
 class PrivateLinks(logging.Filter):
-    """Masks members' private calendar links in a record (the access log names every URL opened)."""
+    """Masks members' private calendar and email links in a record (the access log names every URL opened)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
@@ -30,7 +31,7 @@ class PrivateLinks(logging.Filter):
 
 def _masked(value):
     if isinstance(value, str):
-        return PRIVATE_LINK.sub(r"\1…\2", value)
+        return EMAIL_LINK.sub(r"\1…", PRIVATE_LINK.sub(r"\1…\2", value))
     if isinstance(value, dict):
         return {k: _masked(v) for k, v in value.items()}
     return value

@@ -1,4 +1,5 @@
-"""One aiohttp server for Slack (/slack/events), Teams (/api/messages), health and reminders."""
+"""One aiohttp server for Slack (/slack/events), Teams (/api/messages), the email link pages (/email/...),
+health and reminders."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from bot.calendar_feed import feed_handler
 from bot.delivery import Delivery
+from bot.email.setup import attach as attach_email
 from bot.logs import keep_content_out_of_logs
 from bot.reminders import attach as attach_reminders
 from bot.settings import Settings, get_settings
@@ -48,7 +50,8 @@ def build_app(engine, *, settings: Settings | None = None, clock: Clock | None =
     app[SETTINGS] = settings
     app[DELIVERY] = delivery
     app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify, feed_links=settings.feed_links(),
-                                 limit=RateLimit(settings.commands_per_second, settings.command_burst))
+                                 limit=RateLimit(settings.commands_per_second, settings.command_burst),
+                                 email_on=settings.email_on)
 
     async def forget_old_claims(_app: web.Application) -> None:
         with session_for(engine) as session:
@@ -63,6 +66,7 @@ def build_app(engine, *, settings: Settings | None = None, clock: Clock | None =
     app.router.add_get("/calendar/{token}.ics", feed_handler(engine, settings, clock=clock))
     attach_slack(app, settings, engine=engine, dispatcher=app[DISPATCHER], delivery=delivery)
     attach_teams(app, settings, engine=engine, dispatcher=app[DISPATCHER], delivery=delivery)
+    attach_email(app, settings, dispatcher=app[DISPATCHER], delivery=delivery, clock=clock)
     if with_scheduler:
         attach_reminders(app, settings, engine=engine, delivery=delivery, clock=clock)
     return app

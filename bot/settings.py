@@ -61,6 +61,39 @@ class Settings(BaseSettings):
     # Signs each member's calendar link; change it to withdraw every link at once.
     calendar_secret: SecretStr | None = None
 
+    # Email for members outside Slack and Teams: an SMTP server AssureBot sends through.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True  # port 465 speaks TLS from the start instead
+    smtp_timeout: float = Field(default=30.0, gt=0, le=300)
+    mail_from: str | None = None  # e.g. "AssureBot <assurebot@partnership.example.org>"
+    # Signs the answer and unsubscribe links in emails; EMAIL_LINK_SECRET_PREVIOUS is still accepted
+    # after a change, so links already sent keep working until they expire.
+    email_link_secret: SecretStr | None = None
+    email_link_secret_previous: SecretStr | None = None
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Email can be sent: SMTP_HOST and MAIL_FROM are set."""
+        return bool(self.smtp_host and self.mail_from)
+
+    @property
+    def email_on(self) -> bool:
+        """Reminders can go by email: SMTP and the links (PUBLIC_URL, EMAIL_LINK_SECRET) are all set up."""
+        return self.smtp_configured and self.email_links() is not None
+
+    def email_links(self):
+        """Email answer links (handlers.email_links.LinkSigner) when PUBLIC_URL and EMAIL_LINK_SECRET are set."""
+        from handlers.email_links import LinkSigner
+
+        secret = self.email_link_secret.get_secret_value() if self.email_link_secret else ""
+        previous = self.email_link_secret_previous.get_secret_value() if self.email_link_secret_previous else ""
+        if not self.public_url or not secret:
+            return None
+        return LinkSigner(public_url=self.public_url, secret=secret, previous=previous or None)
+
     def feed_links(self):
         """Calendar links (handlers.calendar_feed.FeedLinks) when PUBLIC_URL and CALENDAR_SECRET are both set."""
         from handlers.calendar_feed import FeedLinks

@@ -61,6 +61,8 @@ class Context:
     platform: str = "console"
     # Where calendar links point and what signs them; None when calendar links are off.
     feed_links: Any = None
+    # Whether this AssureBot can send email (SMTP is set up), so reminders may be chosen by email.
+    email_on: bool = False
     # What the verb acts on, found and checked by the dispatcher (see Target).
     target: Any = None
 

@@ -22,8 +22,8 @@ from sqlmodel import Session
 
 # Importing the capability modules registers their verbs.
 from handlers import (  # noqa: F401
-    actions, admin, attendance, calendar_feed, escalations, help, home, meetings_admin, papers, quorum, reports, returns,
-    snooze,
+    actions, admin, attendance, calendar_feed, escalations, help, home, meetings_admin, papers, quorum,
+    reminder_platform, reports, returns, snooze,
 )
 from handlers.core import REGISTRY, Command, Context, UserError, Verb, closest_verbs, parse_command
 from handlers.limits import OnePerPerson, RateLimit
@@ -92,7 +92,8 @@ class Dispatcher:
     """Runs commands against the database for every adapter."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None, notify: Notify | None = None,
-                 feed_links: object | None = None, workers: int | None = None, limit: RateLimit | None = None):
+                 feed_links: object | None = None, workers: int | None = None, limit: RateLimit | None = None,
+                 email_on: bool = False):
         self.engine = engine
         self.limit = limit  # None: as many commands as a person types (the console)
         self._heavy = OnePerPerson()
@@ -100,6 +101,7 @@ class Dispatcher:
         self.clock = clock or Clock()
         self.notify = notify
         self.feed_links = feed_links
+        self.email_on = email_on  # reminders may be chosen by email (SMTP is set up)
         # SQLite takes one writer at a time, and more threads would only compete with the event loop
         # for the interpreter; a server database gains from a few.
         self.workers = workers or (1 if engine.dialect.name == "sqlite" else 4)
@@ -205,7 +207,8 @@ class Dispatcher:
         today = calendar.local_date(self.clock.now())
         return Context(session=session, scope=scope, actor=actor,
                        person=person(actor, scope=scope, session=session, on=today), partnership=place,
-                       calendar=calendar, clock=self.clock, platform=platform, feed_links=self.feed_links)
+                       calendar=calendar, clock=self.clock, platform=platform, feed_links=self.feed_links,
+                       email_on=self.email_on)
 
     def run_as(self, cmd: Command, actor: Member, place: Partnership, scope: Scope, session: Session) -> Reply:
         """Run a command as a known member of the partnership, within a session bound to it."""

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.permissions import ESCALATION_WORK, HANDLERS
-from messages.reply import Button, Choice, FieldKind, Form, FormField, Item, Notice, Reply, Tone
+from messages.reply import Button, Choice, EscalationAlert, FieldKind, Form, FormField, Item, Notice, Reply, Tone
 from messages.templates import format_when, say, shorten
 from models import permissions as may
 from models.escalations import (
@@ -181,7 +181,15 @@ def escalation_card(ctx: Context, escalation: Escalation, *, raiser: Member, age
         buttons=buttons,
         tone=Tone.WARNING if escalation.urgency == Urgency.URGENT.value else Tone.INFO,
         private=True,
+        escalation=alert(ctx, escalation, headline),
     )
+
+
+def alert(ctx: Context, escalation: Escalation, headline: str) -> EscalationAlert:
+    """What an email may say of this escalation: that it needs attention, never what it is about."""
+    return EscalationAlert(number=escalation.id, category=CATEGORIES.get(escalation.category, escalation.category),
+                           urgency=escalation.urgency,
+                           raised=format_when(ctx.calendar.local_datetime(escalation.raised_at)), headline=headline)
 
 
 def _fields(ctx: Context, escalation: Escalation, raiser: Member, agency: Agency) -> list[tuple[str, str]]:
@@ -277,7 +285,8 @@ def _open(ctx: Context) -> Escalation:
 
 
 def _raiser_notice(ctx: Context, escalation: Escalation, text: str) -> Notice:
-    return Notice(escalation.raised_by_id, Reply(title=f"Your escalation E{escalation.id}", text=text, private=True))
+    return Notice(escalation.raised_by_id, Reply(title=f"Your escalation E{escalation.id}", text=text, private=True,
+                                                 escalation=alert(ctx, escalation, "News of your escalation")))
 
 
 @command("escalation ack", summary="acknowledge an escalation", example="escalation ack 3",

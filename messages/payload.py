@@ -7,7 +7,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from messages.reply import Button, Choice, FieldKind, Form, FormField, Item, Reply, Tone
+from messages.reply import Button, Choice, EscalationAlert, FieldKind, Form, FormField, Item, Reply, Tone
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:
@@ -56,5 +56,6 @@ def reply_from_payload(data: dict[str, Any]) -> Reply:
                              "buttons": buttons(i.get("buttons", []))}) for i in data.get("items", [])],
            "buttons": buttons(data.get("buttons", [])),
            "form": form(data.get("form")),
+           "escalation": EscalationAlert(**data["escalation"]) if data.get("escalation") else None,
            "notices": []},
     )

@@ -122,6 +122,18 @@ class Notice:
     reply: "Reply"
 
 
+@dataclass(frozen=True)
+class EscalationAlert:
+    """All that may be said of an escalation where its words must not go (an email): that it needs
+    attention, its number, category, urgency and when it was raised."""
+
+    number: int
+    category: str
+    urgency: str
+    raised: str
+    headline: str = "An escalation needs your attention"
+
+
 @dataclass
 class Reply:
     """What the bot says back. Built by handlers from templates; rendered per platform."""
@@ -144,6 +156,8 @@ class Reply:
     # True when the command changed something in the database.
     changed: bool = False
     files: list[Attachment] = field(default_factory=list)
+    # Set on anything about one escalation: an email says only this, never the escalation's words.
+    escalation: EscalationAlert | None = None
 
     @property
     def is_error(self) -> bool:

@@ -246,7 +246,7 @@ class _Load:
                         Platform.TEAMS.value if entry.get("teams_aad_id") else Platform.CONSOLE.value)
             platform = str(entry.get("platform") or inferred)
             if platform not in {p.value for p in Platform}:
-                self.problem(entry, "platform", where, "must be slack, teams or console")
+                self.problem(entry, "platform", where, "must be slack, teams, email or console")
                 continue
             existing = member_by_email(email, scope=Scope(self.partnership.id), session=self.session)
             values = {"email": email, "name": name, "agency_id": agency.id,

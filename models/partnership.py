@@ -24,6 +24,7 @@ class Platform(StrEnum):
     SLACK = "slack"
     TEAMS = "teams"
     CONSOLE = "console"
+    EMAIL = "email"  # for members outside the partnership's Slack or Teams
 
 
 class Partnership(SQLModel, table=True):
@@ -94,6 +95,8 @@ class Member(SQLModel, table=True):
     active: bool = True
     # Set when Teams says the bot can no longer reach this person (app removed).
     teams_unreachable: bool = False
+    # Set when the member turned reminder emails off (the unsubscribe link); a reload of the file keeps it.
+    email_off: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -5,8 +5,9 @@ member's platform and is passed in by the composition root (the server or the co
 
 A sender says what became of a message in the exception it raises: Unreachable (nobody can
 receive it), RetryLater (the platform asked us to wait: nothing was sent), OutcomeUnknown (the
-request went out but no answer came back, so it may have arrived), or any other error (it was
-refused: nothing was sent).
+request went out but no answer came back, so it may have arrived), Refused (it was refused for
+good: nothing was sent, and it is not tried again), or any other error (it was refused for now:
+nothing was sent, and it is tried again later).
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ class RetryLater(Exception):
     def __init__(self, message: str, retry_after: float):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Refused(Exception):
+    """The platform refused the message for good (an email server's 5xx answer): nothing was sent,
+    and sending it again would be refused too, so it fails at once and the business unit is told."""
 
 
 class OutcomeUnknown(Exception):

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from messages.reply import Item, Reply, Tone
 from messages.templates import format_day, say
 from models.delivery import OutboxMessage, OutboxStatus
-from models.partnership import Agency, Member
+from models.partnership import Agency, Member, Platform
 from schedules.outbox import REPORT_KIND, UNREACHABLE, Outgoing, queue
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,14 @@ def report_failures(session: Session, *, now: datetime, for_date: date | None = 
     return queue(session, outgoing, now=now)
 
 
+def unreachable_because(person: Member) -> str:
+    """Why AssureBot could not reach someone, in the business unit's words."""
+    if person.preferred_platform == Platform.EMAIL.value:
+        return ("they turned reminder emails off" if person.email_off else
+                "email is not set up on this AssureBot (SMTP_HOST, MAIL_FROM, PUBLIC_URL, EMAIL_LINK_SECRET)")
+    return "not reachable on Slack or Teams"
+
+
 def failure_report(rows: list, people: dict[int, Member]) -> Reply:
     """The business unit's list of people whose reminders could not be delivered, and why."""
     items = []
@@ -65,7 +73,7 @@ def failure_report(rows: list, people: dict[int, Member]) -> Reply:
         person = people[row.member_id]
         unreachable = row.last_error == UNREACHABLE
         fields = [("Message", f"{row.kind} for {format_day(row.for_date)}"),
-                  ("Why", "not reachable on Slack or Teams" if unreachable else
+                  ("Why", unreachable_because(person) if unreachable else
                    f"{row.last_error} (after {row.attempts} attempts)")]
         items.append(Item(text=f"{person.name} ({person.email})", key=f"outbox:{row.id}", fields=fields))
     return Reply(title="Reminders that could not be delivered",

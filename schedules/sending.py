@@ -8,10 +8,12 @@
   leaves, so a crash never loses the fact that a message may have gone.
 - A send whose outcome is unknown (it timed out or the connection dropped after the request left),
   and a row left `sending` by a process that died, is looked for before it is sent again: Slack
-  keeps each message's outbox key in its metadata. Where a platform cannot be searched (Teams),
+  keeps each message's outbox key in its metadata. Where a platform cannot be searched (Teams, email),
   it is sent once more and then counted as sent. Either way a message goes out at most twice.
 - A 429's Retry-After holds the whole platform in this process: nothing more is sent to it until
   then, and rows claimed for it go back untried.
+- A refusal for good (Refused: an email server's 5xx) fails the message at once, and the business
+  unit is told; any other refusal (an email server's 4xx) is tried again after 1, 2, 4 and 8 minutes.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from models.clock import Clock
 from models.db import session_for
 from models.delivery import OutboxMessage, OutboxStatus
 from models.partnership import Member, Platform
-from schedules.delivery import Delivery, OutcomeUnknown, Unreachable
+from schedules.delivery import Delivery, OutcomeUnknown, Refused, Unreachable
 from schedules.failures import report_failures
 from schedules.outbox import (BATCH, CHECK_AGAIN, CONCURRENCY, FIRST_RETRY, LEASE, MAX_ATTEMPTS, MAX_POSTS,
                               UNREACHABLE, claim, outbox_key)
@@ -230,6 +232,8 @@ class _Batch:
         uncount = {"posts": T.c.posts - 1}
         if isinstance(error, Unreachable):
             return self._failed(row, UNREACHABLE, **uncount)
+        if isinstance(error, Refused):  # refused for good: trying again would be refused again
+            return self._failed(row, _describe(error), **uncount)
         if wait is not None and attempts < MAX_ATTEMPTS:
             not_before = now + timedelta(seconds=wait)
             self.pauses.hold(row.platform, not_before)

@@ -49,11 +49,12 @@ class Recipient(NamedTuple):
     teams_unreachable: bool
     is_admin: bool
     active: bool
+    email_off: bool
 
 
 RECIPIENT_COLUMNS = (Member.id, Member.name, Member.email, Member.agency_id, Member.preferred_platform,
                      Member.slack_user_id, Member.teams_aad_id, Member.teams_unreachable, Member.is_admin,
-                     Member.active)
+                     Member.active, Member.email_off)
 
 
 def owner_columns(owner) -> tuple:
