@@ -120,7 +120,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     engine = ready_engine(f"sqlite:///{path.resolve()}")
     with session_for(engine) as session:
-        load_text(demo_yaml(date.today()), session=session)
+        load_text(demo_yaml(date.today(), history=True), session=session)
     who = args.as_email or DEMO_CHAIR
     if sys.stdin.isatty():
         program = sys.argv[0] if "/" in sys.argv[0] else "assurebot"

@@ -39,12 +39,13 @@ AGENCY = Section(("key", "name", "named_partner"))
 MEMBER = Section(("email", "name", "agency", "admin", "preferred_name", "platform", "slack_id", "teams_aad_id"))
 GROUP = Section(("key", "name", "papers_notice_working_days", "clear_days", "deputies_count", "handles_escalations",
                  "minutes_within_days", "slack_channel"), mappings={"quorum": QUORUM}, lists={"members": SEAT})
-MEETING = Section(("group", "starts", "location"))
+MEETING = Section(("group", "starts", "location", "minutes"))
 PAPER = Section(("group", "meeting", "title", "owner"))
 RETURN = Section(("title", "kind", "agency", "owner", "period", "due", "submitted"))
-ACTION = Section(("title", "owner", "due", "source"))
-ATTENDANCE = Section(("group", "meeting", "email", "answer", "deputy"))
-ESCALATION = Section(("raised_by", "summary", "category", "urgency", "raised", "case_reference", "stage"))
+ACTION = Section(("title", "owner", "due", "source", "status", "closed", "reason"))
+ATTENDANCE = Section(("group", "meeting", "email", "answer", "deputy", "attended"))
+ESCALATION = Section(("raised_by", "summary", "category", "urgency", "raised", "case_reference", "stage",
+                      "acknowledged", "acknowledged_by", "assigned_to", "stage_entered", "closed", "outcome"))
 FILE = Section((), mappings={"partnership": PARTNERSHIP},
                lists={"agencies": AGENCY, "members": MEMBER, "groups": GROUP, "meetings": MEETING, "papers": PAPER,
                       "returns": RETURN, "actions": ACTION, "attendance": ATTENDANCE, "escalations": ESCALATION})

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from models.audit import record
 from models.dates import DateError, date_value, moment_value
+from models.load_history import History
 from models.load_report import LoadReport, in_file_order
 from models.load_schema import settings_group_problems, settings_problems, unknown_keys
 from models.people import member_by_email, normalise_email
@@ -60,7 +61,7 @@ def load_text(text: str, *, session: Session, today: date | None = None) -> Load
     return loader.report
 
 
-class _Load:
+class _Load(History):
     def __init__(self, data: dict[str, Any], session: Session, today: date | None = None):
         self.data = data
         self.session = session
@@ -373,7 +374,7 @@ class _Load:
             existing = self.session.exec(select(Meeting).where(
                 Meeting.group_id == group.id, Meeting.starts_at == starts)).first()
             meeting = self.upsert("meetings", existing, Meeting(group_id=group.id, starts_at=starts),
-                                  {"location": str(entry.get("location", ""))})
+                                  {"location": str(entry.get("location", "")), **self.minutes_values(entry, where)})
             self.meetings[(group.key, starts.astimezone(self.zone).date())] = meeting
 
     def load_papers(self) -> None:
@@ -418,6 +419,7 @@ class _Load:
         for i, entry in enumerate(self.items("actions")):
             where = f"actions[{i}]"
             title, owner = self.require(entry, "title", where), self.member(entry, "owner", where)
+            title = self.safe_text(entry, "title", where) if title else None
             due = self.as_date(entry, "due", where) if entry.get("due") is not None else None
             if entry.get("due") is None:
                 self.problem(entry, None, where, "`due` is required")
@@ -427,7 +429,8 @@ class _Load:
                                                               Action.title == title)).first()
             self.upsert("actions", existing, Action(title=title, owner_id=owner.id, agency_id=owner.agency_id,
                                                     due_date=due),
-                        {"due_date": due, "source": str(entry.get("source", "")), "agency_id": owner.agency_id})
+                        {"due_date": due, "source": str(entry.get("source", "")), "agency_id": owner.agency_id,
+                         **self.action_values(entry, where)})
 
     def load_attendance(self) -> None:
         for i, entry in enumerate(self.items("attendance")):
@@ -451,12 +454,14 @@ class _Load:
                 AttendanceAnswer.meeting_id == meeting.id, AttendanceAnswer.member_id == member.id)).first()
             self.upsert("attendance answers", existing,
                         AttendanceAnswer(meeting_id=meeting.id, member_id=member.id, answer=answer.value),
-                        {"answer": answer.value, "deputy_id": deputy.id if deputy else None})
+                        {"answer": answer.value, "deputy_id": deputy.id if deputy else None,
+                         **self.attended_values(entry, where)})
 
     def load_escalations(self) -> None:
         for i, entry in enumerate(self.items("escalations")):
             where = f"escalations[{i}]"
             raiser, summary = self.member(entry, "raised_by", where), self.require(entry, "summary", where)
+            summary = self.safe_text(entry, "summary", where, escalation=True) if summary else None
             category = str(entry.get("category", "other"))
             urgency = str(entry.get("urgency", Urgency.ROUTINE.value))
             if category not in CATEGORIES:
@@ -474,8 +479,10 @@ class _Load:
                       "case_reference": entry.get("case_reference"), "stage": int(entry.get("stage", 1))}
             if raised:
                 values.update(raised_at=raised, stage_entered_at=raised)
+            values.update(self.escalation_values(entry, where, raised))
             row = self.upsert("escalations", existing, Escalation(raised_by_id=raiser.id, agency_id=raiser.agency_id,
                                                                  category=category, summary=summary), values)
             if existing is None:
-                self.session.add(EscalationStageChange(escalation_id=row.id, stage=row.stage,
-                                                       entered_at=row.stage_entered_at, by_id=raiser.id))
+                for stage, entered in self.stage_history(row):
+                    self.session.add(EscalationStageChange(escalation_id=row.id, stage=stage, entered_at=entered,
+                                                           by_id=raiser.id))

@@ -38,8 +38,9 @@ def why_not_replace(path: Path) -> str | None:
     return None
 
 
-def demo_yaml(today: date) -> str:
-    """The demo partnership's YAML for a given day: meetings, deadlines and actions around it."""
+def demo_yaml(today: date, *, history: bool = False) -> str:
+    """The demo partnership's YAML for a given day: meetings, deadlines and actions around it, and
+    with `history` a year of what has already happened."""
     calendar = WorkingCalendar("england-and-wales")
     anchor = calendar.next_working_day(today)
 
@@ -49,6 +50,14 @@ def demo_yaml(today: date) -> str:
     # The financial year's quarter, as partnerships name dataset periods (Q3 2026/27).
     fy = today.year if today.month >= 4 else today.year - 1
     quarter = f"Q{((today.month - 4) % 12) // 3 + 1} {fy}/{str(fy + 1)[2:]}"
+
+    def quarter_before(n: int) -> str:
+        """The name of the financial quarter n quarters before today's (Q2 2026/27)."""
+        index = (today.year * 12 + today.month - 1 - 3 * n)
+        year, month = divmod(index, 12)
+        start = year if month + 1 >= 4 else year - 1
+        return f"Q{(month + 1 - 4) % 12 // 3 + 1} {start}/{str(start + 1)[2:]}"
+
     env = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
-    return env.from_string(TEMPLATE.read_text(encoding="utf-8")).render(wd=wd, quarter=quarter,
-                                                                       year=f"{fy}/{str(fy + 1)[2:]}")
+    return env.from_string(TEMPLATE.read_text(encoding="utf-8")).render(
+        wd=wd, quarter=quarter, quarter_before=quarter_before, year=f"{fy}/{str(fy + 1)[2:]}", history=history)

@@ -76,7 +76,7 @@ ESCALATION = "escalations: [{raised_by: cop@police.example.org, summary: Closed 
     ("{email: chair@council.example.org, role: chair}", "{email: chair@council.example.org, rol: chair}",
      "line 17: groups[0].members[0]: unknown key 'rol'; did you mean 'role'?"),
     ("location: Online}", "place: Online}",
-     "line 18: meetings[0]: unknown key 'place'; use one of: group, location, starts"),
+     "line 18: meetings[0]: unknown key 'place'; use one of: group, location, minutes, starts"),
     ("title: Dataset Q3,", "titel: Dataset Q3,", "line 19: papers[0]: unknown key 'titel'; did you mean 'title'?"),
     ("answer: deputy,", "anwser: deputy, answer: deputy,",
      "line 20: attendance[0]: unknown key 'anwser'; did you mean 'answer'?"),

@@ -190,3 +190,53 @@ def test_dates_in_the_file_may_be_written_as_people_write_them_but_not_as_words(
     with Session(engine) as session, pytest.raises(LoadError) as error:
         load_text(GOOD.replace("due: 2027-02-01", "due: 31/02/2027"), session=session)
     assert any("there is no 31 February 2027" in p for p in error.value.problems), error.value.problems
+
+
+HISTORY = GOOD.replace(
+    "meetings: [{group: qp, starts: 2027-01-12T10:00, location: Online}]",
+    "meetings: [{group: qp, starts: 2027-01-12T10:00, location: Online},\n"
+    "           {group: qp, starts: 2026-09-08T10:00, location: Online, minutes: 2026-09-15}]").replace(
+    "attendance: [", "attendance: [{group: qp, meeting: 2026-09-08, email: cop@police.example.org, answer: yes, "
+                     "attended: true},\n             ").replace(
+    "actions: [{title: Refresh neglect tool, owner: cop@police.example.org, due: 2027-02-01, source: Neglect audit}]",
+    "actions: [{title: Refresh neglect tool, owner: cop@police.example.org, due: 2027-02-01, source: Neglect audit},\n"
+    "          {title: Brief the teams, owner: cop@police.example.org, due: 2026-08-01, status: done, "
+    "closed: 2026-07-28}]\n"
+    "escalations: [{raised_by: cop@police.example.org, summary: Caseloads above safe level, category: capacity,\n"
+    "               raised: 2026-06-01T09:00, stage: 2, acknowledged: 2026-06-02T10:00,\n"
+    "               acknowledged_by: chair@council.example.org, stage_entered: 2026-06-10T10:00,\n"
+    "               closed: 2026-07-01T16:00, outcome: Agreed extra cover for the summer}]")
+
+
+def test_what_has_already_happened_loads_with_the_file(engine):
+    from models.escalations import Escalation, EscalationStageChange
+
+    with Session(engine) as session:
+        load_text(HISTORY, session=session)
+        held = session.exec(select(Meeting).where(Meeting.minutes_circulated_at.is_not(None))).one()
+        assert held.minutes_circulated_at.date() == date(2026, 9, 15)
+        assert session.exec(select(AttendanceAnswer).where(AttendanceAnswer.attended.is_(True))).one()
+        done = session.exec(select(Action).where(Action.title == "Brief the teams")).one()
+        assert done.status == "done" and done.completed_at.date() == date(2026, 7, 28)
+        escalation = session.exec(select(Escalation)).one()
+        assert escalation.closed_at and escalation.outcome == "Agreed extra cover for the summer"
+        assert escalation.acknowledged_by_id is not None and escalation.stage == 2
+        stages = session.exec(select(EscalationStageChange.stage).order_by(EscalationStageChange.stage)).all()
+        assert stages == [1, 2]
+    with Session(engine) as session:
+        load_text(HISTORY, session=session)  # again: nothing new
+        assert len(session.exec(select(EscalationStageChange)).all()) == 2
+
+
+def test_history_that_names_a_child_or_does_not_add_up_is_refused(engine):
+    bad = HISTORY.replace("outcome: Agreed extra cover for the summer", "outcome: Child DOB 01/02/2019 moved") \
+        .replace("closed: 2026-07-28}", "closed: 2026-07-28, status: finished}") \
+        .replace("acknowledged: 2026-06-02T10:00", "acknowledged: 2026-05-02T10:00")
+    with Session(engine) as session, pytest.raises(LoadError) as error:
+        load_text(bad, session=session)
+    problems = "\n".join(error.value.problems)
+    assert "escalations[0].outcome: I can't save this because it mentions a date of birth" in problems
+    assert "01/02/2019" not in problems
+    assert "must be open, done or dropped" in problems
+    assert "escalations[0].acknowledged: is before the escalation was raised" in problems
+    assert counts(engine)["Member"] == 0

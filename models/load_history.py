@@ -1,0 +1,100 @@
+"""What a partnership file may say about what has already happened, for a partnership that starts
+using AssureBot part way through its year (and for the demo): minutes that went out, who came
+to a meeting, actions done or dropped, how far each escalation has gone.
+
+    meetings:    minutes: 2026-06-20                 the day the minutes went out
+    attendance:  attended: true | false              recorded after the meeting
+    actions:     status: done | dropped | open, closed: 2026-05-01, reason: "..." (dropped)
+    escalations: acknowledged: 2026-06-02T09:30, acknowledged_by: EMAIL, assigned_to: EMAIL,
+                 stage_entered: 2026-06-10T10:00, closed: 2026-07-01T16:00, outcome: "..."
+
+Free text (a reason, an outcome, a summary) is checked for a child's details as chat checks it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from models.escalations import Escalation
+from models.identifiers import ESCALATION, GENERAL, identifying_details, refusal_text
+from models.work import ActionStatus
+
+ACTION_STATES = {s.value for s in ActionStatus}
+
+
+class History:
+    """Mixed into the loader (models.loader._Load), whose helpers it uses: problem, member, as_moment."""
+
+    def safe_text(self, entry: Any, key: str, where: str, *, escalation: bool = False) -> str | None:
+        """The text under `key`, or None (with a problem) when it names a child by an identifier."""
+        text = entry.get(key)
+        if text is None:
+            return None
+        text = str(text).strip()
+        reasons = identifying_details(text, today=self.today(), where=ESCALATION if escalation else GENERAL)
+        if reasons:
+            self.problem(entry, key, where, refusal_text(reasons))
+            return None
+        return text
+
+    def minutes_values(self, entry: Any, where: str) -> dict[str, Any]:
+        if entry.get("minutes") is None:
+            return {}
+        sent = self.as_moment(entry, "minutes", where)
+        return {"minutes_circulated_at": sent} if sent else {}
+
+    def attended_values(self, entry: Any, where: str) -> dict[str, Any]:
+        attended = entry.get("attended")
+        if attended is None:
+            return {}
+        if not isinstance(attended, bool):
+            self.problem(entry, "attended", where, "must be true or false")
+            return {}
+        return {"attended": attended}
+
+    def action_values(self, entry: Any, where: str) -> dict[str, Any]:
+        status = str(entry.get("status", ActionStatus.OPEN.value)).lower()
+        if status not in ACTION_STATES:
+            self.problem(entry, "status", where, "must be open, done or dropped")
+            return {}
+        if status == ActionStatus.OPEN.value:
+            return {"status": status, "completed_at": None, "dropped_reason": None}
+        closed = self.as_moment(entry, "closed", where) if entry.get("closed") is not None else None
+        if closed is None:
+            self.problem(entry, None, where, f"a {status} action needs `closed`, the day it was {status}")
+            return {}
+        values: dict[str, Any] = {"status": status, "completed_at": closed}
+        if status == ActionStatus.DROPPED.value:
+            values["dropped_reason"] = self.safe_text(entry, "reason", where) or "no reason given"
+        return values
+
+    def escalation_values(self, entry: Any, where: str, raised: datetime | None) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if entry.get("acknowledged") is not None:
+            values["acknowledged_at"] = self.as_moment(entry, "acknowledged", where)
+            by = self.member(entry, "acknowledged_by", where, required=False)
+            values["acknowledged_by_id"] = by.id if by else None
+        if entry.get("assigned_to") is not None:
+            assignee = self.member(entry, "assigned_to", where)
+            values["assigned_to_id"] = assignee.id if assignee else None
+        if entry.get("stage_entered") is not None:
+            values["stage_entered_at"] = self.as_moment(entry, "stage_entered", where)
+        if entry.get("closed") is not None:
+            values["closed_at"] = self.as_moment(entry, "closed", where)
+            outcome = self.safe_text(entry, "outcome", where, escalation=True)
+            if outcome is None:
+                self.problem(entry, None, where, "a closed escalation needs its `outcome`")
+            values["outcome"] = outcome
+        for key in ("acknowledged", "stage_entered", "closed"):
+            moment = values.get(f"{key}_at")
+            if raised and moment and moment < raised:
+                self.problem(entry, key, where, "is before the escalation was raised")
+        return values
+
+    @staticmethod
+    def stage_history(row: Escalation) -> list[tuple[int, datetime]]:
+        """The stages an escalation loaded at stage N went through: each from the day it was raised,
+        the last from the day it entered it."""
+        raised = row.raised_at
+        return [(stage, raised if stage < row.stage else row.stage_entered_at) for stage in range(1, row.stage + 1)]
