@@ -249,22 +249,33 @@ def _seat(ctx: Context, group: Group, member: Member, role: str, fields: dict[st
     return "".join(f" {d}" for d in dates)
 
 
+def member_form(ctx: Context) -> Form:
+    return Form("member-add", "Add a member", "member add", (
+        FormField("name", "Name", max_length=200),
+        FormField("email", "Work email", max_length=254, check=_email_check),
+        FormField("agency", "Agency", FieldKind.CHOICE, options=agency_choices(ctx)),
+        FormField("group", "Group (optional)", FieldKind.CHOICE, required=False, options=group_choices(ctx)),
+        FormField("role", "Role on the group", FieldKind.CHOICE, required=False, initial="member",
+                  options=(Choice("member", "Member"), Choice("chair", "Chair"),
+                           Choice("deputy_chair", "Deputy chair"))),
+    ), submit_label="Add member")
+
+
+def _email_check(value: str, today: date) -> str | None:
+    email = normalise_email(value)
+    if "@" not in email or "." not in email.split("@")[-1] or " " in email:
+        return "Give their work email, like sam.lee@agency.example.org."
+    return None
+
+
 @command("member add", summary="add a member, optionally with a seat on a group",
          example="member add name=\"Sam Lee\" email=sam.lee@housing.example.org agency=housing group=arg role=member",
          usage="member add name= email= agency= [group= role= since=DATE until=DATE] [admin=yes]", rule=ADMINS)
+@checked_form(member_form)
 def member_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     if not fields and not words:
-        return Reply(text="Who should I add?", private=True, form=Form(
-            "member-add", "Add a member", "member add", (
-                FormField("name", "Name", max_length=200),
-                FormField("email", "Work email", max_length=254),
-                FormField("agency", "Agency", FieldKind.CHOICE, options=agency_choices(ctx)),
-                FormField("group", "Group (optional)", FieldKind.CHOICE, required=False, options=group_choices(ctx)),
-                FormField("role", "Role on the group", FieldKind.CHOICE, required=False, initial="member",
-                          options=(Choice("member", "Member"), Choice("chair", "Chair"),
-                                   Choice("deputy_chair", "Deputy chair"))),
-            ), submit_label="Add member"))
+        return Reply(text="Who should I add?", private=True, form=member_form(ctx))
     name, email = (fields.get("name") or " ".join(words)).strip(), normalise_email(fields.get("email") or "")
     if not name or "@" not in email:
         raise UserError("Give a name and a work email, e.g. `member add name=\"Sam Lee\" email=sam@agency.org "

@@ -82,6 +82,17 @@ def date_check(*, past: bool = False) -> Check:
     return check
 
 
+def time_check() -> Check:
+    """A form field's check for a time of day: parse_time's rules (10:00, 2.30pm; 25:00 is named)."""
+    def check(value: str, today: date) -> str | None:
+        try:
+            parse_clock(value)
+        except DateError as error:
+            return error.sentence
+        return None
+    return check
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 

@@ -16,7 +16,8 @@ from handlers.common import the_meeting
 from handlers.confirm import ask_to_confirm, command_line, confirmed, unusual_day
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.fields import (free_text, group_choices, parse_day, parse_time, split_fields, take_clock, take_day,
-                             the_group)
+                             text_check, the_group, time_check)
+from handlers.forms import checked_form
 from handlers.permissions import CHAIRS, refuse_unless_manages
 from messages.reply import FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day, format_when, say
@@ -32,8 +33,9 @@ def meeting_form(ctx: Context) -> Form:
     return Form("meeting-add", "Add a meeting", "meeting add", (
         FormField("group", "Group", FieldKind.CHOICE, options=group_choices(ctx, managed_only=True)),
         FormField("date", "Date", FieldKind.DATE),
-        FormField("time", "Start time", initial="10:00", max_length=8, hint="Like 10:00 or 2.30pm"),
-        FormField("location", "Where", required=False, max_length=200),
+        FormField("time", "Start time", initial="10:00", max_length=8, hint="Like 10:00 or 2.30pm",
+                  check=time_check()),
+        FormField("location", "Where", required=False, max_length=200, check=text_check(what="place", limit=200)),
     ), submit_label="Add meeting")
 
 
@@ -108,6 +110,7 @@ def _told(ctx: Context, meeting: Meeting) -> list[int]:
 @command("meeting add", summary="add a meeting", example="meeting add arg 2027-03-02 10:00 Council House",
          usage="meeting add GROUP DATE TIME [LOCATION]", rule=CHAIRS,
          target=Target(_group_named, _runs("add its meetings")))
+@checked_form(meeting_form)
 def meeting_add(cmd: Command, ctx: Context) -> Reply:
     if ctx.target is None:
         return Reply(text="Which group, and when?", form=meeting_form(ctx), private=True)

@@ -121,3 +121,20 @@ async def test_a_form_with_its_rules_can_be_queued_and_read_back(chat):
     reply = await chat(ADMIN, "action add")
     back = reply_from_payload(json.loads(json.dumps(reply_to_payload(reply))))
     assert back.form == reply.form and all(f.check is None for f in back.form.fields)
+
+
+async def test_a_meeting_form_with_a_bad_date_or_time_comes_back_filled_in(chat):
+    reply = await chat(CHAIR, "meeting add", form={"group": "arg", "date": "31/02/2027", "time": "25:00",
+                                                   "location": "Council House"})
+    assert reply.form is not None and reply.is_error
+    assert "There is no 31 February 2027" in reply.errors["date"]
+    assert "25:00" in reply.errors["time"]
+    kept = {f.name: f.initial for f in reply.form.fields}
+    assert kept["location"] == "Council House" and kept["group"] == "arg"
+
+
+async def test_a_member_form_with_a_bad_email_comes_back_filled_in(chat):
+    reply = await chat(ADMIN, "member add", form={"name": "Sam Lee", "email": "sam lee at housing",
+                                                  "agency": "housing"})
+    assert reply.form is not None and "Give their work email" in reply.errors["email"]
+    assert {f.name: f.initial for f in reply.form.fields}["name"] == "Sam Lee"
