@@ -14,6 +14,11 @@ at a time, to each server in turn. It prints:
                     the message posted to the response_url afterwards
   ratio             our ack p99 divided by the bare bolt app's ack p99
 
+Then it sends a round of quick commands alone, and the same round again while five `actions all`
+and an attendance report run beside it, and prints last the two ratios the figures are held to:
+the quick commands' answer p99 against bare bolt's ack p99, and their answer p99 beside the heavy
+commands against alone.
+
 Requests and time are bounded; it asserts nothing. The figures are for reading.
 """
 
@@ -324,6 +329,23 @@ def ms(values: tuple[float, float, float]) -> str:
     return " / ".join(f"{v * 1000:7.1f}" for v in values)
 
 
+QUICK = ("quorum", "actions", "returns")
+HEAVY = [("UD00001", "actions all")] * 5 + [("UD00003", "report attendance arg")]  # the business manager, the chair
+
+
+async def beside_heavy(url: str, fake_url: str, partnership: Partnership, args, deadline: float
+                       ) -> tuple[Result, Result]:
+    """Quick commands alone, then the same beside five `actions all` and a report."""
+    quick = [c for c in commands(partnership, args.requests, seed=900) if c[1].split()[0] in QUICK][:500]
+    alone = await send_all(url, fake_url, "alone", quick, args.concurrency, deadline)
+    await collect_later(fake_url, alone, time.monotonic() + args.answer_wait)
+    heavy = asyncio.create_task(send_all(url, fake_url, "heavy", HEAVY, len(HEAVY), deadline))
+    beside = await send_all(url, fake_url, "beside", quick, args.concurrency, deadline)
+    await collect_later(fake_url, beside, time.monotonic() + args.answer_wait)
+    await heavy
+    return alone, beside
+
+
 async def measure(targets: dict[str, str], fake_url: str, partnership: Partnership, args,
                   deadline: float, *, answering: set[str]) -> dict[str, Result]:
     """Send the same commands to each server in alternating rounds, so both meet the same machine load.
@@ -401,6 +423,18 @@ async def main_async(args) -> None:
               f"HTTP statuses: ours {ours.statuses}, bare {bare.statuses}")
         ratio = percentiles(ours.ack)[2] / percentiles(bare.ack)[2]
         print(f"ratio of ack p99 (assurebot / bare bolt): {ratio:.2f}")
+
+        alone, beside = await beside_heavy(f"http://{HOST}:{ours_port}/slack/events", fake_url, partnership, args,
+                                           deadline)
+        print(f"\nquick commands alone:                       answer p50 / p95 / p99 "
+              f"{ms(percentiles(alone.answer))} ms ({len(alone.later)} of {len(alone.ack)} by response_url)")
+        print(f"the same beside 5 `actions all` and a report: answer p50 / p95 / p99 "
+              f"{ms(percentiles(beside.answer))} ms ({len(beside.later)} of {len(beside.ack)} by response_url)")
+        bare_p99 = percentiles(bare.ack)[2]
+        print(f"ratio quick answer p99 / bare bolt ack p99: {percentiles(alone.answer)[2] / bare_p99:.2f}"
+              f" (all commands: {percentiles(ours.answer)[2] / bare_p99:.2f})")
+        print(f"ratio quick answer p99 beside heavy / alone: "
+              f"{percentiles(beside.answer)[2] / percentiles(alone.answer)[2]:.2f}")
     finally:
         for process in reversed(processes):
             stop(process)

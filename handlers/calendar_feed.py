@@ -19,8 +19,8 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event
 from sqlmodel import Session, col, func, select
 
 from handlers.core import Command, Context, command
@@ -28,13 +28,16 @@ from handlers.permissions import business_unit
 from messages.reply import Reply, Tone
 from messages.templates import say
 from models.audit import AuditEvent
+from models.calendar import WorkingCalendar, calendar_for
 from models.groups import Group
 from models.meetings import Meeting, MeetingStatus, Paper, deputy_meetings
 from models.partnership import Member, Partnership
 from models.people import partnership, seats
 from models.scope import Scope
 from models.work import Action, ActionStatus, DataReturn
-from models.calendar import WorkingCalendar, calendar_for
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +103,8 @@ def build_calendar(*, scope: Scope, session: Session, partnership: Partnership, 
                    ) -> bytes:
     """The .ics text: the groups' meetings (scheduled and cancelled) and the member's open deadlines."""
     calendar = calendar_for(partnership.nation, partnership.timezone)
+    from icalendar import Calendar  # only a feed needs it: commands start without it
+
     cal = Calendar()
     cal.add("prodid", "-//AssureBot//Safeguarding partnership calendar//EN")
     cal.add("version", "2.0")
@@ -134,6 +139,8 @@ def build_calendar(*, scope: Scope, session: Session, partnership: Partnership, 
 def _meeting_event(meeting: Meeting, group: Group, partnership: Partnership, calendar: WorkingCalendar,
                    changes: Counter, now: datetime) -> Event:
     cancelled = meeting.status == MeetingStatus.CANCELLED.value
+    from icalendar import Event
+
     event = Event()
     event.add("uid", _uid("meeting", meeting.id, partnership))
     event.add("dtstamp", now)
@@ -154,6 +161,8 @@ def _meeting_event(meeting: Meeting, group: Group, partnership: Partnership, cal
 
 def _deadline(kind: str, row_id: int, partnership: Partnership, day: date, summary: str, description: str,
               sequence: int, now: datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", _uid(kind, row_id, partnership))
     event.add("dtstamp", now)

@@ -222,7 +222,8 @@ def escalations(cmd: Command, ctx: Context) -> Reply:
         else len(rows)
     people = {m.id: m for m in ctx.session.exec(select(Member).where(
         ctx.scope.where(Member), col(Member.id).in_({e.raised_by_id for e in rows} or {0})))}
-    agencies = {a.id: a for a in ctx.session.exec(select(Agency).where(ctx.scope.where(Agency)))}
+    agencies = {a.id: a for a in ctx.session.exec(select(Agency).where(
+        ctx.scope.where(Agency), col(Agency.id).in_({e.agency_id for e in rows} or {0})))}
     items = []
     for row in rows:
         raiser = people[row.raised_by_id]

@@ -20,7 +20,7 @@ from messages.reply import Button, Item, Reply
 from messages.templates import format_day, format_when, plural, say, shorten
 from models.escalations import CATEGORIES, Escalation, Urgency, count_open_escalations, open_escalations
 from models.groups import Group
-from models.meetings import Meeting, MeetingStatus, Paper, answer_for, upcoming_meetings
+from models.meetings import Meeting, MeetingStatus, Paper, answer_for
 from models.partnership import first_name
 from models import permissions as may
 from models.quorum import quorum_forecast
@@ -76,16 +76,16 @@ def home(cmd: Command, ctx: Context) -> Reply:
 
 
 def papers_i_owe(ctx: Context) -> list[tuple[Meeting, Group, object]]:
-    """Papers of mine not yet in, for the partnership's upcoming meetings, soonest first."""
-    groups = {g.id: g for g in ctx.session.exec(select(Group).where(ctx.scope.where(Group)))}
-    meetings = upcoming_meetings(list(groups), scope=ctx.scope, session=ctx.session,
-                                 since=start_of_day(ctx.today(), ctx.calendar), limit=UPCOMING_MEETINGS_SEARCHED)
-    mine: dict[int, list[Paper]] = {}
-    for paper in ctx.session.exec(select(Paper).where(
-            ctx.scope.where(Paper), Paper.owner_id == ctx.actor.id, col(Paper.submitted_at).is_(None),
-            col(Paper.meeting_id).in_([m.id for m in meetings] or [0])).order_by(Paper.id)):
-        mine.setdefault(paper.meeting_id, []).append(paper)
-    return [(meeting, groups[meeting.group_id], paper) for meeting in meetings for paper in mine.get(meeting.id, [])]
+    """Papers of mine not yet in, for meetings still to come, soonest first: one query on my papers,
+    whatever the number of groups and meetings in the partnership."""
+    rows = ctx.session.exec(
+        select(Paper, Meeting, Group).join(Meeting, Meeting.id == Paper.meeting_id)
+        .join(Group, Group.id == Meeting.group_id)
+        .where(ctx.scope.where(Paper), Paper.owner_id == ctx.actor.id, col(Paper.submitted_at).is_(None),
+               Meeting.status == MeetingStatus.SCHEDULED.value,
+               Meeting.starts_at >= start_of_day(ctx.today(), ctx.calendar))
+        .order_by(Meeting.starts_at, Paper.id)).all()
+    return [(meeting, group, paper) for paper, meeting, group in rows]
 
 
 def _heading(title: str, count: int, shown: int, listing: str) -> Item:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from models.partnership import Nation
 
@@ -28,7 +27,17 @@ class WorkingCalendar:
             known = ", ".join(n.value for n in Nation)
             raise ValueError(f"unknown nation {nation!r}; use one of: {known}") from None
         self.zone = ZoneInfo(timezone)
-        self._holidays = holidays.country_holidays("GB", subdiv=_SUBDIVISION[self.nation])
+        self._bank_holidays: Any = None
+
+    @property
+    def _holidays(self) -> Any:
+        """The nation's bank holidays, loaded when a working day is first counted: the `holidays`
+        package loads every country it knows, which a command that counts no days need not wait for."""
+        if self._bank_holidays is None:
+            import holidays
+
+            self._bank_holidays = holidays.country_holidays("GB", subdiv=_SUBDIVISION[self.nation])
+        return self._bank_holidays
 
     def bank_holiday(self, day: date) -> str | None:
         """The name of the bank holiday on this day, or None."""

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import JSONType, UTCDateTime, utcnow
@@ -78,6 +78,8 @@ class Member(SQLModel, table=True):
         UniqueConstraint("partnership_id", "email", name="uq_member_partnership_email"),
         UniqueConstraint("partnership_id", "slack_user_id", name="uq_member_partnership_slack"),
         UniqueConstraint("partnership_id", "teams_aad_id", name="uq_member_partnership_teams"),
+        # An agency's people by name (the colleagues offered as deputies), without sorting them all.
+        Index("ix_member_agency_name", "agency_id", "name"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -30,8 +30,14 @@ def normalise_email(email: str) -> str:
 
 
 def member_by_email(email: str, *, scope: Scope, session: Session) -> Member | None:
-    """The member with this email in any case (Nurse@X.org is nurse@x.org), or None."""
-    return session.exec(select(Member).where(scope.where(Member), func.lower(Member.email) == normalise_email(email))
+    """The member with this email in any case (Nurse@X.org is nurse@x.org), or None. Emails are kept
+    in lower case, so the index finds them; one kept otherwise (before that rule) is found too."""
+    wanted = normalise_email(email)
+    found = session.exec(select(Member).where(scope.where(Member), Member.email == wanted)
+                         .order_by(Member.id)).first()
+    if found is not None:
+        return found
+    return session.exec(select(Member).where(scope.where(Member), func.lower(Member.email) == wanted)
                         .order_by(Member.id)).first()
 
 
@@ -63,11 +69,14 @@ def agency_of(member: Member, *, scope: Scope, session: Session) -> Agency:
     return session.exec(select(Agency).where(scope.where(Agency), Agency.id == member.agency_id)).one()
 
 
-def colleagues(member: Member, *, scope: Scope, session: Session) -> list[Member]:
-    """Everyone else active in the member's agency, by name."""
+COLLEAGUES_OFFERED = 100  # as many as a choice list on a phone can hold (messages.buttons.MAX_DEPUTY_OPTIONS)
+
+
+def colleagues(member: Member, *, scope: Scope, session: Session, limit: int = COLLEAGUES_OFFERED) -> list[Member]:
+    """Everyone else active in the member's agency, by name (the first `limit` of them)."""
     return list(session.exec(
         select(Member).where(scope.where(Member), Member.agency_id == member.agency_id, Member.id != member.id,
-                             Member.active).order_by(Member.name)))
+                             Member.active).order_by(Member.name).limit(limit)))
 
 
 def _held(on: date | None) -> tuple:

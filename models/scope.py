@@ -132,6 +132,14 @@ def scope_of(session: Session) -> Scope | None:
     return session.info.get(SCOPE_KEY)
 
 
+@event.listens_for(Session, "loaded_as_persistent")
+def _keep_for_the_request(session: Session, instance: Any) -> None:
+    """Hold what a request's session loads until the session ends: the identity map holds rows only
+    weakly, so the buttons checked after a handler would otherwise load its rows again one by one."""
+    if SCOPE_KEY in session.info:
+        session.info.setdefault("assurebot.loaded", []).append(instance)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _limit_to_the_bound_partnership(state: ORMExecuteState) -> None:
     scope = state.session.info.get(SCOPE_KEY)
