@@ -1,6 +1,6 @@
 """How long a day's reminder digests take to decide, at 1,000, 10,000 and 50,000 members.
 
-    .venv/bin/python bench/reminder_sweep.py [--sizes 1000,10000,50000] [--sqlite-only]
+    .venv/bin/python bench/reminder_sweep.py [--sizes 1000,10000,50000] [--sqlite-only] [--postgresql-only]
 
 For each size it builds one synthetic partnership (ten actions per member; returns, groups,
 meetings, papers and escalations in proportion; about 5% of the items due on the day) in SQLite,
@@ -15,8 +15,13 @@ a Wednesday:
   peak MB   peak Python memory for all of it (tracemalloc, measured in a separate run)
   plain     time of the plain SQL that selects the day's due returns, actions and papers
   ratio     decide / plain, and total / plain
+  queue s   the production path, as the daily job runs it (schedules.remind.queue_day): decide,
+            word, turn into the outbox's JSON and write, a chunk at a time, in a fresh process
+  RSS MB    how much that process's peak resident memory grew while it queued the day (with the
+            modules the job loads the first time it runs, about 25 MB at any size)
 
-It asserts nothing; the figures are for reading.
+The targets are printed last, against the largest size measured on each backend. It asserts
+nothing; the figures are for reading.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import gc
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -262,6 +268,39 @@ def peak_memory(engine: Engine, on: date) -> float:
     return peak / 1e6
 
 
+def queue_in_child(engine: Engine, on: date) -> tuple[float, float, int]:
+    """queue_day in a fresh process: (seconds, peak RSS growth in MB, messages queued)."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM outbox"))
+    url = engine.url.render_as_string(hide_password=False)
+    done = subprocess.run([sys.executable, __file__, "--queue-child", url, on.isoformat()], check=True,
+                          capture_output=True, text=True)
+    seconds, grown, queued = done.stdout.split()
+    return float(seconds), float(grown), int(queued)
+
+
+def queue_child(url: str, on: date) -> None:
+    """The child's side: the peak resident set is reset (Linux: /proc/self/clear_refs), then the day is queued."""
+    from models.clock import FixedClock
+    from schedules.remind import queue_day
+
+    def kilobytes(key: str) -> int:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith(key))
+
+    engine = make_engine(url)
+    with engine.connect():
+        pass
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+    before = kilobytes("VmRSS:")
+    started = time.perf_counter()
+    queued = queue_day(engine, on, clock=FixedClock(NOW)).queued
+    seconds = time.perf_counter() - started
+    print(f"{seconds:.3f} {(kilobytes('VmHWM:') - before) / 1024:.1f} {queued}")
+
+
 # --- databases --------------------------------------------------------------------------------
 
 
@@ -313,14 +352,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--postgresql-only", action="store_true")
+    parser.add_argument("--queue-child", nargs=2, metavar=("URL", "DAY"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.queue_child:
+        queue_child(args.queue_child[0], date.fromisoformat(args.queue_child[1]))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     base = None if args.sqlite_only else postgres_base()
     backends = ([] if args.postgresql_only else ["sqlite"]) + (["postgresql"] if base else [])
     print(f"Backends: {', '.join(backends)}" + ("" if base or args.sqlite_only else " (no PostgreSQL reachable)"))
     header = (f"{'backend':<10} {'members':>7} {'day':<3} {'digests':>7} {'items':>7} {'decide s':>8} "
               f"{'+word s':>7} {'total s':>7} {'stmts':>5} {'peak MB':>7} {'plain s':>7} {'due':>6} "
-              f"{'ratio':>5} {'total/plain':>11}")
+              f"{'ratio':>5} {'total/plain':>11} {'queue s':>7} {'RSS MB':>6}")
+    largest: dict[str, tuple[int, dict]] = {}
     with tempfile.TemporaryDirectory() as folder:
         for backend in backends:
             for members in sizes:
@@ -336,11 +380,20 @@ def main(argv: list[str] | None = None) -> int:
                         peak = peak_memory(engine, on)
                         sql, _ = plain_query(engine, on)
                         plain, due_rows = time_plain(engine, sql)
+                        queued_in, grown, _queued = queue_in_child(engine, on)
                         print(f"{backend:<10} {members:>7,} {label:<3} {run['digests']:>7,} {run['items']:>7,} "
                               f"{run['decide']:>8.3f} {run['word']:>7.3f} {run['total']:>7.3f} "
                               f"{run['statements']:>5} {peak:>7.1f} {plain:>7.4f} {due_rows:>6,} "
-                              f"{run['decide'] / plain:>5.1f} {run['total'] / plain:>11.1f}")
+                              f"{run['decide'] / plain:>5.1f} {run['total'] / plain:>11.1f} "
+                              f"{queued_in:>7.2f} {grown:>6.0f}")
                         sys.stdout.flush()
+                        if label == "Mon":
+                            largest[backend] = (members, run | {"plain": plain, "grown": grown, "queue": queued_in})
+    print("\nTargets (Monday, the largest size on each backend):")
+    for backend, (members, run) in largest.items():
+        print(f"  {backend:<10} {members:>7,} members: decide/plain {run['decide'] / run['plain']:.1f} (target <= 5), "
+              f"total {run['total']:.2f} s (target <= 1.5 s on PostgreSQL), queue RSS growth {run['grown']:.0f} MB "
+              f"(target < 150 MB at 200,000 members), queue {run['queue']:.1f} s")
     return 0
 
 

@@ -27,14 +27,26 @@ def group_list(ctx: Context) -> str:
 
 
 def find_group(ctx: Context, key: str) -> Group | None:
-    """A group by its key or its name, any case."""
+    """A group by its key or its name, any case.
+
+    Found once per request: the buttons of a reply name the same few groups again and again, and
+    each is checked before it is offered. A group found before is used again only while its key or
+    name still matches."""
     key = key.strip().lower()
-    return ctx.session.exec(
+    known: dict[str, int] = ctx.session.info.setdefault("assurebot.group_keys", {})
+    if key in known:
+        group = ctx.scope.get(Group, known[key], session=ctx.session)
+        if group is not None and key in (group.key.lower(), group.name.lower()):
+            return group
+    group = ctx.session.exec(
         select(Group).where(
             ctx.scope.where(Group),
             (func.lower(Group.key) == key) | (func.lower(Group.name) == key),
         )
     ).first()
+    if group is not None:
+        known[key] = group.id
+    return group
 
 
 def group_by_id(ctx: Context, group_id: int) -> Group | None:

@@ -23,7 +23,7 @@ from models.groups import Group
 from models.meetings import Meeting, MeetingStatus, Paper, answer_for
 from models.partnership import first_name
 from models import permissions as may
-from models.quorum import quorum_forecast
+from models.quorum import quorum_forecasts
 from models.work import RETURN_KIND_NAMES, DataReturn, latest_updates, open_actions, outstanding_returns
 
 PER_SECTION = 5
@@ -210,9 +210,11 @@ def _next_meetings_overseen(ctx: Context) -> list[tuple[Group, Meeting]]:
 
 def _quorum_section(ctx: Context) -> list[Item]:
     items = []
-    for group, meeting in _next_meetings_overseen(ctx):
-        result = quorum_forecast(meeting, day=ctx.calendar.local_date(meeting.starts_at), scope=ctx.scope,
-                                 session=ctx.session)
+    overseen = _next_meetings_overseen(ctx)
+    verdicts = quorum_forecasts([(meeting, ctx.calendar.local_date(meeting.starts_at)) for _, meeting in overseen],
+                                scope=ctx.scope, session=ctx.session)
+    for group, meeting in overseen:
+        result = verdicts[meeting.id]
         fields = [("Coming", plural(result.present, "person", "people") + " so far")]
         if not result.quorate:
             fields.append(("Would make it quorate", "; ".join(result.would_fix)))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from models.groups import Group, Membership, held_on
@@ -188,9 +189,16 @@ def evaluate_quorum(
 def seat_answers(meeting: Meeting, *, day: date, scope, session: Session) -> list[SeatAnswer]:
     """Every seat on the meeting's group held on its `day` (the partnership's date of the meeting),
     with its answer, in one query."""
+    return seats_for([(meeting, day)], scope=scope, session=session)[meeting.id]
+
+
+def seats_for(meetings: list[tuple[Meeting, date]], *, scope, session: Session) -> dict[int, list[SeatAnswer]]:
+    """seat_answers for several meetings (each with its day) in one query: meeting id -> seats."""
     deputy = Member.__table__.alias("deputy")
+    held = or_(*(and_(Meeting.id == meeting.id, held_on(day)) for meeting, day in meetings))
     rows = session.exec(
         select(
+            Meeting.id,
             Member.id,
             Member.name,
             Agency.key,
@@ -201,21 +209,40 @@ def seat_answers(meeting: Meeting, *, day: date, scope, session: Session) -> lis
             AttendanceAnswer.deputy_answer,
         )
         .join(Membership, Membership.member_id == Member.id)
+        .join(Meeting, Meeting.group_id == Membership.group_id)
         .join(Agency, Agency.id == Member.agency_id)
         .outerjoin(
             AttendanceAnswer,
-            (AttendanceAnswer.member_id == Member.id) & (AttendanceAnswer.meeting_id == meeting.id),
+            (AttendanceAnswer.member_id == Member.id) & (AttendanceAnswer.meeting_id == Meeting.id),
         )
         .outerjoin(deputy, deputy.c.id == AttendanceAnswer.deputy_id)
-        .where(scope.where(Member), Membership.group_id == meeting.group_id, Member.active, held_on(day))
-        .order_by(Agency.name, Member.name)
+        .where(scope.where(Member), Member.active, held)
+        .order_by(Meeting.id, Agency.name, Member.name)
     ).all()
-    return [SeatAnswer(*row) for row in rows]
+    found: dict[int, list[SeatAnswer]] = {meeting.id: [] for meeting, _ in meetings}
+    for meeting_id, *seat in rows:
+        found[meeting_id].append(SeatAnswer(*seat))
+    return found
 
 
 def quorum_forecast(meeting: Meeting, *, day: date, scope, session: Session) -> QuorumResult:
     """The quorum verdict for a meeting on its `day`, on the answers given so far."""
-    group = scope.get(Group, meeting.group_id, session=session)
-    seats = seat_answers(meeting, day=day, scope=scope, session=session)
-    agency_names = dict(session.exec(select(Agency.key, Agency.name).where(scope.where(Agency))).all())
-    return evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count, agency_names=agency_names)
+    return quorum_forecasts([(meeting, day)], scope=scope, session=session)[meeting.id]
+
+
+def quorum_forecasts(meetings: list[tuple[Meeting, date]], *, scope, session: Session) -> dict[int, QuorumResult]:
+    """quorum_forecast for several meetings (each with its day), in two queries: meeting id -> verdict."""
+    if not meetings:
+        return {}
+    groups = {m.group_id: scope.get(Group, m.group_id, session=session) for m, _ in meetings}
+    seats = seats_for(meetings, scope=scope, session=session)
+    # The names of the agencies the rules or the seats mention, not every agency of the partnership.
+    keys = {seat.agency_key for found in seats.values() for seat in found}
+    for group in groups.values():
+        keys |= set((group.quorum or {}).get("all_of", [])) | set((group.quorum or {}).get("of", []))
+    agency_names = dict(session.exec(select(Agency.key, Agency.name)
+                                     .where(scope.where(Agency), Agency.key.in_(sorted(keys)))).all())
+    return {meeting.id: evaluate_quorum(groups[meeting.group_id].quorum, seats[meeting.id],
+                                        deputies_count=groups[meeting.group_id].deputies_count,
+                                        agency_names=agency_names)
+            for meeting, _ in meetings}

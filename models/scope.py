@@ -82,6 +82,7 @@ def _criteria(pid: int) -> dict[type, Callable[[Any], ColumnElement[bool]]]:
 
 
 SCOPED_TABLES = frozenset(_criteria(0))
+OWNED_KEY = "assurebot.owned"  # (partnership id, model, row id) known to be the partnership's
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class Scope:
             return found
         # A row already in the session (loaded unbound, say) is checked rather than trusted; once
         # checked, it is known for the rest of the session (a row never changes partnership).
-        checked = session.info.setdefault("assurebot.owned", set())
+        checked = session.info.setdefault(OWNED_KEY, set())
         if (self.partnership_id, model, row_id) in checked:
             return found
         if not self.owns(model, row_id, session=session):
@@ -135,9 +136,15 @@ def scope_of(session: Session) -> Scope | None:
 @event.listens_for(Session, "loaded_as_persistent")
 def _keep_for_the_request(session: Session, instance: Any) -> None:
     """Hold what a request's session loads until the session ends: the identity map holds rows only
-    weakly, so the buttons checked after a handler would otherwise load its rows again one by one."""
-    if SCOPE_KEY in session.info:
+    weakly, so the buttons checked after a handler would otherwise load its rows again one by one.
+
+    A row loaded while the session is bound came through the partnership's criteria, so it is
+    known to be the partnership's: Scope.get need not ask the database again."""
+    scope = session.info.get(SCOPE_KEY)
+    if scope is not None:
         session.info.setdefault("assurebot.loaded", []).append(instance)
+        if type(instance) in SCOPED_TABLES:
+            session.info.setdefault(OWNED_KEY, set()).add((scope.partnership_id, type(instance), instance.id))
 
 
 @event.listens_for(Session, "do_orm_execute")

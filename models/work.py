@@ -40,7 +40,9 @@ class DataReturn(SQLModel, table=True):
     """Something an agency must send in by a date (dataset figures, S11, S175/157...)."""
 
     __tablename__ = "data_return"
-    __table_args__ = (Index("ix_return_due_open", "submitted_at", "due_date"),)
+    # Open returns by due date; with the agency, the weekly count of long-overdue returns per
+    # agency is read from the index alone.
+    __table_args__ = (Index("ix_return_open_due_agency", "submitted_at", "due_date", "agency_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
@@ -58,8 +60,9 @@ class Action(SQLModel, table=True):
 
     __tablename__ = "action"
     # The owner's open actions by due date (`actions`, the Home tab): without it SQLite walks every
-    # open action through ix_action_status_due to find one person's.
-    __table_args__ = (Index("ix_action_status_due", "status", "due_date"),
+    # open action through ix_action_status_due_agency to find one person's. That one carries the
+    # agency so that the weekly count of long-overdue actions per agency is read from the index alone.
+    __table_args__ = (Index("ix_action_status_due_agency", "status", "due_date", "agency_id"),
                       Index("ix_action_owner_status_due", "owner_id", "status", "due_date"))
 
     id: int | None = Field(default=None, primary_key=True)

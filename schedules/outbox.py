@@ -30,6 +30,7 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 MAX_POSTS = 2  # a message that may have arrived is sent at most once more
 BATCH = 50
+QUEUE_CHUNK = 500  # messages written (and committed) together when queueing
 CONCURRENCY = 4
 FIRST_RETRY = timedelta(minutes=1)  # then doubling: 1, 2, 4, 8 minutes
 CHECK_AGAIN = timedelta(seconds=30)  # a message of unknown fate is looked for this soon
@@ -57,24 +58,37 @@ class Outgoing:
     reply: Reply
 
 
-def queue(session: Session, messages: Iterable[Outgoing], *, now: datetime) -> int:
-    """Queue messages not queued before (for that person, day and kind); returns how many are new."""
-    messages = list(messages)
-    if not messages:
-        return 0
-    pairs = {(m.for_date, m.kind) for m in messages}
-    already = set()
-    for for_date, kind in pairs:  # one statement per day and kind, not per person
-        already |= {(for_date, kind, member_id) for member_id in session.scalars(
-            select(T.c.member_id).where(T.c.for_date == for_date, T.c.kind == kind))}
-    rows = [{"member_id": m.member_id, "platform": m.platform, "for_date": m.for_date, "kind": m.kind,
-             "payload": reply_to_payload(m.reply), "status": OutboxStatus.PENDING.value, "attempts": 0,
-             "posts": 0, "created_at": now}
-            for m in messages if (m.for_date, m.kind, m.member_id) not in already]
-    if not rows:
-        return 0
-    statement = _insert_ignoring_duplicates(session).returning(T.c.id)
-    new = len(session.execute(statement, rows).all())
+def queue(session: Session, messages: Iterable[Outgoing], *, now: datetime, chunk: int | None = None) -> int:
+    """Queue messages not queued before (for that person, day and kind); returns how many are new.
+
+    `messages` may be a generator: they are worded, written and committed `chunk` at a time, so a
+    day's digests for a large partnership never sit in memory all at once (each chunk is safe to
+    have written: queueing again skips what is there).
+    """
+    chunk = chunk or QUEUE_CHUNK
+    already: dict[tuple[date, str], set[int]] = {}
+    new, rows, shared = 0, [], {}
+    for message in messages:
+        pair = (message.for_date, message.kind)
+        if pair not in already:  # one statement per day and kind, not per person
+            already[pair] = set(session.scalars(select(T.c.member_id).where(T.c.for_date == message.for_date,
+                                                                            T.c.kind == message.kind)))
+        if message.member_id in already[pair]:
+            continue
+        already[pair].add(message.member_id)
+        rows.append({"member_id": message.member_id, "platform": message.platform, "for_date": message.for_date,
+                     "kind": message.kind, "payload": reply_to_payload(message.reply, shared),
+                     "status": OutboxStatus.PENDING.value, "attempts": 0, "posts": 0, "created_at": now})
+        if len(rows) >= chunk:
+            new += _insert(session, rows)
+            rows, shared = [], {}
+    if rows:
+        new += _insert(session, rows)
+    return new
+
+
+def _insert(session: Session, rows: list[dict]) -> int:
+    new = len(session.execute(_insert_ignoring_duplicates(session).returning(T.c.id), rows).all())
     session.commit()
     return new
 

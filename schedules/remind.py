@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,7 +18,7 @@ from models.clock import Clock
 from models.db import session_for
 from models.partnership import Partnership
 from schedules.delivery import Delivery
-from schedules.digest import Digest, sweep
+from schedules.digest import Digest, cycle_collector_paused, sweep
 from schedules.outbox import Outgoing, queue
 from schedules.sending import FlushResult, Pauses, flush, platform_for, send_through
 
@@ -35,17 +35,21 @@ class QueuedDay:
     quiet: list[str] = field(default_factory=list)
 
 
-def outgoing(digests: Iterable[Digest], choose_platform: Callable[[Any], str]) -> list[Outgoing]:
-    return [Outgoing(d.member.id, choose_platform(d.member), d.on, d.kind, d.reply) for d in digests]
+def outgoing(digests: Iterable[Digest], choose_platform: Callable[[Any], str]) -> Iterator[Outgoing]:
+    """Each digest as a message to queue, worded as it is reached; once queued its words are let go,
+    so only the chunk being written is in memory as replies."""
+    for digest in digests:
+        yield Outgoing(digest.member.id, choose_platform(digest.member), digest.on, digest.kind, digest.reply)
+        digest.release()
 
 
 def queue_day(engine: Engine, on: date, *, delivery: Delivery | None = None, clock: Clock | None = None,
               partnership_ids: Iterable[int] | None = None) -> QueuedDay:
     """Decide `on`'s digests and queue the ones not queued before. Safe to run any number of times."""
     clock = clock or Clock()
-    with session_for(engine) as session:
+    with session_for(engine) as session, cycle_collector_paused():
         day = sweep(session, on=on, partnership_ids=partnership_ids)
-        day.replies()  # worded while the session is open
+        # Worded while the session is open (wording reads colleagues for the deputy choices).
         new = queue(session, outgoing(day.digests, platform_for(delivery)), now=clock.now())
     for line in day.quiet:
         log.info("%s", line)

@@ -33,6 +33,12 @@ class Digest:
     def reply(self) -> Reply:
         return self.builder(self.entries)
 
+    def release(self) -> None:
+        """Let go of the words and the items once the digest is queued: a large day keeps only who
+        got a digest, not every reply at once."""
+        self.__dict__.pop("reply", None)
+        self.entries = []
+
 
 @dataclass
 class Day:

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Any
+from itertools import groupby
 
 from sqlmodel import Session
 
 from messages.reply import Item, Reply
-from models.meetings import missed, seat_outcome
 from models.quorum import SeatAnswer, evaluate_quorum
 from schedules.digest.day import Day, Digest
 from schedules.digest.load import RECIPIENT_COLUMNS, Load, Place, Recipient
 from schedules.digest.words import (Later, Words, action_fields, deputy_ask_item, escalation_items, long_overdue_item,
-                                    minutes_item, missed_item, orphan_item, paper_fields, paper_item,
+                                    minutes_item, missed_days, missed_item, orphan_item, paper_fields, paper_item,
                                     papers_missing_item, quorum_item, return_fields)
 from schedules.digest.working_days import start_of_day
 from schedules.rules import Cadence
@@ -48,7 +47,6 @@ class Sweep:
         self.owner_of: dict[int, Place] = {}
         self.snoozed: set[tuple[int, str, int]] = set()
         self.seats: dict[int, list] = {}  # meeting id -> seats, for asks and forecasts
-        self.absent: dict[int, list] = {}  # past meeting id -> seats of those who missed it
         self.asked_agencies: set[int] = set()
         self.past_meetings: dict[int, list] = {}
         self.words = Words(on, self.agency_place, self.asked_colleagues)
@@ -74,6 +72,12 @@ class Sweep:
 
     def add(self, member_id: int, sort_key: tuple, item: Item | Later) -> None:
         self.entries[member_id].append((sort_key, item))
+
+    def add_to(self, member_ids, sort_key: tuple, item: Item | Later) -> None:
+        """The same item for several people (the business unit, a group's chairs): one entry, shared."""
+        entry, entries = (sort_key, item), self.entries
+        for member_id in member_ids:
+            entries[member_id].append(entry)
 
     @staticmethod
     def urgency(when: str, days: int, kind_rank: int, item_id: int) -> tuple:
@@ -164,8 +168,7 @@ class Sweep:
     def orphan(self, place: Place, what: str, row, fields: list, sort_key: tuple) -> None:
         """An item whose owner has left goes to the business unit, to give to someone."""
         item = orphan_item(what, row, fields)
-        for admin in place.admins:
-            self.add(admin.id, sort_key, item)
+        self.add_to([admin.id for admin in place.admins], sort_key, item)
 
     # --- meetings: papers, attendance, quorum ---------------------------------------------
 
@@ -216,9 +219,6 @@ class Sweep:
             self.past_meetings = self.load.past_meetings()
         if asks or forecasts:
             self.seats = self.load.seats(set(asks) | set(forecasts))
-        past = {m.id for ms in self.past_meetings.values() for m in ms}
-        if past:
-            self.absent = self.load.seats(past, absent_only=True)
         if asks:
             self.attendance_asks(asks)
         for place, group, meeting, lead in forecasts.values():
@@ -243,8 +243,7 @@ class Sweep:
             if not missing_list:
                 continue
             item = papers_missing_item(place, group, meeting, rows)
-            for admin in place.admins:
-                self.add(admin.id, (TODAY, 0, 6, meeting_id), item)
+            self.add_to([admin.id for admin in place.admins], (TODAY, 0, 6, meeting_id), item)
 
     def attendance_asks(self, asks: dict[int, tuple]) -> None:
         for meeting_id, (place, group, meeting, lead) in asks.items():
@@ -277,8 +276,7 @@ class Sweep:
         result = evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count,
                                  agency_names=place.agency_names)
         item = quorum_item(place, group, meeting, result)
-        for chair in place.chairs.get(group.id, []):
-            self.add(chair.id, (AHEAD, lead, 5, meeting.id), item)
+        self.add_to([chair.id for chair in place.chairs.get(group.id, [])], (AHEAD, lead, 5, meeting.id), item)
 
     # --- escalations ------------------------------------------------------------------------
 
@@ -318,42 +316,41 @@ class Sweep:
     # --- the weekly by-exception report -----------------------------------------------------
 
     def by_exception(self) -> None:
+        last: dict[int, list] = {}  # group id -> the meetings a seat must have missed, newest first
         for group_id, meetings in self.past_meetings.items():
             place = self.group_place[group_id]
-            group = place.groups[group_id]
-            in_a_row = place.rules.for_group(group.key).missed_in_a_row
-            if len(meetings) < in_a_row:
-                continue
-            last = meetings[:in_a_row]
-            missed_all: dict[int, Any] | None = None
-            for meeting in last:
-                missed = {s.id: s for s in self.absent.get(meeting.id, []) if self.missed(s)}
-                missed_all = missed if missed_all is None else {k: v for k, v in missed_all.items() if k in missed}
-            for seat in (missed_all or {}).values():
-                item = missed_item(place, group, seat, in_a_row, last)
-                readers = place.chairs.get(group_id, []) + place.admins
-                for member_id in {m.id for m in readers}:
-                    self.add(member_id, (REPORT, 0, 7, group_id, seat.id), item)
+            in_a_row = place.rules.for_group(place.groups[group_id].key).missed_in_a_row
+            if len(meetings) >= in_a_row:
+                last[group_id] = meetings[:in_a_row]
+        for group_id, seat_rows in groupby(self.load.missed_in_a_row(last), key=lambda row: row.group_id):
+            place = self.group_place[group_id]
+            group, meetings = place.groups[group_id], last[group_id]
+            readers = {m.id for m in place.chairs.get(group_id, []) + place.admins}
+            held = missed_days(place, meetings)
+            for seat in seat_rows:
+                item = missed_item(group, seat, len(meetings), held)
+                self.add_to(readers, (REPORT, 0, 7, group_id, seat.id), item)
         self.long_overdue()
-
-    @staticmethod
-    def missed(seat) -> bool:
-        """Nobody from the seat there (as the attendance report counts it)."""
-        return missed(seat_outcome(seat.answer, seat.attended))
 
     def long_overdue(self) -> None:
         """Returns and actions overdue by more than the partnership's limit: how many and the oldest, by agency."""
         reporting = [p for p in self.places.values() if p.report_day]
         cutoff = {p.row.id: p.calendar.add_working_days(self.on, -p.rules.overdue_more_than) for p in reporting}
         found = self.load.long_overdue(cutoff)
-        chairs_watching = self.load.chairs_by_agency(reporting) if found else {}
+        # The chairs who see an agency: those chairing a group the agency sits on.
+        chairs_watching: dict[int, set[int]] = defaultdict(set)
+        if found:
+            groups = {g: p for p in reporting for g in p.groups}
+            for group_id, agency_ids in self.load.seat_agencies(list(groups)).items():
+                chairs = {c.id for c in groups[group_id].chairs.get(group_id, [])}
+                for agency_id in agency_ids:
+                    chairs_watching[agency_id] |= chairs
         for agency_id, kinds in found.items():
             place = self.agency_place[agency_id]
             total = sum(count for count, _ in kinds.values())
             item = long_overdue_item(place, place.agencies[agency_id], kinds, total)
             readers = {m.id for m in place.admins} | chairs_watching.get(agency_id, set())
-            for member_id in readers:
-                self.add(member_id, (REPORT, 1, -total, agency_id), item)
+            self.add_to(readers, (REPORT, 1, -total, agency_id), item)
 
     # --- one reply per person ---------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import Date, Integer, and_, case, column, func, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -228,11 +228,9 @@ class Load:
             .where(Paper.submitted_at.is_(None), Paper.meeting_id.in_(meeting_ids))
             .order_by(Paper.meeting_id, Paper.id))
 
-    def seats(self, meeting_ids: set[int], *, absent_only: bool = False) -> dict[int, list]:
-        """Every seat held on the day of each meeting of its group, with the answer given (or only
-        those who missed it)."""
+    def seats(self, meeting_ids: set[int]) -> dict[int, list]:
+        """Every seat held on the day of each meeting of its group, with the answer given."""
         deputy = aliased(Member)
-        absent = missed_clause(AttendanceAnswer.answer, AttendanceAnswer.attended)
         rows = self.db.execute(
             select(Meeting.id.label("meeting_id"), Meeting.group_id.label("group_id"),
                    Meeting.starts_at.label("starts_at"), Membership.since, Membership.until, Membership.role,
@@ -245,7 +243,7 @@ class Load:
             .outerjoin(AttendanceAnswer, and_(AttendanceAnswer.meeting_id == Meeting.id,
                                               AttendanceAnswer.member_id == Member.id))
             .outerjoin(deputy, deputy.id == AttendanceAnswer.deputy_id)
-            .where(Meeting.id.in_(list(meeting_ids)), Member.active, *([absent] if absent_only else []))
+            .where(Meeting.id.in_(list(meeting_ids)), Member.active)
             .order_by(Meeting.id, Agency.name, Member.name)).all()
         seats: dict[int, list] = defaultdict(list)
         days: dict[int, date] = {}
@@ -351,17 +349,56 @@ class Load:
                 found[agency_id][label] = (count, oldest)
         return found
 
-    def chairs_by_agency(self, reporting: list[Place]) -> dict[int, set[int]]:
-        """Which chairs see an agency in the report: those chairing a group the agency sits on."""
-        chair = aliased(Membership)
-        seat = aliased(Membership)
+    def missed_in_a_row(self, last: dict[int, list]) -> list:
+        """The seats that missed every one of their group's meetings given (`last`: group id -> its
+        last meetings): held on each of those days, and nobody from the seat there. Counted in SQL,
+        so only the seats to report come back, whatever the size of the partnership."""
+        days = [(meeting.id, group_id, self.group_place[group_id].calendar.local_date(meeting.starts_at), len(meetings))
+                for group_id, meetings in last.items() for meeting in meetings]
+        if not days:
+            return []
+        past = listed_values(self.db, days, (("meeting_id", Integer), ("group_id", Integer), ("day", Date),
+                                             ("needed", Integer)), name="past")
+        return self.db.execute(
+            select(past.c.group_id, Member.id, Member.name, Agency.name.label("agency_name"))
+            .select_from(past)
+            .join(Membership, Membership.group_id == past.c.group_id)
+            .join(Member, Member.id == Membership.member_id)
+            .join(Agency, Agency.id == Member.agency_id)
+            .outerjoin(AttendanceAnswer, and_(AttendanceAnswer.meeting_id == past.c.meeting_id,
+                                              AttendanceAnswer.member_id == Member.id))
+            .where(Member.active, held_on(past.c.day),
+                   missed_clause(AttendanceAnswer.answer, AttendanceAnswer.attended))
+            .group_by(past.c.group_id, Member.id, Member.name, Agency.name)
+            .having(func.count(past.c.meeting_id.distinct()) == func.max(past.c.needed))
+            .order_by(past.c.group_id, Agency.name, Member.name)).all()
+
+    def seat_agencies(self, group_ids: list[int]) -> dict[int, set[int]]:
+        """The agencies with a seat held today on each group: group id -> agency ids."""
         rows = self.db.execute(
-            select(chair.member_id, Member.agency_id).distinct()
-            .join(seat, seat.group_id == chair.group_id)
-            .join(Member, Member.id == seat.member_id)
-            .where(chair.role.in_(CHAIR_ROLES), Member.active, held_on(self.on, chair), held_on(self.on, seat),
-                   chair.group_id.in_([g for p in reporting for g in p.groups]))).all()
-        watching: dict[int, set[int]] = defaultdict(set)
-        for chair_id, agency_id in rows:
-            watching[agency_id].add(chair_id)
-        return watching
+            select(Membership.group_id, Member.agency_id).distinct()
+            .join(Member, Member.id == Membership.member_id)
+            .where(Member.active, held_on(self.on), Membership.group_id.in_(group_ids)))
+        found: dict[int, set[int]] = defaultdict(set)
+        for group_id, agency_id in rows:
+            found[group_id].add(agency_id)
+        return found
+
+
+def listed_values(db, rows: list[tuple], columns: tuple[tuple[str, Any], ...], *, name: str):
+    """Rows of integers and dates as a table in the statement (VALUES), however many there are:
+    bound parameters run out at a few tens of thousands. Only ints and dates are written in, as
+    numbers and ISO dates, so nothing from outside reaches the SQL text."""
+    date_sql = "'{}'::date" if db.dialect.name == "postgresql" else "'{}'"
+
+    def literal(value) -> str:
+        if isinstance(value, date):
+            return date_sql.format(value.isoformat())
+        return str(int(value))
+
+    body = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows)
+    textual = text(f"VALUES {body}").columns(*(column(f"column{n}", kind) for n, (_, kind) in
+                                               enumerate(columns, start=1)))
+    inner = textual.subquery(f"{name}_values")
+    return select(*(inner.c[f"column{n}"].label(label) for n, (label, _) in enumerate(columns, start=1))) \
+        .subquery(name)

@@ -240,11 +240,15 @@ def escalation_items(place: Place, row, *, unacknowledged: bool, waiting: int, s
     return item, own
 
 
-def missed_item(place: Place, group, seat, in_a_row: int, last: list) -> Item:
+def missed_days(place: Place, meetings: list) -> str:
+    """The days of the meetings missed, oldest first (`meetings` come newest first)."""
+    return ", ".join(format_day(place.calendar.local_date(m.starts_at)) for m in reversed(meetings))
+
+
+def missed_item(group, seat, in_a_row: int, days: str) -> Item:
     return Item(
         text=item_text("missed", name=seat.name, agency=seat.agency_name, count=in_a_row, group=group.name),
-        key=f"missed:{group.id}:{seat.id}",
-        fields=[("Meetings", ", ".join(format_day(place.calendar.local_date(m.starts_at)) for m in reversed(last)))],
+        key=f"missed:{group.id}:{seat.id}", fields=[("Meetings", days)],
         buttons=[Button("See attendance", f"attendance {group.key}")])
 
 

@@ -20,7 +20,7 @@ from messages.payload import reply_from_payload, reply_to_payload
 from schedules.delivery import RetryLater
 from schedules.outbox import LEASE, MAX_ATTEMPTS, claim
 from schedules.sending import flush, send_through
-from schedules.remind import queue_day
+from schedules.remind import outgoing, queue_day
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL
 from tests.schedules.builders import a_meeting, a_return, an_action, town
@@ -120,6 +120,49 @@ def test_a_reply_survives_the_outbox_with_its_forms(session):
     assert {b.form.form_id for i in reply.items for b in i.buttons if b.form} == {"deputy",
                                                                                 f"action-update-{action.id}"}
     assert reply_from_payload(reply_to_payload(reply)) == reply
+
+
+def test_replies_written_together_share_their_buttons_and_still_come_back_whole(session):
+    t = town(session)
+    a_meeting(session, t.arg, date(2026, 12, 14))
+    for person in (t.nurse, t.officer, t.chair):
+        an_action(session, person, date(2026, 12, 7))
+    replies = [d.reply for d in sweep(session, on=date(2026, 11, 30)).digests]
+    shared: dict = {}
+    together = [reply_to_payload(r, shared) for r in replies]
+    assert together == [reply_to_payload(r) for r in replies]
+    assert [reply_from_payload(p) for p in together] == replies
+    assert shared, "a day's replies share the attendance buttons of the group"
+
+
+def test_a_large_day_is_queued_a_chunk_at_a_time(engine, busy_day, monkeypatch):
+    import schedules.outbox as outbox
+
+    written: list[int] = []
+    insert = outbox._insert
+
+    def counting(session, rows):
+        written.append(len(rows))
+        return insert(session, rows)
+
+    monkeypatch.setattr(outbox, "QUEUE_CHUNK", 2)
+    monkeypatch.setattr(outbox, "_insert", counting)
+    with session_for(engine) as session:
+        expected = {d.member.id: reply_to_payload(d.reply) for d in sweep(session, on=DAY).digests}
+    day = queue_day(engine, DAY, delivery=delivery_with(Inbox()), clock=FixedClock(NINE))
+    assert (day.people, day.queued, written) == (3, 3, [2, 1])
+    assert {r.member_id: r.payload for r in rows(engine)} == expected
+    assert queue_day(engine, DAY, delivery=delivery_with(Inbox()), clock=FixedClock(NINE)).queued == 0
+
+
+def test_each_digest_is_worded_as_it_is_queued_and_let_go_after(session, busy_day):
+    day = sweep(session, on=DAY)
+    messages = outgoing(day.digests, lambda member: "console")
+    first = next(messages)
+    assert "reply" in day.digests[0].__dict__ and "reply" not in day.digests[1].__dict__
+    assert first.reply.items
+    next(messages)
+    assert "reply" not in day.digests[0].__dict__ and day.digests[0].entries == []
 
 
 def test_a_failed_send_is_retried_later_and_delivered_once(engine, busy_day):
