@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from messages.reply import Reply
 from models.partnership import Member, Platform
-from schedules.delivery import Sender, Unreachable
+from schedules.delivery import Sender, Sent, Unreachable
 
 Finder = Callable[[Member, str], Awaitable[str | None]]
 
@@ -57,9 +57,10 @@ class Delivery:
                 return platform
         return None
 
-    async def send(self, member: Member, reply: Reply, *, key: str | None = None) -> tuple[str, str | None]:
+    async def send(self, member: Member, reply: Reply, *, key: str | None = None) -> tuple[str, str | Sent | None]:
         """Send and return (platform, message id); raises Unreachable when nobody can deliver.
-        `key` tags the message where the platform keeps tags, so it can be looked for later."""
+        `key` tags the message where the platform keeps tags, so it can be looked for later; a
+        sender may then answer with a Sent, for the outbox to keep what goes with the message."""
         platform = self.platform_for(member)
         if platform is None:
             raise Unreachable(f"member {member.id} has no platform that can reach them")

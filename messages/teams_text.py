@@ -25,14 +25,19 @@ _NUMBERED = re.compile(r"^(\s*\d+)([.)])")
 # `<at>` and `</at>` (any case), already escaped or not: a zero-width space after `<` breaks the tag.
 _AT_TAG = re.compile(r"<(/?)(at\b)", re.IGNORECASE)
 _ZWSP = "\u200b"
+# Anything any of the above would change (`<at>` starts with `<`): text without it is shown as it is.
+_ANY_MARKDOWN = re.compile(r"[\\`*_~\[\]<>&|{}]|^\s*(?:[-+#=]|\d+[.)])", re.MULTILINE)
 
 TONE_SIGN = {Tone.SUCCESS: "✅ ", Tone.WARNING: "⚠️ ", Tone.ERROR: "⛔ ", Tone.INFO: ""}
 
 
 def escape_markdown(text: str) -> str:
     """Text shown exactly as written: markdown characters escaped and `<at>` tags broken."""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    if not _ANY_MARKDOWN.search(text):
+        return text  # most lines (names, dates, titles) have nothing to escape
     lines = []
-    for line in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for line in text.split("\n"):
         line = _INLINE.sub(r"\\\1", line)
         line = _LINE_MARKER.sub(r"\1\\\2", line)
         line = _NUMBERED.sub(r"\1\\\2", line)

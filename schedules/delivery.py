@@ -8,18 +8,35 @@ receive it), RetryLater (the platform asked us to wait: nothing was sent), Outco
 request went out but no answer came back, so it may have arrived), Refused (it was refused for
 good: nothing was sent, and it is not tried again), or any other error (it was refused for now:
 nothing was sent, and it is tried again later).
+
+A sender returns the platform's message id, or for a message from the outbox a Sent: the id and
+what to keep with it, written in the commit that records the message as sent (a Teams card kept
+for its buttons), so that a message costs the outbox no commit of its own for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+from sqlalchemy.engine import Connection
 
 from messages.reply import Reply
 
-Sender = Callable[..., Awaitable[str | None]]
+
+@dataclass(frozen=True)
+class Sent:
+    """A message that went: the platform's id for it, and `keep(connection)`, rows that go with it,
+    written (without committing) in the transaction that records it as sent."""
+
+    message_id: str | None
+    keep: Callable[[Connection], None] | None = None
+
+
+Sender = Callable[..., Awaitable[str | Sent | None]]
 """Deliver one reply to one member on one platform, tagged with `key` where the platform keeps
-tags; returns the platform's message id."""
+tags; returns the platform's message id (or a Sent)."""
 
 
 class Unreachable(Exception):
@@ -52,8 +69,8 @@ class Delivery(Protocol):
     def platform_for(self, member: Any) -> str | None:
         """The platform the member will be reached on, or None."""
 
-    async def send(self, member: Any, reply: Reply, *, key: str | None = None) -> tuple[str, str | None]:
-        """Send; returns (platform, message id). Raises as the module docstring says."""
+    async def send(self, member: Any, reply: Reply, *, key: str | None = None) -> tuple[str, str | Sent | None]:
+        """Send; returns (platform, message id or Sent). Raises as the module docstring says."""
 
     async def find(self, member: Any, key: str) -> tuple[bool, str | None]:
         """Whether the platform can look for a message sent with `key`, and its id if it arrived."""

@@ -5,7 +5,10 @@
 - Just before a message is sent its lease is renewed, and only if the row is still this flush's:
   a row whose lease ran out while it waited its turn in a slow batch, and that another flush has
   since claimed, is skipped here. The renewal also counts the post, committed before the request
-  leaves, so a crash never loses the fact that a message may have gone.
+  leaves, so a crash never loses the fact that a message may have gone (one statement and one
+  commit for a message never posted before).
+- What a sender hands back to keep with a message (schedules.delivery.Sent: a Teams card) is
+  written in the commit that records it as sent: keeping it can fail without undoing that record.
 - A send whose outcome is unknown (it timed out or the connection dropped after the request left),
   and a row left `sending` by a process that died, is looked for before it is sent again: Slack
   keeps each message's outbox key in its metadata. Where a platform cannot be searched (Teams, email),
@@ -26,8 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection, Engine
 
 from messages.payload import reply_from_payload
 from messages.reply import Reply
@@ -35,7 +38,7 @@ from models.clock import Clock
 from models.db import session_for
 from models.delivery import OutboxMessage, OutboxStatus
 from models.partnership import Member, Platform
-from schedules.delivery import Delivery, OutcomeUnknown, Refused, Unreachable
+from schedules.delivery import Delivery, OutcomeUnknown, Refused, Sent, Unreachable
 from schedules.failures import report_failures
 from schedules.outbox import (BATCH, CHECK_AGAIN, CONCURRENCY, FIRST_RETRY, LEASE, MAX_ATTEMPTS, MAX_POSTS,
                               UNREACHABLE, claim, outbox_key)
@@ -43,6 +46,19 @@ from schedules.outbox import (BATCH, CHECK_AGAIN, CONCURRENCY, FIRST_RETRY, LEAS
 log = logging.getLogger(__name__)
 
 T = OutboxMessage.__table__
+
+# Prepared once: a day's outbox runs these thousands of times. Each requires the row to be this flush's.
+_OURS = (T.c.id == bindparam("row_id"), T.c.status == OutboxStatus.SENDING.value,
+         T.c.claimed_by == bindparam("token"))
+_UNTIL = bindparam("until", type_=T.c.lease_until.type)
+_HOLD = update(T).where(*_OURS).values(lease_until=_UNTIL).returning(T.c.posts)
+_HOLD_FIRST = update(T).where(*_OURS, T.c.posts == 0).values(lease_until=_UNTIL, posts=1).returning(T.c.posts)
+_COUNT_POST = update(T).where(*_OURS).values(posts=T.c.posts + 1)
+_SENT = update(T).where(*_OURS).values(
+    status=OutboxStatus.SENT.value, platform=bindparam("to_platform", type_=T.c.platform.type),
+    platform_message_id=bindparam("message_id", type_=T.c.platform_message_id.type),
+    sent_at=bindparam("at", type_=T.c.sent_at.type), lease_until=None,
+    last_error=bindparam("note", type_=T.c.last_error.type))
 
 
 def retry_after_of(error: BaseException) -> float | None:
@@ -146,7 +162,8 @@ class _Batch:
                          last_error="waiting: the platform asked us to slow down")
             self.result.retrying += 1
             return
-        posts = self._hold(row, now)
+        first = not row.posts  # never posted: holding it counts this post too
+        posts = self._hold(row, now, counting=first)
         if posts is None:
             return  # its lease ran out while it waited, and another flush has it now
         key = outbox_key(row.member_id, row.for_date, row.kind)
@@ -163,17 +180,17 @@ class _Batch:
                                 row.id, row.member_id, row.platform)
                     self._sent(row, row.platform, None, confirmed_late=False)
                 return
-        if not self._count_post(row):
+        if not first and not self._count_post(row):
             return
         try:
-            platform, message_id = await self.courier.send(member, reply_from_payload(row.payload), key=key)
+            platform, sent = await self.courier.send(member, reply_from_payload(row.payload), key=key)
         except OutcomeUnknown as error:
             self._unknown(row, error)
             return
         except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
             self._not_sent(row, error)
             return
-        self._sent(row, platform, message_id, confirmed_late=False)
+        self._sent(row, platform, sent, confirmed_late=False)
 
     async def _find(self, member: Member, key: str) -> tuple[bool, str | None]:
         try:
@@ -184,31 +201,36 @@ class _Batch:
 
     # --- recording: every statement requires the row to be still this flush's ---------------
 
+    def _ours(self, row: OutboxMessage) -> dict[str, Any]:
+        return {"row_id": row.id, "token": self.token}
+
     def _update(self, row: OutboxMessage, **values: Any) -> int:
         values = {k: (v.value if isinstance(v, OutboxStatus) else v) for k, v in values.items()}
-        with session_for(self.engine) as session:
-            done = session.execute(update(T).where(T.c.id == row.id, T.c.status == OutboxStatus.SENDING.value,
-                                                   T.c.claimed_by == self.token).values(**values)).rowcount
-            session.commit()
-        return done
+        with self.engine.begin() as connection:
+            return connection.execute(update(T).where(*_OURS).values(**values), self._ours(row)).rowcount
 
-    def _hold(self, row: OutboxMessage, now: datetime) -> int | None:
-        """Renew the lease just before sending; the posts made so far, or None if it is no longer ours."""
-        with session_for(self.engine) as session:
-            posts = session.execute(update(T).where(T.c.id == row.id, T.c.status == OutboxStatus.SENDING.value,
-                                                    T.c.claimed_by == self.token)
-                                    .values(lease_until=now + self.lease).returning(T.c.posts)).scalar()
-            session.commit()
-        return posts
+    def _hold(self, row: OutboxMessage, now: datetime, *, counting: bool = False) -> int | None:
+        """Renew the lease just before sending; the posts made so far, or None if it is no longer ours.
+        `counting` (a row never posted): the same statement counts the post about to be made."""
+        with self.engine.begin() as connection:
+            posts = connection.execute(_HOLD_FIRST if counting else _HOLD,
+                                       {**self._ours(row), "until": now + self.lease}).scalar()
+        return posts - 1 if counting and posts is not None else posts
 
     def _count_post(self, row: OutboxMessage) -> bool:
         """Committed before the request leaves: a crash afterwards still knows it may have gone."""
-        return self._update(row, posts=T.c.posts + 1) == 1
+        with self.engine.begin() as connection:
+            return connection.execute(_COUNT_POST, self._ours(row)).rowcount == 1
 
-    def _sent(self, row: OutboxMessage, platform: str, message_id: str | None, *, confirmed_late: bool) -> None:
-        self._update(row, status=OutboxStatus.SENT, platform=platform, platform_message_id=message_id,
-                     sent_at=self.clock.now(), lease_until=None,
-                     last_error="found on the platform after an unanswered send" if confirmed_late else None)
+    def _sent(self, row: OutboxMessage, platform: str, sent: str | Sent | None, *, confirmed_late: bool) -> None:
+        message_id, keep = (sent.message_id, sent.keep) if isinstance(sent, Sent) else (sent, None)
+        with self.engine.begin() as connection:
+            connection.execute(_SENT, {**self._ours(row), "to_platform": platform, "message_id": message_id,
+                                       "at": self.clock.now(),
+                                       "note": "found on the platform after an unanswered send" if confirmed_late
+                                       else None})
+            if keep is not None:
+                _keep(connection, row, keep)
         self.result.sent += 1
 
     def _unknown(self, row: OutboxMessage, error: BaseException) -> None:
@@ -246,6 +268,21 @@ class _Batch:
                     not_before.isoformat(), text)
         self._update(row, status=OutboxStatus.PENDING, lease_until=not_before, last_error=text[:1000], **uncount)
         self.result.retrying += 1
+
+
+def _keep(connection: Connection, row: OutboxMessage, keep: Callable[[Connection], None]) -> None:
+    """Write what goes with a sent message after the statement that records it: if keeping it fails,
+    the record that the message went still holds. PostgreSQL abandons a whole transaction when one
+    statement fails, so there it goes in a savepoint; SQLite undoes only the statement that failed."""
+    try:
+        if connection.dialect.name == "postgresql":
+            with connection.begin_nested():
+                keep(connection)
+        else:
+            keep(connection)
+    except Exception:  # noqa: BLE001 - never at the cost of recording the message as sent
+        log.exception("outbox message %s for member %s was sent, but what goes with it could not be kept",
+                      row.id, row.member_id)
 
 
 def _describe(error: BaseException) -> str:

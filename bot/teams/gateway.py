@@ -1,10 +1,14 @@
 """Sending to Teams: replies as cards, proactive messages to a member or a channel, personal chats.
 
 `send_to_member` and `send_to_channel` are what reminders call (the member sender is also
-registered with Delivery). Both go through `continue_conversation` with the bot's app id on a
-saved conversation reference. A 403 (the person removed the app, or the bot is no longer in
+registered with Delivery). Both post into a saved conversation as the bot (connector.py), at
+the pace Teams allows (pace.py). A 403 (the person removed the app, or the bot is no longer in
 the conversation) is final: the member is marked unreachable on Teams, the admins are told,
 and Delivery falls back to another platform next time. 429 and 5xx are retried (see retry.py).
+
+A reminder from the outbox is sent once, and its card (kept so that a button pressed later can
+update it in place) is handed back in a Sent, to be written in the same commit that records the
+message as sent, rather than in a commit of its own.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sqlalchemy.engine import Engine
 
 from bot.delivery import Delivery, Unreachable
 from bot.teams import conversations  # the module, not the package
+from bot.teams.connector import Chat, ConnectorPoster
 from bot.teams.files import FileOffers, consent_activity
 from bot.teams.identity import match_member
 from bot.teams.pace import TeamsPace
@@ -44,7 +49,8 @@ from models.db import session_for
 from models.partnership import Member
 from models.people import admins
 from models.scope import Scope
-from models.teams_cards import save_card
+from models.teams_cards import keep_card, save_card
+from schedules.delivery import Sent
 
 log = logging.getLogger(__name__)
 
@@ -79,24 +85,26 @@ class TeamsGateway:
         self.policy = policy or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
         self.pace = TeamsPace()  # Teams' own limits, per tenant and per conversation
+        self.connector = ConnectorPoster(adapter, app_id)
         self._background: set[asyncio.Task] = set()
         self.files = FileOffers(engine)
 
     # Proactive messages ----------------------------------------------------------------------------
 
-    async def send_to_member(self, member: Member, reply: Reply, *, key: str | None = None) -> str | None:
+    async def send_to_member(self, member: Member, reply: Reply, *, key: str | None = None) -> str | Sent | None:
         """Send a reply to a member's personal chat; returns the Teams message id.
 
         Raises Unreachable when there is no personal chat with them, or Teams refuses (403). A reminder
         from the outbox (`key` given) is sent once, its failure told apart for the outbox (see
-        retry.outbox_error), so that a message that may have arrived is never sent again here.
+        retry.outbox_error), so that a message that may have arrived is never sent again here; it
+        returns a Sent, whose card the outbox keeps as it records the message sent.
         """
-        with session_for(self.engine) as session:
-            reference = conversations.personal_reference(member.id, session=session)
-        if reference is None:
+        with self.engine.connect() as connection:
+            saved = conversations.personal_chat(member.id, connection=connection)
+        if saved is None:
             raise Unreachable(f"member {member.id} has no personal chat with the bot on Teams yet")
         try:
-            return await self.send_card(reference, reply, what=f"message to member {member.id}", member_id=member.id,
+            return await self.send_card(Chat(saved), reply, what=f"message to member {member.id}", member_id=member.id,
                                         partnership_id=member.partnership_id, once=key is not None)
         except ConnectorRefused as refusal:
             await self.mark_unreachable(member.id, reason=_reason(refusal))
@@ -123,55 +131,56 @@ class TeamsGateway:
             log.warning("Teams channel %s refused a message (%s); forgetting it", channel, refusal.code)
             raise ChannelUnreachable(f"AssureBot is no longer in Teams channel {channel}") from refusal
 
-    async def send_card(self, reference: ConversationReference, reply: Reply, *, what: str,
+    async def send_card(self, where: ConversationReference | Chat, reply: Reply, *, what: str,
                         member_id: int | None = None, partnership_id: int | None = None,
-                        once: bool = False) -> str | None:
+                        once: bool = False) -> str | Sent | None:
         """Send a reply as a card into a saved conversation, keeping the card if it has buttons.
 
-        Its files are offered with consent cards, which Teams allows only in a personal chat.
+        `once`: a message from the outbox, sent without retrying here, whose card is handed back
+        in a Sent for the outbox to keep. Its files are offered with consent cards, which Teams
+        allows only in a personal chat.
         """
+        chat = where if isinstance(where, Chat) else Chat.of(where)
         card = render_card(reply)
-        activity_id = await self.post(reference, card_activity(card, reply), what=what, once=once)
+        activity_id = await self.post(chat, card_activity(card, reply), what=what, once=once)
+        sent: str | Sent | None = activity_id
         if activity_id and has_actions(card):
-            with session_for(self.engine) as session:
-                save_card(reference.conversation.id, activity_id, card, partnership_id=partnership_id,
-                          session=session)
+            if once:
+                sent = Sent(activity_id, keep=lambda connection: keep_card(
+                    chat.conversation_id, activity_id, card, partnership_id=partnership_id, connection=connection))
+            else:
+                with session_for(self.engine) as session:
+                    save_card(chat.conversation_id, activity_id, card, partnership_id=partnership_id, session=session)
         if reply.files:
-            if getattr(reference.conversation, "conversation_type", None) in (None, conversations.PERSONAL):
+            if chat.conversation_type in (None, conversations.PERSONAL):
                 for file in reply.files:
-                    await self.post(reference, consent_activity(file, self.files.offer(file, member_id)),
+                    await self.post(chat, consent_activity(file, self.files.offer(file, member_id)),
                                     what=f"offering {file.filename}")
             else:
                 log.warning("%d files not sent to %s: Teams takes files only in personal chats", len(reply.files),
-                            reference.conversation.id)
-        return activity_id
+                            chat.conversation_id)
+        return sent
 
-    async def post(self, reference: ConversationReference, activity: Activity, *, what: str,
+    async def post(self, where: ConversationReference | Chat, activity: Activity, *, what: str,
                    once: bool = False) -> str | None:
-        """Post one activity as a new message in a saved conversation (continue_conversation).
+        """Post one activity as a new message in a saved conversation, as the bot.
         `once`: no retry here; the failure is told apart for the outbox instead."""
-        self._check_trusted(reference.service_url)
-        outcome: dict[str, Any] = {}
+        chat = where if isinstance(where, Chat) else Chat.of(where)
+        self._check_trusted(chat.service_url)
 
-        async def send(turn_context: TurnContext) -> None:
-            connector = turn_context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
-            TurnContext.apply_conversation_reference(activity, reference)
+        async def call() -> str | None:
+            await self.pace.wait(chat.tenant_id, chat.conversation_id)
+            return await self._limited(lambda: self.connector.send(chat, activity))
 
-            async def call():
-                await self.pace.wait(getattr(reference.conversation, "tenant_id", None), reference.conversation.id)
-                return await self._limited(lambda: connector.conversations.send_to_conversation(
-                    reference.conversation.id, activity))
-
-            try:
-                response = await (call() if once else with_retries(call, policy=self.policy, what=what))
-                outcome["id"] = getattr(response, "id", None)
-            except Exception as error:  # carried out of the turn; the adapter would swallow it
-                outcome["error"] = outbox_error(error) if once else error
-
-        await self.adapter.continue_conversation(reference, send, self.app_id)
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome.get("id")
+        if not once:
+            return await with_retries(call, policy=self.policy, what=what)
+        try:
+            return await call()
+        except Exception as error:
+            told = outbox_error(error)
+            if told is error:
+                raise
+            raise told from error
 
     def _check_trusted(self, service_url: str | None) -> None:
         """Nothing goes to a service URL outside TEAMS_SERVICE_URLS, even one saved earlier."""
@@ -328,6 +337,7 @@ class TeamsGateway:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self.connector.close()
 
 
 def _reason(refusal: ConnectorRefused) -> str:

@@ -9,11 +9,16 @@ It answers the real routes the bot uses, records every call, and can be told to 
     PUT  /v3/conversations/{id}/activities/{activityId}      update a message (a card, in place)
     GET  /v3/conversations/{id}/members/{memberId}           one member (TeamsInfo.get_member)
     GET  /v3/conversations/{id}/pagedmembers                 the members of a team or chat
+
+With `throttle` set it also keeps Teams' own limits, as the service does: a request over them in
+its tenant or its conversation is answered 429 with Retry-After (see Throttle).
 """
 
 from __future__ import annotations
 
 import itertools
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +39,8 @@ class Call:
     body: Any
     status: int
     answer: Any = None
+    at: float = 0.0  # when it arrived (time.monotonic in the fake's process)
+    authorization: str | None = None  # the Authorization header it carried
 
     @property
     def message_id(self) -> str | None:
@@ -62,6 +69,62 @@ class Fault:
     code: str = ""
 
 
+TENANT_LIMITS = ((1.0, 50),)  # all of an app's conversations in one tenant
+CONVERSATION_LIMITS = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))  # one bot in one conversation
+
+
+@dataclass
+class Throttle:
+    """Teams' documented limits, kept as the service keeps them: every request that reaches it counts
+    (those answered 429 too), and one that would make more than the limit within a sliding window,
+    in its tenant or in its conversation, is answered 429. `tolerance` is the share over a limit still
+    let through, as the real service's counting is not exact to the request."""
+
+    tenant: tuple[tuple[float, int], ...] = TENANT_LIMITS
+    conversation: tuple[tuple[float, int], ...] = CONVERSATION_LIMITS
+    tolerance: float = 0.0
+    retry_after: float = 1.0
+    seen: dict[tuple[str, str], deque] = field(default_factory=dict)
+
+    def admits(self, tenant: str, conversation: str | None, *, at: float) -> bool:
+        """Count one request arriving `at` (seconds, ascending); whether it keeps within every window
+        of its tenant and its conversation."""
+        keys = [(("tenant", tenant), self.tenant)]
+        if conversation:
+            keys.append((("conversation", conversation), self.conversation))
+        over = False
+        for key, limits in keys:
+            times = self.seen.setdefault(key, deque())
+            longest = max(seconds for seconds, _ in limits)
+            while times and times[0] <= at - longest:
+                times.popleft()
+            times.append(at)
+            for seconds, count in limits:
+                if len(times) > count and _within(times, at - seconds) > int(count * (1 + self.tolerance)):
+                    over = True
+        return not over
+
+
+def _within(times: deque, after: float) -> int:
+    """How many of the (ascending) times are later than `after`."""
+    found = 0
+    for moment in reversed(times):
+        if moment <= after:
+            break
+        found += 1
+    return found
+
+
+def tenant_of(body: Any) -> str:
+    """The tenant a request is for, as a Teams activity or a new conversation names it."""
+    if not isinstance(body, dict):
+        return ""
+    conversation = body.get("conversation") or {}
+    channel_data = body.get("channelData") or {}
+    return str(conversation.get("tenantId") or conversation.get("tenantID")  # Teams' spelling, and msrest's
+               or body.get("tenantId") or (channel_data.get("tenant") or {}).get("id") or "")
+
+
 @dataclass
 class FakeBotConnector:
     """The fake service; start it, point activities' serviceUrl at `url`, then read `calls`."""
@@ -71,6 +134,7 @@ class FakeBotConnector:
     faults: list[Fault] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)  # what was PUT at an upload URL (OneDrive)
     url: str = ""
+    throttle: Throttle | None = None  # Teams' own limits, when the fake should keep them
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
     _runner: web.AppRunner | None = None
 
@@ -147,19 +211,25 @@ class FakeBotConnector:
         return None
 
     async def _answer(self, request: web.Request, kind: str, ok: Callable[[Any], tuple[int, Any]]) -> web.Response:
+        arrived = time.monotonic()
         conversation_id = request.match_info.get("cid")
         activity_id = request.match_info.get("aid")
         body = await request.json() if request.can_read_body else None
         fault = self._fault_for(kind, conversation_id)
+        if self.throttle is not None and not self.throttle.admits(
+                tenant_of(body), (conversation_id or "").split(";")[0] or None, at=arrived):
+            fault = Fault(429, lambda *_: True, None, self.throttle.retry_after)
         if fault is not None:
-            self.calls.append(Call(request.method, kind, conversation_id, activity_id, body, fault.status))
+            self.calls.append(Call(request.method, kind, conversation_id, activity_id, body, fault.status,
+                                   at=arrived, authorization=request.headers.get("Authorization")))
             headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
             code = fault.code or {403: "BotNotInConversationRoster", 429: "TooManyRequests"}.get(fault.status,
                                                                                                  "ServiceError")
             return web.json_response({"error": {"code": code, "message": f"fake {fault.status}"}},
                                      status=fault.status, headers=headers)
         status, answer = ok(body)
-        self.calls.append(Call(request.method, kind, conversation_id, activity_id, body, status, answer))
+        self.calls.append(Call(request.method, kind, conversation_id, activity_id, body, status, answer, arrived,
+                               request.headers.get("Authorization")))
         return web.json_response(answer, status=status)
 
     async def _create(self, request: web.Request) -> web.Response:
@@ -194,7 +264,8 @@ class FakeBotConnector:
     async def _record(self, request: web.Request) -> web.Response:
         return web.json_response([{"method": c.method, "kind": c.kind, "conversation_id": c.conversation_id,
                                    "activity_id": c.activity_id, "body": c.body, "status": c.status,
-                                   "answer": c.answer} for c in self.calls])
+                                   "answer": c.answer, "at": c.at, "authorization": c.authorization}
+                                  for c in self.calls])
 
     async def _roster(self, request: web.Request) -> web.Response:
         return await self._answer(request, "roster", lambda body: (200, {"members": list(self.accounts.values()),
