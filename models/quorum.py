@@ -216,7 +216,8 @@ def seats_for(meetings: list[tuple[Meeting, date]], *, scope, session: Session) 
             (AttendanceAnswer.member_id == Member.id) & (AttendanceAnswer.meeting_id == Meeting.id),
         )
         .outerjoin(deputy, deputy.c.id == AttendanceAnswer.deputy_id)
-        .where(scope.where(Member), Member.active, held)
+        .where(scope.where(Member), Member.active, Meeting.id.in_([m.id for m, _ in meetings]),
+               Membership.group_id.in_({m.group_id for m, _ in meetings}), held)
         .order_by(Meeting.id, Agency.name, Member.name)
     ).all()
     found: dict[int, list[SeatAnswer]] = {meeting.id: [] for meeting, _ in meetings}

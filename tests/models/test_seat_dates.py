@@ -99,3 +99,29 @@ def test_an_import_seats_people_from_the_day_it_runs_unless_the_file_says_when(d
     report = import_members(demo, ended)
     assert report.results[0].detail == "seat on arg from 2026-11-23 until 2026-11-30"
     assert seats(demo)["kate.wells@police.example.org"] == (date(2026, 11, 23), date(2026, 11, 30))
+
+
+def test_forecasts_for_several_meetings_together_count_each_meetings_own_seats(engine):
+    from datetime import datetime, timezone
+
+    from models.groups import Group
+    from models.meetings import Meeting
+    from models.quorum import quorum_forecast, quorum_forecasts
+    from models.scope import Scope
+
+    with Session(engine) as session:
+        load_text(FILE, session=session, today=date(2026, 11, 23))
+    with Session(engine) as session:
+        arg = session.exec(select(Group)).one()
+        scope = Scope(arg.partnership_id)
+        held = {day: Meeting(group_id=arg.id, starts_at=datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc))
+                for day in (date(2027, 3, 10), date(2027, 4, 14))}  # Bob Cop's seat ends on 31 March 2027
+        session.add_all(held.values())
+        session.commit()
+        together = quorum_forecasts([(meeting, day) for day, meeting in held.items()], scope=scope, session=session)
+        one_by_one = {meeting.id: quorum_forecast(meeting, day=day, scope=scope, session=session)
+                      for day, meeting in held.items()}
+    assert together == one_by_one
+    march, april = (together[held[day].id] for day in sorted(held))
+    assert "Northshire Police has not answered (ask Bob Cop)" in march.missing
+    assert "Northshire Police has nobody on the group" in april.missing
