@@ -38,12 +38,15 @@ def find_group(ctx: Context, key: str) -> Group | None:
         group = ctx.scope.get(Group, known[key], session=ctx.session)
         if group is not None and key in (group.key.lower(), group.name.lower()):
             return group
-    group = ctx.session.exec(
-        select(Group).where(
-            ctx.scope.where(Group),
-            (func.lower(Group.key) == key) | (func.lower(Group.name) == key),
-        )
-    ).first()
+    # The key as written first (the buttons' way, found through the partnership's unique key
+    # index), then any case of the key or the name (a person's way, which reads every group).
+    group = ctx.session.exec(select(Group).where(ctx.scope.where(Group), Group.key == key)).first() or \
+        ctx.session.exec(
+            select(Group).where(
+                ctx.scope.where(Group),
+                (func.lower(Group.key) == key) | (func.lower(Group.name) == key),
+            )
+        ).first()
     if group is not None:
         known[key] = group.id
     return group
