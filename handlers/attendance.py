@@ -113,7 +113,7 @@ def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None) -
         raise UserError(f"Only {member.name} can name a deputy for their seat. If you can't go, answer "
                         f"`attend {group.key} no` and I'll tell them.")
     coming = answer == Answer.ATTENDING
-    changed = record_deputy_answer(row, coming, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    changed = record_deputy_answer(row, coming, actor_id=ctx.actor.id, session=ctx.session)
     reply = Reply(title=title, text=say("deputy_saved", coming=coming, changed=changed, member=member, group=group),
                   tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed,
                   fields=[("Your answer", DEPUTY_STATES["confirmed" if coming else "declined"])])

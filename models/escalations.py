@@ -70,7 +70,7 @@ class EscalationStageChange(SQLModel, table=True):
 from sqlalchemy import case, func  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from models.audit import record, snapshot  # noqa: E402
+from models.audit import record, save_changes, snapshot  # noqa: E402
 
 
 def raise_escalation(
@@ -107,15 +107,8 @@ def acknowledge(escalation: Escalation, *, actor_id: int, session: Session, now:
 
 
 def assign(escalation: Escalation, assignee_id: int, *, actor_id: int, session: Session) -> bool:
-    if escalation.assigned_to_id == assignee_id:
-        return False
-    before = snapshot(escalation, "assigned_to_id")
-    escalation.assigned_to_id = assignee_id
-    session.add(escalation)
-    record(session, actor_id=actor_id, action="escalation.assigned", entity="escalation",
-           entity_id=escalation.id, before=before, after=snapshot(escalation, "assigned_to_id"))
-    session.commit()
-    return True
+    return save_changes(escalation, {"assigned_to_id": assignee_id}, session=session, actor_id=actor_id,
+                        action="escalation.assigned")
 
 
 def move_to_stage(escalation: Escalation, stage: int, *, actor_id: int, session: Session, now: datetime,

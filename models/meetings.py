@@ -79,7 +79,7 @@ class AttendanceAnswer(SQLModel, table=True):
 
 from sqlmodel import Session, col, func, select  # noqa: E402
 
-from models.audit import record, snapshot  # noqa: E402
+from models.audit import record, save_changes, snapshot  # noqa: E402
 
 
 ATTENDED, DEPUTISED, APOLOGIES, ABSENT = "attended", "deputised", "apologies", "absent without word"
@@ -237,20 +237,10 @@ def deputising_for(meeting_id: int, deputy_id: int, *, scope, session: Session) 
 DEPUTY_CONFIRMED, DEPUTY_DECLINED = "confirmed", "declined"
 
 
-def record_deputy_answer(row: AttendanceAnswer, coming: bool, *, actor_id: int, session: Session,
-                         now: datetime) -> bool:
+def record_deputy_answer(row: AttendanceAnswer, coming: bool, *, actor_id: int, session: Session) -> bool:
     """A named deputy confirms or declines. Returns False (and changes nothing) if it is their answer already."""
-    value = DEPUTY_CONFIRMED if coming else DEPUTY_DECLINED
-    if row.deputy_answer == value:
-        return False
-    before = snapshot(row, "deputy_answer")
-    row.deputy_answer = value
-    session.add(row)
-    record(session, actor_id=actor_id, action="attendance.deputy_answered", entity="attendance_answer",
-           entity_id=row.id, before=before, after=snapshot(row, "meeting_id", "member_id", "deputy_id",
-                                                          "deputy_answer"))
-    session.commit()
-    return True
+    return save_changes(row, {"deputy_answer": DEPUTY_CONFIRMED if coming else DEPUTY_DECLINED}, session=session,
+                        actor_id=actor_id, action="attendance.deputy_answered")
 
 
 def record_answer(

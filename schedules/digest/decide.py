@@ -308,10 +308,8 @@ class Sweep:
             days = (self.on - held).days
             if days <= group.minutes_within_days:
                 continue
-            entry = ((OVERDUE, -days, 5, row.id), Later(f"minutes:{row.id}", minutes_item,
-                                                         (row.id, group, held, days)))
-            for admin in place.admins:
-                self.entries[admin.id].append(entry)
+            self.add_to([admin.id for admin in place.admins], (OVERDUE, -days, 5, row.id),
+                        Later(f"minutes:{row.id}", minutes_item, (row.id, group, held, days)))
 
     # --- the weekly by-exception report -----------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from sqlmodel import select
 
+from messages.teams_cards import walk
 from models.db import session_for
 from models.escalations import Escalation
 from models.work import Action
@@ -201,17 +202,4 @@ async def test_a_return_form_with_a_date_that_does_not_exist_comes_back_on_the_c
 
 
 def walk_inputs(card: dict) -> list[dict]:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input."):
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return [node for node in walk(card) if node["type"].startswith("Input.")]

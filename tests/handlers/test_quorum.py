@@ -29,3 +29,9 @@ async def test_someone_not_on_the_group_is_told_who_can_check(chat):
     reply = await chat(PRACTITIONER, "quorum arg")
     assert reply.is_error
     assert "You don't sit on Assurance and Review Group" in reply.text
+
+
+async def test_a_group_is_found_by_its_key_as_written_or_in_any_case(chat):
+    by_key = await chat(ADMIN, "quorum audit")
+    assert by_key.title.startswith("Multi-Agency Audit Group")
+    assert (await chat(ADMIN, "quorum AUDIT")).title == by_key.title
