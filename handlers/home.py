@@ -24,7 +24,8 @@ from models.meetings import Meeting, MeetingStatus, Paper, answer_for
 from models.partnership import first_name
 from models import permissions as may
 from models.quorum import quorum_forecasts
-from models.work import RETURN_KIND_NAMES, DataReturn, latest_updates, open_actions, outstanding_returns
+from models.work import (RETURN_KIND_NAMES, DataReturn, count_outstanding_returns, latest_updates, open_actions,
+                         outstanding_returns)
 
 PER_SECTION = 5
 MEETINGS_SHOWN = 3
@@ -40,14 +41,17 @@ def home(cmd: Command, ctx: Context) -> Reply:
     mine = open_actions(scope=ctx.scope, session=ctx.session, owner_id=ctx.actor.id)
     overdue = [a for a in mine if a.due_date < today]
     upcoming = [a for a in mine if a.due_date >= today]
-    returns = outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=ctx.actor.agency_id)
+    returns = outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=ctx.actor.agency_id,
+                                  limit=PER_SECTION)
+    returns_total, _late = count_outstanding_returns(scope=ctx.scope, session=ctx.session,
+                                                     agency_id=ctx.actor.agency_id, today=today)
     papers = papers_i_owe(ctx)
     meetings = meetings_to_answer(ctx, limit=MEETINGS_SHOWN)
     raised, raised_total = _open_escalations(ctx, raised_by_id=ctx.actor.id)
 
     items += _actions_section(ctx, "Overdue actions", overdue, "actions")
     items += _actions_section(ctx, "Actions coming up", upcoming, "actions")
-    items += _returns_section(ctx, returns)
+    items += _returns_section(ctx, returns, returns_total)
     items += _papers_section(ctx, papers)
     items += _meetings_section(ctx, meetings)
     items += _escalations_section(ctx, "Escalations you raised", raised, handler=False, total=raised_total)
@@ -65,7 +69,7 @@ def home(cmd: Command, ctx: Context) -> Reply:
         text=say("home", name=first_name(ctx.actor), today=format_day(today), counts=[
             ("overdue action", "overdue actions", len(overdue)),
             ("action due later", "actions due later", len(upcoming)),
-            ("return for your agency", "returns for your agency", len(returns)),
+            ("return for your agency", "returns for your agency", returns_total),
             ("paper you owe", "papers you owe", len(papers)),
             ("meeting coming up", "meetings coming up", len(meetings)),
             ("open escalation you raised", "open escalations you raised", raised_total)]),
@@ -76,16 +80,20 @@ def home(cmd: Command, ctx: Context) -> Reply:
 
 
 def papers_i_owe(ctx: Context) -> list[tuple[Meeting, Group, object]]:
-    """Papers of mine not yet in, for meetings still to come, soonest first: one query on my papers,
-    whatever the number of groups and meetings in the partnership."""
-    rows = ctx.session.exec(
-        select(Paper, Meeting, Group).join(Meeting, Meeting.id == Paper.meeting_id)
-        .join(Group, Group.id == Meeting.group_id)
-        .where(ctx.scope.where(Paper), Paper.owner_id == ctx.actor.id, col(Paper.submitted_at).is_(None),
+    """Papers of mine not yet in, for meetings still to come, soonest first. My papers are read
+    first through their own index, then only their meetings: whatever the number of groups and
+    meetings in the partnership, nothing else is looked at."""
+    papers = ctx.session.exec(select(Paper).where(
+        ctx.scope.where(Paper), Paper.owner_id == ctx.actor.id, col(Paper.submitted_at).is_(None))).all()
+    if not papers:
+        return []
+    meetings = {meeting.id: (meeting, group) for meeting, group in ctx.session.exec(
+        select(Meeting, Group).join(Group, Group.id == Meeting.group_id)
+        .where(ctx.scope.where(Meeting), col(Meeting.id).in_({p.meeting_id for p in papers}),
                Meeting.status == MeetingStatus.SCHEDULED.value,
-               Meeting.starts_at >= start_of_day(ctx.today(), ctx.calendar))
-        .order_by(Meeting.starts_at, Paper.id)).all()
-    return [(meeting, group, paper) for paper, meeting, group in rows]
+               Meeting.starts_at >= start_of_day(ctx.today(), ctx.calendar)))}
+    owed = [(*meetings[p.meeting_id], p) for p in papers if p.meeting_id in meetings]
+    return sorted(owed, key=lambda row: (row[0].starts_at, row[2].id))
 
 
 def _heading(title: str, count: int, shown: int, listing: str) -> Item:
@@ -103,12 +111,12 @@ def _actions_section(ctx: Context, title: str, actions: list, listing: str) -> l
         action_item(ctx, a, ctx.actor.name, notes.get(a.id), show_owner=False) for a in shown]
 
 
-def _returns_section(ctx: Context, returns: list[DataReturn]) -> list[Item]:
+def _returns_section(ctx: Context, returns: list[DataReturn], total: int) -> list[Item]:
     if not returns:
         return []
     today = ctx.today()
-    items = [_heading("Your agency's returns", len(returns), min(len(returns), PER_SECTION), "returns")]
-    for item in returns[:PER_SECTION]:
+    items = [_heading("Your agency's returns", total, len(returns), "returns")]
+    for item in returns:
         due = format_day(item.due_date) + (" (late)" if item.due_date < today else "")
         items.append(Item(
             text=f"#{item.id} {item.title}" + (f" ({item.period})" if item.period else ""),

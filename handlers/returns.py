@@ -11,7 +11,8 @@ from messages.buttons import return_buttons
 from messages.reply import Item, Reply, Tone
 from messages.templates import format_day, say
 from models.partnership import Agency, Member
-from models.work import RETURN_KIND_NAMES, DataReturn, data_return, mark_return_submitted, outstanding_returns
+from models.work import (RETURN_KIND_NAMES, DataReturn, count_outstanding_returns, data_return, mark_return_submitted,
+                         outstanding_returns)
 
 MAX_ITEMS = 25
 
@@ -20,12 +21,13 @@ MAX_ITEMS = 25
          usage="returns")
 def returns(cmd: Command, ctx: Context) -> Reply:
     agency = ctx.scope.get(Agency, ctx.actor.agency_id, session=ctx.session)
-    rows = outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=agency.id)
     today = ctx.today()
+    total, late_total = count_outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=agency.id, today=today)
+    rows = outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=agency.id, limit=MAX_ITEMS)
     owners = dict(ctx.session.exec(select(Member.id, Member.name).where(
         ctx.scope.where(Member), col(Member.id).in_({r.owner_id for r in rows} or {0}))).all())
     items = []
-    for item in rows[:MAX_ITEMS]:
+    for item in rows:
         late = item.due_date < today
         days = ctx.calendar.working_days_between(item.due_date, today)
         due = format_day(item.due_date) + (f" (late by {days} working day{'s' if days != 1 else ''})" if late else "")
@@ -37,8 +39,8 @@ def returns(cmd: Command, ctx: Context) -> Reply:
             buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id),
         ))
     return Reply(title=f"Returns outstanding: {agency.name}",
-                 text=say("returns", count=len(rows), late=sum(1 for r in rows if r.due_date < today)),
-                 items=items, more=max(0, len(rows) - MAX_ITEMS))
+                 text=say("returns", count=total, late=late_total),
+                 items=items, more=max(0, total - len(rows)))
 
 
 def _find_return(cmd: Command, ctx: Context) -> DataReturn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -30,6 +31,8 @@ class Escalation(SQLModel, table=True):
     """A concern escalated to the people who handle escalations. Never shown in a channel."""
 
     __tablename__ = "escalation"
+    # The open queue in the order it is listed, urgent and routine each by when they were raised.
+    __table_args__ = (Index("ix_escalation_open_queue", "closed_at", "urgency", "raised_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     raised_by_id: int = Field(foreign_key="member.id", index=True)
@@ -47,7 +50,7 @@ class Escalation(SQLModel, table=True):
     acknowledged_by_id: int | None = Field(default=None, foreign_key="member.id")
     actions_agreed: str | None = Field(default=None, max_length=2000)
     outcome: str | None = Field(default=None, max_length=2000)
-    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The raiser was told that immediate risk goes to 999 or the front door.
     immediate_risk_advised: bool = False
 
@@ -67,7 +70,7 @@ class EscalationStageChange(SQLModel, table=True):
 
 # --- queries and changes -----------------------------------------------------------------
 
-from sqlalchemy import case, func  # noqa: E402
+from sqlalchemy import func  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from models.audit import record, save_changes, snapshot  # noqa: E402
@@ -157,10 +160,18 @@ def open_escalations(*, scope, session: Session, involving: int | None = None,
                      raised_by_id: int | None = None, limit: int | None = None) -> list[Escalation]:
     """Open escalations, urgent first then oldest first: all of the partnership's, those one person
     raised or is assigned (`involving`), or only those they raised (`raised_by_id`); the first
-    `limit` of them, chosen in the database."""
-    urgent_first = case((Escalation.urgency == Urgency.URGENT.value, 0), else_=1)
-    query = _open(scope, involving, raised_by_id).order_by(urgent_first, Escalation.raised_at, Escalation.id)
-    return list(session.exec(query.limit(limit) if limit is not None else query))
+    `limit` of them, chosen in the database. Urgent and routine are read one after the other, each
+    in the order of ix_escalation_open_queue, so the first page never sorts every open escalation."""
+    found: list[Escalation] = []
+    for urgency in (Urgency.URGENT.value, Urgency.ROUTINE.value):
+        query = _open(scope, involving, raised_by_id).where(Escalation.urgency == urgency) \
+            .order_by(Escalation.raised_at, Escalation.id)
+        if limit is not None:
+            query = query.limit(limit - len(found))
+        found += session.exec(query)
+        if limit is not None and len(found) >= limit:
+            break
+    return found
 
 
 def count_open_escalations(*, scope, session: Session, involving: int | None = None,

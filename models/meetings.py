@@ -35,13 +35,17 @@ class Meeting(SQLModel, table=True):
     """One meeting of a group."""
 
     __tablename__ = "meeting"
-    __table_args__ = (Index("ix_meeting_group_starts", "group_id", "starts_at"),)
+    # A group's meetings by status and date (its next one); and the partnership's next meetings
+    # (Home, `meetings`), the first rows of the status index in date order with no sort of every
+    # scheduled meeting.
+    __table_args__ = (Index("ix_meeting_group_status_starts", "group_id", "status", "starts_at"),
+                      Index("ix_meeting_status_starts", "status", "starts_at", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(foreign_key="group.id")
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
     location: str = Field(default="", max_length=200)
-    status: str = Field(default=MeetingStatus.SCHEDULED.value, max_length=20, index=True)
+    status: str = Field(default=MeetingStatus.SCHEDULED.value, max_length=20)
     minutes_circulated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -49,11 +53,13 @@ class Paper(SQLModel, table=True):
     """A paper somebody owes for a meeting's pack."""
 
     __tablename__ = "paper"
+    # The papers someone still owes, read straight from the index.
+    __table_args__ = (Index("ix_paper_owner_open", "owner_id", "submitted_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     title: str = Field(max_length=300)
-    owner_id: int = Field(foreign_key="member.id", index=True)
+    owner_id: int = Field(foreign_key="member.id")
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 

@@ -46,6 +46,9 @@ Row = TypeVar("Row")
 # correlated with the same table in the query it limits.
 _MEETING, _GROUP, _ACTION, _AGENCY, _ESCALATION = (aliased(Meeting), aliased(Group), aliased(Action),
                                                    aliased(Agency), aliased(Escalation))
+# The group of a seat or a meeting: an alias of its own, always in its own subquery's FROM, since
+# these criteria are also applied inside the criteria of papers and attendance answers.
+_OWN_GROUP = aliased(Group)
 
 
 # One criterion per table. Each lambda names only `pid` from outside, so SQLAlchemy caches the
@@ -58,8 +61,13 @@ def _criteria(pid: int) -> dict[type, Callable[[Any], ColumnElement[bool]]]:
         Member: lambda cls: cls.partnership_id == pid,
         AuditEvent: lambda cls: cls.partnership_id == pid,
         TeamsCard: lambda cls: cls.partnership_id == pid,
-        Membership: lambda cls: cls.group_id.in_(select(Group.id).where(Group.partnership_id == pid)),
-        Meeting: lambda cls: cls.group_id.in_(select(Group.id).where(Group.partnership_id == pid)),
+        # A correlated EXISTS checks the group of only the rows a query finds (a person's seats
+        # through their own index, a page of meetings in date order), where `group_id IN (...)`
+        # first lists every group of the partnership, or probes each of them.
+        Membership: lambda cls: exists().where(_OWN_GROUP.id == cls.group_id, _OWN_GROUP.partnership_id == pid)
+        .correlate_except(_OWN_GROUP),
+        Meeting: lambda cls: exists().where(_OWN_GROUP.id == cls.group_id, _OWN_GROUP.partnership_id == pid)
+        .correlate_except(_OWN_GROUP),
         # Two steps from the partnership: a correlated EXISTS looks up only the rows a query finds,
         # where IN (...) would first list every meeting or action of the partnership.
         Paper: lambda cls: exists().where(_MEETING.id == cls.meeting_id, _GROUP.id == _MEETING.group_id,

@@ -40,12 +40,15 @@ class DataReturn(SQLModel, table=True):
     """Something an agency must send in by a date (dataset figures, S11, S175/157...)."""
 
     __tablename__ = "data_return"
-    # Open returns by due date; with the agency, the weekly count of long-overdue returns per
-    # agency is read from the index alone.
-    __table_args__ = (Index("ix_return_open_due_agency", "submitted_at", "due_date", "agency_id"),)
+    # Open returns in the order they are listed (due date, then id), so a page of them is the first
+    # rows of the index; with the agency, the weekly count of long-overdue returns per agency is
+    # read from the index alone.
+    # One agency's open returns in the same order, and counted, from their own index.
+    __table_args__ = (Index("ix_return_open_due_id_agency", "submitted_at", "due_date", "id", "agency_id"),
+                      Index("ix_return_agency_open_due", "agency_id", "submitted_at", "due_date", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
-    agency_id: int = Field(foreign_key="agency.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id")
     owner_id: int = Field(foreign_key="member.id", index=True)
     title: str = Field(max_length=300)
     kind: str = Field(default=ReturnKind.OTHER.value, max_length=30)
@@ -59,16 +62,19 @@ class Action(SQLModel, table=True):
     """A SMART action from an action plan: by whom, by when, with progress notes."""
 
     __tablename__ = "action"
-    # The owner's open actions by due date (`actions`, the Home tab): without it SQLite walks every
-    # open action through ix_action_status_due_agency to find one person's. That one carries the
-    # agency so that the weekly count of long-overdue actions per agency is read from the index alone.
-    __table_args__ = (Index("ix_action_status_due_agency", "status", "due_date", "agency_id"),
+    # Open actions in the order they are listed (due date, then id): a page of `actions all` is the
+    # first rows of the index, however many actions share a due date. It carries the agency so that
+    # the weekly count of long-overdue actions per agency is read from the index alone. The owner's
+    # open actions by due date (`actions`, the Home tab) have their own, or SQLite would walk every
+    # open action to find one person's; and one agency's (`actions agency`) likewise.
+    __table_args__ = (Index("ix_action_open_due_id_agency", "status", "due_date", "id", "agency_id"),
+                      Index("ix_action_agency_status_due", "agency_id", "status", "due_date", "id"),
                       Index("ix_action_owner_status_due", "owner_id", "status", "due_date"))
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=1000)
     owner_id: int = Field(foreign_key="member.id", index=True)
-    agency_id: int = Field(foreign_key="agency.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id")
     source: str = Field(default="", max_length=200)
     due_date: date
     status: str = Field(default=ActionStatus.OPEN.value, max_length=20)
@@ -91,7 +97,7 @@ class ActionUpdate(SQLModel, table=True):
 
 # --- queries and changes -----------------------------------------------------------------
 
-from sqlalchemy import and_, func, or_  # noqa: E402
+from sqlalchemy import and_, case, func, or_  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from models.audit import record, snapshot  # noqa: E402
@@ -167,12 +173,24 @@ def same_return(agency_id: int, title: str, period: str, *, session: Session) ->
     return None
 
 
-def outstanding_returns(*, scope, session: Session, agency_id: int | None = None) -> list[DataReturn]:
-    """Returns not yet submitted, earliest due first."""
+def outstanding_returns(*, scope, session: Session, agency_id: int | None = None,
+                        limit: int | None = None) -> list[DataReturn]:
+    """Returns not yet submitted, earliest due first; the first `limit` of them, read in the order
+    of ix_return_open_due_id_agency."""
     query = select(DataReturn).where(scope.where(DataReturn), DataReturn.submitted_at.is_(None))
     if agency_id is not None:
         query = query.where(DataReturn.agency_id == agency_id)
-    return list(session.exec(query.order_by(DataReturn.due_date, DataReturn.id)))
+    query = query.order_by(DataReturn.due_date, DataReturn.id)
+    return list(session.exec(query.limit(limit) if limit is not None else query))
+
+
+def count_outstanding_returns(*, scope, session: Session, agency_id: int, today: date) -> tuple[int, int]:
+    """How many of an agency's returns are outstanding, and how many of those are late: one
+    aggregate in the database, however many there are."""
+    late = func.sum(case((DataReturn.due_date < today, 1), else_=0))
+    total, late_count = session.exec(select(func.count(), late).where(
+        scope.where(DataReturn), DataReturn.submitted_at.is_(None), DataReturn.agency_id == agency_id)).one()
+    return total, late_count or 0
 
 
 def mark_return_submitted(item: DataReturn, *, actor_id: int, session: Session, now: datetime) -> bool:

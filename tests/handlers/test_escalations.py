@@ -139,3 +139,30 @@ async def test_the_raiser_cannot_acknowledge_their_own(chat):
 async def test_a_closing_outcome_with_a_postcode_is_refused(chat):
     reply = await chat(ADMIN, "escalation close 1 Family moved to B91 3QB")
     assert reply.is_error and "postcode" in reply.text
+
+
+async def test_the_open_queue_lists_urgent_first_then_oldest_a_page_at_a_time(chat, demo, clock):
+    """Urgent and routine are read one after the other: a page still puts every urgent escalation
+    before any routine one, each oldest first, and counts the rest."""
+    from datetime import timedelta
+
+    from models.partnership import Member
+
+    now = clock.now()
+    with Session(demo) as session:
+        already = session.exec(select(Escalation).where(Escalation.closed_at.is_(None))).all()
+        assert [(e.urgency, e.raised_at < now - timedelta(hours=120)) for e in already] == [("routine", False)]
+        raiser = session.exec(select(Member).where(Member.email == PRACTITIONER)).one()
+        for n in range(20):  # the routine ones raised first, the urgent ones after them
+            for urgency, hours in (("routine", 100 + n), ("urgent", 10 + n)):
+                session.add(Escalation(raised_by_id=raiser.id, agency_id=raiser.agency_id,
+                                       raised_at=now - timedelta(hours=hours), category="practice", urgency=urgency,
+                                       summary=f"{urgency} concern {n:02d}", stage=1,
+                                       stage_entered_at=now - timedelta(hours=hours),
+                                       immediate_risk_advised=urgency == "urgent"))
+        session.commit()
+    reply = await chat(ADMIN, "escalations")
+    listed = [item.text.split(" ", 1)[1] for item in reply.items]
+    assert len(listed) == 25 and reply.more == 16
+    assert listed[:20] == [f"URGENT urgent concern {n:02d}" for n in reversed(range(20))]
+    assert listed[20:] == [f"routine concern {n:02d}" for n in reversed(range(15, 20))]
