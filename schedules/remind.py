@@ -18,7 +18,7 @@ from models.clock import Clock
 from models.db import session_for
 from models.partnership import Partnership
 from schedules.delivery import Delivery
-from schedules.digest import Digest, cycle_collector_paused, sweep
+from schedules.digest import Digest, cycle_collector_paused, stream
 from schedules.outbox import Outgoing, queue
 from schedules.sending import FlushResult, Pauses, flush, platform_for, send_through
 
@@ -47,14 +47,24 @@ def queue_day(engine: Engine, on: date, *, delivery: Delivery | None = None, clo
               partnership_ids: Iterable[int] | None = None) -> QueuedDay:
     """Decide `on`'s digests and queue the ones not queued before. Safe to run any number of times."""
     clock = clock or Clock()
-    with session_for(engine) as session, cycle_collector_paused():
-        day = sweep(session, on=on, partnership_ids=partnership_ids)
-        # Worded while the session is open (wording reads colleagues for the deputy choices).
-        new = queue(session, outgoing(day.digests, platform_for(delivery)), now=clock.now())
-    for line in day.quiet:
+    people = 0
+
+    def counted(digests: Iterable[Digest]) -> Iterator[Digest]:
+        nonlocal people
+        for digest in digests:
+            people += 1
+            yield digest
+
+    # The due items are read on a connection of their own while the session writes each chunk of
+    # digests (and commits it); wording happens as they are written, while the session is open
+    # (it reads colleagues for the deputy choices).
+    with session_for(engine) as session, engine.connect() as reading, cycle_collector_paused():
+        quiet, digests = stream(session, on=on, partnership_ids=partnership_ids, db=reading)
+        new = queue(session, outgoing(counted(digests), platform_for(delivery)), now=clock.now())
+    for line in quiet:
         log.info("%s", line)
-    log.info("reminders for %s: %s people with something due, %s newly queued", on, len(day.digests), new)
-    return QueuedDay(on, len(day.digests), new, day.quiet)
+    log.info("reminders for %s: %s people with something due, %s newly queued", on, people, new)
+    return QueuedDay(on, people, new, quiet)
 
 
 def local_days(engine: Engine, clock: Clock, *, timezone: str | None = None) -> dict[date, list[int]]:

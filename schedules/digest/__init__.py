@@ -5,6 +5,12 @@ statements: their number does not depend on how many members, items or partnersh
 (only the lists inside them grow). Each partnership's rules (schedules.rules) are then applied
 in Python on its own working-day calendar. Nothing is written here; the outbox queues and sends.
 
+`stream(...)`, which the daily job uses, hands the same digests out a band of people at a time
+(schedules.digest.decide.BAND): the due returns and actions are read as streams in owner order,
+and the deputies offered in attendance asks are read for each band's agencies (one statement a
+band), so memory holds a band and what is shared (the business unit's and chairs' lines), not
+the whole day.
+
 The work goes in steps, a module each, each importing only those before it: working_days
 (counting working days fast), load (the statements), words (the lines and replies), day (what
 a sweep hands back) and decide (who gets what, most urgent first).
@@ -12,9 +18,10 @@ a sweep hands back) and decide (who gets what, most urgent first).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from schedules.digest.day import Day, Digest, cycle_collector_paused
@@ -44,6 +51,7 @@ __all__ = [
     "item_text",
     "owner_columns",
     "start_of_day",
+    "stream",
     "sweep",
 ]
 
@@ -52,3 +60,15 @@ def sweep(session: Session, *, on: date, partnership_ids: Iterable[int] | None =
     """Every digest due on `on` (a local date), for all partnerships or the ones given."""
     with cycle_collector_paused():
         return Sweep(session, on, None if partnership_ids is None else set(partnership_ids)).run()
+
+
+def stream(session: Session, *, on: date, partnership_ids: Iterable[int] | None = None,
+           db: Connection | None = None) -> tuple[list[str], Iterator[Digest]]:
+    """The day's quiet notes, and its digests as they are decided, in member id order: a band of
+    people at a time, so that however large the day, only a band is held in memory. Each digest
+    is to be read (worded) as it comes, as queue_day does. `db`: a connection of its own for
+    reading the due items while the digests are written as they come."""
+    day = Sweep(session, on, None if partnership_ids is None else set(partnership_ids))
+    if not day.prepare():
+        return day.quiet, iter(())
+    return day.quiet, day.digests(db, by_band=True)

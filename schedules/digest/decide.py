@@ -9,7 +9,9 @@ action's fate is decided once per date, kind and partnership; each person's item
 
 from __future__ import annotations
 
-from collections import defaultdict
+import heapq
+from collections import defaultdict, deque
+from collections.abc import Iterator
 from datetime import date, timedelta
 from itertools import groupby
 
@@ -28,6 +30,8 @@ from schedules.rules import Cadence
 # Most urgent first: escalations waiting, then overdue (longest first), due today, coming up
 # (soonest first), and the weekly by-exception report last.
 ESCALATION, OVERDUE, TODAY, AHEAD, REPORT = range(5)
+
+BAND = 2000  # people whose digests are handed out together, once the due items have passed them
 
 
 class Sweep:
@@ -49,7 +53,7 @@ class Sweep:
         self.seats: dict[int, list] = {}  # meeting id -> seats, for asks and forecasts
         self.asked_agencies: set[int] = set()
         self.past_meetings: dict[int, list] = {}
-        self.words = Words(on, self.agency_place, self.asked_colleagues)
+        self.words = Words(on, self.agency_place, self.load.colleagues, lambda: self.asked_agencies)
         # Bound once: thousands of items share these instead of a bound method each.
         self.word_action, self.word_return, self.word_ask = (self.words.action_item, self.words.return_item,
                                                              self.words.ask_item)
@@ -57,18 +61,83 @@ class Sweep:
     # The order of the steps below is the order of the statements; each runs once per sweep.
 
     def run(self) -> Day:
+        """Every digest of the day, in a list."""
+        if not self.prepare():
+            return Day(self.on, quiet=self.quiet)
+        return Day(self.on, list(self.digests()), self.quiet)
+
+    def prepare(self) -> bool:
+        """Everything but the returns and actions of people still here, which `digests` streams;
+        False when no partnership has reminders today."""
         self.load.partnerships(self.partnership_ids)
         if not self.places:
-            return Day(self.on, quiet=self.quiet)
+            return False
         self.load.agencies_groups_and_people()
         self.snoozed = self.load.snoozes()
-        self.returns_and_actions()
+        self.due_dates()
         self.meetings()
         self.minutes_overdue()
         self.escalations()
         if any(p.report_day for p in self.places.values()):
             self.by_exception()
-        return Day(self.on, self.digests(), self.quiet)
+        return True
+
+    def digests(self, db=None, *, by_band: bool = False) -> Iterator[Digest]:
+        """One digest a person, in member id order, handed out a band of people at a time.
+
+        The due returns and actions come as two streams in owner order, those whose owner has left
+        first (they go to the business unit, like the items `prepare` decided). Once a band of
+        owners has passed, nobody below the next owner can get anything more: their digests are
+        handed out and let go, so memory holds a band, not the day. `db`: a connection of its own
+        for the streams, when the digests are written (and committed) as they come. `by_band`: each
+        digest is read (worded) as it comes, so the deputies offered in attendance asks are read
+        for a band's agencies at a time, not for every asked agency at once.
+        """
+        returns = self.load.returns_due(self.return_dates, db) if self.return_dates else ()
+        actions = self.load.actions_due(self.action_dates, db) if self.action_dates else ()
+        due = heapq.merge(((self.one_return, row) for row in returns), ((self.one_action, row) for row in actions),
+                          key=lambda pair: (pair[1].o_active, pair[1].owner_id))
+        others: deque[int] | None = None  # people with items not their own returns and actions
+        band: list[int] = []
+        for decide, row in due:
+            if row.o_active:
+                if others is None:
+                    others = self.everyone_else()
+                if not band or band[-1] != row.owner_id:
+                    if len(band) >= BAND:
+                        yield from self.hand_out(band, others, below=row.owner_id, by_band=by_band)
+                        band = []
+                    band.append(row.owner_id)
+            decide(row)
+        yield from self.hand_out(band, self.everyone_else() if others is None else others, below=None,
+                                 by_band=by_band)
+
+    def everyone_else(self) -> deque[int]:
+        """Who has items so far (before any owner still here is streamed), in id order, known."""
+        unknown = [member_id for member_id in self.entries if member_id not in self.known]
+        if unknown:
+            self.load.recipients(unknown)
+        return deque(sorted(self.entries))
+
+    def hand_out(self, band: list[int], others: deque[int], *, below: int | None, by_band: bool) -> Iterator[Digest]:
+        """The digests of the band's owners and of the others below `below` (all when None)."""
+        ids = list(band)
+        while others and (below is None or others[0] < below):
+            ids.append(others.popleft())
+        known, owner_of, entries, on, reply = self.known, self.owner_of, self.entries, self.on, self.reply
+        digests = []
+        for member_id in sorted(set(ids)):
+            mine = entries.pop(member_id, None)
+            person = known.pop(member_id, None)
+            owned_in = owner_of.pop(member_id, None)
+            if not mine or person is None or not person.active:
+                continue
+            place = self.agency_place.get(person.agency_id) or owned_in
+            digests.append(Digest(person, place.id, on, mine, reply))
+        if by_band:
+            self.words.for_band({item.args[4].agency_id for digest in digests for _, item in digest.entries
+                                 if isinstance(item, Later) and item.build is self.word_ask})
+        yield from digests
 
     def add(self, member_id: int, sort_key: tuple, item: Item | Later) -> None:
         self.entries[member_id].append((sort_key, item))
@@ -104,19 +173,14 @@ class Sweep:
                 day += timedelta(days=1)
         return sorted(found)
 
-    def returns_and_actions(self) -> None:
+    def due_dates(self) -> None:
+        """The due dates that put a return or an action in today's digests (read in `digests`)."""
         earliest = self.load.earliest_open()
         oldest = min((d for d in earliest if d is not None), default=self.on)
         for place in self.places.values():
             place.count.reach_back(oldest)
-        return_dates = self.trigger_dates(lambda r: r.returns, earliest[1])
-        if return_dates:
-            for row in self.load.returns_due(return_dates):
-                self.one_return(row)
-        action_dates = self.trigger_dates(lambda r: r.actions, earliest[0])
-        if action_dates:
-            for row in self.load.actions_due(action_dates):
-                self.one_action(row)
+        self.return_dates = self.trigger_dates(lambda r: r.returns, earliest[1])
+        self.action_dates = self.trigger_dates(lambda r: r.actions, earliest[0])
 
     def decide(self, place: Place, kind: str, due: date) -> tuple | None:
         """Whether a return or action due on `due` is in today's digest under the place's rules:
@@ -131,7 +195,7 @@ class Sweep:
         return decisions[kind, due]
 
     def one_return(self, row) -> None:
-        return_id, _title, _period, _kind, due, owner_id, agency_id, owner_active, _owner_name = row
+        return_id, _title, _period, _kind, due, owner_id, agency_id = row[:7]
         place = self.agency_place.get(agency_id)
         if place is None or (owner_id, "return", return_id) in self.snoozed:
             return
@@ -139,14 +203,14 @@ class Sweep:
         if decision is None:
             return
         _when, _days, tier, order = decision
-        if not owner_active:
+        if not row.o_active:
             return self.orphan(place, "A return", row, return_fields(row), (tier, order, 2, return_id))
-        self.owner_of.setdefault(owner_id, place)
+        self.owner_is(owner_id, row, place)
         self.entries[owner_id].append(((tier, order, 2, return_id),
                                        Later(f"return:{return_id}", self.word_return, row)))
 
     def one_action(self, row) -> None:
-        action_id, _title, _source, due, owner_id, agency_id, owner_active, _owner_name = row
+        action_id, _title, _source, due, owner_id, agency_id = row[:6]
         place = self.agency_place.get(agency_id)
         if place is None or (owner_id, "action", action_id) in self.snoozed:
             return
@@ -154,11 +218,17 @@ class Sweep:
         if decision is None:
             return
         _when, _days, tier, order = decision
-        if not owner_active:
+        if not row.o_active:
             return self.orphan(place, "An action", row, action_fields(row), (tier, order, 3, action_id))
-        self.owner_of.setdefault(owner_id, place)
+        self.owner_is(owner_id, row, place)
         self.entries[owner_id].append(((tier, order, 3, action_id),
                                        Later(f"action:{action_id}", self.word_action, row)))
+
+    def owner_is(self, owner_id: int, row, place: Place) -> None:
+        """A return's or action's owner, as delivery needs them (read with the item), and their place."""
+        if owner_id not in self.known:
+            self.known[owner_id] = Recipient._make(row[-len(RECIPIENT_COLUMNS):])
+        self.owner_of.setdefault(owner_id, place)
 
     def know_owner(self, row, place: Place) -> None:
         if row.o_id not in self.known:
@@ -223,6 +293,7 @@ class Sweep:
             self.attendance_asks(asks)
         for place, group, meeting, lead in forecasts.values():
             self.quorum_forecast(place, group, meeting, lead)
+        self.seats = {}  # each ask keeps its own seat; the rest are not needed again
 
     def papers(self, papers_for: dict[int, tuple]) -> None:
         missing: dict[int, list] = defaultdict(list)
@@ -264,10 +335,6 @@ class Sweep:
                 self.known[row.id] = Recipient(*row[-len(RECIPIENT_COLUMNS):])
             self.add(row.id, (AHEAD, lead, 4, row.meeting_id),
                      deputy_ask_item(place, group, meeting, lead, row.named_by))
-
-    def asked_colleagues(self) -> dict[int, list]:
-        """The people each asked agency could send as a deputy (read when the first ask is worded)."""
-        return self.load.colleagues(self.asked_agencies)
 
     def quorum_forecast(self, place: Place, group, meeting, lead: int) -> None:
         seats = [SeatAnswer(s.id, s.name, s.agency_key, s.agency_name, s.role, s.answer, s.deputy_name,
@@ -326,8 +393,9 @@ class Sweep:
             readers = {m.id for m in place.chairs.get(group_id, []) + place.admins}
             held = missed_days(place, meetings)
             for seat in seat_rows:
-                item = missed_item(group, seat, len(meetings), held)
-                self.add_to(readers, (REPORT, 0, 7, group_id, seat.id), item)
+                self.add_to(readers, (REPORT, 0, 7, group_id, seat.id),
+                            Later(f"missed:{group_id}:{seat.id}", missed_item, (group, seat, len(meetings), held)))
+        self.past_meetings = {}
         self.long_overdue()
 
     def long_overdue(self) -> None:
@@ -351,20 +419,6 @@ class Sweep:
             self.add_to(readers, (REPORT, 1, -total, agency_id), item)
 
     # --- one reply per person ---------------------------------------------------------------
-
-    def digests(self) -> list[Digest]:
-        unknown = [member_id for member_id in self.entries if member_id not in self.known]
-        if unknown:
-            self.load.recipients(unknown)
-        found = []
-        known, entries, on, reply = self.known, self.entries, self.on, self.reply
-        for member_id in sorted(entries):
-            person = known[member_id]
-            if not person.active:
-                continue
-            place = self.agency_place.get(person.agency_id) or self.owner_of.get(member_id)
-            found.append(Digest(person, place.id, on, entries[member_id], reply))
-        return found
 
     def reply(self, entries: list[tuple[tuple, Item | Later]]) -> Reply:
         """One person's digest: most urgent first, each item once, the first MAX_ITEMS worded."""

@@ -34,6 +34,7 @@ from schedules.rules import Rules, RulesError, rules_for
 
 # Minutes of meetings older than this are not chased any more (history loaded from a file).
 MINUTES_LOOK_BACK = timedelta(days=183)
+STREAMED = {"yield_per": 2000}  # due returns and actions fetched this many at a time (one statement)
 
 
 class Recipient(NamedTuple):
@@ -102,14 +103,19 @@ class Load:
 
     def __init__(self, session: Session, on: date):
         self.session = session
-        # Column queries run on the connection: rows come back as plain tuples, without ORM loading.
-        self.db = session.connection()
         self.on = on
         self.places: dict[int, Place] = {}
         self.agency_place: dict[int, Place] = {}
         self.group_place: dict[int, Place] = {}
         self.known: dict[int, Recipient] = {}
         self.quiet: list[str] = []
+
+    @property
+    def db(self):
+        """The session's connection. Column queries run on it: rows come back as plain tuples,
+        without ORM loading. Asked for each time, since a day queued a chunk at a time commits in
+        between, and the first attendance ask worded after a commit still reads colleagues."""
+        return self.session.connection()
 
     # --- the partnerships, their agencies, groups and people ----------------------------------
 
@@ -190,25 +196,28 @@ class Load:
             select(func.min(DataReturn.due_date)).where(DataReturn.submitted_at.is_(None)).scalar_subquery(),
         )).one()
 
-    # Only whether the owner is still here (and their name, for the business unit if not): the
-    # rest of what delivery needs is read once per person, for those who get a digest.
+    # Read as streams in owner order, those who have left first (their items go to the business
+    # unit), each row with its owner as a Recipient (last in the row): the deciding hands out a
+    # band of people's digests as soon as the streams have passed them, so a day is never held in
+    # memory whole. `db` is a connection of its own when digests are queued (committed) meanwhile.
 
-    def returns_due(self, dates: list[date]) -> list:
+    def returns_due(self, dates: list[date], db=None):
         owner = aliased(Member)
-        return self.db.execute(
+        return (db or self.db).execute(
             select(DataReturn.id, DataReturn.title, DataReturn.period, DataReturn.kind, DataReturn.due_date,
-                   DataReturn.owner_id, DataReturn.agency_id, owner.active.label("o_active"),
-                   owner.name.label("o_name"))
+                   DataReturn.owner_id, DataReturn.agency_id, *owner_columns(owner))
             .join(owner, owner.id == DataReturn.owner_id)
-            .where(DataReturn.submitted_at.is_(None), DataReturn.due_date.in_(dates))).all()
+            .where(DataReturn.submitted_at.is_(None), DataReturn.due_date.in_(dates))
+            .order_by(owner.active, DataReturn.owner_id, DataReturn.id), execution_options=STREAMED)
 
-    def actions_due(self, dates: list[date]) -> list:
+    def actions_due(self, dates: list[date], db=None):
         owner = aliased(Member)
-        return self.db.execute(
+        return (db or self.db).execute(
             select(Action.id, Action.title, Action.source, Action.due_date, Action.owner_id, Action.agency_id,
-                   owner.active.label("o_active"), owner.name.label("o_name"))
+                   *owner_columns(owner))
             .join(owner, owner.id == Action.owner_id)
-            .where(Action.status == ActionStatus.OPEN.value, Action.due_date.in_(dates))).all()
+            .where(Action.status == ActionStatus.OPEN.value, Action.due_date.in_(dates))
+            .order_by(owner.active, Action.owner_id, Action.id), execution_options=STREAMED)
 
     # --- meetings: papers, attendance, quorum ---------------------------------------------
 

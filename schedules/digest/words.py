@@ -25,6 +25,7 @@ from schedules.digest.load import Place
 
 MAX_ITEMS = 25
 MAX_LISTED = 5  # missing papers named inside one line of the admins' list
+CHOICES_KEPT = 500  # agencies whose deputy choices a day handed out in bands holds at most (beyond a band's)
 
 # Values that differ on every line (names, titles) are slotted into a line's shape; the shape is
 # rendered from the template once per combination of the few values the words depend on.
@@ -78,21 +79,42 @@ class _AttendButtons:
 
     The handler offers a member's colleagues (their agency, less themselves) in the Send deputy
     form. Here each agency's choices are made once, each group's buttons once, and each person
-    gets that form with their agency's choices, less themselves.
+    gets that form with their agency's choices, less themselves. The choices are read for many
+    agencies in one statement (`need`); a day handed out in bands keeps only its band's (`keep`).
     """
 
-    def __init__(self, colleagues: dict[int, list]):
-        self.colleagues = colleagues
+    def __init__(self, read: Callable[[set[int]], dict[int, list]]):
+        self.read = read
         self.choices: dict[int, tuple] = {}
         self.shapes: dict[str, list[Button]] = {}
 
-    def agency_choices(self, agency_id: int) -> tuple:
-        if agency_id not in self.choices:
-            people = self.colleagues.get(agency_id, [])
-            made = ()
+    def need(self, agency_ids) -> None:
+        """Read the choices of the agencies given that are not held yet, in one statement."""
+        missing = set(agency_ids) - self.choices.keys()
+        if not missing:
+            return
+        found = self.read(missing)
+        for agency_id in missing:
+            people, made = found.get(agency_id, []), ()
             for start in range(0, len(people), MAX_DEPUTY_OPTIONS):  # deputy_form takes a form's worth
                 made += deputy_choices(people[start:start + MAX_DEPUTY_OPTIONS])
             self.choices[agency_id] = made
+
+    def keep(self, agency_ids) -> None:
+        """Hold these agencies' choices, and as many of the others as fit in CHOICES_KEPT (those
+        used longest ago let go first), so a band's agencies need not be read again by the next."""
+        for agency_id in agency_ids:  # last used last: the dict's order is the order of use
+            made = self.choices.pop(agency_id, None)
+            if made is not None:
+                self.choices[agency_id] = made
+        over = len(self.choices) + len(set(agency_ids) - self.choices.keys()) - CHOICES_KEPT
+        for agency_id in list(self.choices)[:max(0, over)]:
+            if agency_id not in agency_ids:
+                del self.choices[agency_id]
+
+    def agency_choices(self, agency_id: int) -> tuple:
+        if agency_id not in self.choices:
+            self.need({agency_id})
         return self.choices[agency_id]
 
     def for_seat(self, group_key: str, agency_id: int, email: str) -> list[Button]:
@@ -115,11 +137,20 @@ class _Someone(NamedTuple):
 class Words:
     """The wording that needs the sweep: each decision made, the colleagues to offer, the day."""
 
-    def __init__(self, on: date, agency_place: dict[int, Place], colleagues: Callable[[], dict[int, list]]):
+    def __init__(self, on: date, agency_place: dict[int, Place], colleagues: Callable[[set[int]], dict[int, list]],
+                 asked: Callable[[], set[int]]):
         self.on = on
         self.agency_place = agency_place
-        self.colleagues = colleagues  # read when the first attendance ask is worded
-        self.attend_buttons: _AttendButtons | None = None
+        self.attend_buttons = _AttendButtons(colleagues)
+        self.asked = asked  # every asked agency: read when the first attendance ask is worded
+        self.band = False  # whether the choices are read a band of people at a time (`for_band`)
+
+    def for_band(self, agency_ids: set[int]) -> None:
+        """The attendance asks about to be worded are these agencies' people's: hold their choices
+        only, read together, instead of every asked agency's for the whole day."""
+        self.band = True
+        self.attend_buttons.keep(agency_ids)
+        self.attend_buttons.need(agency_ids)
 
     def return_item(self, row) -> Item:
         # Only items the sweep put in a digest are worded, so the decision for their date is made.
@@ -136,8 +167,8 @@ class Words:
 
     def ask_item(self, args: tuple) -> Item:
         place, group, meeting, lead, seat = args
-        if self.attend_buttons is None:  # the first ask worded loads every asked agency's people at once
-            self.attend_buttons = _AttendButtons(self.colleagues())
+        if not self.band and not self.attend_buttons.choices:
+            self.attend_buttons.need(self.asked())  # the first ask worded reads every asked agency's people
         meets = format_when(place.calendar.local_datetime(meeting.starts_at))
         return Item(text=item_text("attend", group=group.name, meets=meets, days=lead), key=f"meeting:{meeting.id}",
                     fields=[("Where", meeting.location)] if meeting.location else [],
@@ -245,7 +276,8 @@ def missed_days(place: Place, meetings: list) -> str:
     return ", ".join(format_day(place.calendar.local_date(m.starts_at)) for m in reversed(meetings))
 
 
-def missed_item(group, seat, in_a_row: int, days: str) -> Item:
+def missed_item(args: tuple) -> Item:
+    group, seat, in_a_row, days = args
     return Item(
         text=item_text("missed", name=seat.name, agency=seat.agency_name, count=in_a_row, group=group.name),
         key=f"missed:{group.id}:{seat.id}", fields=[("Meetings", days)],
