@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from bot.delivery import Delivery
 from messages.plain import render_plain
 from messages.reply import Reply
-from messages.templates import format_day
+from messages.templates import format_day, plural
 from models.clock import Clock
 from models.db import ready_engine, session_for
 from models.partnership import Member, Partnership, Platform
@@ -91,7 +91,7 @@ def _send(engine: Engine, days: dict[date, list[int]], delivery: Delivery, clock
             out.write(line + "\n")
         result = asyncio.run(ReminderJobs(engine, delivery, clock=clock).flush(for_date=on))
         again = queued.people - queued.queued
-        out.write(f"{format_day(on)}: {_people(queued.people)} with something due; {queued.queued} digest(s) "
+        out.write(f"{format_day(on)}: {_people(queued.people)} with something due; {plural(queued.queued, 'digest')} "
                   f"queued now" + (f", {again} already queued earlier" if again else "") + f". Sent {result.sent}"
                   + (f", {result.retrying} to retry" if result.retrying else "")
                   + (f", {result.failed} could not be delivered (the business unit is told)" if result.failed else "")

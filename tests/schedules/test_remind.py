@@ -42,10 +42,10 @@ def test_without_dry_run_the_digests_are_queued_and_sent_once(demo):
     assert remind_command(url_of(demo), on=date(2026, 11, 23), delivery=delivery, clock=clock, out=out) == 0
     people = len(inbox.received)
     assert people >= 5 and len(outbox(demo)) == people
-    assert f"{people} people with something due; {people} digest(s) queued now. Sent {people}." in out.getvalue()
+    assert f"{people} people with something due; {people} digests queued now. Sent {people}." in out.getvalue()
     again = io.StringIO()
     remind_command(url_of(demo), on=date(2026, 11, 23), delivery=delivery, clock=clock, out=again)
-    assert f"0 digest(s) queued now, {people} already queued earlier. Sent 0." in again.getvalue()
+    assert f"0 digests queued now, {people} already queued earlier. Sent 0." in again.getvalue()
     assert len(inbox.received) == people
 
 
