@@ -10,14 +10,9 @@ from typing import Any
 from messages.reply import Button, Choice, EscalationAlert, FieldKind, Form, FormField, Item, Reply, Tone
 
 
-def reply_to_payload(reply: Reply, shared: dict[int, tuple[Any, Any]] | None = None) -> dict[str, Any]:
-    """The reply as JSON-safe data (notices are not part of a queued message).
-
-    `shared` lets many replies written together convert each button and form once: a day's
-    digests share them (a group's attendance buttons, an agency's choice of deputies). Keep it
-    for a batch of replies and drop it after; it holds the objects it has seen.
-    """
-    data = _plain(reply, {} if shared is None else shared)
+def reply_to_payload(reply: Reply) -> dict[str, Any]:
+    """The reply as JSON-safe data (notices are not part of a queued message)."""
+    data = _plain(reply)
     data.pop("notices", None)
     return data
 
@@ -28,33 +23,26 @@ def _field_names(kind: type) -> tuple[tuple[str, bool], ...]:
 
 
 _ATOMS = frozenset((str, int, float, bool, type(None)))
-_SHARED = frozenset((Button, Form, FormField, Choice))  # frozen, and repeated across replies
 
 
-def _plain(value: Any, shared: dict[int, tuple[Any, Any]]) -> Any:
+def _plain(value: Any) -> Any:
     # dataclasses.asdict deep-copies every leaf; a day's outbox is thousands of replies, so leaves
     # (most of what there is) are taken as they are without a call each.
     atoms, kind = _ATOMS, type(value)
     if kind in atoms:
         return value
     if kind is list or kind is tuple:
-        return [v if type(v) in atoms else _plain(v, shared) for v in value]
+        return [v if type(v) in atoms else _plain(v) for v in value]
     if kind is dict:
-        return {k: v if type(v) in atoms else _plain(v, shared) for k, v in value.items()}
+        return {k: v if type(v) in atoms else _plain(v) for k, v in value.items()}
     if isinstance(value, Enum):
         return value.value
-    if kind in _SHARED:
-        seen = shared.get(id(value))
-        if seen is not None and seen[0] is value:
-            return seen[1]
     data = {}
     for name, is_rule in _field_names(kind):
         if is_rule:  # a form field's check is a rule in code, not data: the handler gives it again
             continue
         v = getattr(value, name)
-        data[name] = v if type(v) in atoms else _plain(v, shared)
-    if kind in _SHARED:
-        shared[id(value)] = (value, data)  # the object is kept, so its id is not reused meanwhile
+        data[name] = v if type(v) in atoms else _plain(v)
     return data
 
 

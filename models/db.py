@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -30,6 +31,17 @@ def ours(name: str | None, type_: str, _parent_names: dict) -> bool:
     return not (type_ == "table" and name in SLACK_STORE_TABLES)
 
 
+class EncodedJSON(str):
+    """A value for a JSON column already encoded (json.dumps): written as it is. The outbox encodes
+    each message as it queues it, so a chunk of messages waiting to be written is a list of strings,
+    not thousands of small dicts and lists for Python's cycle collector to walk again and again."""
+
+
+def encode_json(value) -> str:
+    """How a JSON column's value is written: as json.dumps does, unless it is already encoded."""
+    return value if type(value) is EncodedJSON else json.dumps(value)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for the URL; a SQLite file's folder is created, and foreign keys enforced."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -37,7 +49,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
     # hide_parameters: what people typed (a summary, a note) never reaches a log or an error
     # message through a statement's parameters, whatever the log level.
-    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True,
+                           json_serializer=encode_json)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

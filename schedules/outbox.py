@@ -12,6 +12,7 @@ On PostgreSQL it picks them `FOR UPDATE SKIP LOCKED`, so several processes share
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlmodel import Session
 
 from messages.payload import reply_to_payload
 from messages.reply import Reply
+from models.db import EncodedJSON, encode_json
 from models.delivery import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,11 @@ def queue(session: Session, messages: Iterable[Outgoing], *, now: datetime, chun
     have written: queueing again skips what is there).
     """
     chunk = chunk or QUEUE_CHUNK
+    # Each payload is encoded as it is made, where the engine writes encoded JSON as it is (every
+    # engine models.db.make_engine makes): a chunk waiting to be written is then a list of strings.
+    encoded = _encoded if session.get_bind().dialect._json_serializer is encode_json else _as_it_is
     already: dict[tuple[date, str], set[int]] = {}
-    new, rows, shared = 0, [], {}
+    new, rows = 0, []
     for message in messages:
         pair = (message.for_date, message.kind)
         if pair not in already:  # one statement per day and kind, not per person
@@ -77,14 +82,22 @@ def queue(session: Session, messages: Iterable[Outgoing], *, now: datetime, chun
             continue
         already[pair].add(message.member_id)
         rows.append({"member_id": message.member_id, "platform": message.platform, "for_date": message.for_date,
-                     "kind": message.kind, "payload": reply_to_payload(message.reply, shared),
+                     "kind": message.kind, "payload": encoded(reply_to_payload(message.reply)),
                      "status": OutboxStatus.PENDING.value, "attempts": 0, "posts": 0, "created_at": now})
         if len(rows) >= chunk:
             new += _insert(session, rows)
-            rows, shared = [], {}
+            rows = []
     if rows:
         new += _insert(session, rows)
     return new
+
+
+def _encoded(payload: dict) -> EncodedJSON:
+    return EncodedJSON(json.dumps(payload))
+
+
+def _as_it_is(payload: dict) -> dict:
+    return payload
 
 
 def _insert(session: Session, rows: list[dict]) -> int:

@@ -18,7 +18,7 @@ from models.clock import Clock
 from models.db import session_for
 from models.partnership import Partnership
 from schedules.delivery import Delivery
-from schedules.digest import Digest, cycle_collector_paused, stream
+from schedules.digest import Digest, stream
 from schedules.outbox import Outgoing, queue
 from schedules.sending import FlushResult, Pauses, flush, platform_for, send_through
 
@@ -58,7 +58,7 @@ def queue_day(engine: Engine, on: date, *, delivery: Delivery | None = None, clo
     # The due items are read on a connection of their own while the session writes each chunk of
     # digests (and commits it); wording happens as they are written, while the session is open
     # (it reads colleagues for the deputy choices).
-    with session_for(engine) as session, engine.connect() as reading, cycle_collector_paused():
+    with session_for(engine) as session, engine.connect() as reading:
         quiet, digests = stream(session, on=on, partnership_ids=partnership_ids, db=reading)
         new = queue(session, outgoing(counted(digests), platform_for(delivery)), now=clock.now())
     for line in quiet:

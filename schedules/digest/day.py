@@ -56,10 +56,12 @@ class Day:
 
 @contextmanager
 def cycle_collector_paused():
-    """Hold Python's cycle collector while a sweep makes its many small objects.
+    """Hold Python's cycle collector while a whole day is decided and worded in memory (`sweep`,
+    for a dry run or a report of the day), where it holds every digest at once.
 
     They form no cycles, and each collection would walk all of them again: pausing halves the
-    time of a large sweep. Reference counting frees memory as usual; the collector resumes after.
+    time of such a sweep. Reference counting frees memory as usual; the collector resumes after.
+    The daily job (queue_day) needs no pause: it holds a band of people at a time.
     """
     was_enabled = gc.isenabled()
     gc.disable()

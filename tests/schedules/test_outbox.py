@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from bot.delivery import Delivery
@@ -122,17 +124,21 @@ def test_a_reply_survives_the_outbox_with_its_forms(session):
     assert reply_from_payload(reply_to_payload(reply)) == reply
 
 
-def test_replies_written_together_share_their_buttons_and_still_come_back_whole(session):
-    t = town(session)
-    a_meeting(session, t.arg, date(2026, 12, 14))
-    for person in (t.nurse, t.officer, t.chair):
-        an_action(session, person, date(2026, 12, 7))
-    replies = [d.reply for d in sweep(session, on=date(2026, 11, 30)).digests]
-    shared: dict = {}
-    together = [reply_to_payload(r, shared) for r in replies]
-    assert together == [reply_to_payload(r) for r in replies]
-    assert [reply_from_payload(p) for p in together] == replies
-    assert shared, "a day's replies share the attendance buttons of the group"
+def test_a_queued_message_is_written_as_json_text_and_read_back_whole(engine):
+    """The outbox encodes each message as it queues it (EncodedJSON): the column holds the same
+    JSON as for a dict, and reads back as the reply."""
+    with session_for(engine) as session:
+        t = town(session)
+        a_meeting(session, t.arg, date(2026, 12, 14))
+        for person in (t.nurse, t.officer, t.chair):
+            an_action(session, person, date(2026, 12, 7))
+        replies = {d.member.id: d.reply for d in sweep(session, on=date(2026, 11, 30)).digests}
+    queue_day(engine, date(2026, 11, 30), delivery=delivery_with(Inbox()), clock=FixedClock(NINE))
+    with engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT member_id, CAST(payload AS TEXT) FROM outbox")).all())
+    assert {member_id: json.loads(raw) for member_id, raw in stored.items()} == \
+        {member_id: reply_to_payload(reply) for member_id, reply in replies.items()}
+    assert {r.member_id: reply_from_payload(r.payload) for r in rows(engine)} == replies
 
 
 def test_a_large_day_is_queued_a_chunk_at_a_time(engine, busy_day, monkeypatch):
@@ -297,3 +303,25 @@ def test_two_schedulers_on_one_postgresql_database_send_each_digest_exactly_once
     assert problems == []
     assert inbox.names() == sorted(p.name for p in people)
     assert {r.status for r in rows(engine)} == {"sent"} and len(rows(engine)) == 60
+
+
+def test_an_engine_that_encodes_json_its_own_way_is_given_the_payload_itself(tmp_path, sqlite_template):
+    """Only an engine that writes EncodedJSON as it is (make_engine's) is handed encoded text;
+    any other gets the payload as data, never a JSON string inside the JSON."""
+    import shutil
+
+    from sqlalchemy import create_engine
+
+    from schedules.outbox import Outgoing, queue
+
+    path = tmp_path / "other.db"
+    shutil.copy(sqlite_template, path)
+    other = create_engine(f"sqlite:///{path}")
+    with session_for(other) as session:
+        member = factories.member(session, town(session).police, "Someone")
+        reply = Reply(title="Hello", text="One thing.")
+        assert queue(session, [Outgoing(member.id, "console", DAY, "digest", reply)], now=NINE) == 1
+    with other.connect() as connection:
+        raw = connection.execute(text("SELECT payload FROM outbox")).scalar_one()
+    assert json.loads(raw) == reply_to_payload(reply)
+    other.dispose()
