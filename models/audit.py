@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Column, UniqueConstraint, event, insert, update
 from sqlmodel import Field, Session, SQLModel
 
-from models.base import JSONType, UTCDateTime, bound_partnership_id, utcnow
+from models.base import JSONType, UTCDateTime, bound_partnership_id, insert_ignoring_duplicates, utcnow
 
 GENESIS = "0" * 64  # the "previous hash" of a chain's first event
 NO_PARTNERSHIP = 0  # the chain of events about no partnership (someone unknown knocking)
@@ -91,12 +91,8 @@ def _advance(session: Session, chain_id: int, count: int) -> tuple[int, str]:
                            .values(seq=table.c.seq + count).returning(table.c.seq, table.c.last_hash)).first()
         if row is not None:
             return row.seq - count + 1, row.last_hash
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        conn.execute(dialect_insert(table).values(chain_id=chain_id, seq=0, last_hash=GENESIS)
-                     .on_conflict_do_nothing())
+        conn.execute(insert_ignoring_duplicates(table, conn.dialect.name),
+                     {"chain_id": chain_id, "seq": 0, "last_hash": GENESIS})
     raise RuntimeError(f"the audit chain {chain_id} could not be advanced")
 
 

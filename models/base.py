@@ -1,11 +1,12 @@
-"""Shared column types and time helpers for the tables."""
+"""Shared column types, time helpers and statements for the tables."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Table
 from sqlalchemy.types import TypeDecorator
 
 
@@ -51,3 +52,14 @@ def bound_partnership_id(session: Any) -> int | None:
     """The id of the partnership a session is bound to, if it is."""
     scope = session.info.get(SCOPE_KEY)
     return scope.partnership_id if scope is not None else None
+
+
+@lru_cache(maxsize=None)
+def insert_ignoring_duplicates(table: Table, dialect: str):
+    """INSERT ... ON CONFLICT DO NOTHING into `table` for the dialect named (PostgreSQL or SQLite):
+    a row another writer put there first is left as it is. Made once per table and dialect."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table).on_conflict_do_nothing()

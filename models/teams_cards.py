@@ -10,7 +10,6 @@ Allow or Decline, so a restart in between loses nothing, and it can be taken onl
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint, delete
@@ -18,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
-from models.base import JSONType, UTCDateTime, utcnow
+from models.base import JSONType, UTCDateTime, insert_ignoring_duplicates, utcnow
 
 
 class TeamsCard(SQLModel, table=True):
@@ -100,19 +99,9 @@ def keep_card(conversation_id: str, activity_id: str, card: dict[str, Any], *, p
     """Remember a card just posted, as the partnership's, in the caller's transaction (the outbox
     writes it in the commit that records the message as sent). A new message's id is new, so the
     card is only inserted; a row already there for it is left alone."""
-    connection.execute(_insert_new_card(connection.dialect.name), {
+    connection.execute(insert_ignoring_duplicates(TeamsCard.__table__, connection.dialect.name), {
         "partnership_id": partnership_id, "conversation_id": conversation_id, "activity_id": activity_id,
         "card": card, "updated_at": utcnow()})
-
-
-@lru_cache(maxsize=None)
-def _insert_new_card(dialect: str):
-    """INSERT ... ON CONFLICT DO NOTHING, made once per dialect (a reminder run keeps thousands)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(TeamsCard.__table__).on_conflict_do_nothing()
 
 
 def card_row(conversation_id: str, activity_id: str, *, partnership_id: int | None,

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from messages.payload import reply_to_payload
 from messages.reply import Reply
+from models.base import insert_ignoring_duplicates
 from models.db import EncodedJSON, encode_json
 from models.delivery import OutboxMessage, OutboxStatus
 
@@ -101,18 +102,11 @@ def _as_it_is(payload: dict) -> dict:
 
 
 def _insert(session: Session, rows: list[dict]) -> int:
-    new = len(session.execute(_insert_ignoring_duplicates(session).returning(T.c.id), rows).all())
+    # Another process may have queued the same row first: it is left as it is.
+    statement = insert_ignoring_duplicates(T, session.get_bind().dialect.name).returning(T.c.id)
+    new = len(session.execute(statement, rows).all())
     session.commit()
     return new
-
-
-def _insert_ignoring_duplicates(session: Session):
-    """INSERT ... ON CONFLICT DO NOTHING: another process queued the same row first."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(T).on_conflict_do_nothing()
 
 
 # --- claiming --------------------------------------------------------------------------------

@@ -79,7 +79,8 @@ def _show(engine: Engine, days: dict[date, list[int]], out: TextIO) -> int:
             out.write(line + "\n")
         for digest in day.digests:
             out.write(f"=== {digest.member.name} <{digest.member.email}> ===\n{render_plain(digest.reply)}\n\n")
-        out.write(f"{_people(len(day.digests))} would get a digest on {format_day(on)}. "
+        people = plural(len(day.digests), "person", "people")
+        out.write(f"{people} would get a digest on {format_day(on)}. "
                   f"This was a dry run: nothing was sent or recorded.\n")
     return 0
 
@@ -91,13 +92,10 @@ def _send(engine: Engine, days: dict[date, list[int]], delivery: Delivery, clock
             out.write(line + "\n")
         result = asyncio.run(ReminderJobs(engine, delivery, clock=clock).flush(for_date=on))
         again = queued.people - queued.queued
-        out.write(f"{format_day(on)}: {_people(queued.people)} with something due; {plural(queued.queued, 'digest')} "
-                  f"queued now" + (f", {again} already queued earlier" if again else "") + f". Sent {result.sent}"
+        people, digests = plural(queued.people, "person", "people"), plural(queued.queued, "digest")
+        out.write(f"{format_day(on)}: {people} with something due; {digests} queued now"
+                  + (f", {again} already queued earlier" if again else "") + f". Sent {result.sent}"
                   + (f", {result.retrying} to retry" if result.retrying else "")
                   + (f", {result.failed} could not be delivered (the business unit is told)" if result.failed else "")
                   + ".\n")
     return 0
-
-
-def _people(count: int) -> str:
-    return "1 person" if count == 1 else f"{count} people"

@@ -225,15 +225,10 @@ class Sweep:
                                        Later(f"action:{action_id}", self.word_action, row)))
 
     def owner_is(self, owner_id: int, row, place: Place) -> None:
-        """A return's or action's owner, as delivery needs them (read with the item), and their place."""
+        """An item's owner, as delivery needs them (read with the item, last in the row), and their place."""
         if owner_id not in self.known:
             self.known[owner_id] = Recipient._make(row[-len(RECIPIENT_COLUMNS):])
         self.owner_of.setdefault(owner_id, place)
-
-    def know_owner(self, row, place: Place) -> None:
-        if row.o_id not in self.known:
-            self.known[row.o_id] = Recipient(*row[-len(RECIPIENT_COLUMNS):])
-            self.owner_of[row.o_id] = place
 
     def orphan(self, place: Place, what: str, row, fields: list, sort_key: tuple) -> None:
         """An item whose owner has left goes to the business unit, to give to someone."""
@@ -306,7 +301,7 @@ class Sweep:
             if not row.o_active:
                 self.orphan(place, "A paper", row, paper_fields(place, group, meeting, deadline), sort_key)
                 continue
-            self.know_owner(row, place)
+            self.owner_is(row.owner_id, row, place)
             self.add(row.owner_id, sort_key,
                      Later(f"paper:{row.id}", paper_item, (place, group, meeting, deadline, row, when, days)))
         for meeting_id, rows in missing.items():
