@@ -24,14 +24,20 @@ IDENTIFIERS = {
 }
 
 
+DIGEST = re.compile(r"[0-9a-f]{32,}")  # a hash or a random token: made by the bot, never typed
+
+
 def everything_stored(engine) -> str:
-    """Every value in every table, squashed the way the search compares: lower case, no separators."""
+    """Every value in every table, squashed the way the search compares (lower case, no separators)
+    and each kept apart from the next by "|", so that the end of one value and the start of the
+    next never read as one. Hashes and random tokens are left out: their hex digits would now and
+    then spell a date's digits by chance."""
     found = []
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
             for row in conn.execute(text(f'SELECT * FROM "{table.name}"')):
-                found.append(" ".join(str(value) for value in row))
-    return squash(" ".join(found))
+                found += [squash(str(value)) for value in row if not DIGEST.fullmatch(str(value))]
+    return "|".join(found)
 
 
 def squash(value: str) -> str:
