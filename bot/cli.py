@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -257,13 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=get_settings().log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("alembic", "matplotlib"):  # their INFO lines would land in the middle of a chat
-        logging.getLogger(chatty).setLevel(logging.WARNING)
-    from bot.logs import keep_content_out_of_logs
+    from bot.logs import configure_logging
 
-    keep_content_out_of_logs()
+    configure_logging(get_settings().log_level)
     return args.func(args) or 0
 
 

@@ -46,3 +46,12 @@ def keep_content_out_of_logs() -> None:
     access = logging.getLogger("aiohttp.access")
     if not any(isinstance(f, PrivateLinks) for f in access.filters):
         access.addFilter(PrivateLinks())
+
+
+def configure_logging(level: str) -> None:
+    """The process's logging: LOG_LEVEL's lines on stderr, with the rules above. Every process of
+    AssureBot's starts with it (the command line and the process that runs reports)."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("alembic", "matplotlib"):  # their INFO lines would land in the middle of a chat
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    keep_content_out_of_logs()

@@ -15,6 +15,7 @@ from bot.delivery import Delivery
 from bot.email.setup import attach as attach_email
 from bot.logs import keep_content_out_of_logs
 from bot.reminders import attach as attach_reminders
+from bot.reports_apart import reports_apart
 from bot.settings import Settings, get_settings
 from bot.slack.setup import attach as attach_slack
 from bot.teams.adapter import TeamsSettingsError
@@ -49,9 +50,12 @@ def build_app(engine, *, settings: Settings | None = None, clock: Clock | None =
     app[ENGINE] = engine
     app[SETTINGS] = settings
     app[DELIVERY] = delivery
-    app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify, feed_links=settings.feed_links(),
+    feed_links = settings.feed_links()
+    apart = reports_apart(engine, clock=clock or Clock(), feed_links=feed_links, email_on=settings.email_on,
+                          log_level=settings.log_level)
+    app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify, feed_links=feed_links,
                                  limit=RateLimit(settings.commands_per_second, settings.command_burst),
-                                 email_on=settings.email_on)
+                                 email_on=settings.email_on, apart=apart)
 
     async def forget_old_claims(_app: web.Application) -> None:
         with session_for(engine) as session:

@@ -46,6 +46,14 @@ class Command:
     form: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     platform: str = "console"
 
+    def __reduce__(self):
+        """Sent whole to the process that runs reports: the read-only form travels as a plain dict."""
+        return _command, (self.verb, self.args, self.text, dict(self.form), self.platform)
+
+
+def _command(verb: str, args: tuple[str, ...], text: str, form: dict[str, str], platform: str) -> Command:
+    return Command(verb=verb, args=args, text=text, form=MappingProxyType(form), platform=platform)
+
 
 @dataclass
 class Context:

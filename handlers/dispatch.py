@@ -5,7 +5,9 @@ Adapters build a Command and a Who and call `Dispatcher.run` (or `handle`, which
 the notices); they keep their platform's timing (Slack's 3-second ack, Teams' turn) and only
 translate. Handlers read and write the database synchronously, so they run in a pool of worker
 threads sized to the database, never on the server's event loop; heavy commands (reports) run in
-a worker of their own, so a quick command never waits behind one.
+a worker of their own, so a quick command never waits behind one. The server gives that worker a
+process of its own (`Apart`, see bot/reports_apart.py), so a report's work does not share this
+process's interpreter with everyone's quick commands either.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -88,16 +90,27 @@ class Outcome:
     repeated: bool = False
 
 
+@dataclass(frozen=True)
+class Apart:
+    """Where heavy commands run when not in a thread of this process: `start` makes the executor
+    (its workers each hold a Dispatcher of their own on the same database), `call` is the function
+    they run, `(cmd, who, once) -> Outcome`, importable by name so that it can be sent to them."""
+
+    start: Callable[[], Executor]
+    call: Callable[[Command, Who, str | None], Outcome]
+
+
 class Dispatcher:
     """Runs commands against the database for every adapter."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None, notify: Notify | None = None,
                  feed_links: object | None = None, workers: int | None = None, limit: RateLimit | None = None,
-                 email_on: bool = False):
+                 email_on: bool = False, apart: Apart | None = None):
         self.engine = engine
         self.limit = limit  # None: as many commands as a person types (the console)
         self._heavy = OnePerPerson()
-        self._heavy_pool: ThreadPoolExecutor | None = None
+        self._heavy_pool: Executor | None = None
+        self.apart = apart  # None: heavy commands run in a thread of this process (the console, tests)
         self.clock = clock or Clock()
         self.notify = notify
         self.feed_links = feed_links
@@ -132,7 +145,12 @@ class Dispatcher:
         if not self._heavy.start(key):
             return Outcome(Reply(text=say("still_working"), tone=Tone.ERROR, private=True))
         try:
-            return await loop.run_in_executor(self.heavy_pool(), self._execute, cmd, who, once)
+            pool = self.heavy_pool()
+            call = self.apart.call if self.apart is not None else self._execute
+            return await loop.run_in_executor(pool, call, cmd, who, once)
+        except BrokenExecutor as broken:  # the reports' process died: a new one starts for the next
+            self._drop_heavy_pool(pool)
+            return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}", broken))
         finally:
             self._heavy.finish(key)
 
@@ -142,11 +160,18 @@ class Dispatcher:
             self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="assurebot")
         return self._pool
 
-    def heavy_pool(self) -> ThreadPoolExecutor:
-        """The worker reports run in, so they never wait for, or hold up, anyone's quick command."""
+    def heavy_pool(self) -> Executor:
+        """The worker reports run in, so they never wait for, or hold up, anyone's quick command: a
+        process of its own when the server gave one (`apart`), else a thread (started on first use)."""
         if self._heavy_pool is None:
-            self._heavy_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assurebot-reports")
+            self._heavy_pool = (self.apart.start() if self.apart is not None else
+                                ThreadPoolExecutor(max_workers=1, thread_name_prefix="assurebot-reports"))
         return self._heavy_pool
+
+    def _drop_heavy_pool(self, pool: Executor) -> None:
+        if self._heavy_pool is pool:
+            self._heavy_pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
 
     async def deliver(self, outcome: Outcome) -> list[str]:
         """Send the notices a command asked for; the names of those who could not be reached."""

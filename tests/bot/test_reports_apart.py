@@ -1,0 +1,77 @@
+"""Reports run in a process of their own beside the server, and answer exactly as they would in it."""
+
+import os
+import signal
+
+import pytest
+from sqlalchemy import create_engine
+
+from bot.reports_apart import reports_apart
+from handlers.core import parse_command
+from handlers.dispatch import Dispatcher, Who
+from models.clock import Clock
+from tests.conftest import ADMIN, CHAIR, PRACTITIONER
+
+
+def apart_for(engine, clock):
+    return reports_apart(engine, clock=clock, feed_links=None, email_on=False, log_level="WARNING")
+
+
+async def ask(dispatcher: Dispatcher, email: str, line: str):
+    return await dispatcher.run(parse_command(line, platform="slack"), Who(platform="slack", email=email))
+
+
+def files(reply) -> dict[str, bytes]:
+    # The CSV files and the chart; a workbook carries the moment it was written, so it is compared by name.
+    return {f.filename: f.data for f in reply.files if not f.filename.endswith(".xlsx")}
+
+
+async def test_a_report_run_apart_is_the_report_run_here_and_another_process_ran_it(demo, clock):
+    here = Dispatcher(demo, clock=clock)
+    apart = Dispatcher(demo, clock=clock, apart=apart_for(demo, clock))
+    try:
+        for email, line in ((CHAIR, "report attendance arg"), (ADMIN, "report actions"),
+                            (ADMIN, "report escalations")):
+            mine, theirs = await ask(here, email, line), await ask(apart, email, line)
+            assert theirs.reply.text == mine.reply.text and theirs.reply.title == mine.reply.title
+            assert [f.filename for f in theirs.reply.files] == [f.filename for f in mine.reply.files]
+            assert files(theirs.reply) == files(mine.reply) and files(mine.reply)
+            assert theirs.member_id == mine.member_id
+        worker = apart.heavy_pool().submit(os.getpid).result()
+        assert worker != os.getpid()
+    finally:
+        here.close()
+        apart.close()
+
+
+async def test_a_report_refused_apart_is_refused_as_here(demo, clock):
+    apart = Dispatcher(demo, clock=clock, apart=apart_for(demo, clock))
+    try:
+        outcome = await ask(apart, PRACTITIONER, "report attendance arg")
+        assert outcome.reply.files == [] and outcome.reply.tone.value == "error"
+        quick = await ask(apart, PRACTITIONER, "help")  # quick commands never go to the reports' process
+        assert quick.reply.text
+    finally:
+        apart.close()
+
+
+async def test_when_the_reports_process_dies_the_person_is_told_and_the_next_report_runs(demo, clock, caplog):
+    apart = Dispatcher(demo, clock=clock, apart=apart_for(demo, clock))
+    try:
+        assert (await ask(apart, CHAIR, "report attendance arg")).reply.files
+        os.kill(apart.heavy_pool().submit(os.getpid).result(), signal.SIGKILL)
+        told = await ask(apart, CHAIR, "report attendance arg")
+        assert told.reply.files == [] and told.reply.tone.value == "error"
+        assert told.reply.text.startswith("Sorry, something went wrong on our side")
+        assert "quote error" in told.reply.text
+        assert any("running 'report'" in r.getMessage() for r in caplog.records)
+        again = await ask(apart, CHAIR, "report attendance arg")
+        assert again.reply.files and again.reply.tone.value != "error"
+    finally:
+        apart.close()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_a_database_in_memory_keeps_reports_in_the_servers_own_thread(url):
+    assert reports_apart(create_engine(url), clock=Clock(), feed_links=None, email_on=False,
+                         log_level="INFO") is None
