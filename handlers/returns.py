@@ -22,7 +22,8 @@ MAX_ITEMS = 25
 def returns(cmd: Command, ctx: Context) -> Reply:
     agency = ctx.scope.get(Agency, ctx.actor.agency_id, session=ctx.session)
     today = ctx.today()
-    total, late_total = count_outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=agency.id, today=today)
+    total, late_total = count_outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=agency.id,
+                                                  today=today)
     rows = outstanding_returns(scope=ctx.scope, session=ctx.session, agency_id=agency.id, limit=MAX_ITEMS)
     owners = dict(ctx.session.exec(select(Member.id, Member.name).where(
         ctx.scope.where(Member), col(Member.id).in_({r.owner_id for r in rows} or {0}))).all())

@@ -42,8 +42,8 @@ class DataReturn(SQLModel, table=True):
     __tablename__ = "data_return"
     # Open returns in the order they are listed (due date, then id), so a page of them is the first
     # rows of the index; with the agency, the weekly count of long-overdue returns per agency is
-    # read from the index alone.
-    # One agency's open returns in the same order, and counted, from their own index.
+    # read from the index alone. One agency's open returns (`returns`, the Home tab) are listed in
+    # the same order, and counted, from their own.
     __table_args__ = (Index("ix_return_open_due_id_agency", "submitted_at", "due_date", "id", "agency_id"),
                       Index("ix_return_agency_open_due", "agency_id", "submitted_at", "due_date", "id"))
 

@@ -1,6 +1,7 @@
 """list order indexes: open actions and returns by (due date, id), for the partnership and for
-one agency; scheduled meetings by (status, starts) and a group's by (status, starts); open escalations by (urgency, raised); the
-papers someone owes: a page of a list is the first rows of an index and never a sort of all
+one agency; scheduled meetings by (status, starts) and a group's by (status, starts); open
+escalations by (urgency, raised); the papers someone owes: a page of a list is the first rows of
+an index and never a sort of all
 
 Revision ID: 0016_list_order_indexes
 Revises: 0015_overdue_by_agency

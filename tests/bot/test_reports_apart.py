@@ -8,7 +8,7 @@ from sqlalchemy import create_engine
 
 from bot.reports_apart import reports_apart
 from handlers.core import parse_command
-from handlers.dispatch import Dispatcher, Who
+from handlers.dispatch import Apart, Dispatcher, Who
 from models.clock import Clock
 from tests.conftest import ADMIN, CHAIR, PRACTITIONER
 
@@ -45,12 +45,29 @@ async def test_a_report_run_apart_is_the_report_run_here_and_another_process_ran
 
 
 async def test_a_report_refused_apart_is_refused_as_here(demo, clock):
+    here = Dispatcher(demo, clock=clock)
     apart = Dispatcher(demo, clock=clock, apart=apart_for(demo, clock))
     try:
         outcome = await ask(apart, PRACTITIONER, "report attendance arg")
         assert outcome.reply.files == [] and outcome.reply.tone.value == "error"
-        quick = await ask(apart, PRACTITIONER, "help")  # quick commands never go to the reports' process
-        assert quick.reply.text
+        assert outcome.reply.text == (await ask(here, PRACTITIONER, "report attendance arg")).reply.text
+    finally:
+        here.close()
+        apart.close()
+
+
+async def test_quick_commands_never_start_the_reports_process(demo, clock):
+    started = []
+    real = apart_for(demo, clock)
+    counting = Apart(start=lambda: started.append(1) or real.start(), call=real.call)
+    apart = Dispatcher(demo, clock=clock, apart=counting)
+    try:
+        for email, line in ((PRACTITIONER, "help"), (CHAIR, "quorum"), (ADMIN, "actions all"), (CHAIR, "home")):
+            quick = await ask(apart, email, line)
+            assert quick.reply.text and quick.reply.tone.value != "error"
+        assert started == []
+        assert (await ask(apart, CHAIR, "report attendance arg")).reply.files
+        assert started == [1]
     finally:
         apart.close()
 
