@@ -7,7 +7,8 @@ translate. Handlers read and write the database synchronously, so they run in a 
 threads sized to the database, never on the server's event loop; heavy commands (reports) run in
 a worker of their own, so a quick command never waits behind one. The server gives that worker a
 process of its own (`Apart`, see bot/reports_apart.py), so a report's work does not share this
-process's interpreter with everyone's quick commands either.
+process's interpreter with everyone's quick commands either; that process stops when nobody has
+asked for a report for a while (HEAVY_IDLE_SECONDS), and the next report starts it again.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from models.tenancy import NoPartnership, partnership_for_email, partnership_for
 
 log = logging.getLogger(__name__)
 
+HEAVY_IDLE_SECONDS = 600.0  # the reports' process stops after this long without a report
 MAX_TYPED = 10_000  # characters in one command, its form's fields together; every field has its own limit too
 Notify = Callable[[Member, Reply], Awaitable[bool | None]]
 """Send a notice privately to a member; False when no platform reaches them."""
@@ -105,12 +107,14 @@ class Dispatcher:
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None, notify: Notify | None = None,
                  feed_links: object | None = None, workers: int | None = None, limit: RateLimit | None = None,
-                 email_on: bool = False, apart: Apart | None = None):
+                 email_on: bool = False, apart: Apart | None = None, heavy_idle: float = HEAVY_IDLE_SECONDS):
         self.engine = engine
         self.limit = limit  # None: as many commands as a person types (the console)
         self._heavy = OnePerPerson()
         self._heavy_pool: Executor | None = None
         self.apart = apart  # None: heavy commands run in a thread of this process (the console, tests)
+        self.heavy_idle = heavy_idle
+        self._idle_stop: asyncio.TimerHandle | None = None  # stops the reports' process when it fires
         self.clock = clock or Clock()
         self.notify = notify
         self.feed_links = feed_links
@@ -144,6 +148,9 @@ class Dispatcher:
         key = who.key()
         if not self._heavy.start(key):
             return Outcome(Reply(text=say("still_working"), tone=Tone.ERROR, private=True))
+        if self._idle_stop is not None:
+            self._idle_stop.cancel()
+            self._idle_stop = None
         try:
             pool = self.heavy_pool()
             call = self.apart.call if self.apart is not None else self._execute
@@ -153,6 +160,10 @@ class Dispatcher:
             return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}", broken))
         finally:
             self._heavy.finish(key)
+            if self.apart is not None and not self._heavy.busy():
+                if self._idle_stop is not None:
+                    self._idle_stop.cancel()
+                self._idle_stop = loop.call_later(self.heavy_idle, self._stop_idle_heavy_pool)
 
     def pool(self) -> ThreadPoolExecutor:
         """The worker threads commands run in (started on first use)."""
@@ -167,6 +178,17 @@ class Dispatcher:
             self._heavy_pool = (self.apart.start() if self.apart is not None else
                                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="assurebot-reports"))
         return self._heavy_pool
+
+    def _stop_idle_heavy_pool(self) -> None:
+        """On the event loop, once nobody has asked for a report for `heavy_idle` seconds: the
+        reports' process (about 120 MB) is let go; the next report starts a new one."""
+        self._idle_stop = None
+        pool = self._heavy_pool
+        if pool is None or self._heavy.busy():  # a report began meanwhile: its end sets a new stop
+            return
+        self._heavy_pool = None
+        pool.shutdown(wait=False)
+        log.info("the reports' process stopped after %.0f seconds without a report", self.heavy_idle)
 
     def _drop_heavy_pool(self, pool: Executor) -> None:
         if self._heavy_pool is pool:
@@ -189,6 +211,9 @@ class Dispatcher:
         return missed
 
     def close(self) -> None:
+        if self._idle_stop is not None:
+            self._idle_stop.cancel()
+            self._idle_stop = None
         for pool in (self._pool, self._heavy_pool):
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)

@@ -66,3 +66,8 @@ class OnePerPerson:
     def finish(self, key: str) -> None:
         with self._lock:
             self._running.discard(key)
+
+    def busy(self) -> bool:
+        """Whether anyone's heavy command is running."""
+        with self._lock:
+            return bool(self._running)

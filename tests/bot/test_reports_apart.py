@@ -1,7 +1,11 @@
 """Reports run in a process of their own beside the server, and answer exactly as they would in it."""
 
+import asyncio
+import multiprocessing
 import os
 import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine
@@ -92,3 +96,44 @@ async def test_when_the_reports_process_dies_the_person_is_told_and_the_next_rep
 def test_a_database_in_memory_keeps_reports_in_the_servers_own_thread(url):
     assert reports_apart(create_engine(url), clock=Clock(), feed_links=None, email_on=False,
                          log_level="INFO") is None
+
+
+async def test_the_reports_process_stops_when_nobody_has_asked_for_a_report_for_a_while(demo, clock):
+    apart = Dispatcher(demo, clock=clock, apart=apart_for(demo, clock), heavy_idle=0.5)
+    try:
+        assert (await ask(apart, CHAIR, "report attendance arg")).reply.files
+        first = apart.heavy_pool().submit(os.getpid).result()
+        assert first in [p.pid for p in multiprocessing.active_children()]
+        for _ in range(100):  # stopped half a second after the report; the process then exits
+            await asyncio.sleep(0.1)
+            if first not in [p.pid for p in multiprocessing.active_children()]:
+                break
+        assert first not in [p.pid for p in multiprocessing.active_children()]
+        again = await ask(apart, ADMIN, "report actions")
+        assert again.reply.files and again.reply.tone.value != "error"
+        assert apart.heavy_pool().submit(os.getpid).result() not in (first, os.getpid())
+    finally:
+        apart.close()
+
+
+async def test_the_reports_process_is_kept_while_a_report_runs_and_stops_after_the_last(demo, clock):
+    here = Dispatcher(demo, clock=clock)
+    started = []
+
+    def slow(cmd, who, once):  # a report that takes 0.6 s, in a thread standing in for the process
+        time.sleep(0.6)
+        return here.execute(cmd, who, once=once)
+
+    apart = Dispatcher(demo, clock=clock, heavy_idle=0.2,
+                       apart=Apart(start=lambda: started.append(1) or ThreadPoolExecutor(max_workers=1), call=slow))
+    try:
+        # The second report waits for the first, and runs on past the first's end by more than the idle time.
+        both = await asyncio.gather(ask(apart, CHAIR, "report attendance arg"), ask(apart, ADMIN, "report actions"))
+        assert all(outcome.reply.files for outcome in both) and started == [1]
+        assert apart._heavy_pool is not None  # just finished: kept for the idle time
+        await asyncio.sleep(0.5)
+        assert apart._heavy_pool is None
+        assert (await ask(apart, CHAIR, "report attendance arg")).reply.files and started == [1, 1]
+    finally:
+        apart.close()
+        here.close()
