@@ -226,11 +226,15 @@ def answered_member_ids(meeting_id: int, *, scope, session: Session) -> list[int
 
 def deputy_meetings(member_id: int, *, scope, session: Session) -> dict[int, int]:
     """The scheduled meetings someone is named to attend as a deputy: meeting id -> group id."""
-    return dict(session.exec(
-        select(AttendanceAnswer.meeting_id, Meeting.group_id).join(Meeting, Meeting.id == AttendanceAnswer.meeting_id)
-        .where(scope.where(AttendanceAnswer), AttendanceAnswer.deputy_id == member_id,
-               AttendanceAnswer.answer == Answer.DEPUTY.value,
-               Meeting.status == MeetingStatus.SCHEDULED.value)).all())
+    return dict(session.exec(deputy_meetings_query(member_id, scope=scope)).all())
+
+
+def deputy_meetings_query(member_id: int, *, scope):
+    """`deputy_meetings` as a statement: (meeting id, group id) rows."""
+    return (select(AttendanceAnswer.meeting_id, Meeting.group_id)
+            .join(Meeting, Meeting.id == AttendanceAnswer.meeting_id)
+            .where(scope.where(AttendanceAnswer), AttendanceAnswer.deputy_id == member_id,
+                   AttendanceAnswer.answer == Answer.DEPUTY.value, Meeting.status == MeetingStatus.SCHEDULED.value))
 
 
 def deputising_for(meeting_id: int, deputy_id: int, *, scope, session: Session) -> AttendanceAnswer | None:

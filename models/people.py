@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import Integer, String, cast, literal_column, null, union_all
 from sqlmodel import Session, col, func, select
 
 from models.audit import record
 from models.escalations import Escalation
 from models.groups import Group, Membership, held_on
-from models.meetings import deputy_meetings
+from models.meetings import deputy_meetings_query
 from models.partnership import Agency, Member, Partnership
 from models.permissions import CHAIR_ROLES, Person, escalation_handler_ids
 from models.scope import Scope
@@ -134,7 +135,11 @@ def admins(*, scope: Scope, session: Session) -> list[Member]:
 
 def escalation_groups(*, scope: Scope, session: Session) -> frozenset[int]:
     """The partnership's groups whose chairs handle escalations."""
-    return frozenset(session.exec(select(Group.id).where(scope.where(Group), Group.handles_escalations)))
+    return frozenset(session.exec(_escalation_groups_query(scope)))
+
+
+def _escalation_groups_query(scope: Scope):
+    return select(Group.id).where(scope.where(Group), Group.handles_escalations)
 
 
 def escalation_handlers(*, scope: Scope, session: Session, on: date | None = None) -> list[Member]:
@@ -154,18 +159,31 @@ def escalation_handlers(*, scope: Scope, session: Session, on: date | None = Non
     return sorted((people[i] for i in wanted), key=lambda m: m.name)
 
 
+# What `person` reads, in one statement: each row is (a, b, c, what), `what` saying which list it belongs to.
+_SEAT, _HANDLING_GROUP, _ASSIGNED, _DEPUTY = range(4)
+_NO_NUMBER, _NO_TEXT = cast(null(), Integer), cast(null(), String)
+
+
 def person(member: Member, *, scope: Scope, session: Session, on: date | None = None) -> Person:
-    """What the rules need to know about a member, in four small queries: their seats are those
+    """What the rules need to know about a member, read in one statement: their seats are those
     held on the day `on` (today, for someone asking), or every seat recorded when it is None."""
-    seated = dict(session.exec(select(Membership.group_id, Membership.role)
-                               .where(scope.where(Membership), Membership.member_id == member.id,
-                                      *_held(on))).all())
-    assigned = session.exec(select(func.count(Escalation.id)).where(
-        scope.where(Escalation), Escalation.assigned_to_id == member.id, col(Escalation.closed_at).is_(None))).one()
+    def tagged(query, *padding, what: int):
+        return query.add_columns(*padding, literal_column(str(what), Integer))
+
+    rows = session.exec(union_all(
+        tagged(select(Membership.group_id).where(scope.where(Membership), Membership.member_id == member.id,
+                                                 *_held(on)), _NO_NUMBER, Membership.role, what=_SEAT),
+        tagged(_escalation_groups_query(scope), _NO_NUMBER, _NO_TEXT, what=_HANDLING_GROUP),
+        tagged(select(func.count(Escalation.id)).where(scope.where(Escalation), Escalation.assigned_to_id == member.id,
+                                                      col(Escalation.closed_at).is_(None)),
+               _NO_NUMBER, _NO_TEXT, what=_ASSIGNED),
+        tagged(deputy_meetings_query(member.id, scope=scope), _NO_TEXT, what=_DEPUTY),
+    )).all()
     return Person(id=member.id, name=member.name, partnership_id=scope.partnership_id, agency_id=member.agency_id,
-                  is_admin=member.is_admin, seats=seated,
-                  escalation_groups=escalation_groups(scope=scope, session=session), assigned_escalations=assigned,
-                  deputy_meetings=deputy_meetings(member.id, scope=scope, session=session))
+                  is_admin=member.is_admin, seats={a: c for a, _b, c, what in rows if what == _SEAT},
+                  escalation_groups=frozenset(a for a, _b, _c, what in rows if what == _HANDLING_GROUP),
+                  assigned_escalations=sum(a for a, _b, _c, what in rows if what == _ASSIGNED),
+                  deputy_meetings={a: b for a, b, _c, what in rows if what == _DEPUTY})
 
 
 def link_platform_id(member: Member, *, platform: str, user_id: str, session: Session) -> None:

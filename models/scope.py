@@ -101,7 +101,7 @@ class Scope:
 
     def where(self, model: type) -> ColumnElement[bool]:
         """The condition that keeps `model`'s rows to this partnership."""
-        return _criteria(self.partnership_id)[model](model)
+        return _where(self.partnership_id, model)
 
     def get(self, model: type[Row], row_id: int | None, *, session: Session) -> Row | None:
         """A row by id, or None when there is none or it belongs to another partnership."""
@@ -163,6 +163,12 @@ def _limit_to_the_bound_partnership(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     state.statement = state.statement.options(*_options(scope.partnership_id))
+
+
+@lru_cache(maxsize=1024)
+def _where(pid: int, model: type) -> ColumnElement[bool]:
+    """Built once per partnership and table: a condition is never changed by the statements using it."""
+    return _criteria(pid)[model](model)
 
 
 @lru_cache(maxsize=64)
