@@ -12,7 +12,7 @@ from handlers.core import Command, Context, UserError, command
 from handlers.permissions import business_unit
 from messages.reply import Button, Notice, Reply, Tone
 from models.audit import record
-from models.partnership import Member, Platform
+from models.partnership import REMINDERS_WHERE, Member, Platform
 from models.people import admins
 
 PLACES = {Platform.SLACK.value: "in Slack", Platform.TEAMS.value: "in Teams", Platform.EMAIL.value: "by email",
@@ -67,8 +67,8 @@ def reminders(cmd: Command, ctx: Context) -> Reply:
     member.email_off = False
     return _saved(ctx, member, before, text=f"Done: your reminders will come {PLACES[choice]} from now on.",
                   told=(f"{member.name} ({member.email}) chose to get their reminders {PLACES[choice]}. If the "
-                        f"partnership file gives them another platform, change it there too, or the next load "
-                        f"will set it back."))
+                        f"partnership file names a platform for them (`platform:`), change it there too, or the "
+                        f"next load will set it back; without one, loads keep their choice."))
 
 
 def _stop_email(ctx: Context, member: Member) -> Reply:
@@ -88,7 +88,7 @@ def _stop_email(ctx: Context, member: Member) -> Reply:
 
 def _saved(ctx: Context, member: Member, before: dict, *, text: str, told: str) -> Reply:
     ctx.session.add(member)
-    record(ctx.session, actor_id=ctx.actor.id, action="member.reminders_where", entity="member",
+    record(ctx.session, actor_id=ctx.actor.id, action=REMINDERS_WHERE, entity="member",
            entity_id=member.id, before=before,
            after={"preferred_platform": member.preferred_platform, "email_off": member.email_off})
     ctx.session.commit()

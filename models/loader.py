@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
-from models.audit import record
+from models.audit import AuditEvent, record
 from models.dates import DateError, date_value, moment_value
 from models.load_history import History
 from models.load_report import LoadReport, in_file_order
@@ -22,7 +22,7 @@ from models.yaml_file import MAX_YAML_BYTES, LoadError, parse_yaml
 from models.escalations import CATEGORIES, Escalation, EscalationStageChange, Urgency
 from models.groups import Group, Membership, Role
 from models.meetings import Answer, AttendanceAnswer, Meeting, Paper
-from models.partnership import Agency, Member, Nation, Partnership, Platform
+from models.partnership import REMINDERS_WHERE, Agency, Member, Nation, Partnership, Platform
 from models.quorum import RULE_KEYS, QuorumRuleError, check_rule
 from models.work import Action, DataReturn, ReturnKind, same_return
 
@@ -220,6 +220,7 @@ class _Load(History):
 
     def load_members(self) -> None:
         listed: dict[str, tuple[str, Any]] = {}  # email as compared -> (where, entry) as first listed
+        chose = self.chose_where_reminders_come()
         for i, entry in enumerate(self.items("members")):
             where = f"members[{i}]"
             email, name, agency_key = (self.require(entry, "email", where), self.require(entry, "name", where),
@@ -254,12 +255,21 @@ class _Load(History):
                       "is_admin": bool(entry.get("admin", False)), "preferred_platform": platform, "active": True,
                       "preferred_name": str(entry["preferred_name"]).strip()[:60] if entry.get("preferred_name")
                       else None}
+            if existing is not None and existing.id in chose and not entry.get("platform"):
+                # Where their reminders come is the member's own choice; only the file's own `platform` overrides it.
+                del values["preferred_platform"]
             for source, target in (("slack_id", "slack_user_id"), ("teams_aad_id", "teams_aad_id")):
                 if entry.get(source):
                     values[target] = str(entry[source])
             self.members[email] = self.upsert("members", existing, Member(partnership_id=self.partnership.id,
                                                                         email=email, name=name, agency_id=agency.id),
                                               values)
+
+    def chose_where_reminders_come(self) -> set[int]:
+        """The partnership's members who chose where their reminders come (`reminders email`, say)."""
+        return set(self.session.exec(select(AuditEvent.entity_id).where(
+            AuditEvent.partnership_id == self.partnership.id, AuditEvent.action == REMINDERS_WHERE,
+            AuditEvent.entity == "member")))
 
     def load_groups(self) -> None:
         agency_keys = set(self.agencies) | set(self.session.exec(select(Agency.key).where(

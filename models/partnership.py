@@ -27,6 +27,11 @@ class Platform(StrEnum):
     EMAIL = "email"  # for members outside the partnership's Slack or Teams
 
 
+# The audit action of a member choosing where their reminders come; a reload of the partnership
+# file keeps that choice unless the file names a platform for them.
+REMINDERS_WHERE = "member.reminders_where"
+
+
 class Partnership(SQLModel, table=True):
     """A safeguarding children partnership. A database may host several, each with its own people.
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.demo import demo_yaml
 from models.audit import AuditEvent
 from models.db import session_for
+from models.loader import load_text
 from models.partnership import Member
 from tests.conftest import ADMIN, POLICE
 
@@ -55,3 +57,28 @@ async def test_slack_is_offered_only_once_assurebot_knows_the_members_slack_acco
         session.add(mark)
         session.commit()
     assert (await chat(POLICE, "reminders slack")).changed and member(demo, POLICE).preferred_platform == "slack"
+
+
+async def test_a_members_choice_outlasts_a_reload_of_the_partnership_file_unless_the_file_names_a_platform(
+        chat, demo, clock):
+    chat.dispatcher.email_on = True
+    await chat(POLICE, "reminders email")
+    await chat(POLICE, "reminders stop")
+    text = demo_yaml(clock.now().date())
+    with session_for(demo) as session:
+        load_text(text, session=session)
+    kept = member(demo, POLICE)
+    assert (kept.preferred_platform, kept.email_off) == ("email", True)
+
+    # Someone who never chose still follows what the file says of them: a Slack id means Slack.
+    listed = "{email: sam.patel@police.example.org, name: DS Sam Patel, agency: police}"
+    assert listed in text
+    with session_for(demo) as session:
+        load_text(text.replace(listed, listed[:-1] + ", slack_id: U0SAM}"), session=session)
+    assert member(demo, "sam.patel@police.example.org").preferred_platform == "slack"
+
+    mark = "{email: mark.evans@police.example.org, name: DI Mark Evans, agency: police}"
+    assert mark in text
+    with session_for(demo) as session:
+        load_text(text.replace(mark, mark[:-1] + ", platform: teams}"), session=session)
+    assert member(demo, POLICE).preferred_platform == "teams"
