@@ -138,6 +138,8 @@ class Console:
         while True:
             for i, option in enumerate(field.options, start=1):
                 self.write(f"  {i}. {option.label}")
+            if field.hint:
+                self.write(f"  {field.hint}")
             optional = "" if field.required else " (optional, Enter to skip)"
             default = f" [{field.initial}]" if field.initial else ""
             typed = self.read(f"{field.bare_label}{optional}{default}: ")

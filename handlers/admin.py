@@ -226,10 +226,10 @@ def _seat_dates(ctx: Context, fields: dict[str, str]) -> tuple[date, date | None
     return since, until
 
 
-def _seat(ctx: Context, group: Group, member: Member, role: str, fields: dict[str, str]) -> str:
-    """Seat the member on the group from `since=` or today (to `until=`), or change the seat they
-    hold; a seat that had ended is taken up again from then. What the reply says of its dates."""
-    since, until = _seat_dates(ctx, fields)
+def _seat(ctx: Context, group: Group, member: Member, role: str, fields: dict[str, str],
+          since: date, until: date | None) -> str:
+    """Seat the member on the group from `since` (`since=` or today) to `until`, or change the seat
+    they hold; a seat that had ended is taken up again from then. What the reply says of its dates."""
     seat = ctx.session.exec(select(Membership).where(ctx.scope.where(Membership), Membership.group_id == group.id,
                                                      Membership.member_id == member.id)).first()
     if seat is None:
@@ -258,6 +258,10 @@ def member_form(ctx: Context) -> Form:
         FormField("role", "Role on the group", FieldKind.CHOICE, required=False, initial="member",
                   options=(Choice("member", "Member"), Choice("chair", "Chair"),
                            Choice("deputy_chair", "Deputy chair"))),
+        FormField("since", "Seat starts", FieldKind.DATE, required=False, check=date_check(past=True),
+                  hint="Leave empty for today."),
+        FormField("until", "Seat ends", FieldKind.DATE, required=False,
+                  hint="Leave empty if the seat has no end date."),
     ), submit_label="Add member")
 
 
@@ -282,9 +286,13 @@ def member_add(cmd: Command, ctx: Context) -> Reply:
                         "agency=housing`.")
     agency = the_agency(ctx, fields.get("agency"))
     group = the_group(ctx, fields["group"]) if fields.get("group") else None
+    if group is None and (fields.get("since") or fields.get("until")):
+        raise UserError("A seat's start and end need the group it is on: give group= too, or leave the dates out.",
+                        field_errors={"group": "Choose the group the seat is on, or leave the seat's dates empty."})
     role = fields.get("role") or Role.MEMBER.value
     if role not in {r.value for r in Role}:
         raise UserError("role must be member, chair or deputy_chair.")
+    since, until = _seat_dates(ctx, fields)  # refused before anything is saved
     member = member_by_email(email, scope=ctx.scope, session=ctx.session)
     if member is not None and member.agency_id != agency.id:
         raise UserError(f"{email} is already registered with another agency. Nothing changed.")
@@ -295,7 +303,7 @@ def member_add(cmd: Command, ctx: Context) -> Reply:
                           session=ctx.session, actor_id=ctx.actor.id, action="member.added")
     where = f" on {group.name} as {role.replace('_', ' ')}" if group else ""
     if group is not None:
-        where += _seat(ctx, group, member, role, fields)
+        where += _seat(ctx, group, member, role, fields, since, until)
     return Reply(text=(f"Added {member.name} ({agency.name}){where}." if created
                        else f"{member.name} was already registered{where and ';'}{where}."),
                  tone=Tone.SUCCESS, changed=True)

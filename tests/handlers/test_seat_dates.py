@@ -117,3 +117,34 @@ async def test_member_add_takes_up_a_seat_that_had_ended_again_from_today(chat, 
     seat = seat_of(demo, HOUSING)
     assert (seat.since, seat.until) == (date(2026, 11, 23), None)
     assert "Assurance and Review Group" in (await chat(HOUSING, "whoami")).text
+
+
+async def test_the_member_form_takes_the_days_a_seat_runs(chat, demo):
+    form = (await chat(ADMIN, "member add")).form
+    assert [f.name for f in form.fields][-2:] == ["since", "until"]
+    assert not any(f.required for f in form.fields[-2:])
+    reply = await chat(ADMIN, form.command, form={"name": "Kate Wells", "email": NEWCOMER, "agency": "police",
+                                                  "group": "arg", "role": "member", "since": "2026-09-01",
+                                                  "until": "2027-08-31"})
+    assert reply.changed and "from Tue 1 Sep 2026 until Tue 31 Aug 2027" in reply.text
+    seat = seat_of(demo, NEWCOMER)
+    assert (seat.since, seat.until) == (date(2026, 9, 1), date(2027, 8, 31))
+
+
+def registered(engine, email: str) -> bool:
+    with Session(engine) as session:
+        return session.exec(select(Member).where(Member.email == email)).first() is not None
+
+
+async def test_a_seats_days_that_cannot_be_kept_are_refused_before_the_member_is_added(chat, demo):
+    backwards = await chat(ADMIN, "member add", form={"name": "Kate Wells", "email": NEWCOMER, "agency": "police",
+                                                      "group": "arg", "since": "2027-01-01", "until": "2026-12-31"})
+    assert backwards.is_error and backwards.errors["until"] == "On or after the start."
+    assert {f.name: f.initial for f in backwards.form.fields}["since"] == "2027-01-01"
+
+    no_group = await chat(ADMIN, "member add", form={"name": "Kate Wells", "email": NEWCOMER, "agency": "police",
+                                                     "group": "", "since": "2026-09-01"})
+    assert no_group.is_error and "Choose the group" in no_group.errors["group"]
+    typed = await chat(ADMIN, f'member add name="Kate Wells" email={NEWCOMER} agency=police until=2027-08-31')
+    assert typed.is_error and "give group= too" in typed.text and not typed.changed
+    assert not registered(demo, NEWCOMER)
