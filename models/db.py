@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -42,6 +43,15 @@ def encode_json(value) -> str:
     return value if type(value) is EncodedJSON else json.dumps(value)
 
 
+# The dialects of the engines make_engine made (an engine's copies with other options share its dialect).
+_WRITES_ENCODED_JSON: weakref.WeakSet = weakref.WeakSet()
+
+
+def writes_encoded_json(bind) -> bool:
+    """Whether the engine or connection writes an EncodedJSON as it is (every engine make_engine makes)."""
+    return bind.dialect in _WRITES_ENCODED_JSON
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for the URL; a SQLite file's folder is created, and foreign keys enforced."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -51,6 +61,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # message through a statement's parameters, whatever the log level.
     engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True,
                            json_serializer=encode_json)
+    _WRITES_ENCODED_JSON.add(engine.dialect)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from messages.payload import reply_to_payload
 from messages.reply import Reply
 from models.base import insert_ignoring_duplicates
-from models.db import EncodedJSON, encode_json
+from models.db import EncodedJSON, writes_encoded_json
 from models.delivery import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def queue(session: Session, messages: Iterable[Outgoing], *, now: datetime, chun
     chunk = chunk or QUEUE_CHUNK
     # Each payload is encoded as it is made, where the engine writes encoded JSON as it is (every
     # engine models.db.make_engine makes): a chunk waiting to be written is then a list of strings.
-    encoded = _encoded if session.get_bind().dialect._json_serializer is encode_json else _as_it_is
+    encoded = _encoded if writes_encoded_json(session.get_bind()) else _as_it_is
     already: dict[tuple[date, str], set[int]] = {}
     new, rows = 0, []
     for message in messages:
