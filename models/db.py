@@ -64,7 +64,57 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     _WRITES_ENCODED_JSON.add(engine.dialect)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    if engine.dialect.driver == "psycopg":
+        _keep_prepared_statements(engine)
     return engine
+
+
+_NOT_ONLY_READ = "assurebot.not_only_read"  # in a connection's info: this transaction may have changed something
+
+
+def _keep_prepared_statements(engine: Engine) -> None:
+    """End a transaction that only read with COMMIT, not ROLLBACK: the same for the database, but
+    psycopg forgets every prepared statement at a ROLLBACK (and deallocates them on the server), so
+    with ROLLBACK a command's statements, asked again and again, would be planned again each time.
+
+    Anything but a plain SELECT (a write, a savepoint, a statement that failed) marks the
+    transaction, which then ends with a real ROLLBACK, as it always did."""
+    dialect = engine.dialect
+    rollback, commit = dialect.do_rollback, dialect.do_commit
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if not statement.lstrip()[:7].upper().startswith("SELECT"):
+            conn.connection.info[_NOT_ONLY_READ] = True
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context) -> None:
+        if context.connection is not None and not context.connection.invalidated:
+            context.connection.connection.info[_NOT_ONLY_READ] = True
+
+    def do_rollback(dbapi_connection) -> None:
+        info = _info(dbapi_connection)
+        if info is None or info.pop(_NOT_ONLY_READ, False):
+            rollback(dbapi_connection)
+        else:
+            commit(dbapi_connection)
+
+    def do_commit(dbapi_connection) -> None:
+        info = _info(dbapi_connection)
+        if info is not None:
+            info.pop(_NOT_ONLY_READ, None)
+        commit(dbapi_connection)
+
+    dialect.do_rollback, dialect.do_commit = do_rollback, do_commit
+
+
+def _info(pooled) -> dict | None:
+    """The pool's lasting dictionary for a connection; None for one the pool does not keep (the
+    first connection, which SQLAlchemy opens to learn about the server)."""
+    try:
+        return pooled.info
+    except (NotImplementedError, AttributeError):
+        return None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
