@@ -61,16 +61,23 @@ def test_a_statement_that_failed_ends_its_transaction_with_a_rollback(engine):
         assert connection.execute(select(func.count()).select_from(Agency)).scalar_one() == 1
 
 
-def test_a_statement_asked_again_and_again_is_prepared_once_on_postgresql(engine):
-    """psycopg forgets its prepared statements at every ROLLBACK; a transaction that only read ends
-    with COMMIT instead, so a statement every command asks is planned once, not every time."""
+def asked_again_and_again(engine, connection) -> int:
+    """A statement run eight times on one connection, each time in a transaction that only reads
+    (psycopg prepares it at the fifth); the partnership it reads."""
     if engine.dialect.name != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
     pid = partnership(engine)
+    for _ in range(8):
+        connection.execute(select(Agency.name).where(Agency.partnership_id == pid)).all()
+        connection.rollback()
+    return pid
+
+
+def test_a_statement_asked_again_and_again_is_prepared_once_on_postgresql(engine):
+    """psycopg forgets its prepared statements at every ROLLBACK; a transaction that only read ends
+    with COMMIT instead, so a statement every command asks is planned once, not every time."""
     with engine.connect() as connection:
-        for _ in range(8):
-            connection.execute(select(Agency.name).where(Agency.partnership_id == pid)).all()
-            connection.rollback()
+        pid = asked_again_and_again(engine, connection)
         prepared = connection.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
         assert any("FROM agency" in statement for statement in prepared), prepared
         # A transaction that wrote still ends with a real rollback.
@@ -82,13 +89,8 @@ def test_a_statement_asked_again_and_again_is_prepared_once_on_postgresql(engine
 def test_a_transaction_in_which_a_statement_failed_ends_with_a_real_rollback_on_postgresql(engine):
     """Whatever a failure left half done, psycopg's own answer to it (a ROLLBACK, after which it
     prepares its statements afresh) is kept."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("prepared statements are PostgreSQL's")
-    pid = partnership(engine)
     with engine.connect() as connection:
-        for _ in range(8):
-            connection.execute(select(Agency.name).where(Agency.partnership_id == pid)).all()
-            connection.rollback()
+        asked_again_and_again(engine, connection)
         with pytest.raises(DBAPIError):
             connection.execute(text("SELECT no_such_column FROM agency"))
         connection.rollback()
