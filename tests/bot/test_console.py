@@ -89,6 +89,20 @@ def test_an_optional_field_says_so_once_and_a_child_detail_is_asked_again(chat):
     assert "Escalation E2 saved" in text and "Case reference: CS-4410" in text
 
 
+def test_the_member_form_says_what_leaving_a_seats_days_empty_means_and_takes_them(chat):
+    text = run(chat.dispatcher, ADMIN, "member add\nKate Wells\nkate.wells@police.example.org\n8\n1\n1\n"
+                                       "1 September 2026\n\nwhoami\n")
+    assert "  Leave empty for today.\nSeat starts (optional, Enter to skip): 1 September 2026\n" in text
+    assert "  Leave empty if the seat has no end date.\nSeat ends (optional, Enter to skip): \n" in text
+    assert ("Added Kate Wells (Riverside Police) on Assurance and Review Group as member from Tue 1 Sep 2026."
+            in text)
+
+
+def test_the_escalation_form_warns_against_a_childs_details_before_the_summary_is_typed(chat):
+    text = run(chat.dispatcher, PRACTITIONER, "escalate\n3\n1\n")
+    assert "  No names, dates of birth, NHS numbers or addresses.\n" in text
+
+
 def test_a_reports_files_are_saved_in_the_files_folder_and_named(chat, tmp_path):
     folder = tmp_path / "reports"
     text = run(chat.dispatcher, CHAIR, "report attendance arg\n", files_dir=folder)
