@@ -15,7 +15,7 @@ from bot.delivery import Delivery
 from bot.email.setup import attach as attach_email
 from bot.logs import keep_content_out_of_logs
 from bot.reminders import attach as attach_reminders
-from bot.reports_apart import reports_apart
+from bot.apart import default_processes, processes_for
 from bot.settings import Settings, get_settings
 from bot.slack.setup import attach as attach_slack
 from bot.teams.adapter import TeamsSettingsError
@@ -41,8 +41,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def build_app(engine, *, settings: Settings | None = None, clock: Clock | None = None,
-              with_scheduler: bool = False) -> web.Application:
-    """The web application with every configured platform attached."""
+              with_scheduler: bool = False, processes: int = 0) -> web.Application:
+    """The web application with every configured platform attached. `processes`: how many worker
+    processes work quick commands out (0: threads of this process; reports have a process of
+    their own either way, unless the database is SQLite in memory)."""
     keep_content_out_of_logs()
     settings = settings or get_settings()
     delivery = Delivery()  # no console here: a server prints nobody's messages
@@ -51,20 +53,24 @@ def build_app(engine, *, settings: Settings | None = None, clock: Clock | None =
     app[SETTINGS] = settings
     app[DELIVERY] = delivery
     feed_links = settings.feed_links()
-    apart = reports_apart(engine, clock=clock or Clock(), feed_links=feed_links, email_on=settings.email_on,
+    apart = processes_for(engine, clock=clock or Clock(), feed_links=feed_links, email_on=settings.email_on,
                           log_level=settings.log_level)
     app[DISPATCHER] = Dispatcher(engine, clock=clock, notify=delivery.notify, feed_links=feed_links,
                                  limit=RateLimit(settings.commands_per_second, settings.command_burst),
-                                 email_on=settings.email_on, apart=apart)
+                                 email_on=settings.email_on, apart=apart, processes=processes)
 
     async def forget_old_claims(_app: web.Application) -> None:
         with session_for(engine) as session:
             prune_submits(utcnow() - KEEP_CLAIMS, session=session)
 
+    async def start_processes(_app: web.Application) -> None:
+        await app[DISPATCHER].start_processes()
+
     async def close_dispatcher(_app: web.Application) -> None:
         app[DISPATCHER].close()
 
     app.on_startup.append(forget_old_claims)
+    app.on_startup.append(start_processes)
     app.on_cleanup.append(close_dispatcher)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/calendar/{token}.ics", feed_handler(engine, settings, clock=clock))
@@ -83,7 +89,9 @@ def serve(database_url: str, *, host: str | None = None, port: int | None = None
         settings = settings.model_copy(update={"host": host})
     engine = ready_engine(database_url)
     try:
-        app = build_app(engine, settings=settings, with_scheduler=True)
+        processes = settings.command_processes
+        app = build_app(engine, settings=settings, with_scheduler=True,
+                        processes=default_processes() if processes is None else processes)
     except TeamsSettingsError as problem:
         print(f"AssureBot cannot start: {problem}", file=sys.stderr)
         return 2

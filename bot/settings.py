@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # How many commands one person may send: COMMAND_BURST at once, then COMMANDS_PER_SECOND.
     commands_per_second: float = Field(default=3.0, gt=0)
     command_burst: int = Field(default=10, ge=1)
+    # How many processes `serve` works quick commands out in, side by side; 0 keeps them in the
+    # server's own process. Unset: one per processor, up to four.
+    command_processes: int | None = Field(default=None, ge=0, le=64)
 
     # Where people reach `assurebot serve`, e.g. https://assurebot.example.org, for calendar links.
     public_url: str | None = None

@@ -3,18 +3,19 @@ off the event loop, offer only the buttons each reader may press, deliver the no
 
 Adapters build a Command and a Who and call `Dispatcher.run` (or `handle`, which also delivers
 the notices); they keep their platform's timing (Slack's 3-second ack, Teams' turn) and only
-translate. Handlers read and write the database synchronously, so they run in a pool of worker
-threads sized to the database, never on the server's event loop; heavy commands (reports) run in
-a worker of their own, so a quick command never waits behind one. The server gives that worker a
-process of its own (`Apart`, see bot/reports_apart.py), so a report's work does not share this
-process's interpreter with everyone's quick commands either; that process stops when nobody has
-asked for a report for a while (HEAVY_IDLE_SECONDS), and the next report starts it again.
+translate. Handlers read and write the database synchronously, so they never run on the server's
+event loop: in the console and in tests, in a pool of worker threads sized to the database; in the
+server, in worker processes (`Apart`, see bot/apart.py), several at once for quick commands so a
+machine's processors share them, and one of its own for heavy commands (reports), so a quick
+command never waits behind one. The reports' process stops when nobody has asked for a report for
+a while (HEAVY_IDLE_SECONDS), and the next report starts it again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
@@ -94,11 +95,12 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Apart:
-    """Where heavy commands run when not in a thread of this process: `start` makes the executor
-    (its workers each hold a Dispatcher of their own on the same database), `call` is the function
-    they run, `(cmd, who, once) -> Outcome`, importable by name so that it can be sent to them."""
+    """Where commands run when not in a thread of this process: `start(n, background=...)` makes an
+    executor of n workers (each holds a Dispatcher of its own on the same database; `background`
+    ones give way to the others), `call` is the function they run, `(cmd, who, once) -> Outcome`,
+    importable by name so that it can be sent to them."""
 
-    start: Callable[[], Executor]
+    start: Callable[..., Executor]
     call: Callable[[Command, Who, str | None], Outcome]
 
 
@@ -107,12 +109,16 @@ class Dispatcher:
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None, notify: Notify | None = None,
                  feed_links: object | None = None, workers: int | None = None, limit: RateLimit | None = None,
-                 email_on: bool = False, apart: Apart | None = None, heavy_idle: float = HEAVY_IDLE_SECONDS):
+                 email_on: bool = False, apart: Apart | None = None, heavy_idle: float = HEAVY_IDLE_SECONDS,
+                 processes: int = 0):
         self.engine = engine
         self.limit = limit  # None: as many commands as a person types (the console)
         self._heavy = OnePerPerson()
         self._heavy_pool: Executor | None = None
-        self.apart = apart  # None: heavy commands run in a thread of this process (the console, tests)
+        self.apart = apart  # None: every command runs in a thread of this process (the console, tests)
+        # Quick commands run in this many processes of `apart`'s (0: in this process's threads).
+        self.processes = processes if apart is not None else 0
+        self._quick_pool: Executor | None = None
         self.heavy_idle = heavy_idle
         self._idle_stop: asyncio.TimerHandle | None = None  # stops the reports' process when it fires
         self.clock = clock or Clock()
@@ -144,7 +150,16 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         verb = REGISTRY.get(cmd.verb)
         if verb is None or not verb.heavy:
-            return await loop.run_in_executor(self.pool(), self._execute, cmd, who, once)
+            if not self.processes:
+                return await loop.run_in_executor(self.pool(), self._execute, cmd, who, once)
+            quick = self.quick_pool()
+            try:
+                return await loop.run_in_executor(quick, self.apart.call, cmd, who, once)
+            except BrokenExecutor as broken:  # a worker process died: new ones start for the next command
+                self._drop_quick_pool(quick)
+                return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}", broken))
+            except Exception as failed:  # the answer could not come back from the worker
+                return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}", failed))
         key = who.key()
         if not self._heavy.start(key):
             return Outcome(Reply(text=say("still_working"), tone=Tone.ERROR, private=True))
@@ -171,11 +186,38 @@ class Dispatcher:
             self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="assurebot")
         return self._pool
 
+    def quick_pool(self) -> Executor:
+        """The worker processes quick commands run in (started with the server, or on first use)."""
+        if self._quick_pool is None:
+            self._quick_pool = self.apart.start(self.processes)
+        return self._quick_pool
+
+    async def start_processes(self) -> None:
+        """Start the quick commands' processes before the first command comes, so nobody's answer
+        waits while they start. If they cannot start, commands run in this process's threads."""
+        if not self.processes:
+            return
+        loop = asyncio.get_running_loop()
+        pool = self.quick_pool()
+        try:  # each job sent while none is free starts a process of its own
+            await asyncio.gather(*(loop.run_in_executor(pool, os.getpid) for _ in range(self.processes)))
+        except Exception:
+            log.exception("the processes for commands could not start; commands run in the server's own threads")
+            self._drop_quick_pool(pool)
+            self.processes = 0
+            return
+        log.info("commands are worked out in %d processes beside the server (COMMAND_PROCESSES)", self.processes)
+
+    def _drop_quick_pool(self, pool: Executor) -> None:
+        if self._quick_pool is pool:
+            self._quick_pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
     def heavy_pool(self) -> Executor:
         """The worker reports run in, so they never wait for, or hold up, anyone's quick command: a
         process of its own when the server gave one (`apart`), else a thread (started on first use)."""
         if self._heavy_pool is None:
-            self._heavy_pool = (self.apart.start() if self.apart is not None else
+            self._heavy_pool = (self.apart.start(1, background=True) if self.apart is not None else
                                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="assurebot-reports"))
         return self._heavy_pool
 
@@ -214,10 +256,10 @@ class Dispatcher:
         if self._idle_stop is not None:
             self._idle_stop.cancel()
             self._idle_stop = None
-        for pool in (self._pool, self._heavy_pool):
+        for pool in (self._pool, self._quick_pool, self._heavy_pool):
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
-        self._pool = self._heavy_pool = None
+        self._pool = self._quick_pool = self._heavy_pool = None
 
     # --- in a worker thread -----------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import multiprocessing
 import threading
 
 from sqlmodel import select
@@ -179,3 +180,31 @@ async def test_quick_answers_arriving_together_are_each_given_in_their_ack(slack
         assert (await slack.ack_json(response))["blocks"]  # not an empty ack with the answer later
     await slack.settled()
     assert slack.fake.called("response_url") == []
+
+
+async def test_served_as_serve_runs_it_commands_are_answered_from_processes_of_their_own(demo, clock):
+    """`serve` works quick commands out in worker processes: the same answers, in the ack, and the
+    notices a command asks for still reach the people it names."""
+    from tests.fakes.slack_workspace import start_workspace
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    served = await start_workspace(demo, clock, processes=2)
+    try:
+        assert len({p.pid for p in multiprocessing.active_children()} - before) == 2
+        link_slack(demo, PRACTITIONER, "U0JO")
+        link_slack(demo, CHAIR, "U0CHAIR")
+        body = await served.ack_json(await served.command("U0CHAIR", "quorum arg", channel=ARG_CHANNEL))
+        assert "not quorate yet" in body["blocks"][0]["text"]["text"]
+        body = await served.ack_json(await served.command(
+            "U0JO", "urgent capacity: health visiting caseloads above safe level", command="/escalate"))
+        assert "Escalation E2 saved" in texts(body)
+        await served.settled()
+        posted = served.fake.called("chat.postMessage")
+        assert [c.args["channel"] for c in posted] == ["D0CHAIR"]
+        assert "health visiting caseloads above safe level" in texts(posted[0].args)
+        assert rows(demo, Escalation, Escalation.id == 2)[0].summary == "health visiting caseloads above safe level"
+    finally:
+        await served.settled()
+        await served.client.close()
+        await served.fake.stop()
+    assert {p.pid for p in multiprocessing.active_children()} - before == set()  # stopped with the server

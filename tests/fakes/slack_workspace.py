@@ -205,13 +205,14 @@ class Workspace:
         return self.fake.called("views.open")[-1].args["view"]
 
 
-async def start_workspace(engine, clock, *, fake: FakeSlack | None = None, **settings: Any):
-    """The real app (build_app) on a local port, with Slack configured against the fake."""
+async def start_workspace(engine, clock, *, fake: FakeSlack | None = None, processes: int = 0, **settings: Any):
+    """The real app (build_app) on a local port, with Slack configured against the fake;
+    `processes`: how many worker processes answer quick commands, as `serve` has them."""
     from bot.server import build_app
     from bot.slack.setup import SLACK
 
     fake = fake or await FakeSlack(token=BOT_TOKEN).start()
-    app = build_app(engine, settings=slack_settings(fake, **settings), clock=clock)
+    app = build_app(engine, settings=slack_settings(fake, **settings), clock=clock, processes=processes)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     return Workspace(client, fake, app[SLACK])
