@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
-from models.db import make_engine, migrate, session_for  # noqa: E402
+from models.db import make_engine, migrate, refresh_statistics, session_for  # noqa: E402
 from models.escalations import Escalation  # noqa: E402
 from models.groups import Group, Membership  # noqa: E402
 from models.meetings import AttendanceAnswer, Meeting, Paper  # noqa: E402
@@ -166,6 +166,7 @@ def build(engine: Engine, members: int, seed: int = 5) -> dict[str, int]:
         # that it does not start on the new rows in the middle of the measurements.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
+    refresh_statistics(engine)  # SQLite: as `assurebot serve` leaves it, when it starts and after each sweep
     return {"actions": len(actions), "returns": len(returns), "meetings": len(meetings), "papers": len(papers),
             "open items": sum(a["status"] == "open" for a in actions) + sum(r["submitted_at"] is None for r in returns)}
 

@@ -68,7 +68,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from models.db import session_for
+    from models.db import refresh_statistics, session_for
     from models.loader import LoadError, load_file
 
     engine = ready_engine(database_url(args.db))
@@ -83,6 +83,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    refresh_statistics(engine)
     print(f"Loaded {args.file}: {report.summary()}.")
     return 0
 
@@ -102,7 +103,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.console import run_console
     from bot.demo import DEMO_CHAIR, demo_yaml, why_not_replace
     from handlers.dispatch import Dispatcher
-    from models.db import session_for
+    from models.db import refresh_statistics, session_for
     from models.loader import load_text
 
     if args.db and "://" in args.db:
@@ -121,6 +122,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     engine = ready_engine(f"sqlite:///{path.resolve()}")
     with session_for(engine) as session:
         load_text(demo_yaml(date.today(), history=True), session=session)
+    refresh_statistics(engine)
     who = args.as_email or DEMO_CHAIR
     if sys.stdin.isatty():
         program = sys.argv[0] if "/" in sys.argv[0] else "assurebot"

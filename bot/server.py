@@ -24,7 +24,7 @@ from handlers.dispatch import Dispatcher
 from handlers.limits import RateLimit
 from models.clock import Clock
 from models.base import utcnow
-from models.db import ready_engine, session_for
+from models.db import ready_engine, refresh_statistics, session_for
 from models.submits import prune_submits
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ def serve(database_url: str, *, host: str | None = None, port: int | None = None
     if host:
         settings = settings.model_copy(update={"host": host})
     engine = ready_engine(database_url)
+    refresh_statistics(engine)
     try:
         processes = settings.command_processes
         app = build_app(engine, settings=settings, with_scheduler=True,

@@ -181,6 +181,23 @@ def ready_engine(url: str) -> Engine:
     return engine
 
 
+ANALYSIS_LIMIT = 1000  # rows SQLite's ANALYZE reads of each index: statistics in milliseconds at any size
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Tell SQLite's query planner how large each table and index now is. SQLite gathers no
+    statistics of its own accord, and without them it takes every index to be as selective as any
+    other: it then answers `quorum` for a group of 20 by reading every member of a partnership of
+    5,000 (1.2 ms) rather than the group's 20 seats (0.07 ms). `assurebot serve` refreshes them when
+    it starts and after each daily sweep, and loading or importing does after it writes.
+    PostgreSQL keeps its own (autovacuum), so nothing is done there."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+        connection.exec_driver_sql("ANALYZE")
+
+
 def session_for(engine: Engine) -> Session:
     """A session that keeps loaded objects usable after commit (replies read them after saving)."""
     return Session(engine, expire_on_commit=False)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from models.calendar import calendar_for
 from models.clock import Clock
-from models.db import session_for
+from models.db import refresh_statistics, session_for
 from models.partnership import Partnership
 from schedules.delivery import Delivery
 from schedules.digest import Digest, stream
@@ -95,7 +95,13 @@ class ReminderJobs:
             # The sweep is synchronous database work; keep the server answering while it runs.
             await asyncio.to_thread(queue_day, self.engine, on, delivery=self.delivery, clock=self.clock,
                                     partnership_ids=ids)
-        return await self.flush()
+        result = await self.flush()
+        # Once a day, while the day's digests go out: the planner's figures for how the partnership grew.
+        try:
+            await asyncio.to_thread(refresh_statistics, self.engine)
+        except Exception:  # a busy database: the figures are a day older, and nothing else is affected
+            log.exception("could not refresh the database's statistics")
+        return result
 
     async def flush(self, for_date: date | None = None) -> FlushResult:
         """Send what is ready in the outbox."""

@@ -6,7 +6,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from models.db import ready_engine, session_for
+from models.db import ready_engine, refresh_statistics, session_for
 from models.imports import ImportFileError, Importer, Outcome, run_import, the_partnership
 from models.scope import Scope
 
@@ -29,5 +29,7 @@ def import_command(database_url: str, *, kind: str, path: str, dry_run: bool = F
         except ImportFileError as problem:
             print(f"Nothing was imported. {problem}", file=sys.stderr)
             return 2
+    if not dry_run:
+        refresh_statistics(engine)
     print("\n".join(report.lines()))
     return 1 if report.count(Outcome.NOT_IMPORTED) else 0

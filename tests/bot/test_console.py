@@ -2,6 +2,7 @@
 
 import io
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +140,8 @@ def test_assurebot_demo_opens_the_console_as_the_arg_chair(tmp_path):
     assert "Helen Carter" in result.stdout
     assert "Assurance and Review Group (chair)" in result.stdout
     assert "Rule: all of" in result.stdout
+    with sqlite3.connect(tmp_path / ".assurebot" / "demo.db") as demo:  # its planner knows the tables' sizes
+        assert demo.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'membership'").fetchone()[0] > 0
 
 
 def test_a_report_in_the_demo_saves_its_files_where_asked_without_log_noise(tmp_path):
