@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import Integer, String, cast, literal_column, null, union_all
+from sqlalchemy import Date, Integer, String, bindparam, cast, literal_column, null, union_all
 from sqlmodel import Session, col, func, select
 
 from models.audit import record
@@ -13,7 +14,7 @@ from models.groups import Group, Membership, held_on
 from models.meetings import deputy_meetings_query
 from models.partnership import Agency, Member, Partnership
 from models.permissions import CHAIR_ROLES, Person, escalation_handler_ids
-from models.scope import Scope
+from models.scope import Scope, reused
 
 
 def partnership(*, scope: Scope, session: Session) -> Partnership:
@@ -43,11 +44,18 @@ def member_by_email(email: str, *, scope: Scope, session: Session) -> Member | N
 
 
 def member_by_slack_id(slack_user_id: str, *, scope: Scope, session: Session) -> Member | None:
-    return session.exec(select(Member).where(scope.where(Member), Member.slack_user_id == slack_user_id)).first()
+    return session.exec(_member_by(scope.partnership_id, "slack_user_id"), params={"id": slack_user_id}).first()
 
 
 def member_by_teams_id(aad_object_id: str, *, scope: Scope, session: Session) -> Member | None:
-    return session.exec(select(Member).where(scope.where(Member), Member.teams_aad_id == aad_object_id)).first()
+    return session.exec(_member_by(scope.partnership_id, "teams_aad_id"), params={"id": aad_object_id}).first()
+
+
+@lru_cache(maxsize=None)  # two per partnership
+def _member_by(pid: int, column: str):
+    """The member with a platform id (every command looks one up), built once per partnership."""
+    return reused(select(Member).where(Scope(pid).where(Member),
+                                       getattr(Member, column) == bindparam("id", type_=String)))
 
 
 def find_member(text: str, *, scope: Scope, session: Session, agency_id: int | None = None) -> list[Member]:
@@ -167,23 +175,34 @@ _NO_NUMBER, _NO_TEXT = cast(null(), Integer), cast(null(), String)
 def person(member: Member, *, scope: Scope, session: Session, on: date | None = None) -> Person:
     """What the rules need to know about a member, read in one statement: their seats are those
     held on the day `on` (today, for someone asking), or every seat recorded when it is None."""
-    def tagged(query, *padding, what: int):
-        return query.add_columns(*padding, literal_column(str(what), Integer))
-
-    rows = session.exec(union_all(
-        tagged(select(Membership.group_id).where(scope.where(Membership), Membership.member_id == member.id,
-                                                 *_held(on)), _NO_NUMBER, Membership.role, what=_SEAT),
-        tagged(_escalation_groups_query(scope), _NO_NUMBER, _NO_TEXT, what=_HANDLING_GROUP),
-        tagged(select(func.count(Escalation.id)).where(scope.where(Escalation), Escalation.assigned_to_id == member.id,
-                                                      col(Escalation.closed_at).is_(None)),
-               _NO_NUMBER, _NO_TEXT, what=_ASSIGNED),
-        tagged(deputy_meetings_query(member.id, scope=scope), _NO_TEXT, what=_DEPUTY),
-    )).all()
+    statement = _person_statement(scope.partnership_id, dated=on is not None)
+    rows = session.exec(statement, params={"member_id": member.id, **({"on": on} if on is not None else {})}).all()
     return Person(id=member.id, name=member.name, partnership_id=scope.partnership_id, agency_id=member.agency_id,
                   is_admin=member.is_admin, seats={a: c for a, _b, c, what in rows if what == _SEAT},
                   escalation_groups=frozenset(a for a, _b, _c, what in rows if what == _HANDLING_GROUP),
                   assigned_escalations=sum(a for a, _b, _c, what in rows if what == _ASSIGNED),
                   deputy_meetings={a: b for a, b, _c, what in rows if what == _DEPUTY})
+
+
+@lru_cache(maxsize=None)  # two per partnership: with a day, and without
+def _person_statement(pid: int, *, dated: bool):
+    """`person`'s statement for a partnership, built once: the member (and the day) are parameters."""
+    scope = Scope(pid)
+    member_id = bindparam("member_id", type_=Integer)
+
+    def tagged(query, *padding, what: int):
+        return query.add_columns(*padding, literal_column(str(what), Integer))
+
+    held = (held_on(bindparam("on", type_=Date)),) if dated else ()
+    return reused(union_all(
+        tagged(select(Membership.group_id).where(scope.where(Membership), Membership.member_id == member_id, *held),
+               _NO_NUMBER, Membership.role, what=_SEAT),
+        tagged(_escalation_groups_query(scope), _NO_NUMBER, _NO_TEXT, what=_HANDLING_GROUP),
+        tagged(select(func.count(Escalation.id)).where(scope.where(Escalation), Escalation.assigned_to_id == member_id,
+                                                      col(Escalation.closed_at).is_(None)),
+               _NO_NUMBER, _NO_TEXT, what=_ASSIGNED),
+        tagged(deputy_meetings_query(member_id, scope=scope), _NO_TEXT, what=_DEPUTY),
+    ))
 
 
 def link_platform_id(member: Member, *, platform: str, user_id: str, session: Session) -> None:

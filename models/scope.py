@@ -40,6 +40,7 @@ from models.teams_cards import TeamsCard, TeamsFileOffer
 from models.work import Action, ActionUpdate, DataReturn
 
 Row = TypeVar("Row")
+S = TypeVar("S")
 
 
 # Tables as the criteria below see them: aliases of their own, so that a subquery is never
@@ -162,7 +163,31 @@ def _limit_to_the_bound_partnership(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    state.statement = state.statement.options(*_options(scope.partnership_id))
+    statement = state.statement
+    if _REUSED.get(id(statement)) is statement:
+        state.statement = _limited(id(statement), scope.partnership_id)
+        return
+    state.statement = statement.options(*_options(scope.partnership_id))
+
+
+# Statements built once and run again and again with other parameters (a member's id, a day): the
+# few that every command runs. Built anew each time, such a statement costs more in Python than in
+# the database (a few dozen comparisons, and a cache key over every scoped table's criteria); limited
+# to a partnership once and kept, its cache key is worked out once too. Held here for good, so an
+# id is never another statement's.
+_REUSED: dict[int, Any] = {}
+
+
+def reused(statement: S) -> S:
+    """Mark a statement that is built once and kept (at import, or per partnership) as run again and
+    again: on a bound session it is limited to the partnership as any statement is, but only once."""
+    _REUSED[id(statement)] = statement
+    return statement
+
+
+@lru_cache(maxsize=1024)
+def _limited(statement_id: int, pid: int) -> Any:
+    return _REUSED[statement_id].options(*_options(pid))
 
 
 @lru_cache(maxsize=1024)

@@ -12,11 +12,12 @@ two, each needs its ids, and a request from a workspace or tenant no partnership
 
 from __future__ import annotations
 
+from sqlalchemy import String, bindparam
 from sqlmodel import Session, col, func, select
 
 from models.partnership import Member, Partnership
 from models.people import normalise_email
-from models.scope import Scope
+from models.scope import Scope, reused
 
 
 class NoPartnership(LookupError):
@@ -27,9 +28,17 @@ def scope_for(partnership: Partnership) -> Scope:
     return Scope(partnership.id)
 
 
+# Every request starts with one of these: built once, with the ids as parameters.
+_FIRST_TWO = reused(select(Partnership).order_by(Partnership.id).limit(2))
+_BY_SLACK_TEAM = reused(select(Partnership).where(Partnership.slack_team_id == bindparam("id", type_=String)))
+_BY_SLACK_ENTERPRISE = reused(select(Partnership).where(
+    Partnership.slack_enterprise_id == bindparam("id", type_=String), col(Partnership.slack_team_id).is_(None)))
+_BY_TENANT = reused(select(Partnership).where(Partnership.teams_tenant_id == bindparam("id", type_=String)))
+
+
 def only_partnership(*, session: Session) -> Partnership | None:
     """The database's one partnership, or None when there are none or several."""
-    found = session.exec(select(Partnership).order_by(Partnership.id).limit(2)).all()
+    found = session.exec(_FIRST_TWO).all()
     return found[0] if len(found) == 1 else None
 
 
@@ -41,12 +50,11 @@ def partnership_for_slack(team_id: str | None, enterprise_id: str | None = None,
                           session: Session) -> Partnership | None:
     """The partnership that owns a Slack workspace (or Enterprise Grid organisation)."""
     if team_id:
-        found = session.exec(select(Partnership).where(Partnership.slack_team_id == team_id)).first()
+        found = session.exec(_BY_SLACK_TEAM, params={"id": team_id}).first()
         if found is not None:
             return found
     if enterprise_id:
-        found = session.exec(select(Partnership).where(Partnership.slack_enterprise_id == enterprise_id,
-                                                       col(Partnership.slack_team_id).is_(None))).first()
+        found = session.exec(_BY_SLACK_ENTERPRISE, params={"id": enterprise_id}).first()
         if found is not None:
             return found
     return _the_unclaimed_one(session, Partnership.slack_team_id, Partnership.slack_enterprise_id)
@@ -55,7 +63,7 @@ def partnership_for_slack(team_id: str | None, enterprise_id: str | None = None,
 def partnership_for_tenant(tenant_id: str | None, *, session: Session) -> Partnership | None:
     """The partnership that owns a Microsoft 365 tenant."""
     if tenant_id:
-        found = session.exec(select(Partnership).where(Partnership.teams_tenant_id == tenant_id)).first()
+        found = session.exec(_BY_TENANT, params={"id": tenant_id}).first()
         if found is not None:
             return found
     return _the_unclaimed_one(session, Partnership.teams_tenant_id)
