@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -28,6 +29,7 @@ class WorkingCalendar:
             raise ValueError(f"unknown nation {nation!r}; use one of: {known}") from None
         self.zone = ZoneInfo(timezone)
         self._bank_holidays: Any = None
+        self._by_year: dict[int, list[date]] = {}
 
     @property
     def _holidays(self) -> Any:
@@ -58,18 +60,27 @@ class WorkingCalendar:
         return current
 
     def working_days_between(self, start: date, end: date) -> int:
-        """Working days after `start` up to and including `end` (negative if end is earlier)."""
+        """Working days after `start` up to and including `end` (negative if end is earlier).
+        Counted, not walked: the weekdays in between, less the bank holidays that fall on one (a
+        list of every action's lateness asks this hundreds of times)."""
         if end == start:
             return 0
         sign = 1 if end > start else -1
         lo, hi = (start, end) if sign > 0 else (end, start)
-        count = 0
-        current = lo + timedelta(days=1)
-        while current <= hi:
-            if self.is_working_day(current):
-                count += 1
-            current += timedelta(days=1)
-        return sign * count
+        holidays = 0
+        for year in range(lo.year, hi.year + 1):
+            days = self._weekday_holidays(year)
+            holidays += bisect_right(days, hi) - bisect_right(days, lo)
+        return sign * (_weekdays_through(hi) - _weekdays_through(lo) - holidays)
+
+    def _weekday_holidays(self, year: int) -> list[date]:
+        """The bank holidays of a year that fall Monday to Friday, in order (worked out once a year)."""
+        found = self._by_year.get(year)
+        if found is None:
+            first = date(year, 1, 1)
+            every_day = (first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days))
+            found = self._by_year[year] = [day for day in every_day if day.weekday() < 5 and day in self._holidays]
+        return found
 
     def next_working_day(self, day: date) -> date:
         """`day` itself if it is a working day, else the next one."""
@@ -87,6 +98,12 @@ class WorkingCalendar:
 
     def local_datetime(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
+
+
+def _weekdays_through(day: date) -> int:
+    """Monday-to-Friday days from 1 January of year 1 (a Monday) up to and including `day`."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return 5 * weeks + min(rest, 5)
 
 
 @lru_cache(maxsize=16)

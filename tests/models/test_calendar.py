@@ -1,6 +1,7 @@
 """Working days on real dates, with each nation's own bank holidays."""
 
-from datetime import date
+import random
+from datetime import date, timedelta
 
 import pytest
 
@@ -67,3 +68,24 @@ def test_weekends_are_never_working_days():
 def test_an_unknown_nation_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="england-and-wales"):
         WorkingCalendar("wales-only")
+
+
+@pytest.mark.parametrize("nation", ["england-and-wales", "scotland", "northern-ireland"])
+def test_working_days_counted_are_the_days_walked_one_by_one(nation):
+    """Counting (weekdays less weekday bank holidays) agrees with asking each day in turn, across
+    year ends, Easter, substitute days and both directions."""
+    calendar = WorkingCalendar(nation)
+    rng = random.Random(11)
+
+    def walked(start: date, end: date) -> int:
+        lo, hi = sorted((start, end))
+        days = sum(calendar.is_working_day(lo + timedelta(days=n)) for n in range(1, (hi - lo).days + 1))
+        return days if end >= start else -days
+
+    pairs = [(date(2026, 12, 24), date(2027, 1, 5)), (date(2027, 3, 25), date(2027, 3, 29)),
+             (date(2026, 8, 28), date(2026, 8, 31)), (date(2027, 7, 9), date(2027, 7, 13))]
+    for _ in range(400):
+        start = date(2025, 1, 1) + timedelta(days=rng.randint(0, 1200))
+        pairs.append((start, start + timedelta(days=rng.randint(-500, 500))))
+    for start, end in pairs:
+        assert calendar.working_days_between(start, end) == walked(start, end), (start, end)
