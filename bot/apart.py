@@ -27,6 +27,9 @@ import gc
 import multiprocessing
 import os
 import pickle
+import select
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 
 MOST_PROCESSES = 4  # COMMAND_PROCESSES's default: one per processor, up to this many
 BACKGROUND_NICENESS = 10  # the reports' process gives way to quick commands by this much
+WATCH_SECONDS = 2.0  # where the system cannot say when a process ends, a worker asks this often
 PRELOADED = ["bot.apart", "bot.logs", "handlers.dispatch", "models.db"]  # what every worker needs
 
 _dispatcher: Dispatcher | None = None  # in a worker process only
@@ -62,7 +66,8 @@ def processes_for(engine: Engine, *, clock: Clock, feed_links: object | None, em
         return None
     # The URL, password included, goes to the workers through their pipe, never on a command line.
     # The rest goes as bytes, read once the worker has set its priority (reading it imports models/).
-    setup = pickle.dumps((url.render_as_string(hide_password=False), clock, feed_links, email_on, log_level))
+    setup = pickle.dumps((url.render_as_string(hide_password=False), clock, feed_links, email_on, log_level,
+                          os.getpid()))
 
     def start(workers: int, *, background: bool = False) -> Executor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=_starter(),
@@ -93,13 +98,43 @@ def _start_worker(setup: bytes, background: bool = False) -> None:
     from handlers.dispatch import Dispatcher
     from models.db import make_engine
 
-    address, clock, feed_links, email_on, log_level = pickle.loads(setup)
+    address, clock, feed_links, email_on, log_level, server = pickle.loads(setup)
+    _stop_with(server)
     configure_logging(log_level)
     _dispatcher = Dispatcher(make_engine(address), clock=clock, feed_links=feed_links, email_on=email_on)
     # What was loaded to get here lasts as long as the worker: kept out of the collector's full
     # passes, which would otherwise scan it all again every so often while someone waits.
     gc.collect()
     gc.freeze()
+
+
+def _stop_with(server: int) -> None:
+    """A worker ends when the server does, even a server killed outright (by the system when memory
+    runs short, say): an idle worker would otherwise wait for work for ever, holding its memory and
+    its database connections. A thread of the worker's own waits for the server's process to end."""
+    def watch() -> None:
+        try:
+            ended = os.pidfd_open(server)  # Linux: readable once the process has ended
+        except ProcessLookupError:
+            os._exit(0)
+        except (AttributeError, OSError):  # elsewhere: ask every few seconds
+            while _alive(server):
+                time.sleep(WATCH_SECONDS)
+            os._exit(0)
+        select.select([ended], [], [])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="assurebot-stop-with-server", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # there, but not ours to signal
+        return True
+    return True
 
 
 def run_apart(cmd: Command, who: Who, once: str | None) -> Outcome:

@@ -5,8 +5,11 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
@@ -19,6 +22,8 @@ from models.clock import Clock
 from models.db import session_for
 from models.escalations import Escalation
 from tests.conftest import ADMIN, CHAIR, PRACTITIONER
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def apart_for(engine, clock):
@@ -284,3 +289,47 @@ async def test_an_answer_that_cannot_come_back_from_its_process_is_an_error_with
         assert any("running 'quorum'" in r.getMessage() for r in caplog.records)
     finally:
         apart.close()
+
+
+SERVER = """
+import asyncio, multiprocessing, sys
+from bot.apart import processes_for
+from handlers.dispatch import Dispatcher
+from models.clock import Clock
+from models.db import make_engine
+
+async def main():
+    engine = make_engine(sys.argv[1])
+    apart = processes_for(engine, clock=Clock(), feed_links=None, email_on=False, log_level="WARNING")
+    dispatcher = Dispatcher(engine, apart=apart, processes=2)
+    await dispatcher.start_processes()
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+    await asyncio.sleep(120)
+
+asyncio.run(main())
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # ended, not yet reaped
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to see the workers end")
+def test_the_workers_end_when_the_server_is_killed_outright(demo):
+    server = subprocess.Popen([sys.executable, "-c", SERVER, demo.url.render_as_string(hide_password=False)],
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        workers = [int(pid) for pid in server.stdout.readline().split()]
+        assert len(workers) == 2 and not any(_gone(pid) for pid in workers)
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+    for _ in range(100):
+        if all(_gone(pid) for pid in workers):
+            break
+        time.sleep(0.1)
+    assert all(_gone(pid) for pid in workers)
