@@ -141,9 +141,13 @@ def run_apart(cmd: Command, who: Who, once: str | None) -> Outcome:
     """In a worker: one command, exactly as the server's own threads would run it."""
     if _dispatcher is None:
         raise RuntimeError("run_apart runs only in a worker started by processes_for")
-    outcome = _dispatcher.execute(cmd, who, once=once)
-    # The members to notify go back as plain copies: a row loaded in a session bound to a
-    # partnership carries that session's loading rules, which cannot leave the process.
+    return portable(_dispatcher.execute(cmd, who, once=once))
+
+
+def portable(outcome: Outcome) -> Outcome:
+    """The outcome as it can travel back to the server: the members to notify as plain copies (a
+    row loaded in a session bound to a partnership carries that session's loading rules, which
+    cannot leave the process). Everything else in a reply is plain data already."""
     outcome.notices = [(type(member).model_validate(member.model_dump()), notice)
                        for member, notice in outcome.notices]
     return outcome

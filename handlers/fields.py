@@ -4,6 +4,7 @@ agency meant, always within the partnership."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, time
 
 from sqlmodel import select
@@ -63,34 +64,56 @@ def free_text(ctx: Context, value: str | None, *, field: str, what: str, limit: 
     return text
 
 
-def text_check(*, what: str, limit: int, where: str = GENERAL) -> Check:
-    """A form field's check for free text: free_text's rules, applied to each answer as it is given."""
-    def check(value: str, today: date) -> str | None:
-        problem = text_problem(value.strip(), what=what, limit=limit, required=False, today=today, where=where)
+# A field's check is a value, not a closure: a form goes with its reply from the process that
+# worked it out to the server's (see bot/apart.py), and so must be something pickle can carry.
+
+@dataclass(frozen=True)
+class _TextCheck:
+    what: str
+    limit: int
+    where: str = GENERAL
+
+    def __call__(self, value: str, today: date) -> str | None:
+        problem = text_problem(value.strip(), what=self.what, limit=self.limit, required=False, today=today,
+                               where=self.where)
         return problem[1] if problem else None
-    return check
 
 
-def date_check(*, past: bool = False) -> Check:
-    """A form field's check for a date: parse_day's rules (a date that does not exist is named)."""
-    def check(value: str, today: date) -> str | None:
+@dataclass(frozen=True)
+class _DateCheck:
+    past: bool = False
+
+    def __call__(self, value: str, today: date) -> str | None:
         try:
-            parse_date(value, today=today, past=past)
+            parse_date(value, today=today, past=self.past)
         except DateError as error:
             return error.sentence
         return None
-    return check
 
 
-def time_check() -> Check:
-    """A form field's check for a time of day: parse_time's rules (10:00, 2.30pm; 25:00 is named)."""
-    def check(value: str, today: date) -> str | None:
+@dataclass(frozen=True)
+class _TimeCheck:
+    def __call__(self, value: str, today: date) -> str | None:
         try:
             parse_clock(value)
         except DateError as error:
             return error.sentence
         return None
-    return check
+
+
+def text_check(*, what: str, limit: int, where: str = GENERAL) -> Check:
+    """A form field's check for free text: free_text's rules, applied to each answer as it is given."""
+    return _TextCheck(what, limit, where)
+
+
+def date_check(*, past: bool = False) -> Check:
+    """A form field's check for a date: parse_day's rules (a date that does not exist is named)."""
+    return _DateCheck(past)
+
+
+def time_check() -> Check:
+    """A form field's check for a time of day: parse_time's rules (10:00, 2.30pm; 25:00 is named)."""
+    return _TimeCheck()
 
 
 def _capital(text: str) -> str:

@@ -4,6 +4,7 @@ a clock the test sets, the demo partnership, and a chat that goes through the sa
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlmodel import SQLModel
 
+from bot.apart import portable
 from bot.demo import demo_yaml
 from handlers.core import parse_command
 from models.clock import FixedClock
@@ -121,9 +123,22 @@ class Chat:
         return [reply for member, reply in self.sent if member.email == email]
 
 
+def travelling(dispatcher: Dispatcher) -> Dispatcher:
+    """Every answer the dispatcher gives goes the way it goes from a worker process to the server
+    (bot.apart.portable, then pickled and read back), so a reply that could not leave a worker
+    fails the test that asked for it, though the test runs it in a thread of its own."""
+    execute = dispatcher.execute
+
+    def across(cmd, who, once=None):
+        return pickle.loads(pickle.dumps(portable(execute(cmd, who, once=once))))
+
+    dispatcher._execute = across
+    return dispatcher
+
+
 @pytest.fixture
 def chat(demo, clock) -> Chat:
-    chat = Chat(Dispatcher(demo, clock=clock))
+    chat = Chat(travelling(Dispatcher(demo, clock=clock)))
 
     async def notify(member: Member, reply: Reply) -> None:
         chat.sent.append((member, reply))

@@ -6,7 +6,7 @@ from messages.teams_cards import walk
 from models.db import session_for
 from models.escalations import Escalation
 from models.work import Action
-from tests.conftest import CHAIR, POLICE
+from tests.conftest import ADMIN, CHAIR, POLICE
 from tests.fakes.teams_world import (  # noqa: F401  (teams is a fixture)
     CHANNEL_ID,
     card_text,
@@ -203,3 +203,35 @@ async def test_a_return_form_with_a_date_that_does_not_exist_comes_back_on_the_c
 
 def walk_inputs(card: dict) -> list[dict]:
     return [node for node in walk(card) if node["type"].startswith("Input.")]
+
+
+async def test_served_as_serve_runs_it_a_form_from_a_worker_process_is_saved_once_and_the_handlers_told(
+        demo, clock):
+    """`serve` works commands out in worker processes: the form, the saved escalation, the card
+    updated in place and the business unit's notice are the same as from the server's own threads."""
+    import multiprocessing
+
+    from tests.fakes.teams_world import start_world, stop_world
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    world = await start_world(demo, clock, processes=2)
+    try:
+        assert len({p.pid for p in multiprocessing.active_children()} - before) == 2
+        priya = world.user(ADMIN, linked=False)  # she handles escalations, in Teams
+        await world.say(priya, "whoami")
+        mark = world.user(POLICE)
+        submit, card_id = await open_escalation_form(world, mark)
+        activity = world.submit(mark, submit, card_id, inputs=world.form_inputs(
+            submit, category="capacity", urgency="urgent", summary="No cover for the MASH police desk this week"))
+        await world.post(activity)
+        await world.post(dict(activity, id="replayed-1"))
+        saved = [e for e in escalations(world) if e.summary == "No cover for the MASH police desk this week"]
+        assert len(saved) == 1
+        update = world.connector.updates(world.personal_id(mark))[-1]
+        assert update.activity_id == card_id and f"Escalation E{saved[0].id} saved" in shown(update.card)
+        told = world.cards_to(world.personal_id(priya))
+        assert told and "No cover for the MASH police desk this week" in shown(told[-1])
+        world.check_cards()
+    finally:
+        await stop_world(world)
+    assert {p.pid for p in multiprocessing.active_children()} - before == set()

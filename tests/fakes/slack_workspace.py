@@ -208,11 +208,13 @@ class Workspace:
 async def start_workspace(engine, clock, *, fake: FakeSlack | None = None, processes: int = 0, **settings: Any):
     """The real app (build_app) on a local port, with Slack configured against the fake;
     `processes`: how many worker processes answer quick commands, as `serve` has them."""
-    from bot.server import build_app
+    from bot.server import DISPATCHER, build_app
     from bot.slack.setup import SLACK
+    from tests.conftest import travelling
 
     fake = fake or await FakeSlack(token=BOT_TOKEN).start()
     app = build_app(engine, settings=slack_settings(fake, **settings), clock=clock, processes=processes)
+    travelling(app[DISPATCHER])
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     return Workspace(client, fake, app[SLACK])

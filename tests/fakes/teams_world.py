@@ -20,12 +20,13 @@ import pytest
 from aiohttp import web
 from sqlmodel import select
 
-from bot.server import build_app
+from bot.server import DISPATCHER, build_app
 from bot.settings import Settings
 from bot.teams.setup import TEAMS
 from messages.teams_cards import ACTION_TYPES, ELEMENT_TYPES, walk
 from models.db import session_for
 from models.partnership import Member
+from tests.conftest import travelling
 from tests.fakes.bot_connector import FakeBotConnector
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "adaptive-card-1.5.json"  # see its README
@@ -241,10 +242,13 @@ class TeamsWorld:
                 assert_valid_card(call.card)
 
 
-async def start_world(engine, clock, *, settings: Settings | None = None) -> TeamsWorld:
+async def start_world(engine, clock, *, settings: Settings | None = None, processes: int = 0) -> TeamsWorld:
+    """`processes`: how many worker processes answer quick commands, as `serve` has them."""
     connector = FakeBotConnector()
     await connector.start()
-    app = build_app(engine, settings=settings or Settings(_env_file=None, teams_local_mode=True), clock=clock)
+    app = build_app(engine, settings=settings or Settings(_env_file=None, teams_local_mode=True), clock=clock,
+                    processes=processes)
+    travelling(app[DISPATCHER])
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
