@@ -25,7 +25,7 @@ from models.db import session_for
 from models.meetings import AttendanceAnswer, Meeting
 from models.partnership import Member
 from models.work import Action, ActionStatus, DataReturn
-from tests.conftest import ADMIN, CHAIR, POLICE, POLICE_DEPUTY
+from tests.conftest import ADMIN, CHAIR, POLICE, POLICE_DEPUTY, travelling
 from tests.email_server import PUBLIC_URL, email_settings
 from tests.worlds import two_partnerships
 
@@ -88,6 +88,7 @@ class Pages:
 async def start(engine, clock, **settings) -> Pages:
     settings = email_settings(None, smtp_host=None, **settings)
     app = build_app(engine, settings=settings, clock=clock)
+    travelling(app[DISPATCHER])  # each answer as it comes back from a worker process under `serve`
     told = []
 
     async def notify(member, reply):
