@@ -203,6 +203,18 @@ async def test_served_as_serve_runs_it_commands_are_answered_from_processes_of_t
         assert [c.args["channel"] for c in posted] == ["D0CHAIR"]
         assert "health visiting caseloads above safe level" in texts(posted[0].args)
         assert rows(demo, Escalation, Escalation.id == 2)[0].summary == "health visiting caseloads above safe level"
+        # The form, from a worker: opened at once, a child's details refused under the field, then saved once.
+        await served.command("U0JO", "", command="/escalate")
+        view = served.last_view_opened()
+        assert view["title"]["text"] == "Raise an escalation"
+        refused = await served.ack_json(await served.submit("U0JO", view, {
+            "category": "practice", "urgency": "routine", "summary": "Child born 3/4/2019 left at home alone"}))
+        assert refused["response_action"] == "errors" and list(refused["errors"]) == ["summary"]
+        values = {"category": "capacity", "urgency": "routine", "summary": "Two police desk posts vacant"}
+        first = await served.ack_json(await served.submit("U0JO", view, values, view_id="V0SERVED"))
+        again = await served.ack_json(await served.submit("U0JO", view, values, view_id="V0SERVED"))
+        assert "Escalation E3 saved" in texts(first["view"]) and again == first
+        assert len(rows(demo, Escalation, Escalation.summary == "Two police desk posts vacant")) == 1
     finally:
         await served.settled()
         await served.client.close()
