@@ -119,20 +119,20 @@ def group_ids_of(member_id: int, *, scope: Scope, session: Session, on: date | N
 
 def chairs_of(group: Group, *, scope: Scope, session: Session, on: date | None = None) -> list[Member]:
     """The chair and deputy chair of a group (on the day `on`, when given)."""
-    return list(
-        session.exec(
-            select(Member)
-            .join(Membership, Membership.member_id == Member.id)
-            .where(
-                scope.where(Member),
-                Membership.group_id == group.id,
-                col(Membership.role).in_(CHAIR_ROLES),
-                Member.active,
-                *_held(on),
-            )
-            .order_by(Membership.role, Member.name)
-        )
-    )
+    statement = _chairs_statement(scope.partnership_id, dated=on is not None)
+    return list(session.exec(statement, params={"group_id": group.id, **({"on": on} if on is not None else {})}))
+
+
+@lru_cache(maxsize=None)  # two per partnership: with a day, and without
+def _chairs_statement(pid: int, *, dated: bool):
+    """`chairs_of`'s statement, built once (who may answer for a group is asked of most commands)."""
+    held = (held_on(bindparam("on", type_=Date)),) if dated else ()
+    return reused(
+        select(Member)
+        .join(Membership, Membership.member_id == Member.id)
+        .where(Scope(pid).where(Member), Membership.group_id == bindparam("group_id", type_=Integer),
+               col(Membership.role).in_(CHAIR_ROLES), Member.active, *held)
+        .order_by(Membership.role, Member.name))
 
 
 def admins(*, scope: Scope, session: Session) -> list[Member]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Date, Integer, and_, bindparam, or_
 from sqlmodel import Session, select
 
 from models.groups import Group, Membership, held_on
@@ -194,9 +195,33 @@ def seat_answers(meeting: Meeting, *, day: date, scope, session: Session) -> lis
 
 def seats_for(meetings: list[tuple[Meeting, date]], *, scope, session: Session) -> dict[int, list[SeatAnswer]]:
     """seat_answers for several meetings (each with its day) in one query: meeting id -> seats."""
+    if len(meetings) == 1:  # a chair's `quorum`, `attendance`: one statement built once per partnership
+        (meeting, day), = meetings
+        rows = session.exec(_one_meetings_seats(scope.partnership_id),
+                            params={"meeting_id": meeting.id, "group_id": meeting.group_id, "day": day}).all()
+    else:
+        held = or_(*(and_(Meeting.id == meeting.id, held_on(day)) for meeting, day in meetings))
+        rows = session.exec(_seats_query(scope, Meeting.id.in_([m.id for m, _ in meetings]),
+                                         Membership.group_id.in_({m.group_id for m, _ in meetings}), held)).all()
+    found: dict[int, list[SeatAnswer]] = {meeting.id: [] for meeting, _ in meetings}
+    for meeting_id, *seat in rows:
+        found[meeting_id].append(SeatAnswer(*seat))
+    return found
+
+
+@lru_cache(maxsize=None)
+def _one_meetings_seats(pid: int):
+    from models.scope import Scope, reused
+
+    return reused(_seats_query(Scope(pid), Meeting.id == bindparam("meeting_id", type_=Integer),
+                               Membership.group_id == bindparam("group_id", type_=Integer),
+                               held_on(bindparam("day", type_=Date))))
+
+
+def _seats_query(scope, *which):
+    """Each seat on the meetings' groups with its answer (and a named deputy's), for the meetings `which` picks."""
     deputy = Member.__table__.alias("deputy")
-    held = or_(*(and_(Meeting.id == meeting.id, held_on(day)) for meeting, day in meetings))
-    rows = session.exec(
+    return (
         select(
             Meeting.id,
             Member.id,
@@ -216,14 +241,9 @@ def seats_for(meetings: list[tuple[Meeting, date]], *, scope, session: Session) 
             (AttendanceAnswer.member_id == Member.id) & (AttendanceAnswer.meeting_id == Meeting.id),
         )
         .outerjoin(deputy, deputy.c.id == AttendanceAnswer.deputy_id)
-        .where(scope.where(Member), Member.active, Meeting.id.in_([m.id for m, _ in meetings]),
-               Membership.group_id.in_({m.group_id for m, _ in meetings}), held)
+        .where(scope.where(Member), Member.active, *which)
         .order_by(Meeting.id, Agency.name, Member.name)
-    ).all()
-    found: dict[int, list[SeatAnswer]] = {meeting.id: [] for meeting, _ in meetings}
-    for meeting_id, *seat in rows:
-        found[meeting_id].append(SeatAnswer(*seat))
-    return found
+    )
 
 
 def quorum_forecast(meeting: Meeting, *, day: date, scope, session: Session) -> QuorumResult:

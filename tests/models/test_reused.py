@@ -64,3 +64,33 @@ def test_a_scope_of_its_own_is_no_way_round_the_bound_one(engine, clock):
     with Scope(world.b.id).session(engine) as session:
         found = person(mark_in_a, scope=Scope(world.a.id), session=session)
     assert found.seats == {} and found.deputy_meetings == {} and found.escalation_groups == frozenset()
+
+
+def test_a_groups_chairs_next_meeting_and_seats_are_read_only_within_its_partnership(engine, clock):
+    """The statements built once for `quorum` (chairs, one meeting's seats), beside its next meeting:
+    the group's own partnership sees them; the other, asking by the same ids, sees nothing."""
+    from datetime import timedelta
+
+    from models.groups import Group
+    from models.meetings import next_meeting
+    from models.people import chairs_of
+    from models.quorum import seats_for
+
+    world = two_partnerships(engine, clock.now().date())
+    with session_for(engine) as session:
+        arg_a = session.exec(select(Group).where(Group.partnership_id == world.a.id, Group.key == "arg")).one()
+    since = clock.now() - timedelta(days=1)
+    for _ in range(2):  # again, with the statements kept from the first time
+        with world.scope(world.a).session(engine) as session:
+            chairs = chairs_of(arg_a, scope=world.scope(world.a), session=session, on=clock.now().date())
+            assert [c.name for c in chairs] and all(c.partnership_id == world.a.id for c in chairs)
+            meeting = next_meeting(arg_a.id, scope=world.scope(world.a), session=session, since=since)
+            assert meeting is not None and meeting.group_id == arg_a.id
+            seats = seats_for([(meeting, meeting.starts_at.date())], scope=world.scope(world.a), session=session)
+            assert seats[meeting.id] and {s.agency_key for s in seats[meeting.id]}
+        with world.scope(world.b).session(engine) as session:
+            scope_b = world.scope(world.b)
+            assert chairs_of(arg_a, scope=scope_b, session=session, on=clock.now().date()) == []
+            assert chairs_of(arg_a, scope=scope_b, session=session) == []
+            assert next_meeting(arg_a.id, scope=scope_b, session=session, since=since) is None
+            assert seats_for([(meeting, meeting.starts_at.date())], scope=scope_b, session=session) == {meeting.id: []}
