@@ -152,14 +152,7 @@ class Dispatcher:
         if verb is None or not verb.heavy:
             if not self.processes:
                 return await loop.run_in_executor(self.pool(), self._execute, cmd, who, once)
-            quick = self.quick_pool()
-            try:
-                return await loop.run_in_executor(quick, self.apart.call, cmd, who, once)
-            except BrokenExecutor as broken:  # a worker process died: new ones start for the next command
-                self._drop_quick_pool(quick)
-                return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}", broken))
-            except Exception as failed:  # the answer could not come back from the worker
-                return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}", failed))
+            return await self._apart(self.quick_pool(), self._drop_quick_pool, self.apart.call, cmd, who, once)
         key = who.key()
         if not self._heavy.start(key):
             return Outcome(Reply(text=say("still_working"), tone=Tone.ERROR, private=True))
@@ -167,18 +160,26 @@ class Dispatcher:
             self._idle_stop.cancel()
             self._idle_stop = None
         try:
-            pool = self.heavy_pool()
             call = self.apart.call if self.apart is not None else self._execute
-            return await loop.run_in_executor(pool, call, cmd, who, once)
-        except BrokenExecutor as broken:  # the reports' process died: a new one starts for the next
-            self._drop_heavy_pool(pool)
-            return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}", broken))
+            return await self._apart(self.heavy_pool(), self._drop_heavy_pool, call, cmd, who, once)
         finally:
             self._heavy.finish(key)
             if self.apart is not None and not self._heavy.busy():
                 if self._idle_stop is not None:
                     self._idle_stop.cancel()
                 self._idle_stop = loop.call_later(self.heavy_idle, self._stop_idle_heavy_pool)
+
+    async def _apart(self, pool: Executor, drop: Callable[[Executor], None], call: Callable[..., Outcome],
+                     cmd: Command, who: Who, once: str | None) -> Outcome:
+        """Run the command in a worker pool of processes (or the reports' thread); a failure of the
+        pool itself is the person's error reply with an id, never an exception for the adapter."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, call, cmd, who, once)
+        except BrokenExecutor as broken:  # its process died: a new one starts for the next command
+            drop(pool)
+            return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}", broken))
+        except Exception as failed:  # the answer could not come back from the worker
+            return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}", failed))
 
     def pool(self) -> ThreadPoolExecutor:
         """The worker threads commands run in (started on first use)."""

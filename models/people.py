@@ -93,6 +93,16 @@ def _held(on: date | None) -> tuple:
     return () if on is None else (held_on(on),)
 
 
+def _held_param(dated: bool) -> tuple:
+    """_held for a statement built once: the day is its parameter `on` (see _on)."""
+    return (held_on(bindparam("on", type_=Date)),) if dated else ()
+
+
+def _on(on: date | None) -> dict[str, date]:
+    """The parameter of _held_param's condition, when there is a day."""
+    return {} if on is None else {"on": on}
+
+
 def seats(member: Member, *, scope: Scope, session: Session, on: date | None = None) -> list[tuple[Group, str]]:
     """The groups a member sits on (on the day `on`, when given), with their role on each, in group order."""
     rows = session.exec(
@@ -120,18 +130,17 @@ def group_ids_of(member_id: int, *, scope: Scope, session: Session, on: date | N
 def chairs_of(group: Group, *, scope: Scope, session: Session, on: date | None = None) -> list[Member]:
     """The chair and deputy chair of a group (on the day `on`, when given)."""
     statement = _chairs_statement(scope.partnership_id, dated=on is not None)
-    return list(session.exec(statement, params={"group_id": group.id, **({"on": on} if on is not None else {})}))
+    return list(session.exec(statement, params={"group_id": group.id, **_on(on)}))
 
 
 @lru_cache(maxsize=None)  # two per partnership: with a day, and without
 def _chairs_statement(pid: int, *, dated: bool):
     """`chairs_of`'s statement, built once (who may answer for a group is asked of most commands)."""
-    held = (held_on(bindparam("on", type_=Date)),) if dated else ()
     return reused(
         select(Member)
         .join(Membership, Membership.member_id == Member.id)
         .where(Scope(pid).where(Member), Membership.group_id == bindparam("group_id", type_=Integer),
-               col(Membership.role).in_(CHAIR_ROLES), Member.active, *held)
+               col(Membership.role).in_(CHAIR_ROLES), Member.active, *_held_param(dated))
         .order_by(Membership.role, Member.name))
 
 
@@ -176,7 +185,7 @@ def person(member: Member, *, scope: Scope, session: Session, on: date | None = 
     """What the rules need to know about a member, read in one statement: their seats are those
     held on the day `on` (today, for someone asking), or every seat recorded when it is None."""
     statement = _person_statement(scope.partnership_id, dated=on is not None)
-    rows = session.exec(statement, params={"member_id": member.id, **({"on": on} if on is not None else {})}).all()
+    rows = session.exec(statement, params={"member_id": member.id, **_on(on)}).all()
     return Person(id=member.id, name=member.name, partnership_id=scope.partnership_id, agency_id=member.agency_id,
                   is_admin=member.is_admin, seats={a: c for a, _b, c, what in rows if what == _SEAT},
                   escalation_groups=frozenset(a for a, _b, _c, what in rows if what == _HANDLING_GROUP),
@@ -193,9 +202,9 @@ def _person_statement(pid: int, *, dated: bool):
     def tagged(query, *padding, what: int):
         return query.add_columns(*padding, literal_column(str(what), Integer))
 
-    held = (held_on(bindparam("on", type_=Date)),) if dated else ()
     return reused(union_all(
-        tagged(select(Membership.group_id).where(scope.where(Membership), Membership.member_id == member_id, *held),
+        tagged(select(Membership.group_id).where(scope.where(Membership), Membership.member_id == member_id,
+                                                 *_held_param(dated)),
                _NO_NUMBER, Membership.role, what=_SEAT),
         tagged(_escalation_groups_query(scope), _NO_NUMBER, _NO_TEXT, what=_HANDLING_GROUP),
         tagged(select(func.count(Escalation.id)).where(scope.where(Escalation), Escalation.assigned_to_id == member_id,

@@ -280,13 +280,14 @@ def _answer_that_cannot_travel(cmd, who, once):
     return Outcome(Reply(text=lambda: "not something a pipe can carry"))
 
 
-async def test_an_answer_that_cannot_come_back_from_its_process_is_an_error_with_an_id(demo, clock, caplog):
+@pytest.mark.parametrize("line", ["quorum", "report attendance arg"])  # the quick commands' processes, the reports'
+async def test_an_answer_that_cannot_come_back_from_its_process_is_an_error_with_an_id(demo, clock, caplog, line):
     real = apart_for(demo, clock)
     apart = Dispatcher(demo, clock=clock, apart=Apart(start=real.start, call=_answer_that_cannot_travel), processes=1)
     try:
-        told = await ask(apart, CHAIR, "quorum")
+        told = await ask(apart, CHAIR, line)
         assert told.reply.tone.value == "error" and "quote error" in told.reply.text
-        assert any("running 'quorum'" in r.getMessage() for r in caplog.records)
+        assert any(f"running {line.split()[0]!r}" in r.getMessage() for r in caplog.records)
     finally:
         apart.close()
 

@@ -114,6 +114,13 @@ def test_postgresql_keeps_its_own_statistics_and_is_left_alone(engine):
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's autovacuum")
     statements = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    refresh_statistics(engine)
+
+    def seen(*args) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        refresh_statistics(engine)
+    finally:  # the PostgreSQL engine serves the whole test run
+        event.remove(engine, "before_cursor_execute", seen)
     assert statements == []
