@@ -21,6 +21,7 @@ from models.partnership import Member, Platform
 from schedules.delivery import Sender, Sent, Unreachable
 
 Finder = Callable[[Member, str], Awaitable[str | None]]
+ReadAhead = Callable[[list[Member]], None]
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,28 @@ class Delivery:
     def __init__(self) -> None:
         self.senders: dict[str, Sender] = {}
         self.finders: dict[str, Finder] = {}
+        self.readers: dict[str, ReadAhead] = {}
 
-    def register(self, platform: str, sender: Sender, *, finder: Finder | None = None) -> None:
-        """A platform's sender; its finder, where the platform lets a sent message be looked for."""
+    def register(self, platform: str, sender: Sender, *, finder: Finder | None = None,
+                 read_ahead: ReadAhead | None = None) -> None:
+        """A platform's sender; its finder, where the platform lets a sent message be looked for;
+        its reader, where what its sender needs for many members can be read at once."""
         self.senders[platform] = sender
         if finder is not None:
             self.finders[platform] = finder
+        if read_ahead is not None:
+            self.readers[platform] = read_ahead
+
+    def read_ahead(self, members: list[Member]) -> None:
+        """About to send to these members: each platform that can reads what it will need for its
+        own members in one go (Teams: their personal chats), rather than once for each message."""
+        by_platform: dict[str, list[Member]] = {}
+        for member in members:
+            platform = self.platform_for(member)
+            if platform in self.readers:
+                by_platform.setdefault(platform, []).append(member)
+        for platform, theirs in by_platform.items():
+            self.readers[platform](theirs)
 
     def platform_for(self, member: Member) -> str | None:
         """The platform a member will be reached on, or None if none can reach them: the one chosen,

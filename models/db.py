@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 import weakref
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,14 +33,21 @@ def ours(name: str | None, type_: str, _parent_names: dict) -> bool:
 
 
 class EncodedJSON(str):
-    """A value for a JSON column already encoded (json.dumps): written as it is. The outbox encodes
+    """A value for a JSON column already encoded (json_text): written as it is. The outbox encodes
     each message as it queues it, so a chunk of messages waiting to be written is a list of strings,
     not thousands of small dicts and lists for Python's cycle collector to walk again and again."""
 
 
+def json_text(value) -> str:
+    """Plain values (dicts, lists, strings, numbers) as JSON text: what json.dumps writes, without
+    its spaces or escapes (UTF-8 as it is), by orjson, about ten times faster. A reminder run writes
+    and reads thousands of cards and messages."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def encode_json(value) -> str:
-    """How a JSON column's value is written: as json.dumps does, unless it is already encoded."""
-    return value if type(value) is EncodedJSON else json.dumps(value)
+    """How a JSON column's value is written: as json_text, unless it is already encoded."""
+    return value if type(value) is EncodedJSON else json_text(value)
 
 
 # The dialects of the engines make_engine made (an engine's copies with other options share its dialect).
@@ -60,7 +67,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # hide_parameters: what people typed (a summary, a note) never reaches a log or an error
     # message through a statement's parameters, whatever the log level.
     engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True,
-                           json_serializer=encode_json)
+                           json_serializer=encode_json, json_deserializer=orjson.loads)
     _WRITES_ENCODED_JSON.add(engine.dialect)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

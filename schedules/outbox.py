@@ -12,7 +12,6 @@ On PostgreSQL it picks them `FOR UPDATE SKIP LOCKED`, so several processes share
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from sqlmodel import Session
 from messages.payload import reply_to_payload
 from messages.reply import Reply
 from models.base import insert_ignoring_duplicates
-from models.db import EncodedJSON, writes_encoded_json
+from models.db import EncodedJSON, json_text, writes_encoded_json
 from models.delivery import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -94,7 +93,7 @@ def queue(session: Session, messages: Iterable[Outgoing], *, now: datetime, chun
 
 
 def _encoded(payload: dict) -> EncodedJSON:
-    return EncodedJSON(json.dumps(payload))
+    return EncodedJSON(json_text(payload))
 
 
 def _as_it_is(payload: dict) -> dict:

@@ -24,7 +24,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -139,20 +140,34 @@ class _Batch:
         self.engine, self.courier, self.token, self.clock = engine, courier, token, clock
         self.pauses, self.lease, self.check_again = pauses, lease, check_again
         self.result = FlushResult()
+        self.connection: Connection | None = None
 
     async def send(self, ids: list[int], concurrency: int) -> FlushResult:
         with session_for(self.engine) as session:
             rows = session.execute(select(OutboxMessage, Member).join(Member, Member.id == OutboxMessage.member_id)
                                    .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
             session.expunge_all()
+        self.courier.read_ahead([member for _row, member in rows])
         gate = asyncio.Semaphore(concurrency)
 
         async def one(row: OutboxMessage, member: Member) -> None:
             async with gate:
                 await self.one(row, member)
 
-        await asyncio.gather(*(one(row, member) for row, member in rows))
+        with self.engine.connect() as self.connection:  # kept until every message is done with it
+            outcomes = await asyncio.gather(*(one(row, member) for row, member in rows), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return self.result
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction of its own for one row's statements, on the batch's one connection: each is
+        committed before anything is awaited, so the messages sent at once never share one, and a
+        batch does not take a connection from the pool (and test it) for every statement."""
+        with self.connection.begin():
+            yield self.connection
 
     async def one(self, row: OutboxMessage, member: Member) -> None:
         now = self.clock.now()
@@ -206,25 +221,25 @@ class _Batch:
 
     def _update(self, row: OutboxMessage, **values: Any) -> int:
         values = {k: (v.value if isinstance(v, OutboxStatus) else v) for k, v in values.items()}
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             return connection.execute(update(T).where(*_OURS).values(**values), self._ours(row)).rowcount
 
     def _hold(self, row: OutboxMessage, now: datetime, *, counting: bool = False) -> int | None:
         """Renew the lease just before sending; the posts made so far, or None if it is no longer ours.
         `counting` (a row never posted): the same statement counts the post about to be made."""
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             posts = connection.execute(_HOLD_FIRST if counting else _HOLD,
                                        {**self._ours(row), "until": now + self.lease}).scalar()
         return posts - 1 if counting and posts is not None else posts
 
     def _count_post(self, row: OutboxMessage) -> bool:
         """Committed before the request leaves: a crash afterwards still knows it may have gone."""
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             return connection.execute(_COUNT_POST, self._ours(row)).rowcount == 1
 
     def _sent(self, row: OutboxMessage, platform: str, sent: str | Sent | None, *, confirmed_late: bool) -> None:
         message_id, keep = (sent.message_id, sent.keep) if isinstance(sent, Sent) else (sent, None)
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             connection.execute(_SENT, {**self._ours(row), "to_platform": platform, "message_id": message_id,
                                        "at": self.clock.now(),
                                        "note": "found on the platform after an unanswered send" if confirmed_late
@@ -309,6 +324,18 @@ class Courier:
 
     async def find(self, member: Member, key: str) -> tuple[bool, str | None]:
         return await self.delivery.find(member, key)
+
+    def read_ahead(self, members: list[Member]) -> None:
+        """Let the platforms read what a batch's messages need in one go, where they can. Only a saving:
+        if it fails, each message reads its own as it is sent."""
+        read = getattr(self.delivery, "read_ahead", None)
+        if read is None:
+            return
+        try:
+            read(members)
+        except Exception:  # noqa: BLE001 - the messages are still sent, each reading its own
+            log.warning("could not read ahead for a batch of %d messages; each reads its own", len(members),
+                        exc_info=True)
 
 
 def send_through(delivery: Delivery) -> Courier:

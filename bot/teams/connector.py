@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+import time
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -30,6 +31,7 @@ from urllib.parse import quote, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
+import orjson
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ConversationReference
 from botframework.connector.models import ErrorResponse
@@ -37,6 +39,11 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
 
 OK = (200, 201, 202)
+UNAUTHORIZED = 401
+# How long one signature is used for a service URL before the credentials are asked again. MSAL hands
+# out a cached token until five minutes before it expires, so a signature a minute old is still good;
+# asking once a minute spares a reminder run a trip to a worker thread for every message.
+SIGNATURE_KEPT = 60.0
 ADDRESS = ("channel_id", "locale", "service_url", "conversation", "from_property", "recipient", "reply_to_id")
 
 
@@ -113,20 +120,17 @@ class ConnectorPoster:
         self.app_id = app_id
         self._clients: dict[str, Any] = {}
         self._proxies: dict[str, str | None] = {}
+        self._signatures: dict[str, tuple[dict[str, str], float]] = {}
         self._http: aiohttp.ClientSession | None = None
 
-    async def send(self, chat: Chat, activity: Activity) -> str | None:
-        """Post the activity as a new message in the chat; the id Teams gave it."""
+    async def send(self, chat: Chat, activity: Activity | dict[str, Any]) -> str | None:
+        """Post the activity (or its JSON, as activity_json would write it) as a new message in the
+        chat; the id Teams gave it."""
         service_url, conversation_id = chat.service_url or "", chat.conversation_id
         config = await self._config(service_url)
-        signed = _Headers()
-        # Off the event loop: when its cached token has run out, MSAL asks Azure AD for a new one
-        # (a blocking request), and the server's other conversations must not wait for it.
-        await asyncio.to_thread(config.credentials.signed_session, signed)
-        headers = {"Accept": "application/json", "Content-Type": "application/json; charset=utf-8",
-                   "User-Agent": config.user_agent, **signed.headers}
+        headers = await self._headers(service_url, config)
         url = f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}/activities"
-        data = json.dumps(activity_json(activity, chat))
+        data = orjson.dumps(activity_json(activity, chat))
         http = self._session(config.connection.timeout)
         try:
             async with http.post(url, data=data, headers=headers, proxy=self._proxy(service_url)) as response:
@@ -138,6 +142,8 @@ class ConnectorPoster:
             raise ClientRequestError(f"No answer from the Bot Connector ({type(error).__name__})",
                                      inner_exception=error) from error
         if response.status not in OK:
+            if response.status == UNAUTHORIZED:  # the next request is signed afresh
+                self._signatures.pop(service_url, None)
             raise ConnectorAnswer(response, body)
         answer = json.loads(body) if body else {}
         return answer.get("id") if isinstance(answer, dict) else None
@@ -156,6 +162,20 @@ class ConnectorPoster:
             client = await factory.create(service_url, None)  # as a proactive turn makes it
             self._clients[service_url] = client
         return client.config
+
+    async def _headers(self, service_url: str, config: Any) -> dict[str, str]:
+        """The request's headers, signed as the SDK's credentials sign them (none in the local mode);
+        a signature is used for SIGNATURE_KEPT seconds, or until the connector answers 401."""
+        kept = self._signatures.get(service_url)
+        if kept is None or time.monotonic() >= kept[1]:
+            signed = _Headers()
+            # Off the event loop: when its cached token has run out, MSAL asks Azure AD for a new one
+            # (a blocking request), and the server's other conversations must not wait for it.
+            await asyncio.to_thread(config.credentials.signed_session, signed)
+            headers = {"Accept": "application/json", "Content-Type": "application/json; charset=utf-8",
+                       "User-Agent": config.user_agent, **signed.headers}
+            kept = self._signatures[service_url] = (headers, time.monotonic() + SIGNATURE_KEPT)
+        return kept[0]
 
     def _proxy(self, service_url: str) -> str | None:
         """The proxy the environment names for a service URL (HTTPS_PROXY, NO_PROXY...), as `requests`
@@ -177,11 +197,14 @@ class ConnectorPoster:
         return self._http
 
 
-def activity_json(activity: Activity, chat: Chat) -> dict[str, Any]:
+def activity_json(activity: Activity | dict[str, Any], chat: Chat) -> dict[str, Any]:
     """The activity as the connector reads it, addressed to the chat. Its own fields are written
     under their JSON names straight from the model's attribute map, as msrest would write them,
     when each is plain JSON, a model or a list of them (a card, plain JSON already, as it is);
-    anything else (a date) goes through msrest. The address comes from the chat."""
+    anything else (a date) goes through msrest. An activity given as its JSON already is taken as
+    it is. The address comes from the chat."""
+    if isinstance(activity, dict):
+        return {**activity, **chat.address()}
     data = _fields(activity, skip=ADDRESS)
     if data is None:
         kept = {name: getattr(activity, name) for name in ADDRESS}

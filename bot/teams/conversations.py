@@ -126,16 +126,26 @@ def personal_reference(member_id: int, *, session: Session) -> ConversationRefer
 
 
 REFS = ConversationRef.__table__
-_PERSONAL_CHAT = (select(REFS.c.reference)
-                  .where(REFS.c.platform == TEAMS, REFS.c.member_id == bindparam("member_id"),
-                         REFS.c.conversation_type == PERSONAL)
-                  .order_by(REFS.c.updated_at.desc()).limit(1))
+_PERSONAL = (REFS.c.platform == TEAMS, REFS.c.conversation_type == PERSONAL)
+_PERSONAL_CHAT = (select(REFS.c.reference).where(*_PERSONAL, REFS.c.member_id == bindparam("member_id"))
+                  .order_by(REFS.c.updated_at.desc(), REFS.c.id.desc()).limit(1))
+_PERSONAL_CHATS = (select(REFS.c.member_id, REFS.c.reference)
+                   .where(*_PERSONAL, REFS.c.member_id.in_(bindparam("member_ids", expanding=True)))
+                   .order_by(REFS.c.updated_at, REFS.c.id))
 
 
 def personal_chat(member_id: int, *, connection: Connection) -> dict[str, Any] | None:
-    """The member's personal chat as its saved reference's JSON, most recently used first: one
-    prepared statement, read as it is (a reminder run reads thousands)."""
+    """The member's personal chat as its saved reference's JSON, the most recently used if there are
+    several: one prepared statement, read as it is (a reminder run reads thousands)."""
     return connection.execute(_PERSONAL_CHAT, {"member_id": member_id}).scalar()
+
+
+def personal_chats(member_ids: list[int], *, connection: Connection) -> dict[int, dict[str, Any]]:
+    """personal_chat for many members in one statement: {member id: reference JSON}, for those who have one."""
+    found: dict[int, dict[str, Any]] = {}
+    for member_id, reference in connection.execute(_PERSONAL_CHATS, {"member_ids": list(member_ids)}):
+        found[member_id] = reference  # oldest first: the most recently used is kept
+    return found
 
 
 def channel_reference(channel: str, *, session: Session) -> ConversationReference | None:

@@ -67,6 +67,13 @@ def card_activity(card: dict, reply: Reply) -> Activity:
                     attachments=[Attachment(content_type=CONTENT_TYPE, content=card)])
 
 
+def card_activity_json(card: dict, reply: Reply) -> dict[str, Any]:
+    """card_activity as the connector reads it, its JSON made at once rather than through the SDK's
+    model (a reminder run sends thousands): a test holds the two the same."""
+    return {"type": ActivityTypes.message.value, "summary": summary_line(reply),
+            "attachments": [{"contentType": CONTENT_TYPE, "content": card}]}
+
+
 def text_activity(text: str) -> Activity:
     """A short message of our own words, escaped all the same (it may contain names)."""
     return Activity(type=ActivityTypes.message, text=escape_markdown(text), text_format="markdown")
@@ -88,6 +95,7 @@ class TeamsGateway:
         self.connector = ConnectorPoster(adapter, app_id)
         self._background: set[asyncio.Task] = set()
         self.files = FileOffers(engine)
+        self._chats_ahead: dict[int, dict] = {}  # read_ahead's personal chats, each used once
 
     # Proactive messages ----------------------------------------------------------------------------
 
@@ -99,8 +107,10 @@ class TeamsGateway:
         retry.outbox_error), so that a message that may have arrived is never sent again here; it
         returns a Sent, whose card the outbox keeps as it records the message sent.
         """
-        with self.engine.connect() as connection:
-            saved = conversations.personal_chat(member.id, connection=connection)
+        saved = self._chats_ahead.pop(member.id, None)
+        if saved is None:
+            with self.engine.connect() as connection:
+                saved = conversations.personal_chat(member.id, connection=connection)
         if saved is None:
             raise Unreachable(f"member {member.id} has no personal chat with the bot on Teams yet")
         try:
@@ -111,6 +121,14 @@ class TeamsGateway:
             member.teams_unreachable = True
             raise Unreachable(f"member {member.id} is unreachable on Teams ({refusal.code or refusal.status})") \
                 from refusal
+
+    def read_ahead(self, members: list[Member]) -> None:
+        """The personal chats of the members a batch of reminders is about to go to, read in one
+        statement; each is used by the next send_to_member to that member (and only that one), the
+        rest are let go at the next batch. Members without one are read again as each is sent to."""
+        with self.engine.connect() as connection:
+            self._chats_ahead = conversations.personal_chats([member.id for member in members],
+                                                             connection=connection)
 
     async def send_to_channel(self, channel: str, reply: Reply) -> str | None:
         """Post a reply in a channel or group chat by its Teams channel id or conversation id.
@@ -142,7 +160,7 @@ class TeamsGateway:
         """
         chat = where if isinstance(where, Chat) else Chat.of(where)
         card = render_card(reply)
-        activity_id = await self.post(chat, card_activity(card, reply), what=what, once=once)
+        activity_id = await self.post(chat, card_activity_json(card, reply), what=what, once=once)
         sent: str | Sent | None = activity_id
         if activity_id and has_actions(card):
             if once:
@@ -161,9 +179,9 @@ class TeamsGateway:
                             chat.conversation_id)
         return sent
 
-    async def post(self, where: ConversationReference | Chat, activity: Activity, *, what: str,
+    async def post(self, where: ConversationReference | Chat, activity: Activity | dict[str, Any], *, what: str,
                    once: bool = False) -> str | None:
-        """Post one activity as a new message in a saved conversation, as the bot.
+        """Post one activity (or its JSON) as a new message in a saved conversation, as the bot.
         `once`: no retry here; the failure is told apart for the outbox instead."""
         chat = where if isinstance(where, Chat) else Chat.of(where)
         self._check_trusted(chat.service_url)

@@ -59,7 +59,7 @@ def attach(app: web.Application, settings: Settings, *, engine: Engine, dispatch
     teams_bot = AssureBotTeams(engine=engine, dispatcher=dispatcher, gateway=gateway, policy=policy)
     app[TEAMS] = gateway
     app[TEAMS_BOT] = teams_bot
-    delivery.register(Platform.TEAMS.value, gateway.send_to_member)
+    delivery.register(Platform.TEAMS.value, gateway.send_to_member, read_ahead=gateway.read_ahead)
 
     async def messages(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):

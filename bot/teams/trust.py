@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 
@@ -46,17 +47,23 @@ class TrustedServiceUrls:
     def __contains__(self, url: object) -> bool:
         if not isinstance(url, str) or not url:
             return False
-        try:
-            parts = urlsplit(url)
-            hostname = parts.hostname
-        except ValueError:
-            return False
-        if not hostname or parts.username or parts.password:
-            return False
-        if self.allow_loopback and parts.scheme in ("http", "https") and is_loopback_host(hostname):
-            return True
-        if parts.scheme != "https":
-            return False
-        normal = f"https://{parts.netloc.lower()}{parts.path or '/'}"
-        normal = normal if normal.endswith("/") else normal + "/"
-        return any(normal.startswith(prefix) for prefix in self.prefixes)
+        return _admits(self, url)
+
+
+@lru_cache(maxsize=256)
+def _admits(trusted: TrustedServiceUrls, url: str) -> bool:
+    """Whether `trusted` admits the URL: worked out once per URL (a reminder run asks for every message)."""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:
+        return False
+    if not hostname or parts.username or parts.password:
+        return False
+    if trusted.allow_loopback and parts.scheme in ("http", "https") and is_loopback_host(hostname):
+        return True
+    if parts.scheme != "https":
+        return False
+    normal = f"https://{parts.netloc.lower()}{parts.path or '/'}"
+    normal = normal if normal.endswith("/") else normal + "/"
+    return any(normal.startswith(prefix) for prefix in trusted.prefixes)

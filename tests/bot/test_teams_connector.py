@@ -14,9 +14,9 @@ from msrest.exceptions import ClientRequestError
 
 from bot.settings import Settings
 from bot.teams.adapter import bot_config, make_adapter
-from bot.teams.connector import Chat, ConnectorAnswer, ConnectorPoster, activity_json
+from bot.teams.connector import SIGNATURE_KEPT, Chat, ConnectorAnswer, ConnectorPoster, activity_json
 from bot.teams.files import consent_activity
-from bot.teams.gateway import card_activity, text_activity
+from bot.teams.gateway import card_activity, card_activity_json, text_activity
 from bot.teams.retry import ConnectorRefused, error_code, outbox_error, retry_after, status_of
 from messages.reply import Attachment as ReplyFile
 from messages.reply import Button, Reply
@@ -54,6 +54,15 @@ def test_the_request_body_is_what_the_sdk_would_have_sent(make):
     assert activity_json(make(), Chat(where.serialize())) == as_the_sdk_sends_it(make(), where)
 
 
+@pytest.mark.parametrize("reply", [
+    DIGEST, Reply(text="Just so you know."), Reply(title="", text="\n  Line <at>x</at>"),
+], ids=["digest", "no title", "a line to summarise"])
+def test_a_card_activity_made_as_json_is_what_the_sdk_would_have_sent(reply):
+    where, card = reference(), render_card(reply)
+    assert activity_json(card_activity_json(card, reply), Chat(where.serialize())) == as_the_sdk_sends_it(
+        card_activity(card, reply), where)
+
+
 def test_a_chat_reads_the_saved_reference_as_it_is():
     chat = Chat(reference().serialize())
     assert (chat.service_url, chat.conversation_id, chat.conversation_type, chat.tenant_id) == (
@@ -84,6 +93,36 @@ async def test_a_message_is_signed_with_the_bot_token_the_sdk_credentials_give(c
     (call,) = connector.sent()
     assert call.message_id == message_id and call.authorization == "Bearer token-1"
     assert call.body["from"]["id"] == "28:bot" and call.body["recipient"]["id"] == "29:mark"
+
+
+async def test_a_signature_is_used_for_a_minute_and_a_401_has_the_next_request_signed_afresh(connector, monkeypatch):
+    tokens = iter(f"token-{n}" for n in range(1, 10))
+    asked = []
+
+    def token(self, force_refresh=False):
+        asked.append(1)
+        return next(tokens)
+
+    monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", token)
+    now = [1000.0]
+    monkeypatch.setattr("bot.teams.connector.time.monotonic", lambda: now[0])
+    poster = poster_for(Settings(_env_file=None, microsoft_app_id="app-1", microsoft_app_password="secret"))
+    chat = Chat(reference(connector.url).serialize())
+    try:
+        await poster.send(chat, text_activity("one"))
+        now[0] += SIGNATURE_KEPT - 1
+        await poster.send(chat, text_activity("two"))  # within the minute: signed as before
+        now[0] += 2
+        await poster.send(chat, text_activity("three"))  # the minute is over: asked again
+        connector.fail(401)
+        with pytest.raises(ConnectorAnswer):
+            await poster.send(chat, text_activity("refused"))
+        await poster.send(chat, text_activity("four"))  # after a 401: asked again at once
+    finally:
+        await poster.close()
+    assert [call.authorization for call in connector.sent()] == [  # the refused one was signed with token-2
+        "Bearer token-1", "Bearer token-1", "Bearer token-2", "Bearer token-3"]
+    assert len(asked) == 3
 
 
 async def test_in_the_local_mode_a_message_carries_no_token(connector):

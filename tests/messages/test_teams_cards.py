@@ -170,3 +170,18 @@ def test_a_reply_with_nothing_to_press_is_not_kept_and_choices_with_odd_names_st
     assert_valid_card(card)
     title = next(n for n in walk(card) if n["type"] == "Input.ChoiceSet")["choices"][0]["title"]
     assert "<at>" not in title and unescaped(title) == "<at>Sam</at> **Patel**"
+
+
+@pytest.mark.parametrize("reply", [
+    Reply(text="Just so you know."),
+    Reply(title="Your day", text="2 things", buttons=[Button("Done", "done 1")]),
+    Reply(title="Your day", text="", items=[Item(text="Action 4", key="action:4", buttons=[Button("Done", "done 4")])]),
+    Reply(title="Your day", text="", items=[Item(text="Action 4", key="action:4")]),
+    Reply(title="Raise an escalation", text="", form=escalation_form()),
+    Reply(text="", form=deputy_form("arg", choices=(Choice("sam.patel@police.example.org", "Sam Patel"),))),
+], ids=["plain", "buttons", "an item's buttons", "items without", "form", "deputy form"])
+def test_whether_a_card_has_anything_to_press_is_read_from_every_element(reply):
+    card = render_card(reply)
+    expected = any(node.get("type") in ("Action.Submit", "Action.ShowCard") for node in walk(card))
+    assert has_actions(card) is expected
+    assert expected is bool(reply.buttons or reply.form or any(item.buttons for item in reply.items))

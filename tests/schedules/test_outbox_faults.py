@@ -155,3 +155,29 @@ async def test_two_processes_with_slack_slow_limiting_timing_out_and_one_killed_
         await workspace.settled()
         await workspace.client.close()
         await fake.stop()
+
+
+async def test_a_statement_failing_for_one_message_leaves_the_rest_of_its_batch_sent_and_recorded(
+        engine, session, slack_only, monkeypatch):
+    """The batch's messages share one connection: it stays open until each has finished, so one
+    message's failure neither cuts the others off halfway nor leaves them sent but unrecorded."""
+    from schedules import sending
+
+    people = people_on_slack(session, 5)
+    delivery, clock = delivery_of(slack_only), FixedClock(NINE)
+    queue_day(engine, DAY, delivery=delivery, clock=clock)
+    real_hold, held = sending._Batch._hold, []
+
+    def hold(batch, row, now, *, counting=False):
+        held.append(row.id)
+        if len(held) == 1:
+            raise RuntimeError("the database could not take this one")
+        return real_hold(batch, row, now, counting=counting)
+
+    monkeypatch.setattr(sending._Batch, "_hold", hold)
+    with pytest.raises(RuntimeError, match="could not take this one"):
+        await flush(engine, send_through(delivery), clock=clock, concurrency=2)
+    with session_for(engine) as session:
+        rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [row.status for row in rows if row.id != held[0]] == ["sent"] * 4
+    assert sorted(copies(slack_only.fake, people).values()) == [0, 1, 1, 1, 1]
