@@ -38,6 +38,10 @@ def find_group(ctx: Context, key: str) -> Group | None:
         group = ctx.scope.get(Group, known[key], session=ctx.session)
         if group is not None and key in (group.key.lower(), group.name.lower()):
             return group
+    group = _loaded_group(ctx, key)
+    if group is not None:
+        known[key] = group.id
+        return group
     # The key as written first (the buttons' way, found through the partnership's unique key
     # index), then any case of the key or the name (a person's way, which reads every group).
     group = ctx.session.exec(select(Group).where(ctx.scope.where(Group), Group.key == key)).first() or \
@@ -50,6 +54,18 @@ def find_group(ctx: Context, key: str) -> Group | None:
     if group is not None:
         known[key] = group.id
     return group
+
+
+def _loaded_group(ctx: Context, key: str) -> Group | None:
+    """The partnership's group with exactly this key, if the request has loaded it already (a reply
+    that lists groups' meetings puts buttons naming the same groups on them): no query. Only an exact
+    key, which is unique in a partnership; a name, or another case, is for the query to find."""
+    for row in ctx.session.identity_map.values():
+        loaded = row.__dict__  # what is loaded only: an expired row is left to the query
+        if type(row) is Group and loaded.get("partnership_id") == ctx.scope.partnership_id \
+                and loaded.get("key") == key:
+            return row
+    return None
 
 
 def group_by_id(ctx: Context, group_id: int) -> Group | None:

@@ -105,3 +105,24 @@ async def test_papers_i_owe_are_mine_still_outstanding_and_soonest_meeting_first
     assert [p.text.split(" ", 1)[1] for p in papers[1:]] == [
         "Police single-agency audit highlights", "Police exploitation data"]  # ARG meets first; not Rachel's
     assert papers[0].text == "Papers you owe (2)"
+
+
+async def test_the_groups_named_on_the_business_units_home_are_read_once(chat, demo):
+    """Its quorum buttons name the groups the section has just read: checking whether she may press
+    them takes those, rather than asking the database for each group again."""
+    from sqlalchemy import event
+
+    reads: list[str] = []
+
+    def note(_conn, _cursor, statement, *_rest) -> None:
+        if statement.lstrip().startswith('SELECT "group".'):  # rows of the group table itself
+            reads.append(statement)
+
+    event.listen(demo, "before_cursor_execute", note)
+    try:
+        reply = await chat(ADMIN, "home")
+    finally:
+        event.remove(demo, "before_cursor_execute", note)
+    quorum = section(reply, "Quorum for your groups")[1:]
+    assert [b.command for item in quorum for b in item.buttons] == ["attendance arg", "attendance audit"]
+    assert len(reads) == 2  # the sections' own reads of their groups (four before)

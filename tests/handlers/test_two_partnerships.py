@@ -216,3 +216,25 @@ async def test_reports_cover_only_the_partnership_that_asks(world, chat_b):
             if file.filename.endswith(".csv"):
                 text = file.data.decode("utf-8-sig")
                 assert "[A]" not in text and "Riverside" not in text and "@council.example.org" not in text
+
+
+def test_a_group_already_loaded_is_used_again_only_if_it_is_the_partnerships_own(world, clock):
+    """find_group takes a group the request has loaded instead of asking again, by its exact key,
+    and never one of the other partnership's that happens to be in the session."""
+    from types import SimpleNamespace
+
+    from sqlmodel import select
+
+    from handlers.common import find_group
+    from models.db import session_for
+    from models.groups import Group
+
+    with session_for(world.engine) as session:
+        a_arg = session.exec(select(Group).where(Group.partnership_id == world.a.id, Group.key == "arg")).one()
+        scope = world.scope(world.b)
+        scope.bind(session)
+        ctx = SimpleNamespace(session=session, scope=scope)
+        b_arg = find_group(ctx, "arg")
+        assert b_arg is not None and b_arg.partnership_id == world.b.id and b_arg.id != a_arg.id
+        session.info.pop("assurebot.group_keys")  # asked afresh: the loaded B group is taken, A's never
+        assert find_group(ctx, "ARG ") is b_arg
