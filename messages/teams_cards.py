@@ -236,22 +236,9 @@ def submitted_values(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
     return meta, values
 
 
-_NESTED = ("body", "items", "columns", "actions", "card", "facts")  # where elements hold others
-
-
 def has_actions(card: dict) -> bool:
-    """Whether anyone can tap anything on the card (every element `walk` reaches, looked at in turn
-    without a generator's frames: every message sent asks it)."""
-    waiting = [card]
-    while waiting:
-        node = waiting.pop()
-        if isinstance(node, list):
-            waiting.extend(node)
-        elif isinstance(node, dict):
-            if "type" in node and node["type"] in ACTION_TYPES:
-                return True
-            waiting.extend(node[key] for key in _NESTED if key in node)
-    return False
+    """Whether anyone can tap anything on the card."""
+    return any(node.get("type") in ACTION_TYPES for node in walk(card))
 
 
 def walk(node: Any) -> Iterator[dict]:
@@ -259,7 +246,7 @@ def walk(node: Any) -> Iterator[dict]:
     if isinstance(node, dict):
         if "type" in node:
             yield node
-        for key in _NESTED:
+        for key in ("body", "items", "columns", "actions", "card", "facts"):
             child = node.get(key)
             if isinstance(child, list):
                 for each in child:
