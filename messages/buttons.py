@@ -23,11 +23,14 @@ class Person(Protocol):
     name: str
 
 
+# The same for every action: a field cannot be changed once made, so one is shared by every form.
+_UPDATE_FIELDS = (FormField("text", "What has happened?", FieldKind.TEXTAREA, max_length=MAX_UPDATE),)
+
+
 def update_form(action_id: int) -> Form:
     """Add a progress update to an action."""
     return Form(f"action-update-{action_id}", "Add a progress update", f"action update {action_id}",
-                (FormField("text", "What has happened?", FieldKind.TEXTAREA, max_length=MAX_UPDATE),),
-                submit_label="Save update")
+                _UPDATE_FIELDS, submit_label="Save update")
 
 
 def action_buttons(action_id: int) -> list[Button]:
