@@ -402,7 +402,7 @@ class Sweep:
         chairs_watching: dict[int, set[int]] = defaultdict(set)
         if found:
             groups = {g: p for p in reporting for g in p.groups}
-            for group_id, agency_ids in self.load.seat_agencies(list(groups)).items():
+            for group_id, agency_ids in self.load.seat_agencies([p.id for p in reporting]).items():
                 chairs = {c.id for c in groups[group_id].chairs.get(group_id, [])}
                 for agency_id in agency_ids:
                     chairs_watching[agency_id] |= chairs

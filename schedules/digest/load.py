@@ -224,8 +224,9 @@ class Load:
     def upcoming_meetings(self, earliest: datetime, latest: datetime) -> list:
         return self.db.execute(
             select(Meeting.id, Meeting.group_id, Meeting.starts_at, Meeting.location)
+            .join(Group, Group.id == Meeting.group_id)
             .where(Meeting.status == MeetingStatus.SCHEDULED.value, Meeting.starts_at >= earliest,
-                   Meeting.starts_at < latest, Meeting.group_id.in_(list(self.group_place)))
+                   Meeting.starts_at < latest, Group.partnership_id.in_(list(self.places)))
             .order_by(Meeting.starts_at, Meeting.id)).all()
 
     def papers_owed(self, meeting_ids: list[int]):
@@ -311,28 +312,30 @@ class Load:
                    Escalation.urgency, Escalation.stage, Escalation.stage_entered_at, Escalation.acknowledged_at,
                    Escalation.raised_by_id, Escalation.assigned_to_id, raiser.name.label("raiser_name"))
             .join(raiser, raiser.id == Escalation.raised_by_id)
-            .where(Escalation.closed_at.is_(None), Escalation.agency_id.in_(list(self.agency_place)))
+            .join(Agency, Agency.id == Escalation.agency_id)
+            .where(Escalation.closed_at.is_(None), Agency.partnership_id.in_(list(self.places)))
             .order_by(Escalation.raised_at, Escalation.id))
 
     # --- the weekly by-exception report -----------------------------------------------------
 
     def past_meetings(self) -> dict[int, list]:
         """Each reporting group's last few meetings before today, newest first."""
-        groups, deepest, before = [], 1, None
+        reporting, deepest, before = [], 1, None
         for place in self.places.values():
-            if not place.report_day:
+            if not place.report_day or not place.groups:
                 continue
-            groups += list(place.groups)
+            reporting.append(place.id)
             deepest = max([deepest] + [place.rules.for_group(g.key).missed_in_a_row for g in place.groups.values()])
             start = start_of_day(self.on, place.calendar)
             before = start if before is None else max(before, start)
-        if not groups:
+        if not reporting:
             return {}
         order = func.row_number().over(partition_by=Meeting.group_id,
                                        order_by=(Meeting.starts_at.desc(), Meeting.id.desc()))
         ranked = (select(Meeting.id, Meeting.group_id, Meeting.starts_at, order.label("back"))
+                  .join(Group, Group.id == Meeting.group_id)
                   .where(Meeting.status == MeetingStatus.SCHEDULED.value, Meeting.starts_at < before,
-                         Meeting.group_id.in_(groups)).subquery())
+                         Group.partnership_id.in_(reporting)).subquery())
         rows = self.db.execute(select(ranked.c.id, ranked.c.group_id, ranked.c.starts_at)
                                     .where(ranked.c.back <= deepest).order_by(ranked.c.group_id, ranked.c.back))
         past: dict[int, list] = defaultdict(list)
@@ -382,12 +385,16 @@ class Load:
             .having(func.count(past.c.meeting_id.distinct()) == func.max(past.c.needed))
             .order_by(past.c.group_id, Agency.name, Member.name)).all()
 
-    def seat_agencies(self, group_ids: list[int]) -> dict[int, set[int]]:
-        """The agencies with a seat held today on each group: group id -> agency ids."""
+    def seat_agencies(self, partnership_ids: list[int]) -> dict[int, set[int]]:
+        """The agencies with a seat held today on each group of these partnerships: group id -> agency ids.
+
+        The groups are found through their partnership, never listed in the statement: given ten
+        thousand group ids, SQLite would probe every one of them for each member."""
         rows = self.db.execute(
             select(Membership.group_id, Member.agency_id).distinct()
+            .join(Group, Group.id == Membership.group_id)
             .join(Member, Member.id == Membership.member_id)
-            .where(Member.active, held_on(self.on), Membership.group_id.in_(group_ids)))
+            .where(Member.active, held_on(self.on), Group.partnership_id.in_(partnership_ids)))
         found: dict[int, set[int]] = defaultdict(set)
         for group_id, agency_id in rows:
             found[group_id].add(agency_id)

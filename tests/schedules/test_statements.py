@@ -70,3 +70,33 @@ def test_the_number_of_statements_does_not_grow_with_members(engine, session):
     assert many_digests > few_digests + 30
     assert many == few
     assert few <= 20, few
+
+
+def parameters_of_each_statement(engine, session) -> list[int]:
+    sizes: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sizes.append(len(parameters or ()))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        day = sweep(session, on=MONDAY)
+        for digest in day.digests:
+            digest.reply
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return sizes
+
+
+def test_no_statement_lists_the_partnerships_groups(engine, session):
+    """The groups are found through their partnership in SQL. A statement that listed every group's
+    id (ten thousand of them in a large partnership) is planned by SQLite as a probe of each listed
+    group for every member: the weekly report's seats took hours at 200,000 members."""
+    t = busy_partnership(session, 3)
+    before = parameters_of_each_statement(engine, session)
+    for n in range(40):  # forty more groups, each with a chair, none meeting
+        extra = factories.group(session, t.partnership, f"extra{n}", {"min_members": 1}, name=f"Extra {n}")
+        factories.seat(session, extra, t.chair, "chair")
+    session.expire_all()
+    after = parameters_of_each_statement(engine, session)
+    assert after == before
