@@ -233,13 +233,13 @@ def scope_agency_ids(scope: ReportScope, *, session: Session, partnership: Partn
         .where(col(Membership.group_id).in_(scope.group_ids or [0]))).all()))
 
 
-def scope_member_ids(scope: ReportScope, *, session: Session, partnership: Partnership) -> list[int]:
-    """The members seated on the scope's groups, or everyone in the partnership."""
+def scope_members(scope: ReportScope, *, partnership: Partnership):
+    """The members seated on the scope's groups, or everyone in the partnership, as a subquery:
+    listed as values, a large partnership's people would be more than a statement may carry."""
     if scope.group_ids is None:
-        return list(session.exec(select(Member.id).join(Agency, Agency.id == Member.agency_id)
-                                 .where(Agency.partnership_id == partnership.id)).all())
-    return sorted(set(session.exec(select(Membership.member_id)
-                                   .where(col(Membership.group_id).in_(scope.group_ids or [0]))).all()))
+        return select(Member.id).join(Agency, Agency.id == Member.agency_id) \
+            .where(Agency.partnership_id == partnership.id)
+    return select(Membership.member_id).where(col(Membership.group_id).in_(scope.group_ids or [0]))
 
 
 # --- returns --------------------------------------------------------------------------------------------
@@ -324,11 +324,10 @@ def actions_report(scope: ReportScope, *, session: Session, partnership: Partner
     """Open and overdue actions today, and those completed in the period, by agency and by source."""
     today = calendar.local_date(now)
     lo, hi = _bounds(start, end, calendar)
-    owner_ids = scope_member_ids(scope, session=session, partnership=partnership)
     agencies = _agency_names(session, partnership)
     rows = session.exec(
         select(Action, Member.name).join(Member, Member.id == Action.owner_id)
-        .where(col(Action.owner_id).in_(owner_ids or [0]),
+        .where(col(Action.owner_id).in_(scope_members(scope, partnership=partnership)),
                (Action.status == ActionStatus.OPEN.value)
                | ((Action.status == ActionStatus.DONE.value) & (Action.completed_at >= lo)
                   & (Action.completed_at <= hi)))
@@ -393,12 +392,12 @@ def escalations_report(*, session: Session, partnership: Partnership, calendar: 
     reached, and working days to acknowledge and to close. References and counts only."""
     lo, hi = _bounds(start, end, calendar)
     agencies = _agency_names(session, partnership)
-    raised = list(session.exec(
-        select(Escalation).where(col(Escalation.agency_id).in_(list(agencies) or [0]), Escalation.raised_at >= lo,
-                                 Escalation.raised_at <= hi).order_by(Escalation.raised_at, Escalation.id)))
-    ids = [e.id for e in raised] or [0]
+    in_period = (col(Escalation.agency_id).in_(list(agencies) or [0]), Escalation.raised_at >= lo,
+                 Escalation.raised_at <= hi)
+    raised = list(session.exec(select(Escalation).where(*in_period).order_by(Escalation.raised_at, Escalation.id)))
     reached = dict(session.exec(select(EscalationStageChange.escalation_id, func.max(EscalationStageChange.stage))
-                                .where(col(EscalationStageChange.escalation_id).in_(ids))
+                                .where(col(EscalationStageChange.escalation_id).in_(
+                                    select(Escalation.id).where(*in_period)))
                                 .group_by(EscalationStageChange.escalation_id)).all())
     assignee_agency = dict(session.exec(select(Member.id, Member.agency_id).where(
         col(Member.id).in_({e.assigned_to_id for e in raised if e.assigned_to_id} or {0}))).all())

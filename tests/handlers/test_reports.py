@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import event
 from sqlmodel import select
 
 from bot.commands.report import report_command
@@ -294,6 +295,41 @@ async def test_only_the_people_who_handle_escalations_get_the_escalations_report
     assert not (await chat(ADMIN, "report escalations")).is_error
     refused = await chat(AUDIT_CHAIR, "report escalations")
     assert refused.is_error and "Only the people who handle escalations" in refused.text
+
+
+async def parameters_of_each_statement(engine, ask) -> list[int]:
+    sizes: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sizes.append(len(parameters or ()))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        reply = await ask()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert not reply.is_error, reply.text
+    return sizes
+
+
+async def test_the_whole_partnerships_reports_never_list_its_people_or_escalations_in_sql(chat, demo):
+    """A statement names at most 32,766 values on SQLite and 65,535 on PostgreSQL: a report that
+    listed every member's id (or every escalation's) would fail for a large partnership. However
+    many people and escalations there are, each statement's parameters stay the same."""
+    asks = {kind: (lambda kind=kind: chat(ADMIN, f"report {kind}")) for kind in ("actions", "escalations")}
+    before = {kind: await parameters_of_each_statement(demo, ask) for kind, ask in asks.items()}
+    with session_for(demo) as session:
+        raiser = session.exec(select(Member).where(Member.email == PRACTITIONER)).one()
+        for n in range(40):
+            person = Member(partnership_id=raiser.partnership_id, email=f"new{n}@police.example.org",
+                            name=f"New Starter {n}", agency_id=raiser.agency_id)
+            session.add(person)
+            session.add(Escalation(raised_by_id=raiser.id, agency_id=raiser.agency_id, category="practice",
+                                   summary=f"A disagreement {n}", raised_at=DEFAULT_NOW,
+                                   stage_entered_at=DEFAULT_NOW))
+        session.commit()
+    after = {kind: await parameters_of_each_statement(demo, ask) for kind, ask in asks.items()}
+    assert after == before
 
 
 # --- asking the wrong way ---------------------------------------------------------------------------------
