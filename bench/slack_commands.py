@@ -419,8 +419,8 @@ async def main_async(args) -> None:
             answer = ms(percentiles(result.answer)) if name != "bare bolt (ack only)" else "-"
             print(f"{name:24} {len(result.ack):>8}  {ms(percentiles(result.ack)):>28}  {answer:>30}")
         in_ack = len(ours.ack) - len(ours.later)
-        print(f"\nassurebot answered {in_ack} of {len(ours.ack)} in the ack itself and the rest by response_url; "
-              f"HTTP statuses: ours {ours.statuses}, bare {bare.statuses}")
+        print(f"\nassurebot answered {in_ack} of {len(ours.ack)} in the ack itself and {len(ours.later)} by "
+              f"response_url; HTTP statuses: ours {ours.statuses}, bare {bare.statuses}")
         ratio = percentiles(ours.ack)[2] / percentiles(bare.ack)[2]
         print(f"ratio of ack p99 (assurebot / bare bolt): {ratio:.2f}")
 

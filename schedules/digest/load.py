@@ -94,6 +94,11 @@ class Place:
         return {a.key: a.name for a in self.agencies.values()}
 
 
+# Rows fetched from the driver at once when a large result is read in parts: a call for each row
+# costs more than the row, and fetching the whole result at once would hold every row together.
+FETCHED_TOGETHER = 5000
+
+
 class Load:
     """The sweep's statements, one method each, and what they tell about the partnerships.
 
@@ -167,7 +172,7 @@ class Load:
                   .where(Membership.role.in_(CHAIR_ROLES), Member.active, Group.partnership_id.in_(ids),
                          held_on(self.on))
                   .order_by(Membership.role, Member.name))
-        for group_id, *values in self.db.execute(chairs):
+        for group_id, *values in self.db.execute(chairs).all():
             person = Recipient(*values)
             self.known[person.id] = person
             self.group_place[group_id].chairs.setdefault(group_id, []).append(person)
@@ -286,7 +291,7 @@ class Load:
                   .where(Member.active, Member.agency_id.in_(list(agency_ids))).subquery())
         rows = self.db.execute(select(ranked.c.id, ranked.c.name, ranked.c.email, ranked.c.agency_id)
                                     .where(ranked.c.place <= MAX_DEPUTY_OPTIONS + 1)
-                                    .order_by(ranked.c.agency_id, ranked.c.place))
+                                    .order_by(ranked.c.agency_id, ranked.c.place)).all()
         found: dict[int, list] = defaultdict(list)
         for row in rows:
             found[row.agency_id].append(row)
@@ -337,7 +342,7 @@ class Load:
                   .where(Meeting.status == MeetingStatus.SCHEDULED.value, Meeting.starts_at < before,
                          Group.partnership_id.in_(reporting)).subquery())
         rows = self.db.execute(select(ranked.c.id, ranked.c.group_id, ranked.c.starts_at)
-                                    .where(ranked.c.back <= deepest).order_by(ranked.c.group_id, ranked.c.back))
+                                    .where(ranked.c.back <= deepest).order_by(ranked.c.group_id, ranked.c.back)).all()
         past: dict[int, list] = defaultdict(list)
         for row in rows:
             past[row.group_id].append(row)
@@ -396,8 +401,9 @@ class Load:
             .join(Member, Member.id == Membership.member_id)
             .where(Member.active, held_on(self.on), Group.partnership_id.in_(partnership_ids)))
         found: dict[int, set[int]] = defaultdict(set)
-        for group_id, agency_id in rows:
-            found[group_id].add(agency_id)
+        for part in rows.partitions(FETCHED_TOGETHER):  # about a row a seat: read a part at a time
+            for group_id, agency_id in part:
+                found[group_id].add(agency_id)
         return found
 
 

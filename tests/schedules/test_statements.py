@@ -100,3 +100,17 @@ def test_no_statement_lists_the_partnerships_groups(engine, session):
     session.expire_all()
     after = parameters_of_each_statement(engine, session)
     assert after == before
+
+
+def test_a_large_result_read_in_parts_decides_the_same_day(engine, session, monkeypatch):
+    """The seats behind the weekly report are read a part at a time; parts of one row give the same digests."""
+    busy_partnership(session, 5)
+
+    def the_day() -> list[tuple[int, list[str]]]:
+        day = sweep(session, on=MONDAY)
+        return [(d.member.id, [f"{item.key} {item.text}" for item in d.reply.items]) for d in day.digests]
+
+    whole = the_day()
+    monkeypatch.setattr("schedules.digest.load.FETCHED_TOGETHER", 1)
+    assert the_day() == whole
+    assert any("overdue:" in line for _, lines in whole for line in lines)
