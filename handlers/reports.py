@@ -152,6 +152,17 @@ def table_csv(table: Table) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+SHEET_ROWS = 1_048_575  # rows a spreadsheet holds under its headings
+
+
+def _sheets(tables: list[Table]):
+    """Each table's rows a sheetful at a time: (table, which sheet of it, its rows). A table longer
+    than a sheet goes on in a second sheet ("Actions (2)"), so nothing is left out."""
+    for table in tables:
+        for part, start in enumerate(range(0, max(len(table.rows), 1), SHEET_ROWS), start=1):
+            yield table, part, table.rows[start:start + SHEET_ROWS]
+
+
 def report_xlsx(report: ReportData, *, produced: datetime) -> bytes:
     """Every table of the report as a sheet of one workbook, with an About sheet last."""
     from openpyxl import Workbook
@@ -160,13 +171,14 @@ def report_xlsx(report: ReportData, *, produced: datetime) -> bytes:
 
     book = Workbook()
     book.remove(book.active)
-    for table in report.tables:
-        sheet = book.create_sheet(table.title[:31])
+    for table, part, rows in _sheets(report.tables):
+        suffix = "" if part == 1 else f" ({part})"
+        sheet = book.create_sheet(table.title[:31 - len(suffix)] + suffix)  # a sheet's name is 31 at most
         sheet.append(table.headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         widths = [len(h) for h in table.headers]
-        for row in table.rows:
+        for row in rows:
             sheet.append([None if v is None else v for v in row])
             for i, value in enumerate(row):
                 widths[i] = max(widths[i], min(60, len(str(value)) if value is not None else 0))

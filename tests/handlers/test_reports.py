@@ -259,6 +259,24 @@ async def test_text_that_looks_like_a_formula_stays_text_in_the_files(chat, demo
     assert cell.data_type == "s"
 
 
+async def test_a_table_longer_than_a_sheet_goes_on_in_the_next_sheet(chat, demo, monkeypatch):
+    """A spreadsheet holds 1,048,575 rows under its headings; a longer table goes on in a second
+    sheet, headings and all, and nothing is left out."""
+    monkeypatch.setattr("handlers.reports.SHEET_ROWS", 2)
+    got = files(await chat(ADMIN, "report actions"))
+    every = rows(got["actions.csv"])
+    assert len(every) > 4
+    book = load_workbook(io.BytesIO(got[".xlsx"]))
+    parts = [book[name] for name in book.sheetnames if name.startswith("Open and completed actions")]
+    assert [p.title for p in parts][:3] == ["Open and completed actions", "Open and completed actions (2)",
+                                            "Open and completed actions (3)"]
+    headings = [c.value for c in parts[0][1]]
+    assert all([c.value for c in p[1]] == headings for p in parts)
+    refs = [r[0].value for p in parts for r in p.iter_rows(min_row=2)]
+    assert all(p.max_row <= 3 for p in parts)
+    assert refs == [r["Ref"] for r in every]
+
+
 # --- escalations ------------------------------------------------------------------------------------------
 
 
