@@ -55,6 +55,7 @@ def environment() -> Environment:
     env.filters["day"] = format_day
     env.filters["when"] = format_when
     env.filters["plural"] = plural
+    env.filters["number"] = "{:,}".format  # 391,984, as `plural` writes its counts
     return env
 
 

@@ -155,3 +155,11 @@ def test_a_digest_line_says_none_one_and_two_rightly(kind, n):
     text = item_text(kind, **values(n))
     assert expected[n] in text, text
     assert not [bad for bad in BAD if bad in text + " "], text
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_large_count_is_written_with_thousands_separated(name):
+    """391,984 overdue, never 391984 beside 1,600,321: a large partnership's counts read as numbers do."""
+    values, _expected = CASES[name]
+    text = say(name, **values(391984))
+    assert not re.search(r"\d{5,}", text), text
