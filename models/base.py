@@ -55,7 +55,6 @@ def bound_partnership_id(session: Any) -> int | None:
 
 
 @lru_cache(maxsize=None)
-@lru_cache(maxsize=64)
 def insert_ignoring_duplicates(table: Table, dialect: str):
     """INSERT ... ON CONFLICT DO NOTHING into `table` for the dialect named (PostgreSQL or SQLite):
     a row another writer put there first is left as it is. Made once per table and dialect."""
