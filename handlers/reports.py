@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -141,6 +142,15 @@ def _safe_text(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+# Control characters a workbook cannot hold (a line break pasted from Word is one, \x0b).
+_NOT_IN_WORKBOOKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _sheet_text(value: str) -> str:
+    """Text as a workbook can hold it: each control character it cannot hold becomes a space."""
+    return _NOT_IN_WORKBOOKS.sub(" ", value)
+
+
 def table_csv(table: Table) -> bytes:
     """One table as CSV, UTF-8 with a byte-order mark so Excel shows names with accents properly."""
     out = io.StringIO(newline="")
@@ -179,7 +189,7 @@ def report_xlsx(report: ReportData, *, produced: datetime) -> bytes:
             cell.font = Font(bold=True)
         widths = [len(h) for h in table.headers]
         for row in rows:
-            sheet.append([None if v is None else v for v in row])
+            sheet.append([_sheet_text(v) if isinstance(v, str) else v for v in row])
             for i, value in enumerate(row):
                 widths[i] = max(widths[i], min(60, len(str(value)) if value is not None else 0))
         for cells in sheet.iter_rows(min_row=2):
@@ -195,7 +205,7 @@ def report_xlsx(report: ReportData, *, produced: datetime) -> bytes:
     for row in (("Report", report.title), ("Covers", report.scope.name),
                 ("Period", f"{format_day(report.start)} to {format_day(report.end)}"),
                 ("Produced", produced.strftime("%d/%m/%Y %H:%M UTC")), ("By", "AssureBot")):
-        about.append(row)
+        about.append([_sheet_text(value) for value in row])
     about.column_dimensions["A"].width = 12
     about.column_dimensions["B"].width = 60
     out = io.BytesIO()

@@ -259,6 +259,23 @@ async def test_text_that_looks_like_a_formula_stays_text_in_the_files(chat, demo
     assert cell.data_type == "s"
 
 
+async def test_a_line_break_pasted_from_word_does_not_stop_the_workbook(chat, demo):
+    """Word's line break inside a paragraph is a control character (\\x0b) that a workbook cannot
+    hold; the report still comes, with a space in its place in the workbook and the text as it
+    was in the CSV."""
+    with session_for(demo) as session:
+        helen = session.exec(select(Member).where(Member.email == CHAIR)).one()
+        session.add(Action(title="Review the neglect toolkit\x0bwith schools", owner_id=helen.id,
+                           agency_id=helen.agency_id, due_date=date(2026, 12, 1)))
+        session.commit()
+    reply = await chat(ADMIN, "report actions")
+    assert not reply.is_error
+    got = files(reply)
+    assert "Review the neglect toolkit\x0bwith schools" in {r["Action"] for r in rows(got["actions.csv"])}
+    sheet = load_workbook(io.BytesIO(got[".xlsx"]))["Open and completed actions"]
+    assert "Review the neglect toolkit with schools" in {r[1].value for r in sheet.iter_rows(min_row=2)}
+
+
 async def test_a_table_longer_than_a_sheet_goes_on_in_the_next_sheet(chat, demo, monkeypatch):
     """A spreadsheet holds 1,048,575 rows under its headings; a longer table goes on in a second
     sheet, headings and all, and nothing is left out."""
