@@ -174,43 +174,62 @@ def _sheets(tables: list[Table]):
 
 
 def report_xlsx(report: ReportData, *, produced: datetime) -> bytes:
-    """Every table of the report as a sheet of one workbook, with an About sheet last."""
+    """Every table of the report as a sheet of one workbook, with an About sheet last. The workbook
+    is written a row at a time (openpyxl's write-only mode), so a long table costs the file's size
+    in memory, not a cell object for every value."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def cells(sheet, row):
+        for value in row:
+            if isinstance(value, str):
+                value = _sheet_text(value)
+                if value[:1] == "=":  # text that starts with "=" stays text, never a formula
+                    value = WriteOnlyCell(sheet, value=value)
+                    value.data_type = "s"
+            elif isinstance(value, date):
+                value = WriteOnlyCell(sheet, value=value)
+                value.number_format = "dd/mm/yyyy"
+            yield value
+
     for table, part, rows in _sheets(report.tables):
         suffix = "" if part == 1 else f" ({part})"
         sheet = book.create_sheet(table.title[:31 - len(suffix)] + suffix)  # a sheet's name is 31 at most
-        sheet.append(table.headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        widths = [len(h) for h in table.headers]
-        for row in rows:
-            sheet.append([_sheet_text(v) if isinstance(v, str) else v for v in row])
-            for i, value in enumerate(row):
-                widths[i] = max(widths[i], min(60, len(str(value)) if value is not None else 0))
-        for cells in sheet.iter_rows(min_row=2):
-            for cell in cells:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text that starts with "=" stays text
-                elif isinstance(cell.value, date):
-                    cell.number_format = "dd/mm/yyyy"
-        for i, width in enumerate(widths, start=1):
+        for i, width in enumerate(_widths(table.headers, rows), start=1):  # widths come before the rows
             sheet.column_dimensions[get_column_letter(i)].width = width + 2
         sheet.freeze_panes = "A2"
+        headings = []
+        for heading in table.headers:
+            headings.append(WriteOnlyCell(sheet, value=heading))
+            headings[-1].font = bold
+        sheet.append(headings)
+        for row in rows:
+            sheet.append(cells(sheet, row))
     about = book.create_sheet("About")
+    about.column_dimensions["A"].width = 12
+    about.column_dimensions["B"].width = 60
     for row in (("Report", report.title), ("Covers", report.scope.name),
                 ("Period", f"{format_day(report.start)} to {format_day(report.end)}"),
                 ("Produced", produced.strftime("%d/%m/%Y %H:%M UTC")), ("By", "AssureBot")):
         about.append([_sheet_text(value) for value in row])
-    about.column_dimensions["A"].width = 12
-    about.column_dimensions["B"].width = 60
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _widths(headers: list[str], rows: list[list]) -> list[int]:
+    """Each column as wide as its longest heading or value, up to 60 characters."""
+    widths = [len(h) for h in headers]
+    for i in range(len(headers)):
+        longest = max((len(v) if isinstance(v, str) else len(str(v)) for row in rows if (v := row[i]) is not None),
+                      default=0)
+        widths[i] = max(widths[i], min(60, longest))
+    return widths
 
 
 # Okabe-Ito colours: told apart by people with colour-blindness, and in greyscale print.

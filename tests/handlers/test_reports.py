@@ -55,7 +55,8 @@ def arg_history(demo):
     with session_for(demo) as session:
         arg = session.exec(select(Group).where(Group.key == "arg")).one()
         people = {e: member_id(session, e) for e in (CHAIR, POLICE, DEPUTY_CHAIR, HOUSING,
-                                                     "tom.hughes@community.example.org", "rachel.green@icb.example.org")}
+                                                     "tom.hughes@community.example.org",
+                                                     "rachel.green@icb.example.org")}
         deputy = member_id(session, "amara.okafor@icb.example.org")
         for starts in PAST_ARG:
             meeting = factories.meeting(session, arg, starts, location="Council House")
@@ -274,6 +275,28 @@ async def test_a_line_break_pasted_from_word_does_not_stop_the_workbook(chat, de
     assert "Review the neglect toolkit\x0bwith schools" in {r["Action"] for r in rows(got["actions.csv"])}
     sheet = load_workbook(io.BytesIO(got[".xlsx"]))["Open and completed actions"]
     assert "Review the neglect toolkit with schools" in {r[1].value for r in sheet.iter_rows(min_row=2)}
+
+
+async def test_the_workbook_reads_like_a_table_bold_headings_real_dates_and_columns_that_fit(chat, demo):
+    """What a business manager sees on opening the file: bold headings that stay in view when
+    scrolling, dates Excel can sort and filter (shown day first), each column as wide as its
+    longest value up to a limit, and an About sheet saying what the report covers."""
+    got = files(await chat(ADMIN, "report actions"))
+    book = load_workbook(io.BytesIO(got[".xlsx"]))
+    sheet = book["Open and completed actions"]
+    headings = [c.value for c in sheet[1]]
+    assert all(c.font.bold for c in sheet[1]) and not any(c.font.bold for c in sheet[2])
+    assert sheet.freeze_panes == "A2"
+    due = headings.index("Due")
+    dues = [r[due] for r in sheet.iter_rows(min_row=2)]
+    assert dues and all(isinstance(c.value, datetime) and c.number_format == "dd/mm/yyyy" for c in dues)
+    titles = [str(r[1].value) for r in sheet.iter_rows(min_row=2)]
+    assert sheet.column_dimensions["B"].width == min(60, max(map(len, titles + [headings[1]]))) + 2
+    assert sheet.column_dimensions["A"].width == max(len(headings[0]),
+                                                     *(len(str(r[0].value)) for r in sheet.iter_rows(min_row=2))) + 2
+    about = book["About"]
+    assert [c.value for c in about["A"]] == ["Report", "Covers", "Period", "Produced", "By"]
+    assert about.column_dimensions["B"].width == 60
 
 
 async def test_a_table_longer_than_a_sheet_goes_on_in_the_next_sheet(chat, demo, monkeypatch):
