@@ -325,46 +325,53 @@ def actions_report(scope: ReportScope, *, session: Session, partnership: Partner
     today = calendar.local_date(now)
     lo, hi = _bounds(start, end, calendar)
     agencies = _agency_names(session, partnership)
+    # Columns, not Action objects: the whole partnership's report can run to a million rows.
     rows = session.exec(
-        select(Action, Member.name).join(Member, Member.id == Action.owner_id)
+        select(Action.id, Action.title, Action.status, Action.due_date, Action.completed_at, Action.agency_id,
+               Action.source, Member.name).join(Member, Member.id == Action.owner_id)
         .where(col(Action.owner_id).in_(scope_members(scope, partnership=partnership)),
                (Action.status == ActionStatus.OPEN.value)
                | ((Action.status == ActionStatus.DONE.value) & (Action.completed_at >= lo)
                   & (Action.completed_at <= hi)))
-        .order_by(Action.due_date, Action.id)).all()
+        .order_by(Action.due_date, Action.id))
+    kinds = {}  # a source's kind, worked out once per source
+    days_overdue = {}  # working days overdue, once per due date
     detail = []
     groups: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    oldest: dict[tuple[str, str], tuple[Action, str, int]] = {}
+    oldest: dict[tuple[str, str], tuple[int, str, str, int, date]] = {}  # (id, title, owner, days, due)
     overall_oldest = None
-    for action, owner in rows:
-        agency = agencies.get(action.agency_id, "")
-        kind = source_type(action.source)
+    for action_id, title, action_status, due_date, completed_at, agency_id, source, owner in rows:
+        agency = agencies.get(agency_id, "")
+        kind = kinds.get(source)
+        if kind is None:
+            kind = kinds[source] = source_type(source)
         overdue_by = None
-        if action.status == ActionStatus.OPEN.value:
-            status = "overdue" if action.due_date < today else "open"
+        if action_status == ActionStatus.OPEN.value:
+            status = "overdue" if due_date < today else "open"
             if status == "overdue":
-                overdue_by = calendar.working_days_between(action.due_date, today)
+                overdue_by = days_overdue.get(due_date)
+                if overdue_by is None:
+                    overdue_by = days_overdue[due_date] = calendar.working_days_between(due_date, today)
         else:
             status = "completed"
-        completed = calendar.local_date(action.completed_at) if action.completed_at else None
-        detail.append([f"#{action.id}", action.title, owner, agency, action.source, kind, action.due_date, status,
-                       completed, overdue_by])
+        completed = calendar.local_date(completed_at) if completed_at else None
+        detail.append([f"#{action_id}", title, owner, agency, source, kind, due_date, status, completed, overdue_by])
         for key in (("Agency", agency), ("Source", kind)):
             counter = groups[key]
             counter["open"] += status in ("open", "overdue")
             counter["overdue"] += status == "overdue"
             counter["completed"] += status == "completed"
-            if status == "overdue" and (key not in oldest or action.due_date < oldest[key][0].due_date):
-                oldest[key] = (action, owner, overdue_by)
-        if status == "overdue" and (overall_oldest is None or action.due_date < overall_oldest[0].due_date):
-            overall_oldest = (action, owner, overdue_by)
+            if status == "overdue" and (key not in oldest or due_date < oldest[key][4]):
+                oldest[key] = (action_id, title, owner, overdue_by, due_date)
+        if status == "overdue" and (overall_oldest is None or due_date < overall_oldest[4]):
+            overall_oldest = (action_id, title, owner, overdue_by, due_date)
     summary = []
     for by in ("Agency", "Source"):
         for key in sorted(k for k in groups if k[0] == by):
             counter = groups[key]
             old = oldest.get(key)
             summary.append([by, key[1], counter["open"], counter["overdue"], counter["completed"],
-                            f"#{old[0].id} {old[0].title} ({old[1]}, {old[2]} working day{'s' * (old[2] != 1)})"
+                            f"#{old[0]} {old[1]} ({old[2]}, {old[3]} working day{'s' * (old[3] != 1)})"
                             if old else None])
     statuses = Counter(r[7] for r in detail)
     return ReportData(
@@ -378,8 +385,8 @@ def actions_report(scope: ReportScope, *, session: Session, partnership: Partner
         ],
         highlights={"open": statuses["open"] + statuses["overdue"], "overdue": statuses["overdue"],
                     "completed": statuses["completed"],
-                    "oldest": {"ref": f"#{overall_oldest[0].id}", "title": overall_oldest[0].title,
-                               "owner": overall_oldest[1], "days": overall_oldest[2]} if overall_oldest else None},
+                    "oldest": {"ref": f"#{overall_oldest[0]}", "title": overall_oldest[1],
+                               "owner": overall_oldest[2], "days": overall_oldest[3]} if overall_oldest else None},
     )
 
 
