@@ -179,6 +179,7 @@ def report_xlsx(report: ReportData, *, produced: datetime) -> bytes:
     in memory, not a cell object for every value."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -189,7 +190,8 @@ def report_xlsx(report: ReportData, *, produced: datetime) -> bytes:
         for value in row:
             if isinstance(value, str):
                 value = _sheet_text(value)
-                if value[:1] == "=":  # text that starts with "=" stays text, never a formula
+                # Text stays text: never a formula ("=..."), never an error value ("#N/A").
+                if value[:1] == "=" or value in ERROR_CODES:
                     value = WriteOnlyCell(sheet, value=value)
                     value.data_type = "s"
             elif isinstance(value, date):

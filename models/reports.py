@@ -338,7 +338,7 @@ def actions_report(scope: ReportScope, *, session: Session, partnership: Partner
     days_overdue = {}  # working days overdue, once per due date
     detail = []
     groups: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    oldest: dict[tuple[str, str], tuple[int, str, str, int, date]] = {}  # (id, title, owner, days, due)
+    oldest: dict[tuple[str, str], tuple[int, str, str, int]] = {}  # (id, title, owner, working days overdue)
     overall_oldest = None
     for action_id, title, action_status, due_date, completed_at, agency_id, source, owner in rows:
         agency = agencies.get(agency_id, "")
@@ -356,15 +356,16 @@ def actions_report(scope: ReportScope, *, session: Session, partnership: Partner
             status = "completed"
         completed = calendar.local_date(completed_at) if completed_at else None
         detail.append([f"#{action_id}", title, owner, agency, source, kind, due_date, status, completed, overdue_by])
+        # Rows come oldest due first, so the first overdue row of each kind is its oldest.
         for key in (("Agency", agency), ("Source", kind)):
             counter = groups[key]
             counter["open"] += status in ("open", "overdue")
             counter["overdue"] += status == "overdue"
             counter["completed"] += status == "completed"
-            if status == "overdue" and (key not in oldest or due_date < oldest[key][4]):
-                oldest[key] = (action_id, title, owner, overdue_by, due_date)
-        if status == "overdue" and (overall_oldest is None or due_date < overall_oldest[4]):
-            overall_oldest = (action_id, title, owner, overdue_by, due_date)
+            if status == "overdue":
+                oldest.setdefault(key, (action_id, title, owner, overdue_by))
+        if status == "overdue" and overall_oldest is None:
+            overall_oldest = (action_id, title, owner, overdue_by)
     summary = []
     for by in ("Agency", "Source"):
         for key in sorted(k for k in groups if k[0] == by):

@@ -260,6 +260,20 @@ async def test_text_that_looks_like_a_formula_stays_text_in_the_files(chat, demo
     assert cell.data_type == "s"
 
 
+async def test_text_that_looks_like_an_excel_error_stays_text_in_the_workbook(chat, demo):
+    """A source copied from a spreadsheet can read "#N/A"; in the workbook it is that text, not
+    an error value that breaks the sums and filters a business manager runs on the sheet."""
+    with session_for(demo) as session:
+        helen = session.exec(select(Member).where(Member.email == CHAIR)).one()
+        session.add(Action(title="#N/A", source="#REF!", owner_id=helen.id, agency_id=helen.agency_id,
+                           due_date=date(2026, 12, 1)))
+        session.commit()
+    got = files(await chat(ADMIN, "report actions"))
+    sheet = load_workbook(io.BytesIO(got[".xlsx"]))["Open and completed actions"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "#N/A")
+    assert (row[1].data_type, row[4].value, row[4].data_type) == ("s", "#REF!", "s")
+
+
 async def test_a_line_break_pasted_from_word_does_not_stop_the_workbook(chat, demo):
     """Word's line break inside a paragraph is a control character (\\x0b) that a workbook cannot
     hold; the report still comes, with a space in its place in the workbook and the text as it
