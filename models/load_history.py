@@ -38,6 +38,12 @@ class History:
             return None
         return text
 
+    def safe_optional(self, entry: Any, key: str, where: str, *, escalation: bool = False) -> str | None:
+        """Optional text under `key` ("" when not given), checked as `safe_text` checks: None when refused."""
+        if not isinstance(entry, dict) or entry.get(key) is None:
+            return ""
+        return self.safe_text(entry, key, where, escalation=escalation)
+
     def minutes_values(self, entry: Any, where: str) -> dict[str, Any]:
         if entry.get("minutes") is None:
             return {}

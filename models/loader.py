@@ -379,18 +379,20 @@ class _Load(History):
             starts = self.as_moment(entry, "starts", where) if entry.get("starts") is not None else None
             if entry.get("starts") is None:
                 self.problem(entry, None, where, "`starts` is required, e.g. 2027-01-05T10:00")
-            if group is None or starts is None:
+            location = self.safe_optional(entry, "location", where)
+            if group is None or starts is None or location is None:
                 continue
             existing = self.session.exec(select(Meeting).where(
                 Meeting.group_id == group.id, Meeting.starts_at == starts)).first()
             meeting = self.upsert("meetings", existing, Meeting(group_id=group.id, starts_at=starts),
-                                  {"location": str(entry.get("location", "")), **self.minutes_values(entry, where)})
+                                  {"location": location, **self.minutes_values(entry, where)})
             self.meetings[(group.key, starts.astimezone(self.zone).date())] = meeting
 
     def load_papers(self) -> None:
         for i, entry in enumerate(self.items("papers")):
             where = f"papers[{i}]"
             meeting, title = self.meeting(entry, where), self.require(entry, "title", where)
+            title = self.safe_text(entry, "title", where) if title else None
             owner = self.member(entry, "owner", where)
             if meeting is None or title is None or owner is None:
                 continue
@@ -404,6 +406,8 @@ class _Load(History):
         for i, entry in enumerate(self.items("returns")):
             where = f"returns[{i}]"
             title, agency_key = self.require(entry, "title", where), self.require(entry, "agency", where)
+            title = self.safe_text(entry, "title", where) if title else None
+            period = self.safe_optional(entry, "period", where)
             owner = self.member(entry, "owner", where)
             due = self.as_date(entry, "due", where) if entry.get("due") is not None else None
             if entry.get("due") is None:
@@ -415,9 +419,8 @@ class _Load(History):
             agency = self.agencies.get(str(agency_key).lower()) if agency_key else None
             if agency_key and agency is None:
                 self.problem(entry, "agency", where, f"unknown agency {agency_key!r}")
-            if None in (title, agency, owner, due):
+            if None in (title, agency, owner, due, period):
                 continue
-            period = str(entry.get("period", ""))
             existing = same_return(agency.id, title, period, session=self.session)
             values = {"owner_id": owner.id, "kind": kind, "due_date": due}
             if entry.get("submitted"):
@@ -430,16 +433,17 @@ class _Load(History):
             where = f"actions[{i}]"
             title, owner = self.require(entry, "title", where), self.member(entry, "owner", where)
             title = self.safe_text(entry, "title", where) if title else None
+            source = self.safe_optional(entry, "source", where)
             due = self.as_date(entry, "due", where) if entry.get("due") is not None else None
             if entry.get("due") is None:
                 self.problem(entry, None, where, "`due` is required")
-            if None in (title, owner, due):
+            if None in (title, owner, due, source):
                 continue
             existing = self.session.exec(select(Action).where(Action.owner_id == owner.id,
                                                               Action.title == title)).first()
             self.upsert("actions", existing, Action(title=title, owner_id=owner.id, agency_id=owner.agency_id,
                                                     due_date=due),
-                        {"due_date": due, "source": str(entry.get("source", "")), "agency_id": owner.agency_id,
+                        {"due_date": due, "source": source, "agency_id": owner.agency_id,
                          **self.action_values(entry, where)})
 
     def load_attendance(self) -> None:
@@ -472,6 +476,7 @@ class _Load(History):
             where = f"escalations[{i}]"
             raiser, summary = self.member(entry, "raised_by", where), self.require(entry, "summary", where)
             summary = self.safe_text(entry, "summary", where, escalation=True) if summary else None
+            case_reference = self.safe_optional(entry, "case_reference", where, escalation=True)
             category = str(entry.get("category", "other"))
             urgency = str(entry.get("urgency", Urgency.ROUTINE.value))
             if category not in CATEGORIES:
@@ -481,12 +486,12 @@ class _Load(History):
                 self.problem(entry, "urgency", where, "must be routine or urgent")
                 continue
             raised = self.as_moment(entry, "raised", where) if entry.get("raised") else None
-            if raiser is None or summary is None:
+            if raiser is None or summary is None or case_reference is None:
                 continue
             existing = self.session.exec(select(Escalation).where(Escalation.raised_by_id == raiser.id,
                                                                   Escalation.summary == summary)).first()
             values = {"category": category, "urgency": urgency,
-                      "case_reference": entry.get("case_reference"), "stage": int(entry.get("stage", 1))}
+                      "case_reference": case_reference or None, "stage": int(entry.get("stage", 1))}
             if raised:
                 values.update(raised_at=raised, stage_entered_at=raised)
             values.update(self.escalation_values(entry, where, raised))

@@ -240,3 +240,43 @@ def test_history_that_names_a_child_or_does_not_add_up_is_refused(engine):
     assert "must be open, done or dropped" in problems
     assert "escalations[0].acknowledged: is before the escalation was raised" in problems
     assert counts(engine)["Member"] == 0
+
+
+def test_every_free_text_in_the_file_is_checked_for_a_child_s_details_as_chat_checks_it(engine):
+    """A place, a paper's or return's title, a period, an action's source and a case reference are
+    refused as chat refuses them: the load saves nothing and the problems never repeat the details."""
+    bad = HISTORY.replace("location: Online},", "location: \"4 Elm Rd, B91 3QB\"},", 1) \
+        .replace("title: Dataset Q3", "title: Review of child NHS 943 476 5919") \
+        .replace("source: Neglect audit}", "source: CSPR child 943 476 5919}", 1) \
+        .replace("category: capacity,", "category: capacity, case_reference: \"NHS 4010232137\",") \
+        + ("returns: [{title: Return for the B91 3QB family, agency: la, owner: chair@council.example.org,"
+           " due: 2027-02-01, period: DOB 12/03/2019}]\n")
+    problems = "\n".join(refused_problems(engine, bad))
+    for where in ("meetings[0].location", "papers[0].title", "actions[0].source", "escalations[0].case_reference",
+                  "returns[0].title", "returns[0].period"):
+        assert f"{where}: I can't save this because" in problems, where
+    for detail in ("B91 3QB", "943 476 5919", "4010232137", "12/03/2019"):
+        assert detail not in problems
+    assert counts(engine) == dict.fromkeys(counts(engine), 0)  # nothing saved
+
+
+def test_the_same_fields_load_when_they_hold_no_child_s_details(engine):
+    good = HISTORY.replace("category: capacity,", "category: capacity, case_reference: CSC-4471,") \
+        + ("returns: [{title: Dataset figures, agency: la, owner: chair@council.example.org, due: 2027-02-01,"
+           " period: Q3 2026/27}]\n")
+    from models import DataReturn
+    from models.escalations import Escalation
+
+    with Session(engine) as session:
+        load_text(good, session=session)
+        assert session.exec(select(Escalation.case_reference)).one() == "CSC-4471"
+        assert session.exec(select(DataReturn.period)).one() == "Q3 2026/27"
+        assert session.exec(select(Action.source).where(Action.title == "Refresh neglect tool")).one() \
+            == "Neglect audit"
+        assert session.exec(select(Meeting.location)).first() == "Online"
+
+
+def refused_problems(engine, text: str) -> list[str]:
+    with Session(engine) as session, pytest.raises(LoadError) as error:
+        load_text(text, session=session)
+    return error.value.problems
