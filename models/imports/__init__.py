@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from models.identifiers import GENERAL, identifying_details
 from models.imports.actions import ACTION_COLUMNS, import_actions
 from models.imports.dates import parse_day
 from models.imports.members import MEMBER_COLUMNS, import_members
@@ -39,7 +40,14 @@ IMPORTERS = {"actions": import_actions, "members": import_members, "returns": im
 
 def run_import(kind: str, path: str | Path, *, session: Session, partnership: Partnership, importer: Importer,
                now: datetime, dry_run: bool = False) -> ImportReport:
-    """Import one kind of spreadsheet in one transaction; a file-level problem changes nothing."""
+    """Import one kind of spreadsheet in one transaction; a file-level problem changes nothing.
+
+    The file's name is kept (in the audit trail, and as the actions' source when the sheet has no
+    Source column), so a name that names a child is refused before the file is read, and not repeated."""
+    reasons = identifying_details(Path(path).name, today=now.date(), where=GENERAL)
+    if reasons:
+        raise ImportFileError(f"I can't keep the file's name, because {'; '.join(reasons)}. Refer to the child only "
+                              "by your agency's case reference: rename the file, then import it again.")
     try:
         return IMPORTERS[kind](path, session=session, partnership=partnership, importer=importer, now=now,
                                dry_run=dry_run)

@@ -124,7 +124,8 @@ def import_actions(path: str | Path, *, session: Session, partnership: Partnersh
                        "the Action (SMART) cell is empty; write the action or delete the row")
             continue
         progress = cell_text(values.get("progress"))
-        if report.refuse_identifying(number, {"Action": title, "Progress": progress}, today=now.date()):
+        cells = {"Action": title, "Progress": progress, "Source": cell_text(values.get("source")) if has_source else ""}
+        if report.refuse_identifying(number, cells, today=now.date()):
             continue
         what = f'"{shorten(title)}"'
         if len(title) > MAX_TITLE:

@@ -483,6 +483,35 @@ def test_a_row_naming_a_child_is_not_imported_and_its_words_are_kept_nowhere(dem
         assert needle not in squash(lines) and needle not in everything_stored(demo)
 
 
+def test_a_source_naming_a_child_is_not_imported_and_kept_nowhere(demo, tmp_path):
+    from tests.handlers.test_no_identifiers_kept import everything_stored, squash
+
+    plan = workbook(tmp_path / "plan.xlsx", [
+        [1, "Review the plan with the school", "Dr Amara Okafor", "31/03/2027", "", "", "CSPR child 943 476 5919"],
+        [2, "Brief response teams", "mark.evans@police.example.org", "30/04/2027", "", "", "Neglect audit"]],
+        headers=[*COVENTRY_HEADERS, "Source"])
+    report = do_import(demo, "actions", plan)
+    lines = "\n".join(report.lines())
+    assert [r.outcome for r in report.results] == [Outcome.NOT_IMPORTED, Outcome.CREATED]
+    assert "Source: " in lines and "NHS number" in lines
+    assert "9434765919" not in squash(lines) and "9434765919" not in everything_stored(demo)
+    assert action_called(demo, "Brief response teams").source == "Neglect audit"
+
+
+@pytest.mark.parametrize("name", ["CSPR child 943 476 5919.xlsx", "Family at B91 3QB.xlsx"])
+def test_a_file_whose_name_names_a_child_is_refused_before_it_is_read(demo, tmp_path, name):
+    """The file's name goes into the audit trail and, with no Source column, into each action."""
+    from tests.handlers.test_no_identifiers_kept import everything_stored, squash
+
+    before = counts(demo)
+    with pytest.raises(ImportFileError) as refused:
+        do_import(demo, "actions", workbook(tmp_path / name, PLAN))
+    assert "rename the file" in str(refused.value)
+    assert counts(demo) == before
+    for needle in ("9434765919", "B913QB"):
+        assert needle not in squash(str(refused.value)) and needle not in squash(everything_stored(demo))
+
+
 def test_a_return_whose_title_names_a_child_is_not_imported_and_the_rest_are(demo, tmp_path):
     from tests.handlers.test_no_identifiers_kept import everything_stored, squash
 
