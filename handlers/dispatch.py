@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -38,6 +39,7 @@ from models.audit import record
 from models.calendar import calendar_for
 from models.clock import Clock
 from models.db import session_for
+from models.identifiers import GENERAL, mask_identifiers
 from models.partnership import Member, Partnership, Platform
 from models.people import admins, identify, person
 from models.scope import Scope
@@ -307,7 +309,7 @@ class Dispatcher:
         """Run a command as a known member of the partnership, within a session bound to it."""
         verb = REGISTRY.get(cmd.verb)
         if verb is None:
-            return unknown_verb(cmd.verb)
+            return unknown_verb(cmd.verb, today=self.clock.now().date())
         ctx = self.context(actor, place, scope, session, cmd.platform)
         try:
             refusal = refusal_for(verb, cmd, ctx)
@@ -318,8 +320,7 @@ class Dispatcher:
             return reply
         except UserError as problem:
             session.rollback()
-            return Reply(text=problem.message, title=problem.title, tone=Tone.ERROR, errors=problem.field_errors,
-                         private=True)
+            return problem_reply(problem, today=ctx.today())
         except Exception:
             session.rollback()
             return internal_error(f"running {cmd.verb!r} for member {actor.id}")
@@ -425,8 +426,19 @@ def internal_error(doing: str, error: BaseException | None = None) -> Reply:
     return Reply(text=say("internal_error", error_id=error_id), tone=Tone.ERROR, private=True)
 
 
-def unknown_verb(verb: str) -> Reply:
-    return Reply(text=say("unknown_command", verb=verb, suggestions=closest_verbs(verb)), tone=Tone.ERROR,
-                 private=True)
+def problem_reply(problem: UserError, *, today: date) -> Reply:
+    """What was wrong and how to put it right. A problem often repeats what was typed (an id, a
+    name, a date): a child's details in it are masked, so a reply never carries them into the chat."""
+    def masked(text: str | None) -> str | None:
+        return mask_identifiers(text, today=today, where=GENERAL) if text else text
+
+    return Reply(text=masked(problem.message), title=masked(problem.title), tone=Tone.ERROR, private=True,
+                 errors={field: masked(error) for field, error in problem.field_errors.items()})
+
+
+def unknown_verb(verb: str, *, today: date) -> Reply:
+    shown = mask_identifiers(verb, today=today, where=GENERAL)
+    return Reply(text=say("unknown_command", verb=shown, suggestions=closest_verbs(verb) if shown == verb else []),
+                 tone=Tone.ERROR, private=True)
 
 

@@ -112,3 +112,39 @@ async def test_the_console_form_refuses_and_keeps_nothing(demo, clock, caplog):
     assert "looks like an NHS number" in refused and "Left the form; nothing was saved." in refused
     assert squash(needle) not in squash(refused)  # never shown back
     kept_nowhere(demo, caplog, needle)
+
+
+# Lines whose problem repeats what was typed: an unknown command, id, person, group or date.
+ECHOED = [
+    (CHAIR, "9434765919", "9434765919"),
+    (CHAIR, "B913QB please", "b913qb"),
+    (ADMIN, "escalation assign 1 943 476 5919", "9434765919"),
+    (CHAIR, "attend arg deputy 943 476 5919", "9434765919"),
+    (CHAIR, 'action add owner="943 476 5919" due=2027-01-29 Visit the family', "9434765919"),
+    (CHAIR, 'action add owner=mark.evans@police.example.org due="DOB 12/03/2019" Visit the family', "12032019"),
+    (CHAIR, "papers 9434765919", "9434765919"),
+    (CHAIR, "meetings B913QB", "b913qb"),
+    (CHAIR, "action done B913QB", "b913qb"),
+    (ADMIN, "actions agency B913QB", "b913qb"),
+]
+
+
+@pytest.mark.parametrize(("who", "line", "needle"), ECHOED)
+async def test_a_problem_that_repeats_what_was_typed_masks_a_child_s_details(chat, demo, caplog, who, line, needle):
+    with caplog.at_level(logging.DEBUG):
+        reply = await chat(who, line)
+    assert reply.is_error, reply.text
+    assert "removed]" in " ".join([reply.text, *(reply.errors or {}).values()]), reply.text
+    kept_nowhere(demo, caplog, needle, reply)
+
+
+async def test_a_choice_that_is_not_one_of_the_form_s_own_is_not_drawn_again(chat, demo, caplog):
+    """A chat's own controls send only their choices; anything else sent back is not repeated."""
+    form = {"category": "cat 943 476 5919", "urgency": "B91 3QB", "summary": "Audit found files on a shared drive"}
+    with caplog.at_level(logging.DEBUG):
+        reply = await chat(PRACTITIONER, "escalate", form=form)
+    again = {f.name: f.initial for f in reply.form.fields}
+    assert reply.errors and again["category"] is None and again["urgency"] == "routine"  # the default
+    assert again["summary"] == "Audit found files on a shared drive"
+    kept_nowhere(demo, caplog, "9434765919", reply)
+    kept_nowhere(demo, caplog, "b913qb", reply)
