@@ -45,9 +45,12 @@ def _page(args: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[date, int] | No
     if len(args) >= 2 and args[-2].lower() == "after":
         due, _, action_id = args[-1].partition(":")
         try:
-            return args[:-2], (date.fromisoformat(due), int(action_id))
+            after = (date.fromisoformat(due), int(action_id))
         except ValueError:
-            raise UserError("That page marker is not one I gave; type the list again from the start.") from None
+            after = None
+        if after is None or not 0 < after[1] < 2 ** 63:  # an id the database can hold
+            raise UserError("That page marker is not one I gave; type the list again from the start.")
+        return args[:-2], after
     return args, None
 
 
@@ -64,7 +67,7 @@ def actions(cmd: Command, ctx: Context) -> Reply:
     """A page of open actions (overdue first), counted and fetched in the database, with a button
     for the next page: as quick for a partnership of fifty thousand as for fifty."""
     word, agency = ctx.target
-    words, after = _page(cmd.args)
+    _words, after = _page(cmd.args)
     if word == "all":
         whose, scope = {}, "everyone"
     elif word == "agency":
@@ -80,7 +83,8 @@ def actions(cmd: Command, ctx: Context) -> Reply:
     notes = latest_updates([a.id for a in shown], scope=ctx.scope, session=ctx.session)
     items = [action_item(ctx, a, owners.get(a.owner_id, "?"), notes.get(a.id), show_owner=scope != "you")
              for a in shown]
-    listed = " ".join(("actions", *words))
+    # The next page's button names the list as understood, never the words as typed (they may be anything).
+    listed = "actions all" if word == "all" else f"actions agency {agency.key}" if word == "agency" else "actions"
     buttons = [Button("Show more", f"{listed} after {shown[-1].due_date.isoformat()}:{shown[-1].id}")] if more else []
     return Reply(
         title=f"Open actions: {scope}" + (" (continued)" if after else ""),

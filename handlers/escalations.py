@@ -122,6 +122,12 @@ def safe_to_show(ctx: Context, text: str, limit: int) -> str:
     return mask_identifiers(text.strip(), today=ctx.today(), where=ESCALATION)[:limit]
 
 
+def _one_of(value: str | None, allowed) -> str | None:
+    """A choice sent back, shown again only if it is one of the form's own (anything else was not
+    chosen from the form, and is not repeated)."""
+    return value if value in allowed else None
+
+
 def _save(ctx: Context, values: dict[str, str]) -> Reply:
     errors = _validate(ctx, values)
     if errors:
@@ -130,8 +136,9 @@ def _save(ctx: Context, values: dict[str, str]) -> Reply:
             text="Nothing has been saved. Please fix what is marked and send it again.",
             tone=Tone.ERROR,
             errors=errors,
-            form=escalation_form(safe_to_show(ctx, values.get("summary") or "", MAX_SUMMARY), values.get("category"),
-                                 values.get("urgency"),
+            form=escalation_form(safe_to_show(ctx, values.get("summary") or "", MAX_SUMMARY),
+                                 _one_of(values.get("category"), CATEGORIES),
+                                 _one_of(values.get("urgency"), {u.value for u in Urgency}),
                                  safe_to_show(ctx, values.get("case_reference") or "", MAX_CASE_REF)),
             private=True,
         )

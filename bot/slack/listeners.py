@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.slack.client import SlackUnavailable, call, respond
 from bot.slack.text import plain_from_slack
-from bot.slack.views import Place, SlackUser, form_unavailable, prefilled, remember
+from bot.slack.views import Place, SlackUser, form_unavailable, prefilled, remember, safe_to_carry
 from handlers.core import Command, parse_command
 from messages.reply import Form, Reply, Tone
 from messages.slack_blocks import field_errors, form_values, message, metadata, modal, result_in_place, result_modal
@@ -68,7 +68,7 @@ class Listeners:
                 return
             reply = form_unavailable(reply, line)
         channel = body.get("channel_id") or ""
-        share = line if self.shareable(cmd, reply, channel) else None
+        share = safe_to_carry(line) if self.shareable(cmd, reply, channel) else None
         payload = {"response_type": "ephemeral", **message(reply, share=share)}
         if not acked:
             await ack(**payload)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from messages.reply import Button, Form, Reply, Tone
+from models.identifiers import ESCALATION, mask_identifiers
 
 REMEMBERED_VIEWS = 1000  # submissions and origins kept to recognise a modal submitted twice
 FORM_UNAVAILABLE = ("I couldn't open the form: Slack didn't answer in time. Nothing was saved. "
@@ -83,7 +85,14 @@ def prefilled(form: Form, **values: str) -> Form:
 def form_unavailable(reply: Reply, line: str) -> Reply:
     """A form that could not be opened, as a message with a button to try again."""
     return Reply(title=reply.title, text=f"{reply.text}\n\n{FORM_UNAVAILABLE}".strip(), tone=Tone.WARNING,
-                 private=True, buttons=[Button("Open the form", line, style="primary", form=reply.form)])
+                 private=True, buttons=[Button("Open the form", safe_to_carry(line), style="primary",
+                                               form=reply.form)])
+
+
+def safe_to_carry(line: str) -> str:
+    """A line as typed, for a button to carry (Slack keeps a button's value with the message): a
+    child's details in it masked, as strictly as an escalation is checked, whatever the command."""
+    return mask_identifiers(line, today=date.today(), where=ESCALATION)
 
 
 def remember(store: OrderedDict, key: str, value: Any) -> None:

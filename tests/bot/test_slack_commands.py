@@ -36,6 +36,10 @@ async def test_a_chair_checks_quorum_and_only_she_sees_the_answer(slack, demo):
     buttons = {e["text"]["text"]: e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]}
     assert buttons["Post in channel"]["value"] == "quorum arg"  # hers to choose
     assert slack.fake.called("chat.postMessage") == []
+    # Words quorum does not read are carried by the button as typed, but never a child's details.
+    body = await slack.ack_json(await slack.command("U0CHAIR", "quorum arg 943 476 5919", channel=ARG_CHANNEL))
+    buttons = {e["text"]["text"]: e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert buttons["Post in channel"]["value"] == "quorum arg [NHS number removed]"
 
 
 async def test_the_chair_posts_the_quorum_check_for_the_group_channel_to_see(slack, demo):

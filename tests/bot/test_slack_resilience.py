@@ -84,6 +84,18 @@ async def test_when_slack_is_down_the_escalation_form_cannot_open_and_the_user_i
     assert (count(demo, Escalation), count(demo, AuditEvent)) == before
 
 
+async def test_the_button_to_try_the_form_again_never_carries_a_child_s_details(slack, demo):
+    link_slack(demo, PRACTITIONER, "U0JO")
+    slack.fake.down = True
+    await waits_recorded(slack)
+    body = await slack.ack_json(await slack.command("U0JO", "urgent 943 476 5919 DOB 12/03/2019 not seen",
+                                                    command="/escalate"))
+    again = next(e for b in body["blocks"] for e in b.get("elements", [])
+                 if e.get("text", {}).get("text") == "Open the form")
+    assert "943" not in again["value"] and "12/03/2019" not in again["value"]
+    assert again["value"].startswith("escalate urgent [NHS number removed]")
+
+
 async def test_when_slack_is_down_a_one_line_escalation_is_saved_whole_and_confirmed(slack, demo):
     link_slack(demo, PRACTITIONER, "U0JO")
     link_slack(demo, CHAIR, "U0CHAIR")

@@ -106,6 +106,12 @@ async def test_everyones_actions_come_a_page_at_a_time_counted_in_full_overdue_f
     police = await chat(CHAIR, "actions agency police")
     assert police.buttons and all("By whom" in dict(i.fields) for i in police.items)
     assert (await chat(CHAIR, "actions all after nonsense")).is_error
+    # The next page's button names the list, never the other words typed (a child's details, say).
+    typed = await chat(CHAIR, "actions all 943 476 5919")
+    assert [b.command.rsplit(" after ", 1)[0] for b in typed.buttons] == ["actions all"]
+    assert police.buttons[0].command.startswith("actions agency police after ")
+    huge = await chat(CHAIR, "actions all after 2027-01-01:99999999999999999999999")
+    assert huge.is_error and "page marker" in huge.text
 
 
 async def test_a_count_past_a_thousand_says_more_than_a_thousand(chat, demo, monkeypatch):
