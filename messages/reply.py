@@ -168,3 +168,10 @@ class Reply:
         of the form)."""
         return [(self.form.label_of(name) if self.form else name.replace("_", " ").capitalize(), problem)
                 for name, problem in self.errors.items()]
+
+
+def for_everyone(reply: Reply) -> Reply:
+    """The reply as it may be posted where others read it: the same words, no buttons and no form
+    (each was offered to the person who asked, and another reader may not be allowed to press it)."""
+    return replace(reply, buttons=[], form=None,
+                   items=[replace(item, buttons=[]) for item in reply.items])

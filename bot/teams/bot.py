@@ -29,7 +29,7 @@ from bot.teams.identity import Person, identify, match_member
 from bot.teams.retry import RetryPolicy, with_retries
 from handlers.core import parse_command
 from handlers.dispatch import Dispatcher
-from messages.reply import Reply
+from messages.reply import Reply, for_everyone
 from messages.teams_cards import META, card_after_submit, has_actions, render_card, submitted_values
 from messages.templates import say
 from models.db import session_for
@@ -201,14 +201,17 @@ class AssureBotTeams(ActivityHandler):
     # Answering -------------------------------------------------------------------------------------
 
     async def _answer(self, turn_context: TurnContext, person: Person, reply: Reply) -> None:
-        """Reply where the person wrote, unless it is private and they wrote in a shared conversation."""
-        if is_shared(turn_context.activity) and reply.private:
+        """Reply where the person wrote, unless it is private (or a form) and they wrote in a shared
+        conversation. What is posted in a shared conversation has no buttons: everyone there sees a
+        card, and its buttons were chosen for the person who asked (as Slack posts a shared answer)."""
+        shared = is_shared(turn_context.activity)
+        if shared and (reply.private or reply.form is not None):
             reached = await self._send_privately(turn_context, person, reply)
             template = "teams_sent_privately" if reached else "teams_private_failed"
             await self._send(turn_context, text_activity(say(template, name=first_name_in(person.name or "")
                                                              or "Hello")))
             return
-        await self._send_card(turn_context, reply, person)
+        await self._send_card(turn_context, for_everyone(reply) if shared else reply, person)
 
     async def _send_card(self, turn_context: TurnContext, reply: Reply, person: Person) -> None:
         card = render_card(reply)

@@ -40,6 +40,25 @@ async def test_in_a_channel_the_mention_is_stripped_and_a_shared_answer_is_poste
     assert replies[0].kind == "reply"  # in the thread of the message that asked
     assert "not quorate yet" in shown(replies[0].card)
     assert "Riverside Police sent apologies with no deputy" in shown(replies[0].card)
+    # Everyone in the channel sees the card: it has none of the buttons chosen for Helen.
+    assert not [n for n in walk(replies[0].card) if n["type"].startswith("Action.")]
+
+
+async def test_a_list_posted_in_a_channel_has_no_buttons_and_no_card_is_kept_for_them(teams, demo):
+    from models.teams_cards import TeamsCard
+
+    helen = teams.user(CHAIR)
+    with session_for(demo) as session:
+        before = len(session.exec(select(TeamsCard)).all())
+    await teams.say(helen, "actions all", where="channel")
+    posted = [c for c in teams.connector.sent() if c.conversation_id.startswith(CHANNEL_ID) and c.card]
+    assert len(posted) == 1 and "Open actions: everyone" in shown(posted[0].card)
+    assert not [n for n in walk(posted[0].card) if n["type"].startswith("Action.")]
+    with session_for(demo) as session:
+        assert len(session.exec(select(TeamsCard)).all()) == before
+    await teams.say(helen, "actions all")  # in her personal chat the same list keeps its buttons
+    card, _ = teams.last_card_to(teams.personal_id(helen))
+    assert [n for n in walk(card) if n["type"].startswith("Action.")]
 
 
 async def test_in_a_channel_my_own_actions_come_to_my_personal_chat_and_never_into_the_channel(teams):
