@@ -419,6 +419,10 @@ class _Load(History):
             agency = self.agencies.get(str(agency_key).lower()) if agency_key else None
             if agency_key and agency is None:
                 self.problem(entry, "agency", where, f"unknown agency {agency_key!r}")
+            if owner is not None and agency is not None and owner.agency_id != agency.id:
+                self.problem(entry, "owner", where, f"{owner.name} is not from {agency.name}; a return's "
+                             "responsible person must be from its agency (as chat and the import require)")
+                continue
             if None in (title, agency, owner, due, period):
                 continue
             existing = same_return(agency.id, title, period, session=self.session)

@@ -280,3 +280,11 @@ def refused_problems(engine, text: str) -> list[str]:
     with Session(engine) as session, pytest.raises(LoadError) as error:
         load_text(text, session=session)
     return error.value.problems
+
+
+def test_a_return_whose_responsible_person_is_from_another_agency_is_refused(engine):
+    """As chat and the import refuse it: the digest would offer them Submitted, which they may not press."""
+    text = GOOD + ("returns: [{title: Dataset figures, agency: la, owner: cop@police.example.org, due: 2027-02-01,"
+                   " period: Q3}]\n")
+    problems = "\n".join(refused_problems(engine, text))
+    assert "returns[0].owner: Bob Cop is not from Northshire Council" in problems
