@@ -38,6 +38,27 @@ class History:
             return None
         return text
 
+    def required_text(self, entry: Any, key: str, where: str, *, escalation: bool = False) -> str | None:
+        """Text that must be given (`require`), checked as `safe_text` checks it."""
+        if self.require(entry, key, where) is None:
+            return None
+        return self.safe_text(entry, key, where, escalation=escalation)
+
+    def required_date(self, entry: Any, key: str, where: str):
+        """The date under `key`, or None with a problem (it is required)."""
+        if entry.get(key) is None:
+            self.problem(entry, None, where, f"`{key}` is required")
+            return None
+        return self.as_date(entry, key, where)
+
+    def from_its_agency(self, entry: Any, owner, agency, where: str) -> bool:
+        """A return's responsible person is from its agency, as chat and the import require."""
+        if owner is None or agency is None or owner.agency_id == agency.id:
+            return True
+        self.problem(entry, "owner", where, f"{owner.name} is not from {agency.name}; a return's responsible "
+                     "person must be from its agency")
+        return False
+
     def safe_optional(self, entry: Any, key: str, where: str, *, escalation: bool = False) -> str | None:
         """Optional text under `key` ("" when not given), checked as `safe_text` checks: None when refused."""
         if not isinstance(entry, dict) or entry.get(key) is None:

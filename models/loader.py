@@ -391,8 +391,7 @@ class _Load(History):
     def load_papers(self) -> None:
         for i, entry in enumerate(self.items("papers")):
             where = f"papers[{i}]"
-            meeting, title = self.meeting(entry, where), self.require(entry, "title", where)
-            title = self.safe_text(entry, "title", where) if title else None
+            meeting, title = self.meeting(entry, where), self.required_text(entry, "title", where)
             owner = self.member(entry, "owner", where)
             if meeting is None or title is None or owner is None:
                 continue
@@ -405,13 +404,10 @@ class _Load(History):
         kinds = {k.value for k in ReturnKind}
         for i, entry in enumerate(self.items("returns")):
             where = f"returns[{i}]"
-            title, agency_key = self.require(entry, "title", where), self.require(entry, "agency", where)
-            title = self.safe_text(entry, "title", where) if title else None
+            title, agency_key = self.required_text(entry, "title", where), self.require(entry, "agency", where)
             period = self.safe_optional(entry, "period", where)
             owner = self.member(entry, "owner", where)
-            due = self.as_date(entry, "due", where) if entry.get("due") is not None else None
-            if entry.get("due") is None:
-                self.problem(entry, None, where, "`due` is required")
+            due = self.required_date(entry, "due", where)
             kind = str(entry.get("kind", "other"))
             if kind not in kinds:
                 self.problem(entry, "kind", where, f"{kind!r} is not one of {sorted(kinds)}")
@@ -419,9 +415,7 @@ class _Load(History):
             agency = self.agencies.get(str(agency_key).lower()) if agency_key else None
             if agency_key and agency is None:
                 self.problem(entry, "agency", where, f"unknown agency {agency_key!r}")
-            if owner is not None and agency is not None and owner.agency_id != agency.id:
-                self.problem(entry, "owner", where, f"{owner.name} is not from {agency.name}; a return's "
-                             "responsible person must be from its agency (as chat and the import require)")
+            if not self.from_its_agency(entry, owner, agency, where):
                 continue
             if None in (title, agency, owner, due, period):
                 continue
@@ -435,12 +429,9 @@ class _Load(History):
     def load_actions(self) -> None:
         for i, entry in enumerate(self.items("actions")):
             where = f"actions[{i}]"
-            title, owner = self.require(entry, "title", where), self.member(entry, "owner", where)
-            title = self.safe_text(entry, "title", where) if title else None
+            title, owner = self.required_text(entry, "title", where), self.member(entry, "owner", where)
             source = self.safe_optional(entry, "source", where)
-            due = self.as_date(entry, "due", where) if entry.get("due") is not None else None
-            if entry.get("due") is None:
-                self.problem(entry, None, where, "`due` is required")
+            due = self.required_date(entry, "due", where)
             if None in (title, owner, due, source):
                 continue
             existing = self.session.exec(select(Action).where(Action.owner_id == owner.id,
@@ -478,8 +469,8 @@ class _Load(History):
     def load_escalations(self) -> None:
         for i, entry in enumerate(self.items("escalations")):
             where = f"escalations[{i}]"
-            raiser, summary = self.member(entry, "raised_by", where), self.require(entry, "summary", where)
-            summary = self.safe_text(entry, "summary", where, escalation=True) if summary else None
+            raiser = self.member(entry, "raised_by", where)
+            summary = self.required_text(entry, "summary", where, escalation=True)
             case_reference = self.safe_optional(entry, "case_reference", where, escalation=True)
             category = str(entry.get("category", "other"))
             urgency = str(entry.get("urgency", Urgency.ROUTINE.value))
