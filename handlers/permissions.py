@@ -3,9 +3,11 @@ pure functions in models.permissions, which the reminder sweep uses too."""
 
 from __future__ import annotations
 
+from handlers.common import start_of_day
 from handlers.core import Context, Rule
 from models import permissions as may
 from models.groups import Group
+from models.meetings import next_meeting
 from models.partnership import Member
 from models.people import admins, chairs_of, escalation_handlers, group_ids_of, member
 
@@ -63,9 +65,15 @@ def refuse_unless_sees_group(ctx: Context, group: Group | None, doing: str) -> s
 
 
 def refuse_unless_seated(ctx: Context, group: Group | None) -> str | None:
-    """Answering for a group's next meeting: those with a seat on it, and the deputies named for it."""
-    if group is None or may.sits_on(ctx.person, group.id) or may.deputises_at(ctx.person, group.id):
+    """Answering for a group's next meeting: those with a seat on it, and the deputies named for it
+    (named for that meeting: one named for a later meeting has nothing to answer yet)."""
+    if group is None or may.sits_on(ctx.person, group.id):
         return None
+    if may.deputises_at(ctx.person, group.id):
+        coming = next_meeting(group.id, scope=ctx.scope, session=ctx.session,
+                              since=start_of_day(ctx.today(), ctx.calendar))
+        if coming is not None and coming.id in ctx.person.deputy_meetings:
+            return None
     return (f"You don't have a seat on {group.name}, and nobody has named you as their deputy for its next "
             f"meeting, so there is nothing to answer.")
 

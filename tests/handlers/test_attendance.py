@@ -176,3 +176,19 @@ async def test_a_named_deputy_is_told_when_the_meeting_moves_or_is_cancelled(cha
     assert any("has moved" in notice.text for notice in chat.notices_to(PRACTITIONER))
     await chat(CHAIR, f"meeting cancel {meeting_id}")
     assert chat.notices_to(PRACTITIONER)[-1].title == "Assurance and Review Group is cancelled"
+
+
+async def test_a_deputy_named_for_a_later_meeting_is_offered_no_answer_until_it_is_the_next(chat):
+    """`attend` answers for a group's next meeting: a deputy named for a later one has nothing to
+    answer yet, and no buttons that would then be refused."""
+    added = await chat(CHAIR, "meeting add arg 2026-11-30 10:00 Council House")
+    assert not added.is_error, added.text
+    meetings = await chat(PRACTITIONER, "meetings")
+    (arg,) = [i for i in meetings.items if "Assurance and Review Group" in i.text]
+    assert ("You are deputising for", "Tom Hughes") in arg.fields and "Wed 2 Dec 2026" in arg.text
+    assert arg.buttons == []
+    home = await chat(PRACTITIONER, "home")
+    assert not [b for i in home.items if "Assurance and Review Group" in i.text for b in i.buttons]
+    refused = await chat(PRACTITIONER, "attend arg yes")
+    assert refused.is_error and "nobody has named you as their deputy for its next meeting" in refused.text
+    assert chat.notices_to(TOM) == []
