@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from handlers.common import default_group_key, find_group, group_list, resolve_group, the_next_meeting
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.permissions import ANSWERS_FOR_A_SEAT, CHAIRS, refuse_unless_manages, refuse_unless_seated
+from handlers.permissions import ANSWERS_FOR_A_SEAT, CHAIRS, refuse_unless_manages, refuse_unless_seated, seated_at
 from messages.buttons import attend_buttons, deputy_answer_buttons, deputy_form
 from messages.reply import Button, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
-from models import permissions as may
 from models.meetings import Answer, answer_for, deputising_for, record_answer, record_deputy_answer
 from models.partnership import Agency, Member
 from models.people import colleagues, find_member
@@ -62,7 +61,7 @@ def attend(cmd: Command, ctx: Context) -> Reply:
     group = ctx.target
     meeting = the_next_meeting(ctx, group)
     when = format_when(ctx.calendar.local_datetime(meeting.starts_at))
-    if not may.sits_on(ctx.person, group.id):
+    if not seated_at(ctx, group, meeting):
         return _as_deputy(ctx, group, meeting, when, answer)
     if answer is None:
         return Reply(title=f"{group.name}, {when}", text=say("attend_ask", group=group),

@@ -9,7 +9,7 @@ from models import permissions as may
 from models.groups import Group
 from models.meetings import next_meeting
 from models.partnership import Member
-from models.people import admins, chairs_of, escalation_handlers, group_ids_of, member
+from models.people import admins, chairs_of, escalation_handlers, group_ids_of, member, seats
 
 
 def names(members: list[Member]) -> str:
@@ -29,7 +29,7 @@ def handler_names(ctx: Context) -> str:
 
 # --- who a verb is for ------------------------------------------------------------------------------
 
-ANSWERS_FOR_A_SEAT = Rule("members", lambda p: bool(p.seats) or bool(p.deputy_meetings),
+ANSWERS_FOR_A_SEAT = Rule("members", lambda p: bool(p.seats) or bool(p.deputy_meetings) or bool(p.coming_seats),
                           lambda ctx: f"You don't have a seat on any group, and nobody has named you as their "
                                       f"deputy, so there is nothing to answer. {business_unit(ctx)} can add you to "
                                       f"a group.")
@@ -65,17 +65,28 @@ def refuse_unless_sees_group(ctx: Context, group: Group | None, doing: str) -> s
 
 
 def refuse_unless_seated(ctx: Context, group: Group | None) -> str | None:
-    """Answering for a group's next meeting: those with a seat on it, and the deputies named for it
-    (named for that meeting: one named for a later meeting has nothing to answer yet)."""
+    """Answering for a group's next meeting: those with a seat on it (today, or from a day before
+    the meeting, as its reminders and quorum count them), and the deputies named for that meeting
+    (one named for a later meeting has nothing to answer yet)."""
     if group is None or may.sits_on(ctx.person, group.id):
         return None
-    if may.deputises_at(ctx.person, group.id):
+    if may.deputises_at(ctx.person, group.id) or group.id in ctx.person.coming_seats:
         coming = next_meeting(group.id, scope=ctx.scope, session=ctx.session,
                               since=start_of_day(ctx.today(), ctx.calendar))
-        if coming is not None and coming.id in ctx.person.deputy_meetings:
+        if coming is not None and (coming.id in ctx.person.deputy_meetings or seated_at(ctx, group, coming)):
             return None
     return (f"You don't have a seat on {group.name}, and nobody has named you as their deputy for its next "
             f"meeting, so there is nothing to answer.")
+
+
+def seated_at(ctx: Context, group: Group, meeting) -> bool:
+    """Whether the person asking holds a seat on the group on the meeting's day."""
+    if may.sits_on(ctx.person, group.id):
+        return True
+    if group.id not in ctx.person.coming_seats:
+        return False
+    day = ctx.calendar.local_date(meeting.starts_at)
+    return group.id in {g.id for g, _role in seats(ctx.actor, scope=ctx.scope, session=ctx.session, on=day)}
 
 
 def acts_for(ctx: Context, owner_id: int) -> bool:

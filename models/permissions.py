@@ -46,6 +46,7 @@ class Person:
     escalation_groups: frozenset[int] = frozenset()  # the partnership's groups that handle escalations
     assigned_escalations: int = 0  # open escalations assigned to them
     deputy_meetings: Mapping[int, int] = field(default_factory=dict)  # meetings named to attend as a deputy -> group
+    coming_seats: frozenset[int] = frozenset()  # groups they have a seat on from a later day
 
 
 def sits_on(person: Person, group_id: int) -> bool:

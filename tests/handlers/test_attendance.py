@@ -192,3 +192,19 @@ async def test_a_deputy_named_for_a_later_meeting_is_offered_no_answer_until_it_
     refused = await chat(PRACTITIONER, "attend arg yes")
     assert refused.is_error and "nobody has named you as their deputy for its next meeting" in refused.text
     assert chat.notices_to(TOM) == []
+
+
+async def test_someone_whose_seat_starts_before_the_next_meeting_answers_for_it(chat, demo):
+    """Their reminders ask them and the quorum counts them, so they can answer; a seat that starts
+    after the next meeting has nothing to answer yet."""
+    for name, email, since in (("Nia Jones", "nia.jones@police.example.org", "2026-11-30"),
+                               ("Ola Reed", "ola.reed@police.example.org", "2026-12-03")):
+        added = await chat(ADMIN, f'member add name="{name}" email={email} agency=police group=arg role=member '
+                                  f"since={since}")
+        assert not added.is_error, added.text
+    saved = await chat("nia.jones@police.example.org", "attend arg yes")
+    assert not saved.is_error and saved.changed and "you are attending" in saved.text
+    assert answer_of(demo, "nia.jones@police.example.org").answer == "attending"
+    later = await chat("ola.reed@police.example.org", "attend arg yes")
+    assert later.is_error and "You don't have a seat on Assurance and Review Group" in later.text
+    assert answer_of(demo, "ola.reed@police.example.org") is None
