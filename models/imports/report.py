@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.audit import record
 from models.dates import format_day
-from models.identifiers import GENERAL, identifying_details
+from models.identifiers import GENERAL, identifying_details, mask_identifiers
 from models.partnership import Partnership
 
 fmt_day = format_day  # a date as the import report says it: Wed 31 Mar 2027
@@ -116,7 +116,9 @@ class ImportReport:
                        "rows already imported will not be duplicated.")
         if self.warnings and not self.dry_run:
             out.append("Each WARNING names what was left out of a saved row, and what to do about it.")
-        return out
+        # A problem can repeat a cell (a status or an owner not understood): never a child's details.
+        today = date.today()
+        return [mask_identifiers(line, today=today, where=GENERAL) for line in out]
 
 
 def _ranges(rows: list[int]) -> str:

@@ -498,6 +498,18 @@ def test_a_source_naming_a_child_is_not_imported_and_kept_nowhere(demo, tmp_path
     assert action_called(demo, "Brief response teams").source == "Neglect audit"
 
 
+def test_the_report_never_repeats_a_child_s_details_from_a_cell_it_did_not_understand(demo, tmp_path):
+    from tests.handlers.test_no_identifiers_kept import squash
+
+    plan = workbook(tmp_path / "plan.xlsx", [
+        [1, "Review the plan with the school", "943 476 5919", "31/03/2027", "", ""],
+        [2, "Brief response teams", "mark.evans@police.example.org", "30/04/2027", "", "", "DOB 12/03/2019"]],
+        headers=[*COVENTRY_HEADERS, "Status"])
+    lines = "\n".join(do_import(demo, "actions", plan).lines())
+    assert "NOT imported" in lines and "removed]" in lines
+    assert "9434765919" not in squash(lines) and "12032019" not in squash(lines)
+
+
 @pytest.mark.parametrize("name", ["CSPR child 943 476 5919.xlsx", "Family at B91 3QB.xlsx"])
 def test_a_file_whose_name_names_a_child_is_refused_before_it_is_read(demo, tmp_path, name):
     """The file's name goes into the audit trail and, with no Source column, into each action."""
