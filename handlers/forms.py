@@ -37,7 +37,9 @@ def answer_problem(field: FormField, value: str | None, today: date) -> str | No
     if field.max_length and len(value) > field.max_length:
         return f"At most {field.max_length} characters; this is {len(value)}. Please shorten it."
     check = field.check or (_DATE_RULE if field.kind == FieldKind.DATE else None)
-    return check(value, today) if check is not None else None
+    problem = check(value, today) if check is not None else None
+    # A problem may quote the answer ("'...' is not a date"): never a child's details.
+    return mask_identifiers(problem, today=today, where=GENERAL) if problem else None
 
 
 def form_problems(form: Form, values: Mapping[str, str], today: date) -> dict[str, str]:

@@ -148,3 +148,11 @@ async def test_a_choice_that_is_not_one_of_the_form_s_own_is_not_drawn_again(cha
     assert again["summary"] == "Audit found files on a shared drive"
     kept_nowhere(demo, caplog, "9434765919", reply)
     kept_nowhere(demo, caplog, "b913qb", reply)
+
+
+async def test_a_form_s_problem_never_quotes_a_child_s_details_back(chat, demo, caplog):
+    """A date field sent with an NHS number in it (a chat's date picker cannot, data made by hand can)."""
+    with caplog.at_level(logging.DEBUG):
+        reply = await chat(CHAIR, "meeting add", form={"group": "arg", "date": "943 476 5919", "time": "10:00"})
+    assert reply.errors and "date" in reply.errors and "removed]" in reply.errors["date"]
+    kept_nowhere(demo, caplog, "9434765919", reply)
