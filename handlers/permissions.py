@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers.common import start_of_day
 from handlers.core import Context, Rule
+from messages.templates import format_when
 from models import permissions as may
 from models.groups import Group
 from models.meetings import next_meeting
@@ -29,7 +30,7 @@ def handler_names(ctx: Context) -> str:
 
 # --- who a verb is for ------------------------------------------------------------------------------
 
-ANSWERS_FOR_A_SEAT = Rule("members", lambda p: bool(p.seats) or bool(p.deputy_meetings) or bool(p.coming_seats),
+ANSWERS_FOR_A_SEAT = Rule("members", lambda p: bool(p.seats or p.deputy_meetings or p.changing_seats),
                           lambda ctx: f"You don't have a seat on any group, and nobody has named you as their "
                                       f"deputy, so there is nothing to answer. {business_unit(ctx)} can add you to "
                                       f"a group.")
@@ -65,26 +66,36 @@ def refuse_unless_sees_group(ctx: Context, group: Group | None, doing: str) -> s
 
 
 def refuse_unless_seated(ctx: Context, group: Group | None) -> str | None:
-    """Answering for a group's next meeting: those with a seat on it (today, or from a day before
-    the meeting, as its reminders and quorum count them), and the deputies named for that meeting
-    (one named for a later meeting has nothing to answer yet)."""
-    if group is None or may.sits_on(ctx.person, group.id):
+    """Answering for a group's next meeting: those with a seat on it on the meeting's day (as its
+    reminders and quorum count them: a seat may start after today, or end before the meeting), and
+    the deputies named for that meeting (one named for a later meeting has nothing to answer yet)."""
+    seated = group is not None and may.sits_on(ctx.person, group.id)
+    if group is None or (seated and group.id not in ctx.person.changing_seats):
         return None
-    if may.deputises_at(ctx.person, group.id) or group.id in ctx.person.coming_seats:
-        coming = next_meeting(group.id, scope=ctx.scope, session=ctx.session,
-                              since=start_of_day(ctx.today(), ctx.calendar))
-        if coming is not None and (coming.id in ctx.person.deputy_meetings or seated_at(ctx, group, coming)):
-            return None
+    if not (seated or may.deputises_at(ctx.person, group.id) or group.id in ctx.person.changing_seats):
+        return _nothing_to_answer(group)
+    coming = next_meeting(group.id, scope=ctx.scope, session=ctx.session,
+                          since=start_of_day(ctx.today(), ctx.calendar))
+    if coming is None:
+        return None if seated else _nothing_to_answer(group)
+    if coming.id in ctx.person.deputy_meetings or seated_at(ctx, group, coming):
+        return None
+    if seated:
+        return (f"Your seat on {group.name} ends before its next meeting "
+                f"({format_when(ctx.calendar.local_datetime(coming.starts_at))}), so there is nothing to answer. "
+                f"If you are staying on, ask {business_unit(ctx)} to change the day your seat ends.")
+    return _nothing_to_answer(group)
+
+
+def _nothing_to_answer(group: Group) -> str:
     return (f"You don't have a seat on {group.name}, and nobody has named you as their deputy for its next "
             f"meeting, so there is nothing to answer.")
 
 
 def seated_at(ctx: Context, group: Group, meeting) -> bool:
     """Whether the person asking holds a seat on the group on the meeting's day."""
-    if may.sits_on(ctx.person, group.id):
-        return True
-    if group.id not in ctx.person.coming_seats:
-        return False
+    if group.id not in ctx.person.changing_seats:
+        return may.sits_on(ctx.person, group.id)
     day = ctx.calendar.local_date(meeting.starts_at)
     return group.id in {g.id for g, _role in seats(ctx.actor, scope=ctx.scope, session=ctx.session, on=day)}
 

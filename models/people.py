@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import Date, Integer, String, bindparam, cast, literal_column, null, union_all
+from sqlalchemy import Date, Integer, String, and_, bindparam, cast, literal_column, null, or_, union_all
 from sqlmodel import Session, col, func, select
 
 from models.audit import record
@@ -177,14 +177,15 @@ def escalation_handlers(*, scope: Scope, session: Session, on: date | None = Non
 
 
 # What `person` reads, in one statement: each row is (a, b, c, what), `what` saying which list it belongs to.
-_SEAT, _HANDLING_GROUP, _ASSIGNED, _DEPUTY, _COMING_SEAT = range(5)
+_SEAT, _HANDLING_GROUP, _ASSIGNED, _DEPUTY, _CHANGING_SEAT = range(5)
 _NO_NUMBER, _NO_TEXT = cast(null(), Integer), cast(null(), String)
 
 
 def person(member: Member, *, scope: Scope, session: Session, on: date | None = None) -> Person:
     """What the rules need to know about a member, read in one statement: their seats are those
     held on the day `on` (today, for someone asking), or every seat recorded when it is None; with a
-    day, also the groups they have a seat on from a later day (they answer for a meeting after it)."""
+    day, also the groups where their seat starts or ends after it (for a meeting, the seat held on
+    the meeting's own day is what counts)."""
     statement = _person_statement(scope.partnership_id, dated=on is not None)
     rows = session.exec(statement, params={"member_id": member.id, **_on(on)}).all()
     return Person(id=member.id, name=member.name, partnership_id=scope.partnership_id, agency_id=member.agency_id,
@@ -192,7 +193,7 @@ def person(member: Member, *, scope: Scope, session: Session, on: date | None = 
                   escalation_groups=frozenset(a for a, _b, _c, what in rows if what == _HANDLING_GROUP),
                   assigned_escalations=sum(a for a, _b, _c, what in rows if what == _ASSIGNED),
                   deputy_meetings={a: b for a, b, _c, what in rows if what == _DEPUTY},
-                  coming_seats=frozenset(a for a, _b, _c, what in rows if what == _COMING_SEAT))
+                  changing_seats=frozenset(a for a, _b, _c, what in rows if what == _CHANGING_SEAT))
 
 
 @lru_cache(maxsize=None)  # two per partnership: with a day, and without
@@ -204,14 +205,16 @@ def _person_statement(pid: int, *, dated: bool):
     def tagged(query, *padding, what: int):
         return query.add_columns(*padding, literal_column(str(what), Integer))
 
-    coming = ([tagged(select(Membership.group_id).where(scope.where(Membership), Membership.member_id == member_id,
-                                                          Membership.since > bindparam("on", type_=Date)),
-                      _NO_NUMBER, _NO_TEXT, what=_COMING_SEAT)] if dated else [])
+    on = bindparam("on", type_=Date)
+    changing = ([tagged(select(Membership.group_id).where(
+        scope.where(Membership), Membership.member_id == member_id,
+        or_(Membership.since > on, and_(col(Membership.until).is_not(None), held_on(on)))),
+        _NO_NUMBER, _NO_TEXT, what=_CHANGING_SEAT)] if dated else [])
     return reused(union_all(
         tagged(select(Membership.group_id).where(scope.where(Membership), Membership.member_id == member_id,
                                                  *_held_param(dated)),
                _NO_NUMBER, Membership.role, what=_SEAT),
-        *coming,
+        *changing,
         tagged(_escalation_groups_query(scope), _NO_NUMBER, _NO_TEXT, what=_HANDLING_GROUP),
         tagged(select(func.count(Escalation.id)).where(scope.where(Escalation), Escalation.assigned_to_id == member_id,
                                                       col(Escalation.closed_at).is_(None)),

@@ -46,7 +46,7 @@ class Person:
     escalation_groups: frozenset[int] = frozenset()  # the partnership's groups that handle escalations
     assigned_escalations: int = 0  # open escalations assigned to them
     deputy_meetings: Mapping[int, int] = field(default_factory=dict)  # meetings named to attend as a deputy -> group
-    coming_seats: frozenset[int] = frozenset()  # groups they have a seat on from a later day
+    changing_seats: frozenset[int] = frozenset()  # groups where their seat starts or ends after today
 
 
 def sits_on(person: Person, group_id: int) -> bool:

@@ -208,3 +208,26 @@ async def test_someone_whose_seat_starts_before_the_next_meeting_answers_for_it(
     later = await chat("ola.reed@police.example.org", "attend arg yes")
     assert later.is_error and "You don't have a seat on Assurance and Review Group" in later.text
     assert answer_of(demo, "ola.reed@police.example.org") is None
+
+
+async def test_someone_whose_seat_ends_before_the_next_meeting_has_nothing_to_answer(chat, demo):
+    """The quorum and the reminders go by the seat held on the meeting's day: a seat ending before
+    it is told so, and offered no buttons for it."""
+    from datetime import date
+
+    from models.groups import Group, Membership
+
+    with Session(demo) as session:
+        mark = session.exec(select(Member).where(Member.email == POLICE)).one()
+        arg = session.exec(select(Group).where(Group.key == "arg")).one()
+        seat = session.exec(select(Membership).where(Membership.member_id == mark.id,
+                                                     Membership.group_id == arg.id)).one()
+        seat.until = date(2026, 11, 30)  # the next ARG meeting is on 2 December
+        session.add(seat)
+        session.commit()
+    refused = await chat(POLICE, "attend arg yes")
+    assert refused.is_error and "Your seat on Assurance and Review Group ends before its next meeting" in refused.text
+    assert answer_of(demo, POLICE) is None or answer_of(demo, POLICE).answer != "attending"
+    meetings = await chat(POLICE, "meetings arg")
+    assert not [b for i in meetings.items for b in i.buttons if b.command.startswith("attend arg")]
+    assert not (await chat(HOUSING, "attend arg yes")).is_error  # a seat with no end answers as before
