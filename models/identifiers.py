@@ -180,9 +180,22 @@ def _nhs_numbers(norm: str) -> list[tuple[int, int]]:
                 digits += last.group()
                 if len(digits) >= 10:
                     break
-            if len(digits) == 10 and valid_nhs_number(digits):
+            if len(digits) == 10 and valid_nhs_number(digits) and not _holds_a_date(groups[i:groups.index(last) + 1]):
                 found.append((groups[i].start(), last.end()))
     return found
+
+
+def _holds_a_date(groups: list[re.Match]) -> bool:
+    """Whether three groups in a row read as a date with its year in full (2026-12-03, 03/12/2026):
+    a date and a time ("2026-12-03 15:00") can make ten digits that pass the check, and nobody
+    writes an NHS number in a date's groups."""
+    parts = [m.group() for m in groups]
+    for first, middle, last in zip(parts, parts[1:], parts[2:]):
+        year, day = (first, last) if len(first) == 4 else (last, first) if len(last) == 4 else (None, None)
+        if (year is not None and 1900 <= int(year) <= 2100 and len(middle) <= 2 and 1 <= int(middle) <= 12
+                and len(day) <= 2 and 1 <= int(day) <= 31):
+            return True
+    return False
 
 
 # --- Postcodes ---------------------------------------------------------------------------------

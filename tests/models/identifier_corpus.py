@@ -198,6 +198,10 @@ MUST_PASS: list[tuple[str, str]] = [
     (E, "S175 audit not returned by the academy"),
     (E, "S11 and S175 returns overdue"),
     (E, "Strategy discussion at 10:00 had no health attendance"),
+    # A date and a time can make ten digits that pass the NHS check: 2026-12-01 10:00 does.
+    (G, "Panel moved to 2026-12-01 10:00 in the Council House"),
+    (G, "ARG actions 2026-12-01 10-00.csv"),
+    (G, "Review on 01/12/2026 10:00 with the school"),
     (E, "£1,250 funding gap for the ICON programme"),
     (E, "87% of strategy discussions had health present"),
     (E, "Q3 2026/27 data shows a drop in police attendance"),
