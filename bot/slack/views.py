@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from messages.reply import Button, Form, Reply, Tone
-from models.identifiers import ESCALATION, mask_identifiers
+from models.identifiers import ESCALATION, GENERAL, mask_identifiers
 
 REMEMBERED_VIEWS = 1000  # submissions and origins kept to recognise a modal submitted twice
 FORM_UNAVAILABLE = ("I couldn't open the form: Slack didn't answer in time. Nothing was saved. "
@@ -91,8 +91,10 @@ def form_unavailable(reply: Reply, line: str) -> Reply:
 
 def safe_to_carry(line: str) -> str:
     """A line as typed, for a button to carry (Slack keeps a button's value with the message): a
-    child's details in it masked, as strictly as an escalation is checked, whatever the command."""
-    return mask_identifiers(line, today=date.today(), where=ESCALATION)
+    child's details in it masked, as strictly as the command itself checks them (an escalation's
+    strictly, where any date that could be a child's birth is refused)."""
+    where = ESCALATION if line.lstrip().lower().startswith("escalat") else GENERAL
+    return mask_identifiers(line, today=date.today(), where=where)
 
 
 def remember(store: OrderedDict, key: str, value: Any) -> None:

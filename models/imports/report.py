@@ -102,9 +102,9 @@ class ImportReport:
             label = {Outcome.CREATED: f"{would}created", Outcome.UPDATED: f"{would}updated",
                      Outcome.UNCHANGED: "unchanged", Outcome.NOT_IMPORTED: "NOT imported"}[r.outcome]
             label += f" ({r.state})" if r.state else ""
-            out.append(f"  row {r.row}: {label}: {r.what}" + (f" ({r.detail})" if r.detail else ""))
+            out.append(f"  row {r.row}: {label}: {_quoted(r.what)}" + (f" ({_quoted(r.detail)})" if r.detail else ""))
             if r.warning:
-                out.append(f"  row {r.row}: WARNING: {r.warning}")
+                out.append(f"  row {r.row}: WARNING: {_quoted(r.warning)}")
         unchanged = [r.row for r in self.results if r.outcome == Outcome.UNCHANGED and not r.detail and not r.warning]
         if unchanged:
             out.append(f"  unchanged: {_ranges(unchanged)}")
@@ -116,9 +116,14 @@ class ImportReport:
                        "rows already imported will not be duplicated.")
         if self.warnings and not self.dry_run:
             out.append("Each WARNING names what was left out of a saved row, and what to do about it.")
-        # A problem can repeat a cell (a status or an owner not understood): never a child's details.
-        today = date.today()
-        return [mask_identifiers(line, today=today, where=GENERAL) for line in out]
+        return out
+
+
+def _quoted(text: str) -> str:
+    """What a row's line says about it, which can quote a cell (a status or an owner not understood):
+    never a child's details. The report's own words (row numbers and their ranges) are not passed
+    through this, since a range such as 2-100, 102-109 can read as an NHS number."""
+    return mask_identifiers(text, today=date.today(), where=GENERAL)
 
 
 def _ranges(rows: list[int]) -> str:

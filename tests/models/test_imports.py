@@ -510,6 +510,16 @@ def test_the_report_never_repeats_a_child_s_details_from_a_cell_it_did_not_under
     assert "9434765919" not in squash(lines) and "12032019" not in squash(lines)
 
 
+def test_the_report_s_own_row_ranges_are_never_taken_for_an_nhs_number(demo, tmp_path):
+    from models.imports.report import ImportReport
+
+    report = ImportReport("actions", "plan.csv", None, 1, True)
+    for row in range(2, 110):
+        report.add(row, Outcome.UNCHANGED, f'"Action {row}"', "")
+    report.results[99].detail = "due Tue 20 Apr 2027 -> Tue 27 Apr 2027"  # row 101 would change
+    assert "  unchanged: rows 2-100, 102-109" in report.lines()  # 2100102109 passes the NHS check
+
+
 @pytest.mark.parametrize("name", ["CSPR child 943 476 5919.xlsx", "Family at B91 3QB.xlsx"])
 def test_a_file_whose_name_names_a_child_is_refused_before_it_is_read(demo, tmp_path, name):
     """The file's name goes into the audit trail and, with no Source column, into each action."""
