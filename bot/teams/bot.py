@@ -147,8 +147,10 @@ class AssureBotTeams(ActivityHandler):
         cmd = parse_command(command, platform="teams", form=values if meta.get("form") else None)
         reply = await self.dispatcher.handle(cmd, person.who(), once=nonce)
         refused_form = bool(meta.get("form")) and reply.form is not None and bool(reply.errors)
-        if (reply.changed or refused_form) and not (is_shared(activity) and reply.private) and activity.reply_to_id:
-            if await self._update_card(turn_context, person, reply, meta, values):
+        shared = is_shared(activity)  # a card there (from before shared answers lost their buttons) gets none back
+        if ((reply.changed or refused_form) and not (shared and (reply.private or reply.form is not None))
+                and activity.reply_to_id):
+            if await self._update_card(turn_context, person, for_everyone(reply) if shared else reply, meta, values):
                 return
         await self._answer(turn_context, person, reply)
 

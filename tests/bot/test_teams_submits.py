@@ -153,6 +153,22 @@ async def test_a_member_pressing_someone_elses_button_in_a_channel_is_refused_pr
     assert "belongs to Helen" not in " ".join(c.text for c in channel)
 
 
+async def test_a_card_in_a_channel_shows_the_result_of_a_press_without_buttons(teams):
+    """A card posted in a channel before shared answers lost their buttons: the owner presses Done
+    there, and the card shows what was recorded, with no buttons for the others to see."""
+    helen = teams.user(CHAIR)
+    await teams.say(helen, "actions all")
+    mine, _ = teams.last_card_to(teams.personal_id(helen))
+    save = submit_titled(mine, "Save update", item="action:2")
+    await teams.say(helen, "actions all", where="channel")
+    _, card_id = teams.last_card_to(CHANNEL_ID + ";messageid=" + _thread(teams))
+    await teams.post(teams.submit(helen, save, card_id, where="channel", thread=card_id,
+                                  inputs=teams.form_inputs(save, text="Plan sent to the ICB")))
+    (updated,) = [u.card for u in teams.connector.updates() if u.conversation_id.startswith(CHANNEL_ID)]
+    assert "Saved your update on action #2" in shown(updated)  # whose result offers Done in her own chat
+    assert not [n for n in walk(updated) if n["type"].startswith("Action.")]
+
+
 async def test_attending_from_the_card_changes_the_card_to_the_answer_and_offers_the_others(teams):
     mark = teams.user(POLICE)
     await teams.say(mark, "attend arg")
