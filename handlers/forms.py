@@ -54,8 +54,9 @@ def refused(ctx: Context, form: Form, values: Mapping[str, str], errors: dict[st
     child's details are taken out and marked; a date is written out, and one or a choice that could
     not be read is left empty), with each problem under its field. Nothing has been saved."""
     kept = {f.name: _keepable(ctx, f, (values.get(f.name) or "").strip(), where) for f in form.fields}
+    shown = {name: mask_identifiers(problem, today=ctx.today(), where=GENERAL) for name, problem in errors.items()}
     return Reply(title="Not saved yet", text="Nothing has been saved. Please fix what is marked and send it again.",
-                 tone=Tone.ERROR, errors=errors, form=form.filled(kept), private=True)
+                 tone=Tone.ERROR, errors=shown, form=form.filled(kept), private=True)
 
 
 def _keepable(ctx: Context, field: FormField, value: str, where: str) -> str:

@@ -156,3 +156,25 @@ async def test_a_form_s_problem_never_quotes_a_child_s_details_back(chat, demo, 
         reply = await chat(CHAIR, "meeting add", form={"group": "arg", "date": "943 476 5919", "time": "10:00"})
     assert reply.errors and "date" in reply.errors and "removed]" in reply.errors["date"]
     kept_nowhere(demo, caplog, "9434765919", reply)
+
+
+def test_a_refused_form_masks_a_problem_that_quotes_what_was_sent(demo, clock):
+    """Whatever a handler's own problem quotes, the redrawn form shows it masked."""
+    from sqlmodel import select
+
+    from handlers.escalations import escalation_form
+    from handlers.forms import refused
+    from models.partnership import Member, Partnership
+    from models.scope import Scope
+
+    dispatcher = Dispatcher(demo, clock=clock)
+    try:
+        with Scope(1).session(demo) as session:
+            actor = session.exec(select(Member).where(Member.email == PRACTITIONER)).one()
+            place = session.get(Partnership, actor.partnership_id)
+            ctx = dispatcher.context(actor, place, Scope(place.id), session)
+            reply = refused(ctx, escalation_form(), {"summary": "x"},
+                            {"summary": "'943 476 5919' is not something I can save"})
+    finally:
+        dispatcher.close()
+    assert reply.errors["summary"] == "'[NHS number removed]' is not something I can save"
