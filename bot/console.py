@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from handlers.core import REGISTRY, parse_command
-from handlers.dispatch import Dispatcher, Who
+from handlers.dispatch import Dispatcher, Who, masked
 from handlers.forms import answer_problem
 from messages.plain import render_plain
 from messages.reply import FieldKind, Form, FormField, Reply
@@ -158,7 +158,7 @@ class Console:
             elif problem is None:
                 return chosen
             else:
-                self.write(problem)
+                self.write(masked(problem, today))  # as a reply's problems are shown: never a child's details
 
     def leave(self, *, quit_too: bool = False, then: str | None = None) -> None:
         """Leave the form unsent; `then`: the command typed instead, which runs next."""

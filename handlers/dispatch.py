@@ -317,7 +317,7 @@ class Dispatcher:
                 return Reply(text=refusal, tone=Tone.ERROR, private=True)
             reply = verb.handler(cmd, ctx)
             offer_only_what_may_be_pressed(reply, ctx)
-            return reply
+            return with_problems_masked(reply, today=ctx.today())
         except UserError as problem:
             session.rollback()
             return problem_reply(problem, today=ctx.today())
@@ -429,15 +429,25 @@ def internal_error(doing: str, error: BaseException | None = None) -> Reply:
 def problem_reply(problem: UserError, *, today: date) -> Reply:
     """What was wrong and how to put it right. A problem often repeats what was typed (an id, a
     name, a date): a child's details in it are masked, so a reply never carries them into the chat."""
-    def masked(text: str | None) -> str | None:
-        return mask_identifiers(text, today=today, where=GENERAL) if text else text
+    return with_problems_masked(Reply(text=masked(problem.message, today), title=masked(problem.title, today),
+                                      tone=Tone.ERROR, private=True, errors=problem.field_errors), today=today)
 
-    return Reply(text=masked(problem.message), title=masked(problem.title), tone=Tone.ERROR, private=True,
-                 errors={field: masked(error) for field, error in problem.field_errors.items()})
+
+def with_problems_masked(reply: Reply, *, today: date) -> Reply:
+    """The reply with a child's details masked in the problems under its form's fields, which can
+    quote an answer ("'...' is not a date"), whichever check or handler found them."""
+    if reply.errors:
+        reply.errors = {name: masked(problem, today) for name, problem in reply.errors.items()}
+    return reply
+
+
+def masked(text: str | None, today: date) -> str | None:
+    """Text that may quote what was typed, with a child's details in it masked."""
+    return mask_identifiers(text, today=today, where=GENERAL) if text else text
 
 
 def unknown_verb(verb: str, *, today: date) -> Reply:
-    shown = mask_identifiers(verb, today=today, where=GENERAL)
+    shown = masked(verb, today)
     return Reply(text=say("unknown_command", verb=shown, suggestions=closest_verbs(verb) if shown == verb else []),
                  tone=Tone.ERROR, private=True)
 

@@ -37,9 +37,7 @@ def answer_problem(field: FormField, value: str | None, today: date) -> str | No
     if field.max_length and len(value) > field.max_length:
         return f"At most {field.max_length} characters; this is {len(value)}. Please shorten it."
     check = field.check or (_DATE_RULE if field.kind == FieldKind.DATE else None)
-    problem = check(value, today) if check is not None else None
-    # A problem may quote the answer ("'...' is not a date"): never a child's details.
-    return mask_identifiers(problem, today=today, where=GENERAL) if problem else None
+    return check(value, today) if check is not None else None
 
 
 def form_problems(form: Form, values: Mapping[str, str], today: date) -> dict[str, str]:
@@ -54,9 +52,8 @@ def refused(ctx: Context, form: Form, values: Mapping[str, str], errors: dict[st
     child's details are taken out and marked; a date is written out, and one or a choice that could
     not be read is left empty), with each problem under its field. Nothing has been saved."""
     kept = {f.name: _keepable(ctx, f, (values.get(f.name) or "").strip(), where) for f in form.fields}
-    shown = {name: mask_identifiers(problem, today=ctx.today(), where=GENERAL) for name, problem in errors.items()}
     return Reply(title="Not saved yet", text="Nothing has been saved. Please fix what is marked and send it again.",
-                 tone=Tone.ERROR, errors=shown, form=form.filled(kept), private=True)
+                 tone=Tone.ERROR, errors=errors, form=form.filled(kept), private=True)
 
 
 def _keepable(ctx: Context, field: FormField, value: str, where: str) -> str:
