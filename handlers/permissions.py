@@ -69,10 +69,12 @@ def refuse_unless_seated(ctx: Context, group: Group | None) -> str | None:
     """Answering for a group's next meeting: those with a seat on it on the meeting's day (as its
     reminders and quorum count them: a seat may start after today, or end before the meeting), and
     the deputies named for that meeting (one named for a later meeting has nothing to answer yet)."""
-    seated = group is not None and may.sits_on(ctx.person, group.id)
-    if group is None or (seated and group.id not in ctx.person.changing_seats):
+    if group is None:
         return None
-    if not (seated or may.deputises_at(ctx.person, group.id) or group.id in ctx.person.changing_seats):
+    seated, changing = may.sits_on(ctx.person, group.id), group.id in ctx.person.changing_seats
+    if seated and not changing:
+        return None
+    if not (seated or changing or may.deputises_at(ctx.person, group.id)):
         return _nothing_to_answer(group)
     coming = next_meeting(group.id, scope=ctx.scope, session=ctx.session,
                           since=start_of_day(ctx.today(), ctx.calendar))

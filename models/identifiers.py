@@ -176,12 +176,12 @@ def _nhs_numbers(norm: str) -> list[tuple[int, int]]:
         groups = list(_DIGITS.finditer(norm, run.start(), run.end()))
         for i in range(len(groups)):
             digits = ""
-            for last in groups[i:]:
-                digits += last.group()
+            for j in range(i, len(groups)):
+                digits += groups[j].group()
                 if len(digits) >= 10:
                     break
-            if len(digits) == 10 and valid_nhs_number(digits) and not _holds_a_date(groups[i:groups.index(last) + 1]):
-                found.append((groups[i].start(), last.end()))
+            if len(digits) == 10 and valid_nhs_number(digits) and not _holds_a_date(groups[i:j + 1]):
+                found.append((groups[i].start(), groups[j].end()))
     return found
 
 
@@ -192,8 +192,8 @@ def _holds_a_date(groups: list[re.Match]) -> bool:
     parts = [m.group() for m in groups]
     for first, middle, last in zip(parts, parts[1:], parts[2:]):
         year, day = (first, last) if len(first) == 4 else (last, first) if len(last) == 4 else (None, None)
-        if (year is not None and 1900 <= int(year) <= 2100 and len(middle) <= 2 and 1 <= int(middle) <= 12
-                and len(day) <= 2 and 1 <= int(day) <= 31):
+        if (year is not None and 1900 <= int(year) <= 2100 and len(middle) <= 2 and len(day) <= 2
+                and _calendar((int(year), middle, day))):
             return True
     return False
 

@@ -147,10 +147,10 @@ class AssureBotTeams(ActivityHandler):
         cmd = parse_command(command, platform="teams", form=values if meta.get("form") else None)
         reply = await self.dispatcher.handle(cmd, person.who(), once=nonce)
         refused_form = bool(meta.get("form")) and reply.form is not None and bool(reply.errors)
-        shared = is_shared(activity)  # a card there (from before shared answers lost their buttons) gets none back
-        if ((reply.changed or refused_form) and not (shared and (reply.private or reply.form is not None))
-                and activity.reply_to_id):
-            if await self._update_card(turn_context, person, for_everyone(reply) if shared else reply, meta, values):
+        if (reply.changed or refused_form) and not goes_privately(activity, reply) and activity.reply_to_id:
+            # A card in a shared conversation (from before shared answers lost their buttons) gets none back.
+            shown = for_everyone(reply) if is_shared(activity) else reply
+            if await self._update_card(turn_context, person, shown, meta, values):
                 return
         await self._answer(turn_context, person, reply)
 
@@ -206,14 +206,13 @@ class AssureBotTeams(ActivityHandler):
         """Reply where the person wrote, unless it is private (or a form) and they wrote in a shared
         conversation. What is posted in a shared conversation has no buttons: everyone there sees a
         card, and its buttons were chosen for the person who asked (as Slack posts a shared answer)."""
-        shared = is_shared(turn_context.activity)
-        if shared and (reply.private or reply.form is not None):
+        if goes_privately(turn_context.activity, reply):
             reached = await self._send_privately(turn_context, person, reply)
             template = "teams_sent_privately" if reached else "teams_private_failed"
             await self._send(turn_context, text_activity(say(template, name=first_name_in(person.name or "")
                                                              or "Hello")))
             return
-        await self._send_card(turn_context, for_everyone(reply) if shared else reply, person)
+        await self._send_card(turn_context, for_everyone(reply) if is_shared(turn_context.activity) else reply, person)
 
     async def _send_card(self, turn_context: TurnContext, reply: Reply, person: Person) -> None:
         card = render_card(reply)
@@ -286,3 +285,8 @@ class AssureBotTeams(ActivityHandler):
             await self.gateway.open_personal_chat(service_url=reference.service_url, channel_id=reference.channel_id,
                                                   bot=reference.bot, account=account, tenant=tenant,
                                                   member_id=member_id)
+
+
+def goes_privately(activity: Activity, reply: Reply) -> bool:
+    """A private answer, or a form, asked for in a channel or group chat: it goes to the person's own chat."""
+    return is_shared(activity) and (reply.private or reply.form is not None)
