@@ -92,8 +92,9 @@ def form_unavailable(reply: Reply, line: str) -> Reply:
 def safe_to_carry(line: str) -> str:
     """A line as typed, for a button to carry (Slack keeps a button's value with the message): a
     child's details in it masked, as strictly as the command itself checks them (an escalation's
-    strictly, where any date that could be a child's birth is refused)."""
-    where = ESCALATION if line.lstrip().lower().startswith("escalat") else GENERAL
+    strictly, where any date that could be a child's birth is refused; "/escalate" typed after /assure is
+    the same command)."""
+    where = ESCALATION if line.lstrip().lstrip("/").lower().startswith("escalat") else GENERAL
     return mask_identifiers(line, today=date.today(), where=where)
 
 

@@ -96,6 +96,16 @@ async def test_the_button_to_try_the_form_again_never_carries_a_child_s_details(
     assert again["value"].startswith("escalate urgent [NHS number removed]")
 
 
+async def test_the_button_carries_an_escalation_typed_with_its_slash_after_assure_as_strictly(slack, demo):
+    link_slack(demo, PRACTITIONER, "U0JO")
+    slack.fake.down = True
+    await waits_recorded(slack)
+    body = await slack.ack_json(await slack.command("U0JO", "/escalate urgent 12/03/2019 not seen"))
+    again = next(e for b in body["blocks"] for e in b.get("elements", [])
+                 if e.get("text", {}).get("text") == "Open the form")
+    assert "12/03/2019" not in again["value"]
+
+
 async def test_when_slack_is_down_a_one_line_escalation_is_saved_whole_and_confirmed(slack, demo):
     link_slack(demo, PRACTITIONER, "U0JO")
     link_slack(demo, CHAIR, "U0CHAIR")
