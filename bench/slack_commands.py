@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 HOST = "127.0.0.1"  # loopback only
 BOT_TOKEN = "xoxb-bench-not-real"
 SIGNING_SECRET = "bench-signing-secret-not-real"
-TEAM_ID = "T0BENCH"
+TEAM_ID = "T0RIVER"  # the workspace the fake Web API says the bot token is for (its auth.test)
 MIX = (("quorum", 25), ("actions", 35), ("returns", 25), ("escalate", 15))
 
 

@@ -71,6 +71,9 @@ class Who:
     teams_tenant_id: str | None = None
     partnership_key: str | None = None  # the console's --partnership
     display: str = ""
+    # Set by the adapter, never by a request: it comes from the server's own Slack workspace or
+    # Microsoft 365 tenant (models.tenancy), so a lone partnership without ids may take it.
+    home: bool = False
 
     def key(self) -> str:
         """One person on one platform, for counting what they ask."""
@@ -338,10 +341,11 @@ class Dispatcher:
 
     def _partnership(self, who: Who, session: Session) -> tuple[Partnership | None, str]:
         if who.platform == Platform.SLACK.value:
-            return partnership_for_slack(who.slack_team_id, who.slack_enterprise_id, session=session), \
+            return partnership_for_slack(who.slack_team_id, who.slack_enterprise_id, session=session,
+                                         home=who.home), \
                 UNKNOWN_PLACE.format(place="Slack workspace")
         if who.platform == Platform.TEAMS.value:
-            return partnership_for_tenant(who.teams_tenant_id, session=session), \
+            return partnership_for_tenant(who.teams_tenant_id, session=session, home=who.home), \
                 UNKNOWN_PLACE.format(place="Microsoft 365 organisation")
         try:
             return partnership_for_email(who.email or "", key=who.partnership_key, session=session), ""

@@ -5,9 +5,14 @@
 - The console and the command line: the partnership the person (by email) belongs to, or the
   one named with --partnership.
 
-A database with one partnership and no workspace or tenant ids keeps working as it always has:
-every signed request and authenticated activity is that partnership's. Once a database holds
-two, each needs its ids, and a request from a workspace or tenant no partnership owns is refused.
+A database with one partnership and no workspace or tenant ids takes a request as that
+partnership's only when it comes from the server's home: the workspace of the single Slack bot
+token, the tenant of a Single Tenant Teams bot, or Teams' local mode on this machine. A request
+from anywhere else (another workspace that installed the app, another organisation's tenant on a
+Multi Tenant bot) is refused: whoever runs that workspace or tenant decides the emails its
+accounts report, so matching people by email there would let them answer as any member. Once a
+database holds two partnerships, each needs its ids, and a request from a workspace or tenant no
+partnership owns is refused.
 """
 
 from __future__ import annotations
@@ -47,8 +52,9 @@ def partnership_by_key(key: str, *, session: Session) -> Partnership | None:
 
 
 def partnership_for_slack(team_id: str | None, enterprise_id: str | None = None, *,
-                          session: Session) -> Partnership | None:
-    """The partnership that owns a Slack workspace (or Enterprise Grid organisation)."""
+                          session: Session, home: bool = False) -> Partnership | None:
+    """The partnership that owns a Slack workspace (or Enterprise Grid organisation); `home`: the
+    request comes from the single bot token's own workspace (see the module's docstring)."""
     if team_id:
         found = session.exec(_BY_SLACK_TEAM, params={"id": team_id}).first()
         if found is not None:
@@ -57,16 +63,17 @@ def partnership_for_slack(team_id: str | None, enterprise_id: str | None = None,
         found = session.exec(_BY_SLACK_ENTERPRISE, params={"id": enterprise_id}).first()
         if found is not None:
             return found
-    return _the_unclaimed_one(session, Partnership.slack_team_id, Partnership.slack_enterprise_id)
+    return _the_unclaimed_one(session, Partnership.slack_team_id, Partnership.slack_enterprise_id) if home else None
 
 
-def partnership_for_tenant(tenant_id: str | None, *, session: Session) -> Partnership | None:
-    """The partnership that owns a Microsoft 365 tenant."""
+def partnership_for_tenant(tenant_id: str | None, *, session: Session, home: bool = False) -> Partnership | None:
+    """The partnership that owns a Microsoft 365 tenant; `home`: the activity comes from the Single
+    Tenant bot's own tenant, or from the local mode (see the module's docstring)."""
     if tenant_id:
         found = session.exec(_BY_TENANT, params={"id": tenant_id}).first()
         if found is not None:
             return found
-    return _the_unclaimed_one(session, Partnership.teams_tenant_id)
+    return _the_unclaimed_one(session, Partnership.teams_tenant_id) if home else None
 
 
 def _the_unclaimed_one(session: Session, *id_columns) -> Partnership | None:

@@ -47,9 +47,9 @@ PROFILE_UNAVAILABLE = ("I couldn't check who you are with Slack just now, so not
                        "Please try again in a minute.")
 
 
-def who(user: SlackUser) -> Who:
+def who(user: SlackUser, *, home: bool) -> Who:
     return Who(platform=Platform.SLACK.value, slack_user_id=user.id, slack_team_id=user.team_id,
-               slack_enterprise_id=user.enterprise_id, email=user.email, display=user.name)
+               slack_enterprise_id=user.enterprise_id, email=user.email, display=user.name, home=home)
 
 
 class SlackAdapter(Listeners):
@@ -203,14 +203,15 @@ class SlackAdapter(Listeners):
         """Run a command as a Slack user, matching them by Slack id or else by their profile email.
         `once`: the form's key, so the same form submitted twice saves once."""
         try:
-            outcome = await self.dispatcher.run(cmd, who(user), once=once)
+            home = await self.workspaces.is_home(user.team_id)
+            outcome = await self.dispatcher.run(cmd, who(user, home=home), once=once)
             if not outcome.needs_email:
                 return outcome
             try:
                 user = await self.profile(user)
             except SlackUnavailable:
                 return Outcome(Reply(text=PROFILE_UNAVAILABLE, tone=Tone.ERROR, private=True))
-            return await self.dispatcher.run(cmd, who(user), once=once, counted=False)
+            return await self.dispatcher.run(cmd, who(user, home=home), once=once, counted=False)
         except Exception:  # looking the person up failed in a way Slack did not report
             return Outcome(internal_error(f"running {cmd.verb!r} for Slack user {user.id}"))
 

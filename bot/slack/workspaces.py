@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import aiohttp
@@ -23,6 +24,8 @@ from models.db import session_for
 from models.partnership import Partnership
 
 log = logging.getLogger(__name__)
+
+HOME_RETRY = 30.0  # seconds between asking Slack which workspace the single token is for, until it says
 
 
 class Workspaces:
@@ -40,6 +43,8 @@ class Workspaces:
         self._bots: dict[tuple[str | None, str | None], tuple[str | None, str | None, str | None]] = {}
         self._teams: dict[int, tuple[str | None, str | None]] = {}
         self._single: tuple[str | None, str | None, str | None] = (token, None, None)
+        self._home: str | None = None  # the single token's own workspace, once Slack has said which
+        self._home_asked = float("-inf")  # when Slack was last asked which that is (time.monotonic)
 
     async def bot_of(self, team_id: str | None, enterprise_id: str | None) -> tuple[str | None, str | None,
                                                                                     str | None]:
@@ -97,11 +102,23 @@ class Workspaces:
             self._teams[partnership_id] = await asyncio.to_thread(read)
         return self._teams[partnership_id]
 
+    async def is_home(self, team_id: str | None) -> bool:
+        """Whether a request comes from the single bot token's own workspace (asking Slack which that
+        is the first time, if it could not be asked at start-up, and then at most every HOME_RETRY
+        seconds). Installing by OAuth there is no such workspace: each partnership names its own
+        (models.tenancy)."""
+        if self.installations is not None or not team_id:
+            return False
+        if self._home is None and time.monotonic() - self._home_asked >= HOME_RETRY:
+            await self.check_tokens()
+        return team_id == self._home
+
     async def check_tokens(self) -> None:
         """Say in the log whether the single bot token works; the server runs either way."""
         if self.installations is not None:
             log.info("Slack: installing by OAuth; each workspace's token is kept in the database.")
             return
+        self._home_asked = time.monotonic()
         try:
             identity = await call(await self.client(None, None), "auth.test")
         except SlackUnavailable as problem:
@@ -109,4 +126,5 @@ class Workspaces:
                         "check SLACK_BOT_TOKEN if this persists.", problem.code)
             return
         self._single = (self.token, identity.get("user_id"), identity.get("bot_id"))
+        self._home = identity.get("team_id") or None
         log.info("Slack: connected as @%s in workspace %s.", identity.get("user"), identity.get("team"))

@@ -105,7 +105,7 @@ class AssureBotTeams(ActivityHandler):
             with session_for(self.engine) as session:
                 conversations.forget(activity.conversation.id, session=session)
             if not is_shared(activity):
-                person = await identify(turn_context, engine=self.engine, policy=self.policy)
+                person = await identify(turn_context, engine=self.engine, policy=self.policy, home=self.gateway.home)
                 if person.member_id:
                     await self.gateway.mark_unreachable(person.member_id,
                                                         reason="they have removed AssureBot in Teams")
@@ -119,7 +119,7 @@ class AssureBotTeams(ActivityHandler):
     async def _meet(self, turn_context: TurnContext) -> Person:
         """Identify the sender and save where they wrote from."""
         activity = turn_context.activity
-        person = await identify(turn_context, engine=self.engine, policy=self.policy)
+        person = await identify(turn_context, engine=self.engine, policy=self.policy, home=self.gateway.home)
         await asyncio.to_thread(self._remember, activity, person.member_id)
         if person.member_id and not is_shared(activity):
             self.gateway.mark_reachable(person.member_id)
@@ -182,7 +182,7 @@ class AssureBotTeams(ActivityHandler):
         """Allow or Decline pressed on a file consent card: upload the file to their OneDrive, or not."""
         value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
         token = str((value.get("context") or {}).get("assurebot_file") or "")
-        person = await identify(turn_context, engine=self.engine, policy=self.policy)
+        person = await identify(turn_context, engine=self.engine, policy=self.policy, home=self.gateway.home)
         file = self.gateway.files.take(token, person.member_id) if token else None
         info = value.get("uploadInfo") or {}
         if value.get("action") != "accept":

@@ -36,7 +36,7 @@ from bot.delivery import Delivery, Unreachable
 from bot.teams import conversations  # the module, not the package
 from bot.teams.connector import Chat, ConnectorPoster
 from bot.teams.files import FileOffers, consent_activity
-from bot.teams.identity import match_member
+from bot.teams.identity import HomeTenant, match_member
 from bot.teams.pace import TeamsPace
 from bot.teams.retry import ConnectorRefused, RetryPolicy, outbox_error, with_retries
 from bot.teams.trust import TrustedServiceUrls
@@ -83,8 +83,10 @@ class TeamsGateway:
     """Everything that sends to Teams outside the reply to an incoming message."""
 
     def __init__(self, adapter: CloudAdapter, engine: Engine, *, app_id: str | None, trusted: TrustedServiceUrls,
-                 delivery: Delivery | None = None, policy: RetryPolicy | None = None, concurrency: int = 16):
+                 home: HomeTenant, delivery: Delivery | None = None, policy: RetryPolicy | None = None,
+                 concurrency: int = 16):
         self.adapter = adapter
+        self.home = home
         self.trusted = trusted
         self.engine = engine
         self.app_id = app_id
@@ -251,7 +253,8 @@ class TeamsGateway:
             nonlocal reached
             with session_for(self.engine) as session:
                 member = match_member(account.aad_object_id, account.email or account.user_principal_name,
-                                      tenant=tenant, session=session, name=account.name or "")
+                                      tenant=tenant, session=session, name=account.name or "",
+                                      home=self.home.holds(tenant))
                 if member is None or conversations.personal_reference(member.id, session=session):
                     return
                 member_id = member.id

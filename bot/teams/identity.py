@@ -32,6 +32,20 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class HomeTenant:
+    """Which Microsoft 365 tenant is this server's own: a Single Tenant bot's, or any in the local
+    mode (the Emulator on this machine). A lone partnership without a `teams_tenant_id` takes only
+    its home's people (models.tenancy); a Multi Tenant bot has no home, so each partnership names
+    its tenant."""
+
+    tenant_id: str | None = None
+    anywhere: bool = False
+
+    def holds(self, tenant: str | None) -> bool:
+        return self.anywhere or (tenant is not None and tenant == self.tenant_id)
+
+
+@dataclass(frozen=True)
 class Person:
     """A Teams account as far as we know it, and the member it is (if any)."""
 
@@ -42,17 +56,18 @@ class Person:
     tenant_id: str | None
     member_id: int | None
     partnership_id: int | None = None
+    home: bool = False  # from the server's own tenant (HomeTenant)
 
     def who(self) -> Who:
         return Who(platform=Platform.TEAMS.value, teams_aad_id=self.aad_id, teams_tenant_id=self.tenant_id,
-                   email=self.email, display=self.name)
+                   email=self.email, display=self.name, home=self.home)
 
 
 def match_member(aad_id: str | None, email: str | None, *, tenant: str | None, session: Session,
-                 name: str = "") -> Member | None:
+                 name: str = "", home: bool = False) -> Member | None:
     """The active member for a Teams account in the partnership that owns the tenant; links the AAD id
-    to a member found by email."""
-    place = partnership_for_tenant(tenant, session=session)
+    to a member found by email. `home`: the tenant is the server's own (HomeTenant)."""
+    place = partnership_for_tenant(tenant, session=session, home=home)
     if place is None:
         return None
     return identify_member(scope=Scope(place.id), session=session, email=email, teams_aad_id=aad_id,
@@ -60,20 +75,22 @@ def match_member(aad_id: str | None, email: str | None, *, tenant: str | None, s
 
 
 def _match(engine: Engine, aad_id: str | None, email: str | None, tenant: str | None,
-           name: str) -> tuple[int | None, int | None]:
+           name: str, home: bool) -> tuple[int | None, int | None]:
     with session_for(engine) as session:
-        member = match_member(aad_id, email, tenant=tenant, session=session, name=name)
+        member = match_member(aad_id, email, tenant=tenant, session=session, name=name, home=home)
         return (member.id, member.partnership_id) if member is not None else (None, None)
 
 
-async def identify(turn_context: TurnContext, *, engine: Engine, policy: RetryPolicy) -> Person:
+async def identify(turn_context: TurnContext, *, engine: Engine, policy: RetryPolicy, home: HomeTenant) -> Person:
     """Who sent this activity, asking Teams for their email only when the AAD id is not yet known."""
     activity = turn_context.activity
     sender = activity.from_property
     aad_id = getattr(sender, "aad_object_id", None)
     name = getattr(sender, "name", None) or ""
     tenant = tenant_id(activity)
-    member_id, partnership_id = (await asyncio.to_thread(_match, engine, aad_id, None, tenant, name) if aad_id
+    at_home = home.holds(tenant)
+    member_id, partnership_id = (await asyncio.to_thread(_match, engine, aad_id, None, tenant, name, at_home)
+                                 if aad_id
                                  else (None, None))
     email = None
     if member_id is None:
@@ -83,9 +100,10 @@ async def identify(turn_context: TurnContext, *, engine: Engine, policy: RetryPo
             aad_id = aad_id or account.aad_object_id
             name = name or account.name or ""
         if email or aad_id:
-            member_id, partnership_id = await asyncio.to_thread(_match, engine, aad_id, email, tenant, name)
+            member_id, partnership_id = await asyncio.to_thread(_match, engine, aad_id, email, tenant, name,
+                                                                at_home)
     return Person(user_id=sender.id, aad_id=aad_id, email=email, name=name, tenant_id=tenant, member_id=member_id,
-                  partnership_id=partnership_id)
+                  partnership_id=partnership_id, home=at_home)
 
 
 async def _teams_account(turn_context: TurnContext, user_id: str, *, policy: RetryPolicy):

@@ -16,18 +16,20 @@ from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from bot.delivery import Delivery
 from bot.settings import Settings
-from bot.teams.adapter import TeamsSettingsError, bot_config, make_adapter
+from bot.teams.adapter import BotConfig, TeamsSettingsError, bot_config, make_adapter
 from bot.teams.bot import AssureBotTeams
 from bot.teams.gateway import ChannelUnreachable, TeamsGateway
+from bot.teams.identity import HomeTenant
 from bot.teams.retry import RetryPolicy
 from bot.teams.trust import TrustedServiceUrls, is_loopback_host
 from handlers.dispatch import Dispatcher
 from models.base import utcnow
 from models.db import session_for
-from models.partnership import Platform
+from models.partnership import Partnership, Platform
 from models.teams_cards import prune_cards
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,8 @@ def attach(app: web.Application, settings: Settings, *, engine: Engine, dispatch
         raise TeamsSettingsError(str(problem)) from problem
     adapter = make_adapter(config)
     policy = policy or RetryPolicy()
-    gateway = TeamsGateway(adapter, engine, app_id=config.APP_ID, delivery=delivery, policy=policy, trusted=trusted)
+    gateway = TeamsGateway(adapter, engine, app_id=config.APP_ID, delivery=delivery, policy=policy, trusted=trusted,
+                           home=home_tenant(config, local=local))
     teams_bot = AssureBotTeams(engine=engine, dispatcher=dispatcher, gateway=gateway, policy=policy)
     app[TEAMS] = gateway
     app[TEAMS_BOT] = teams_bot
@@ -80,6 +83,11 @@ def attach(app: web.Application, settings: Settings, *, engine: Engine, dispatch
     async def on_startup(_app: web.Application) -> None:
         with session_for(engine) as session:
             pruned = prune_cards(utcnow() - KEEP_CARDS, session=session)
+            unnamed = [] if gateway.home.anywhere or gateway.home.tenant_id else session.exec(
+                select(Partnership.key).where(col(Partnership.teams_tenant_id).is_(None))).all()
+        for key in unnamed:
+            log.warning("Teams: the bot is Multi Tenant and partnership %r names no teams_tenant_id, so nobody "
+                        "can reach it in Teams: put its Microsoft 365 tenant id in its file and load it again.", key)
         if pruned:
             log.info("forgot %d Teams cards older than %d days", pruned, KEEP_CARDS.days)
 
@@ -92,6 +100,15 @@ def attach(app: web.Application, settings: Settings, *, engine: Engine, dispatch
     log.info("Teams: listening on /api/messages (%s)",
              "authenticated" if config.APP_ID else f"LOCAL MODE, unauthenticated, on {settings.host} only")
     return gateway
+
+
+def home_tenant(config: BotConfig, *, local: bool) -> HomeTenant:
+    """The tenant whose people a lone partnership without `teams_tenant_id` takes (models.tenancy)."""
+    if local:
+        return HomeTenant(anywhere=True)
+    if config.APP_TYPE == "MultiTenant":
+        return HomeTenant()
+    return HomeTenant(tenant_id=config.APP_TENANTID)
 
 
 def check_local_mode(settings: Settings, *, app_id: str | None) -> bool:

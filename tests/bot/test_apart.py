@@ -31,7 +31,7 @@ def apart_for(engine, clock):
 
 
 async def ask(dispatcher: Dispatcher, email: str, line: str):
-    return await dispatcher.run(parse_command(line, platform="slack"), Who(platform="slack", email=email))
+    return await dispatcher.run(parse_command(line, platform="slack"), Who(platform="slack", email=email, home=True))
 
 
 def files(reply) -> dict[str, bytes]:
@@ -196,7 +196,7 @@ async def test_what_a_process_saves_is_saved_and_its_notices_come_back_to_be_del
     try:
         await apart.start_processes()
         raised = await apart.run(parse_command("escalate urgent capacity: health visiting caseloads above safe level",
-                                               platform="slack"), Who(platform="slack", email=PRACTITIONER))
+                                               platform="slack"), Who(platform="slack", email=PRACTITIONER, home=True))
         assert raised.reply.changed and "call the police on 999" in raised.reply.text
         # Saved, and read back here from the server's own connection: the worker committed it.
         with session_for(demo) as session:
@@ -218,7 +218,7 @@ async def test_when_a_quick_commands_process_dies_the_person_is_told_and_the_nex
         await apart.start_processes()
         worker = apart.quick_pool().submit(os.getpid).result()
         slow = asyncio.ensure_future(apart.run(parse_command("quorum", platform="slack"),
-                                               Who(platform="slack", email=CHAIR)))
+                                               Who(platform="slack", email=CHAIR, home=True)))
         os.kill(worker, signal.SIGKILL)
         told = await slow
         if told.reply.tone.value == "error":  # the process died under it, not after it answered

@@ -12,7 +12,8 @@ from models.audit import AuditEvent
 from models.db import session_for
 from models.escalations import Escalation
 from models.partnership import Member
-from tests.conftest import CHAIR, DEPUTY_CHAIR, POLICE, PRACTITIONER
+from tests.conftest import ADMIN, CHAIR, DEPUTY_CHAIR, POLICE, PRACTITIONER
+from tests.fakes.slack_api import TEAM_ID
 from tests.fakes.slack_workspace import link_slack, slack  # noqa: F401 - the fixture
 
 ARG_CHANNEL = "C0ARG"
@@ -224,3 +225,17 @@ async def test_served_as_serve_runs_it_commands_are_answered_from_processes_of_t
         await served.client.close()
         await served.fake.stop()
     assert {p.pid for p in multiprocessing.active_children()} - before == set()  # stopped with the server
+
+
+async def test_a_request_from_another_workspace_is_refused_though_its_account_has_a_members_email(slack, demo):
+    """One partnership with no workspace id takes only the bot token's own workspace: another
+    workspace that installed the app decides the emails its accounts report, so it could name anyone."""
+    slack.team = "T0OTHER"
+    slack.fake.users["U0MALLORY"] = (ADMIN, "Priya Shah")
+    said = texts(await slack.ack_json(await slack.command("U0MALLORY", "escalations")))
+    assert "isn't linked to a partnership in AssureBot" in said and "Open escalations" not in said
+    await slack.settled()
+    assert rows(demo, Member, Member.email == ADMIN)[0].slack_user_id is None
+    assert slack.fake.called("users.info") == []  # nobody was looked up
+    slack.team = TEAM_ID  # her own workspace: answered as before
+    assert "Open escalations" in texts(await slack.ack_json(await slack.command("U0MALLORY", "escalations")))

@@ -12,7 +12,8 @@ from bot.server import DELIVERY, build_app
 from bot.settings import Settings
 from bot.teams import conversations
 from bot.teams.adapter import TeamsSettingsError
-from bot.teams.setup import TEAMS
+from bot.teams.identity import HomeTenant
+from bot.teams.setup import TEAMS, home_tenant
 from bot.teams.adapter import bot_config
 from bot.teams.trust import TrustedServiceUrls, is_loopback_host
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
@@ -202,3 +203,30 @@ async def test_a_request_that_is_not_json_is_refused(teams):
     async with teams.http.post(f"{teams.url}/api/messages", data="{not json",
                                headers={"Content-Type": "application/json"}) as response:
         assert response.status == 400
+
+
+async def test_a_lone_partnership_takes_only_its_home_tenants_people_in_teams(teams):
+    """A Single Tenant bot's own tenant is its home; an account from another organisation's tenant,
+    whose directory could give it a member's email, is refused and linked to nobody."""
+    teams.gateway.home = HomeTenant(tenant_id="tenant-of-the-partnership")
+    stranger = teams.user(ADMIN, linked=False)  # the world's accounts are in "tenant-1"
+    assert await teams.say(stranger, "escalations") == 201
+    card, _ = teams.last_card_to(teams.personal_id(stranger))
+    assert "isn't linked to a partnership" in unescaped(card_text(card))
+    assert teams.member(ADMIN).teams_aad_id is None
+    teams.gateway.home = HomeTenant(tenant_id="tenant-1")
+    assert await teams.say(stranger, "escalations") == 201
+    card, _ = teams.last_card_to(teams.personal_id(stranger))
+    assert "Open escalations" in unescaped(card_text(card))
+    assert teams.member(ADMIN).teams_aad_id == "aad-priya-shah"
+
+
+def test_a_multi_tenant_bot_has_no_home_tenant_and_a_single_tenant_bot_has_its_own():
+    multi = bot_config(Settings(_env_file=None, microsoft_app_id=APP_ID, microsoft_app_password="x",
+                                microsoft_app_type="MultiTenant"))
+    single = bot_config(Settings(_env_file=None, microsoft_app_id=APP_ID, microsoft_app_password="x",
+                                 microsoft_app_type="SingleTenant", microsoft_app_tenant_id="tenant-1"))
+    assert not home_tenant(multi, local=False).holds("tenant-1")
+    assert home_tenant(single, local=False).holds("tenant-1")
+    assert not home_tenant(single, local=False).holds("tenant-2") and not home_tenant(single, local=False).holds(None)
+    assert home_tenant(bot_config(Settings(_env_file=None)), local=True).holds(None)

@@ -217,6 +217,7 @@ async def start_workspace(engine, clock, *, fake: FakeSlack | None = None, proce
     travelling(app[DISPATCHER])
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
+    await app[SLACK].settle()  # as on a server that has been up a moment: the start-up checks are done
     return Workspace(client, fake, app[SLACK])
 
 

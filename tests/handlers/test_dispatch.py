@@ -9,13 +9,14 @@ from tests.conftest import ADMIN, CHAIR, HOUSING, PRACTITIONER
 
 
 async def test_someone_slack_cannot_give_an_email_for_is_asked_about_before_anything_is_run(chat, demo):
-    outcome = await chat.dispatcher.run(parse_command("actions"), Who(platform="slack", slack_user_id="U999"))
+    outcome = await chat.dispatcher.run(parse_command("actions"),
+                                        Who(platform="slack", slack_user_id="U999", home=True))
     assert outcome.needs_email and outcome.member_id is None and not outcome.reply.text
 
 
 async def test_an_unregistered_person_is_told_whom_to_ask_and_admins_can_see_who_tried(chat, demo):
     reply = await chat.dispatcher.handle(parse_command("actions"), Who(platform="slack", slack_user_id="U999",
-                                                                     email="", display="stranger"))
+                                                                     email="", display="stranger", home=True))
     assert "not registered" in reply.text
     assert "Emma Clarke or Priya Shah (business unit)" in reply.text
     with Session(demo) as session:
@@ -61,3 +62,9 @@ async def test_an_empty_line_is_help(chat):
 async def test_a_stray_quote_does_not_break_parsing(chat):
     reply = await chat(CHAIR, 'action update 2 "first draft')
     assert reply.changed
+
+
+async def test_help_all_is_understood_in_any_case(chat):
+    for line in ("HELP ALL", "help All", "Help all"):
+        reply = await chat(CHAIR, line)
+        assert reply.title == "Everything I can do for you", line
