@@ -19,7 +19,7 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy.engine import Engine
@@ -138,10 +138,13 @@ class Dispatcher:
     # --- on the event loop ------------------------------------------------------------------
 
     async def handle(self, cmd: Command, who: Who, *, once: str | None = None) -> Reply:
-        """Run one command for one person, deliver its notices, and return the reply."""
+        """Run one command for one person, deliver its notices, and return the reply, saying whom
+        a notice could not reach."""
         outcome = await self.run(cmd, who, once=once)
-        await self.deliver(outcome)
-        return outcome.reply
+        missed = await self.deliver(outcome)
+        if not missed:
+            return outcome.reply
+        return replace(outcome.reply, text=f"{outcome.reply.text}\n\n{not_told(missed)}".strip(), tone=Tone.WARNING)
 
     async def run(self, cmd: Command, who: Who, *, once: str | None = None, counted: bool = True) -> Outcome:
         """Run the command in a worker thread. `once`: the key of the tap or form that sent it, so a
@@ -367,6 +370,12 @@ class Dispatcher:
         session.commit()
         unit = names(admins(scope=scope, session=session)) + " (business unit)"
         return Reply(text=say("unregistered", business_unit=unit), tone=Tone.ERROR, private=True)
+
+
+def not_told(names: list[str]) -> str:
+    """What the person is told when a change is saved but a notice about it could not be sent."""
+    return (f"Your change is saved, but I couldn't message {', '.join(names)} just now. "
+            f"They will see it in AssureBot when they next look.")
 
 
 def refusal_for(verb: Verb, cmd: Command, ctx: Context) -> str | None:

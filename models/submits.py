@@ -3,9 +3,11 @@ form does not record twice.
 
 Every card render (Teams) and every form opened (Slack's modal) carries its own key. A tap or a
 submission claims its key, for its person and command, before it runs; the claim is a row with a
-unique constraint, so two requests at once (even in two processes) cannot both hold it. A tap
-that recorded nothing (refused, or a form that needs more) gives its claim back, so it can be
-tried again.
+unique constraint, so two requests at once (even in two processes) cannot both hold it. The
+claim is written in the same transaction as what the command records: if that fails (a busy
+database, a lost connection), the claim goes with it, so the same tap sent again is run again
+rather than answered "already recorded". A tap that recorded nothing (refused, or a form that
+needs more) gives its claim back, so it can be tried again.
 """
 
 from __future__ import annotations
@@ -36,10 +38,11 @@ class FormSubmit(SQLModel, table=True):
 
 
 def claim_submit(nonce: str, member_id: int, command: str, *, session: Session) -> bool:
-    """Claim a tap before running it; False when the same tap was already claimed."""
+    """Claim a tap before running it, in the session's transaction (committed with what the command
+    records, rolled back with it); False when the same tap was already claimed."""
     session.add(FormSubmit(nonce=nonce[:MAX_KEY], member_id=member_id, command=command[:MAX_COMMAND]))
     try:
-        session.commit()
+        session.flush()  # a claim by another request waits here for it to commit or roll back
     except IntegrityError:
         session.rollback()
         return False

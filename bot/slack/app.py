@@ -28,7 +28,7 @@ from bot.slack.listeners import Listeners
 from bot.slack.views import SlackUser
 from bot.slack.workspaces import Workspaces
 from handlers.core import Command, parse_command
-from handlers.dispatch import Dispatcher, Outcome, Who, internal_error
+from handlers.dispatch import Dispatcher, Outcome, Who, internal_error, not_told
 from messages.reply import Reply, Tone
 from messages.slack_blocks import FORM_ACTION, FORM_CALLBACK, RUN_ACTION, SHARE_ACTION, home_view, message
 from messages.templates import say
@@ -234,9 +234,7 @@ class SlackAdapter(Listeners):
         """After the answer: the notices the command asked for, and its files (a report's CSV and Excel)."""
         missed = await self.dispatcher.deliver(outcome)
         if missed and response_url:
-            text = (f"Your change is saved, but I couldn't message {', '.join(missed)} just now. "
-                    f"They will see it in AssureBot when they next look.")
-            await self.tell(response_url, Reply(text=text, tone=Tone.WARNING, private=True))
+            await self.tell(response_url, Reply(text=not_told(missed), tone=Tone.WARNING, private=True))
         if outcome.reply.files:
             await self.send_files(user, outcome.reply, response_url)
 

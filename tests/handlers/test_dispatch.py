@@ -1,10 +1,14 @@
 """The path every platform shares: who is asking, unknown commands, help by role, mistakes."""
 
+import sqlite3
+
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from handlers.core import parse_command
 from handlers.dispatch import Who
 from models.audit import AuditEvent
+from models.escalations import Escalation
 from tests.conftest import ADMIN, CHAIR, HOUSING, PRACTITIONER
 
 
@@ -68,3 +72,43 @@ async def test_help_all_is_understood_in_any_case(chat):
     for line in ("HELP ALL", "help All", "Help all"):
         reply = await chat(CHAIR, line)
         assert reply.title == "Everything I can do for you", line
+
+
+async def test_a_form_whose_saving_failed_is_saved_when_sent_again_not_called_already_recorded(chat, demo):
+    """The database fails while the escalation is written and again while the claim would be given
+    back: the form sent again is saved, not answered "already recorded" with nothing kept."""
+    failing = {"INSERT INTO escalation ": 1, "DELETE FROM form_submit": 1}
+
+    def busy(_conn, _cursor, statement, *_args):
+        for start, left in failing.items():
+            if statement.startswith(start) and left:
+                failing[start] = left - 1
+                raise sqlite3.OperationalError("database is locked")
+
+    form = {"category": "capacity", "urgency": "routine", "summary": "Caseloads in the north team above safe level"}
+    who = Who(platform="teams", email=PRACTITIONER, home=True)
+    event.listen(demo, "before_cursor_execute", busy)
+    try:
+        first = await chat.dispatcher.handle(parse_command("escalate", form=form), who, once="form-key-1")
+    finally:
+        event.remove(demo, "before_cursor_execute", busy)
+    assert "nothing was saved" in first.text
+    second = await chat.dispatcher.handle(parse_command("escalate", form=form), who, once="form-key-1")
+    assert "already recorded" not in second.text and "Saved as E" in second.text
+    with Session(demo) as session:
+        saved = session.exec(select(Escalation).where(Escalation.summary == form["summary"])).all()
+    assert len(saved) == 1
+
+
+async def test_someone_whose_notice_could_not_be_sent_is_named_in_the_reply(chat, demo):
+    """Teams and the console answer with the reply after the notices: it says whom they missed."""
+    async def unreachable(member, reply) -> bool:
+        return member.email != CHAIR
+
+    chat.dispatcher.notify = unreachable
+    form = {"category": "capacity", "urgency": "routine", "summary": "Caseloads in the north team above safe level"}
+    reply = await chat.dispatcher.handle(parse_command("escalate", form=form),
+                                         Who(platform="teams", email=PRACTITIONER, home=True))
+    assert "Saved as E" in reply.text
+    assert "Your change is saved, but I couldn't message Helen Carter just now." in reply.text
+    assert reply.tone == "warning"
