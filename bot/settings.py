@@ -5,10 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_PATH = Path.home() / ".assurebot" / "assurebot.db"
+# A link secret this short or shorter could be guessed offline from a link a member holds.
+SHORTEST_SECRET = 32
 # Teams' connector in the commercial cloud, GCC, GCC High and DoD.
 MICROSOFT_SERVICE_URLS = (
     "https://smba.trafficmanager.net/",
@@ -21,7 +23,9 @@ MICROSOFT_SERVICE_URLS = (
 class Settings(BaseSettings):
     """Environment settings. Secrets are SecretStr so they never print in logs."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # A setting refused is named with why, never repeated: it may be a secret.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      hide_input_in_errors=True)
 
     database_url: str = Field(default=f"sqlite:///{DEFAULT_DB_PATH}")
     log_level: str = "INFO"
@@ -76,6 +80,15 @@ class Settings(BaseSettings):
     # after a change, so links already sent keep working until they expire.
     email_link_secret: SecretStr | None = None
     email_link_secret_previous: SecretStr | None = None
+
+    @field_validator("calendar_secret", "email_link_secret", "email_link_secret_previous")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None, info) -> SecretStr | None:
+        """Every member holds a link signed with these: a short one could be found from it by trying."""
+        if value is not None and 0 < len(value.get_secret_value()) < SHORTEST_SECRET:
+            raise ValueError(f"{info.field_name.upper()} must be at least {SHORTEST_SECRET} characters long; make one "
+                             f"with: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"")
+        return value
 
     @property
     def smtp_configured(self) -> bool:

@@ -148,6 +148,9 @@ class LinkSigner:
             raise BadLink("not this kind of link")
         link = Link(kind, member_id, partnership_id, str(item), str(command), str(message),
                     datetime.fromtimestamp(issued, timezone.utc), token)
+        # Only what an email offers, even under our own signature (a leaked or guessed secret).
+        if not (answerable(link.command) if kind == ANSWER else link.command == "reminders stop"):
+            raise BadLink("not an answer an email offers")
         if now >= link.expires():
             raise ExpiredLink(f"made {link.issued:%Y-%m-%d}")
         return link

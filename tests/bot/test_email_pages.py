@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import func, select
 
 from bot.server import DISPATCHER, build_app
-from handlers.email_links import LinkSigner
+from handlers.email_links import ANSWER, LinkSigner
 from messages.reply import Button
 from models.audit import AuditEvent
 from models.db import session_for
@@ -215,6 +215,20 @@ async def test_forged_and_tampered_links_get_a_page_saying_so_and_change_nothing
         status, page = await pages.press(link)
         assert status == 403 and "This link is not valid" in page, link
     assert status_of(demo, action.id) == status_of(demo, other.id) == ActionStatus.OPEN.value
+    assert pages.audit() == before
+
+
+async def test_a_link_under_the_real_secret_for_a_command_no_email_offers_changes_nothing(pages, demo):
+    """Were the secret ever known, a link could still only give the answers an email offers."""
+    admin = pages.member(ADMIN)
+    token = pages.signer.token(ANSWER, member_id=admin.id, partnership_id=admin.partnership_id, item="",
+                               command="escalation close 1 No further action", message="digest-1",
+                               now=pages.clock.now())
+    link = f"/email/answer/{token}"
+    before = pages.audit()
+    status, page, _headers = await pages.open(link)
+    assert status == 403 and "This link is not valid" in page
+    assert (await pages.press(link))[0] == 403
     assert pages.audit() == before
 
 

@@ -168,9 +168,12 @@ async def test_a_garbage_teams_token_gets_401_without_a_traceback(teams_with_aut
 # --- calendar links ------------------------------------------------------------------------------------
 
 
+CALENDAR_SECRET = "a-test-calendar-secret-long-enough-0123"
+
+
 @pytest.fixture
 async def calendar_server(demo, clock):
-    app = build_app(demo, settings=Settings(_env_file=None, calendar_secret="a-test-secret"), clock=clock)
+    app = build_app(demo, settings=Settings(_env_file=None, calendar_secret=CALENDAR_SECRET), clock=clock)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     yield client
@@ -187,7 +190,7 @@ async def test_a_5000_digit_calendar_token_is_not_found(calendar_server, caplog)
 async def test_a_private_calendar_link_is_masked_in_the_access_log(calendar_server, demo, caplog):
     with session_for(demo) as session:
         member_id = session.exec(select(Member.id).where(Member.email == POLICE)).one()
-    token = member_token(member_id, "a-test-secret")
+    token = member_token(member_id, CALENDAR_SECRET)
     with caplog.at_level(logging.INFO, logger="aiohttp.access"):
         response = await calendar_server.get(f"/calendar/{token}.ics", headers={"Referer": f"/calendar/{token}.ics"})
         assert response.status == 200

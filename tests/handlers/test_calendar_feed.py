@@ -6,6 +6,7 @@ import logging
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 from aiohttp.test_utils import TestClient, TestServer
 from icalendar import Calendar
 from sqlmodel import select
@@ -22,7 +23,7 @@ from bot.commands.calendar import calendar_command
 from handlers.calendar_feed import member_token
 from tests.conftest import CHAIR, DEFAULT_NOW, POLICE, PRACTITIONER
 
-SECRET = "test-calendar-secret-not-real"
+SECRET = "test-calendar-secret-not-real-0123456789"
 
 
 def events(ics: bytes) -> dict[str, dict]:
@@ -236,3 +237,12 @@ async def test_a_named_deputys_link_has_the_meeting_they_stand_in_at_and_no_othe
     meetings = [e for e in events(await response.read()).values() if not e["all_day"]]
     arg = [e for e in meetings if e["summary"] == "Assurance and Review Group"]
     assert len(arg) == 1  # the one she deputises at, not the group's later meetings
+
+
+@pytest.mark.parametrize("name", ["calendar_secret", "email_link_secret", "email_link_secret_previous"])
+def test_a_link_secret_short_enough_to_guess_is_refused_at_start_without_being_repeated(name):
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, **{name: "try-it-out-only"})
+    assert f"{name.upper()} must be at least 32 characters" in str(refused.value)
+    assert "try-it-out-only" not in str(refused.value)
+    assert Settings(_env_file=None, **{name: "x" * 32})  # long enough
