@@ -6,7 +6,6 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from datetime import timedelta
 
 from aiohttp import web
 
@@ -24,8 +23,8 @@ from handlers.dispatch import Dispatcher
 from handlers.limits import RateLimit
 from models.clock import Clock
 from models.base import utcnow
-from models.db import ready_engine, refresh_statistics, session_for
-from models.submits import prune_submits
+from models.db import ready_engine, refresh_statistics
+from schedules.forget import forget_old
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,6 @@ ENGINE = web.AppKey("engine", object)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 DELIVERY = web.AppKey("delivery", Delivery)
 SETTINGS = web.AppKey("settings", Settings)
-KEEP_CLAIMS = timedelta(days=60)  # taps and forms older than this are not double-checked any more
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -59,9 +57,8 @@ def build_app(engine, *, settings: Settings | None = None, clock: Clock | None =
                                  limit=RateLimit(settings.commands_per_second, settings.command_burst),
                                  email_on=settings.email_on, apart=apart, processes=processes)
 
-    async def forget_old_claims(_app: web.Application) -> None:
-        with session_for(engine) as session:
-            prune_submits(utcnow() - KEEP_CLAIMS, session=session)
+    async def forget_old_cards_and_claims(_app: web.Application) -> None:
+        forget_old(engine, now=utcnow())
 
     async def start_processes(_app: web.Application) -> None:
         await app[DISPATCHER].start_processes()
@@ -69,7 +66,7 @@ def build_app(engine, *, settings: Settings | None = None, clock: Clock | None =
     async def close_dispatcher(_app: web.Application) -> None:
         app[DISPATCHER].close()
 
-    app.on_startup.append(forget_old_claims)
+    app.on_startup.append(forget_old_cards_and_claims)
     app.on_startup.append(start_processes)
     app.on_cleanup.append(close_dispatcher)
     app.router.add_get("/healthz", healthz)

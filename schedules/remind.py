@@ -19,6 +19,7 @@ from models.db import refresh_statistics, session_for
 from models.partnership import Partnership
 from schedules.delivery import Delivery
 from schedules.digest import Digest, stream
+from schedules.forget import forget_old
 from schedules.outbox import Outgoing, queue
 from schedules.sending import FlushResult, Pauses, flush, platform_for, send_through
 
@@ -96,11 +97,13 @@ class ReminderJobs:
             await asyncio.to_thread(queue_day, self.engine, on, delivery=self.delivery, clock=self.clock,
                                     partnership_ids=ids)
         result = await self.flush()
-        # Once a day, while the day's digests go out: the planner's figures for how the partnership grew.
+        # Once a day, while the day's digests go out: the planner's figures for how the partnership grew,
+        # and letting go of old cards and claims (schedules.forget).
         try:
             await asyncio.to_thread(refresh_statistics, self.engine)
-        except Exception:  # a busy database: the figures are a day older, and nothing else is affected
-            log.exception("could not refresh the database's statistics")
+            await asyncio.to_thread(forget_old, self.engine, now=self.clock.now())
+        except Exception:  # a busy database: done tomorrow, and nothing else is affected
+            log.exception("could not refresh the database's statistics or forget old cards")
         return result
 
     async def flush(self, for_date: date | None = None) -> FlushResult:

@@ -12,7 +12,6 @@ no route at all, unless TEAMS_LOCAL_MODE=1 asks for the unauthenticated local mo
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
@@ -27,17 +26,13 @@ from bot.teams.identity import HomeTenant
 from bot.teams.retry import RetryPolicy
 from bot.teams.trust import TrustedServiceUrls, is_loopback_host
 from handlers.dispatch import Dispatcher
-from models.base import utcnow
 from models.db import session_for
 from models.partnership import Partnership, Platform
-from models.teams_cards import prune_cards
 
 log = logging.getLogger(__name__)
 
 TEAMS = web.AppKey("teams", TeamsGateway)
 TEAMS_BOT = web.AppKey("teams_bot", AssureBotTeams)
-# Cards older than this are no longer updated in place after a tap (the tap still works).
-KEEP_CARDS = timedelta(days=60)
 
 __all__ = ["TEAMS", "TEAMS_BOT", "ChannelUnreachable", "TeamsGateway", "TeamsSettingsError", "attach"]
 
@@ -82,14 +77,11 @@ def attach(app: web.Application, settings: Settings, *, engine: Engine, dispatch
 
     async def on_startup(_app: web.Application) -> None:
         with session_for(engine) as session:
-            pruned = prune_cards(utcnow() - KEEP_CARDS, session=session)
             unnamed = [] if gateway.home.anywhere or gateway.home.tenant_id else session.exec(
                 select(Partnership.key).where(col(Partnership.teams_tenant_id).is_(None))).all()
         for key in unnamed:
             log.warning("Teams: the bot is Multi Tenant and partnership %r names no teams_tenant_id, so nobody "
                         "can reach it in Teams: put its Microsoft 365 tenant id in its file and load it again.", key)
-        if pruned:
-            log.info("forgot %d Teams cards older than %d days", pruned, KEEP_CARDS.days)
 
     async def on_cleanup(_app: web.Application) -> None:
         await gateway.close()
