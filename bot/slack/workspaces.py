@@ -25,6 +25,9 @@ from models.partnership import Partnership
 
 log = logging.getLogger(__name__)
 
+# A partnership's workspace is read again after this many seconds: a file loaded again with a new
+# slack_team_id takes effect without restarting the server.
+WORKSPACE_TTL = 300.0
 HOME_RETRY = 30.0  # seconds between asking Slack which workspace the single token is for, until it says
 
 
@@ -41,7 +44,7 @@ class Workspaces:
         self.session: aiohttp.ClientSession | None = None
         self._clients: dict[tuple[str | None, bool], AsyncWebClient] = {}
         self._bots: dict[tuple[str | None, str | None], tuple[str | None, str | None, str | None]] = {}
-        self._teams: dict[int, tuple[str | None, str | None]] = {}
+        self._teams: dict[int, tuple[float, tuple[str | None, str | None]]] = {}  # (read at, workspace)
         self._single: tuple[str | None, str | None, str | None] = (token, None, None)
         self._home: str | None = None  # the single token's own workspace, once Slack has said which
         self._home_asked = float("-inf")  # when Slack was last asked which that is (time.monotonic)
@@ -93,14 +96,15 @@ class Workspaces:
         """The workspace (team id, enterprise id) a partnership's members are reached in."""
         if self.installations is None:
             return None, None
-        if partnership_id not in self._teams:
+        known = self._teams.get(partnership_id)
+        if known is None or time.monotonic() - known[0] >= WORKSPACE_TTL:
             def read() -> tuple[str | None, str | None]:
                 with session_for(self.engine) as session:
                     place = session.get(Partnership, partnership_id)
                     return (place.slack_team_id, place.slack_enterprise_id) if place else (None, None)
 
-            self._teams[partnership_id] = await asyncio.to_thread(read)
-        return self._teams[partnership_id]
+            known = self._teams[partnership_id] = (time.monotonic(), await asyncio.to_thread(read))
+        return known[1]
 
     async def is_home(self, team_id: str | None) -> bool:
         """Whether a request comes from the single bot token's own workspace (asking Slack which that

@@ -2,8 +2,12 @@
 partnership's, a Slack id means someone only within that partnership, and a workspace no
 partnership owns is politely refused and noted in the audit trail."""
 
+import time
+
 import pytest
 from sqlmodel import select
+
+from bot.slack.workspaces import WORKSPACE_TTL, Workspaces
 
 from models.audit import AuditEvent
 from models.db import session_for
@@ -67,3 +71,20 @@ async def test_a_workspace_no_partnership_owns_is_refused_and_noted(workspaces, 
     with session_for(engine) as session:
         noted = session.exec(select(AuditEvent).where(AuditEvent.action == "access.unknown_partnership")).one()
     assert noted.after["slack_team"] == "T0ELSEWHERE" and noted.partnership_id is None
+
+
+async def test_a_partnerships_workspace_loaded_again_is_used_without_restarting(engine, clock, monkeypatch):
+    two_partnerships(engine, clock.now().date())
+    places = Workspaces("http://127.0.0.1:9/api/", engine, installations=object())  # installing by OAuth
+    with session_for(engine) as session:
+        place = session.exec(select(Partnership).where(Partnership.slack_team_id == A_TEAM)).one()
+    assert (await places.workspace_of(place.id))[0] == A_TEAM
+    with session_for(engine) as session:
+        moved = session.get(Partnership, place.id)
+        moved.slack_team_id = "T0MOVED"
+        session.add(moved)
+        session.commit()
+    assert (await places.workspace_of(place.id))[0] == A_TEAM  # read a moment ago
+    later = time.monotonic() + WORKSPACE_TTL
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert (await places.workspace_of(place.id))[0] == "T0MOVED"
