@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from handlers.common import default_group_key, find_group, group_list, resolve_group, the_next_meeting
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.permissions import ANSWERS_FOR_A_SEAT, CHAIRS, refuse_unless_manages, refuse_unless_seated, seated_at
 from messages.buttons import attend_buttons, deputy_answer_buttons, deputy_form
 from messages.reply import Button, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
-from models.meetings import Answer, answer_for, deputising_for, record_answer, record_deputy_answer
+from models.meetings import DEPUTY_DECLINED, Answer, answer_for, deputising_for, record_answer, record_deputy_answer
 from models.partnership import Agency, Member
 from models.people import colleagues, find_member
-from models.quorum import seat_answers
+from models.quorum import SeatAnswer, seat_answers
 
 ANSWER_WORDS = {
     "yes": Answer.ATTENDING, "y": Answer.ATTENDING, "attending": Answer.ATTENDING, "attend": Answer.ATTENDING,
@@ -71,6 +73,8 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         return Reply(title=f"{group.name}, {when}", text="Who will attend for you? They must be from your agency.",
                      form=form, private=True)
     deputy = find_deputy(ctx, deputy_text) if answer == Answer.DEPUTY else None
+    if deputy is not None:
+        refuse_if_away(ctx, deputy, group, meeting)
     earlier = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
     earlier_deputy = earlier.deputy_id if earlier is not None and earlier.answer == Answer.DEPUTY.value else None
     _row, changed = record_answer(meeting, ctx.actor.id, answer, deputy_id=deputy.id if deputy else None,
@@ -93,7 +97,36 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         reply.notices.append(Notice(earlier_deputy, Reply(
             title=f"No longer deputising at {group.name}",
             text=say("deputy_withdrawn", member=ctx.actor, group=group, when=when), private=True)))
+    if changed and answer == Answer.APOLOGIES:
+        _tell_who_named_me(ctx, reply, group, meeting, when)
     return reply
+
+
+def _tell_who_named_me(ctx: Context, reply: Reply, group, meeting, when: str) -> None:
+    """Apologies for my own seat mean I can't deputise at the same meeting either: the member who named
+    me is told, so they can name someone else (the quorum already stops counting me for their seat)."""
+    row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
+    if row is None:
+        return
+    member = ctx.scope.get(Member, row.member_id, session=ctx.session)
+    reply.text += (f" I've told {member.name}, who named you as their deputy for this meeting, that you can't "
+                   f"go in their place.")
+    reply.notices.append(Notice(member.id, Reply(
+        title=f"Your deputy can't go to {group.name}",
+        text=(f"{ctx.actor.name} has sent apologies for {group.name} on {when}, so can't attend in your place. "
+              f"Please name someone else from your agency, or send your apologies."),
+        tone=Tone.WARNING, buttons=attend_buttons(group.key, colleagues(member, scope=ctx.scope, session=ctx.session)),
+        private=True)))
+
+
+def refuse_if_away(ctx: Context, deputy: Member, group, meeting) -> None:
+    """Someone who has sent apologies for their own seat at this meeting won't be in the room, so can't
+    attend for anyone else: refuse, rather than count a deputy who isn't coming."""
+    own = answer_for(meeting.id, deputy.id, scope=ctx.scope, session=ctx.session)
+    if own is not None and own.answer == Answer.APOLOGIES.value:
+        raise UserError(f"{deputy.name} has sent apologies for this meeting of {group.name}, so can't attend "
+                        f"for you. Please name someone else from your agency (`attend {group.key} deputy "
+                        f"NAME-OR-EMAIL`), or answer `attend {group.key} no` if nobody can go.")
 
 
 def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None) -> Reply:
@@ -161,7 +194,7 @@ def attendance(cmd: Command, ctx: Context) -> Reply:
                         session=ctx.session)
     by_answer: dict[str | None, list] = {"attending": [], "deputy": [], "apologies": [], None: []}
     for seat in rows:
-        by_answer.setdefault(seat.answer, []).append(seat)
+        by_answer.setdefault(seat.answer, []).append(_as_listed(seat))
     items = [
         Item(text=f"{s.name} ({s.agency_name}): not answered", key=f"seat:{s.member_id}")
         for s in by_answer[None]
@@ -173,3 +206,9 @@ def attendance(cmd: Command, ctx: Context) -> Reply:
         items=items,
         buttons=[Button("Check quorum", f"quorum {group.key}", style="primary")],
     )
+
+
+def _as_listed(seat: SeatAnswer) -> SeatAnswer:
+    """The list shows a deputy's own word; one who has sent apologies for their own seat can't go
+    either, whatever they said about deputising, so they are listed as the deputy who can't go."""
+    return replace(seat, deputy_answer=DEPUTY_DECLINED) if seat.deputy_declined else seat

@@ -90,13 +90,17 @@ from models.audit import record, save_changes, snapshot  # noqa: E402
 
 ATTENDED, DEPUTISED, APOLOGIES, ABSENT = "attended", "deputised", "apologies", "absent without word"
 OUTCOMES = (ATTENDED, DEPUTISED, APOLOGIES, ABSENT)
+# A named deputy's own word on whether they will go (None until they answer).
+DEPUTY_CONFIRMED, DEPUTY_DECLINED = "confirmed", "declined"
 
 
-def seat_outcome(answer: str | None, attended: bool | None) -> str:
+def seat_outcome(answer: str | None, attended: bool | None, deputy_answer: str | None = None) -> str:
     """What happened to a seat at a past meeting: attendance recorded afterwards wins over the answer.
 
     A deputy who came counts as deputised; a member who said they would come (or send a deputy)
-    but nobody came counts as absent without word, as does a member who never answered.
+    but nobody came counts as absent without word, as does a member who never answered. A named
+    deputy who said they couldn't go (`deputy_answer` declined), with nothing recorded afterwards,
+    left the seat empty: the member sent word they weren't coming, so that is apologies, not a deputy.
     """
     if answer is None:
         return ABSENT
@@ -104,6 +108,8 @@ def seat_outcome(answer: str | None, attended: bool | None) -> str:
         return DEPUTISED if answer == Answer.DEPUTY.value else ATTENDED
     if attended is False:
         return APOLOGIES if answer == Answer.APOLOGIES.value else ABSENT
+    if answer == Answer.DEPUTY.value and deputy_answer == DEPUTY_DECLINED:
+        return APOLOGIES
     return {Answer.ATTENDING.value: ATTENDED, Answer.DEPUTY.value: DEPUTISED,
             Answer.APOLOGIES.value: APOLOGIES}.get(answer, ABSENT)
 
@@ -113,12 +119,17 @@ def missed(outcome: str) -> bool:
     return outcome in (APOLOGIES, ABSENT)
 
 
-def missed_clause(answer, attended):
-    """`missed(seat_outcome(answer, attended))` in SQL, for the columns given (the answer may be an outer join)."""
-    from sqlalchemy import and_, or_
+def missed_clause(answer, attended, deputy_answer=None):
+    """`missed(seat_outcome(answer, attended, deputy_answer))` in SQL, for the columns given (the answer
+    may be an outer join). Without `deputy_answer` a named deputy is taken to have come, as
+    `seat_outcome` takes it without one: give the column so a deputy who declined counts as missed."""
+    from sqlalchemy import and_, false, or_
 
+    declined = (and_(answer == Answer.DEPUTY.value, deputy_answer == DEPUTY_DECLINED)
+                if deputy_answer is not None else false())
     return or_(answer.is_(None), attended.is_(False),
-               and_(attended.is_(None), answer.not_in([Answer.ATTENDING.value, Answer.DEPUTY.value])))
+               and_(attended.is_(None), or_(answer.not_in([Answer.ATTENDING.value, Answer.DEPUTY.value]),
+                                            declined)))
 
 
 def stage_of(meeting: Meeting, now: datetime) -> MeetingStage:
@@ -242,9 +253,6 @@ def deputising_for(meeting_id: int, deputy_id: int, *, scope, session: Session) 
     return session.exec(select(AttendanceAnswer).where(
         scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting_id,
         AttendanceAnswer.deputy_id == deputy_id, AttendanceAnswer.answer == Answer.DEPUTY.value)).first()
-
-
-DEPUTY_CONFIRMED, DEPUTY_DECLINED = "confirmed", "declined"
 
 
 def record_deputy_answer(row: AttendanceAnswer, coming: bool, *, actor_id: int, session: Session) -> bool:

@@ -4,7 +4,7 @@ A rule is a mapping with any of these keys; every key given must be met:
   all_of: [la, police, icb]       every listed agency represented
   at_least: 4, of: [d1, ..., d6]  at least k of the listed agencies represented
   min_agencies: 3                 at least n agencies represented (any, or those in `of`)
-  min_members: 6                  at least n people present
+  min_members: 6                  at least n people present (distinct people: a deputy filling two seats is one)
   chair_required: true            the chair or deputy chair present
 """
 
@@ -65,13 +65,29 @@ class SeatAnswer:
     answer: str | None
     deputy_name: str | None = None
     deputy_answer: str | None = None  # the deputy's own word: confirmed, declined, or not yet
+    deputy_id: int | None = None
+    deputy_own_answer: str | None = None  # the deputy's answer for their own seat at this meeting, if any
+
+    @property
+    def deputy_declined(self) -> bool:
+        """The named deputy can't come: they said so, or they have sent apologies for their own seat
+        (which says they won't be in the room at all)."""
+        return self.answer == Answer.DEPUTY.value and (self.deputy_answer == DEPUTY_DECLINED
+                                                       or self.deputy_own_answer == Answer.APOLOGIES.value)
 
     def covered(self, deputies_count: bool) -> bool:
         """Someone from this seat is expected in the room."""
         if self.answer == Answer.ATTENDING.value:
             return True
-        return (deputies_count and self.answer == Answer.DEPUTY.value
-                and self.deputy_answer != DEPUTY_DECLINED)
+        return deputies_count and self.answer == Answer.DEPUTY.value and not self.deputy_declined
+
+    def who_comes(self) -> int | tuple[str, int]:
+        """The person who fills this seat: the member, or the deputy they named. One person may fill two
+        seats (a deputy who has a seat of their own, or is named by two members) and is one person in
+        the room. A deputy not identified (a caller that gave only the name) counts once per seat."""
+        if self.answer == Answer.DEPUTY.value:
+            return self.deputy_id if self.deputy_id is not None else ("seat", self.member_id)
+        return self.member_id
 
 
 @dataclass
@@ -79,7 +95,7 @@ class QuorumResult:
     quorate: bool
     rule: str
     represented: list[str]  # agency names
-    present: int  # people expected in the room
+    present: int  # people expected in the room, each counted once however many seats they fill
     missing: list[str] = field(default_factory=list)  # what is not met, in words
     would_fix: list[str] = field(default_factory=list)  # what would make it quorate
 
@@ -112,6 +128,7 @@ def evaluate_quorum(
     """Whether the answers so far make the meeting quorate, what is missing and what would fix it."""
     present = [s for s in seats if s.covered(deputies_count)]
     represented = {s.agency_key for s in present}
+    people = len({s.who_comes() for s in present})
     names = dict(agency_names)
 
     def status_of(agency_key: str) -> str:
@@ -124,7 +141,10 @@ def evaluate_quorum(
             return f"{names.get(agency_key, agency_key)} has not answered (ask {', '.join(waiting)})"
         if any(s.answer == Answer.DEPUTY.value for s in own) and not deputies_count:
             return f"{names.get(agency_key, agency_key)} is sending a deputy, and deputies don't count here"
-        declined = [s for s in own if s.answer == Answer.DEPUTY.value and s.deputy_answer == DEPUTY_DECLINED]
+        declined = [s for s in own if s.deputy_declined]
+        if declined and declined[0].deputy_answer != DEPUTY_DECLINED:
+            return (f"{names.get(agency_key, agency_key)}'s deputy ({declined[0].deputy_name}) has sent apologies "
+                    f"for their own seat (ask {declined[0].name} to name someone else)")
         if declined:
             return (f"{names.get(agency_key, agency_key)}'s deputy ({declined[0].deputy_name}) can't come "
                     f"(ask {declined[0].name} to answer again)")
@@ -159,10 +179,10 @@ def evaluate_quorum(
             missing.append(f"{len(counted)} agencies represented, {rule['min_agencies']} needed")
             would_fix.append(f"{short} more {'agency' if short == 1 else 'agencies'} represented")
     if "min_members" in rule:
-        short = rule["min_members"] - len(present)
+        short = rule["min_members"] - people
         if short > 0:
             quorate = False
-            missing.append(f"{len(present)} people coming, {rule['min_members']} needed")
+            missing.append(f"{people} people coming, {rule['min_members']} needed")
             waiting = [s.name for s in seats if s.answer is None]
             hint = f" (not answered yet: {', '.join(waiting)})" if waiting else ""
             would_fix.append(f"{short} more {'person' if short == 1 else 'people'}{hint}")
@@ -181,7 +201,7 @@ def evaluate_quorum(
         quorate=quorate,
         rule=describe_rule(rule, names),
         represented=sorted(names.get(k, k) for k in represented),
-        present=len(present),
+        present=people,
         missing=missing,
         would_fix=would_fix,
     )
@@ -219,8 +239,12 @@ def _one_meetings_seats(pid: int):
 
 
 def _seats_query(scope, *which):
-    """Each seat on the meetings' groups with its answer (and a named deputy's), for the meetings `which` picks."""
+    """Each seat on the meetings' groups with its answer (and a named deputy's), for the meetings `which` picks.
+
+    A named deputy's own answer for the meeting comes too: one who has sent apologies for their own
+    seat is not coming, whatever they said about deputising."""
     deputy = Member.__table__.alias("deputy")
+    deputys_own = AttendanceAnswer.__table__.alias("deputys_own")
     return (
         select(
             Meeting.id,
@@ -232,6 +256,8 @@ def _seats_query(scope, *which):
             AttendanceAnswer.answer,
             deputy.c.name,
             AttendanceAnswer.deputy_answer,
+            AttendanceAnswer.deputy_id,
+            deputys_own.c.answer,
         )
         .join(Membership, Membership.member_id == Member.id)
         .join(Meeting, Meeting.group_id == Membership.group_id)
@@ -241,6 +267,8 @@ def _seats_query(scope, *which):
             (AttendanceAnswer.member_id == Member.id) & (AttendanceAnswer.meeting_id == Meeting.id),
         )
         .outerjoin(deputy, deputy.c.id == AttendanceAnswer.deputy_id)
+        .outerjoin(deputys_own, (deputys_own.c.member_id == AttendanceAnswer.deputy_id)
+                   & (deputys_own.c.meeting_id == Meeting.id))
         .where(scope.where(Member), Member.active, *which)
         .order_by(Meeting.id, Agency.name, Member.name)
     )

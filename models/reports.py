@@ -116,7 +116,8 @@ def _rate(represented: int, meetings: int) -> int | None:
 
 
 def _outcome(answer: AttendanceAnswer | None) -> str:
-    return seat_outcome(answer.answer, answer.attended) if answer is not None else seat_outcome(None, None)
+    return (seat_outcome(answer.answer, answer.attended, answer.deputy_answer) if answer is not None
+            else seat_outcome(None, None))
 
 
 def attendance_report(group: Group, *, session: Session, partnership: Partnership, calendar: WorkingCalendar,

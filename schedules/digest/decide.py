@@ -333,7 +333,7 @@ class Sweep:
 
     def quorum_forecast(self, place: Place, group, meeting, lead: int) -> None:
         seats = [SeatAnswer(s.id, s.name, s.agency_key, s.agency_name, s.role, s.answer, s.deputy_name,
-                            s.deputy_answer)
+                            s.deputy_answer, s.deputy_id, s.deputy_own_answer)
                  for s in self.seats.get(meeting.id, [])]
         result = evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count,
                                  agency_names=place.agency_names)

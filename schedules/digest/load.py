@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, and_, case, column, func, select, text
+from sqlalchemy import Date, Integer, and_, case, column, func, or_, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -245,12 +245,13 @@ class Load:
 
     def seats(self, meeting_ids: set[int]) -> dict[int, list]:
         """Every seat held on the day of each meeting of its group, with the answer given."""
-        deputy = aliased(Member)
+        deputy, deputys_own = aliased(Member), aliased(AttendanceAnswer)
         rows = self.db.execute(
             select(Meeting.id.label("meeting_id"), Meeting.group_id.label("group_id"),
                    Meeting.starts_at.label("starts_at"), Membership.since, Membership.until, Membership.role,
                    Agency.key.label("agency_key"), Agency.name.label("agency_name"), AttendanceAnswer.answer,
                    AttendanceAnswer.attended, deputy.name.label("deputy_name"), AttendanceAnswer.deputy_answer,
+                   AttendanceAnswer.deputy_id, deputys_own.answer.label("deputy_own_answer"),
                    *RECIPIENT_COLUMNS)
             .join(Membership, Membership.group_id == Meeting.group_id)
             .join(Member, Member.id == Membership.member_id)
@@ -258,6 +259,9 @@ class Load:
             .outerjoin(AttendanceAnswer, and_(AttendanceAnswer.meeting_id == Meeting.id,
                                               AttendanceAnswer.member_id == Member.id))
             .outerjoin(deputy, deputy.id == AttendanceAnswer.deputy_id)
+            # A deputy who has sent apologies for their own seat there is not coming for anyone.
+            .outerjoin(deputys_own, and_(deputys_own.meeting_id == Meeting.id,
+                                         deputys_own.member_id == AttendanceAnswer.deputy_id))
             .where(Meeting.id.in_(list(meeting_ids)), Member.active)
             .order_by(Meeting.id, Agency.name, Member.name)).all()
         seats: dict[int, list] = defaultdict(list)
@@ -272,14 +276,17 @@ class Load:
 
     def deputies_to_ask(self, meeting_ids: set[int]) -> list:
         """Named deputies who have not yet said whether they can go: the member who named them, and
-        the deputy as a Recipient (last in the row)."""
-        named_by = aliased(Member)
+        the deputy as a Recipient (last in the row). One who has sent apologies for their own seat at
+        that meeting has said it already (their member was told)."""
+        named_by, own = aliased(Member), aliased(AttendanceAnswer)
         return list(self.db.execute(
             select(AttendanceAnswer.meeting_id, named_by.name.label("named_by"), *RECIPIENT_COLUMNS)
             .join(Member, Member.id == AttendanceAnswer.deputy_id)
             .join(named_by, named_by.id == AttendanceAnswer.member_id)
+            .outerjoin(own, and_(own.meeting_id == AttendanceAnswer.meeting_id, own.member_id == Member.id))
             .where(AttendanceAnswer.meeting_id.in_(list(meeting_ids)), AttendanceAnswer.answer == "deputy",
-                   AttendanceAnswer.deputy_answer.is_(None), Member.active)
+                   AttendanceAnswer.deputy_answer.is_(None), Member.active,
+                   or_(own.answer.is_(None), own.answer != "apologies"))
             .order_by(AttendanceAnswer.meeting_id, Member.id)))
 
     def colleagues(self, agency_ids: set[int]) -> dict[int, list]:
@@ -385,7 +392,7 @@ class Load:
             .outerjoin(AttendanceAnswer, and_(AttendanceAnswer.meeting_id == past.c.meeting_id,
                                               AttendanceAnswer.member_id == Member.id))
             .where(Member.active, held_on(past.c.day),
-                   missed_clause(AttendanceAnswer.answer, AttendanceAnswer.attended))
+                   missed_clause(AttendanceAnswer.answer, AttendanceAnswer.attended, AttendanceAnswer.deputy_answer))
             .group_by(past.c.group_id, Member.id, Member.name, Agency.name)
             .having(func.count(past.c.meeting_id.distinct()) == func.max(past.c.needed))
             .order_by(past.c.group_id, Agency.name, Member.name)).all()

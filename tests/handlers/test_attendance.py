@@ -4,7 +4,7 @@ from sqlmodel import Session, select
 
 from models.meetings import AttendanceAnswer
 from models.partnership import Member
-from tests.conftest import ADMIN, CHAIR, HOUSING, ICB_MEMBER, POLICE, POLICE_DEPUTY, PRACTITIONER
+from tests.conftest import ADMIN, CHAIR, DEPUTY_CHAIR, HOUSING, ICB_MEMBER, POLICE, POLICE_DEPUTY, PRACTITIONER
 
 
 def answer_of(engine, email):
@@ -231,3 +231,54 @@ async def test_someone_whose_seat_ends_before_the_next_meeting_has_nothing_to_an
     meetings = await chat(POLICE, "meetings arg")
     assert not [b for i in meetings.items for b in i.buttons if b.command.startswith("attend arg")]
     assert not (await chat(HOUSING, "attend arg yes")).is_error  # a seat with no end answers as before
+
+
+# --- a deputy who has sent apologies for their own seat -------------------------------------------------
+# On the ARG, Dr Amara Okafor (deputy chair) and Rachel Green both sit for the ICB.
+
+
+async def test_a_member_cannot_name_a_deputy_who_has_sent_apologies_for_the_meeting(chat, demo):
+    await chat(DEPUTY_CHAIR, "attend arg no")
+    reply = await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    assert reply.is_error
+    assert ("Dr Amara Okafor has sent apologies for this meeting of Assurance and Review Group, so can't attend "
+            "for you") in reply.text
+    assert "name someone else" in reply.text
+    assert answer_of(demo, ICB_MEMBER) is None  # nothing saved
+    assert not chat.notices_to(DEPUTY_CHAIR)
+
+
+async def test_a_deputy_who_then_sends_apologies_for_their_own_seat_no_longer_counts(chat):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    await chat(DEPUTY_CHAIR, "attend arg no")  # Amara can't come after all, to her own seat or Rachel's
+    quorum = await chat(CHAIR, "quorum arg")
+    assert quorum.title.endswith("not quorate yet")
+    assert "Represented so far: Riverside Community Health Trust, Riverside Council Children's Services (" \
+        in quorum.text
+    assert ("NHS Riverside Integrated Care Board's deputy (Dr Amara Okafor) has sent apologies for their own seat "
+            "(ask Rachel Green to name someone else)") in quorum.text
+    listed = await chat(CHAIR, "attendance arg")
+    assert ("Dr Amara Okafor for Rachel Green (NHS Riverside Integrated Care Board, but the deputy can't go)"
+            in listed.text)
+
+
+async def test_a_deputy_who_then_sends_apologies_for_their_own_seat_tells_the_member_who_named_them(chat):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    away = await chat(DEPUTY_CHAIR, "attend arg no")
+    assert "I've told Rachel Green" in away.text
+    (told,) = [n for n in chat.notices_to(ICB_MEMBER) if "can't" in n.title]
+    assert "Dr Amara Okafor has sent apologies for Assurance and Review Group" in told.text
+    assert {b.label for b in told.buttons} == {"Attending", "Apologies", "Send deputy"}
+    assert "I've told" not in (await chat(DEPUTY_CHAIR, "attend arg no")).text  # nothing changed: told once
+
+
+async def test_someone_attending_and_deputising_too_is_counted_once(chat):
+    def coming(reply) -> int:
+        return int(reply.text.split(" coming)")[0].rsplit("(", 1)[1].split()[0])
+
+    before = coming(await chat(CHAIR, "quorum arg"))  # Helen, Amara, and Jo for Tom
+    await chat(ICB_MEMBER, "attend arg yes")
+    await chat(DEPUTY_CHAIR, f"attend arg deputy {ICB_MEMBER}")  # Amara sends Rachel, who is coming anyway
+    assert coming(await chat(CHAIR, "quorum arg")) == before
+    home = await chat(CHAIR, "home")
+    assert any(("Coming", f"{before} people so far") in i.fields for i in home.items)

@@ -1,5 +1,7 @@
 """Quorum rules as the terms of reference state them."""
 
+from zlib import crc32
+
 import pytest
 
 from models.quorum import QuorumRuleError, SeatAnswer, check_rule, evaluate_quorum
@@ -8,8 +10,13 @@ NAMES = {"la": "Council", "police": "Police", "icb": "ICB", "health": "Health Tr
          **{f"d{i}": f"District {i}" for i in range(1, 7)}}
 
 
+def member_id(name):
+    """A fixed id per name: people are counted by id, so two names must never share one."""
+    return crc32(name.encode())
+
+
 def seat(name, agency, answer, role="member", deputy=None):
-    return SeatAnswer(member_id=hash(name) % 10_000, name=name, agency_key=agency, agency_name=NAMES[agency],
+    return SeatAnswer(member_id=member_id(name), name=name, agency_key=agency, agency_name=NAMES[agency],
                       role=role, answer=answer, deputy_name=deputy)
 
 
@@ -129,3 +136,43 @@ def test_the_rule_is_described_in_words():
 def test_rules_that_cannot_work_are_refused(rule, message):
     with pytest.raises(QuorumRuleError, match=message):
         check_rule(rule, {"la", "police", "icb"})
+
+
+# --- deputies who can't come, and people counted once ------------------------------------------------
+
+
+def deputy_seat(name, agency, deputy, deputy_id, **answers):
+    return SeatAnswer(member_id=member_id(name), name=name, agency_key=agency, agency_name=NAMES[agency],
+                      role="member", answer="deputy", deputy_name=deputy, deputy_id=deputy_id, **answers)
+
+
+def test_a_deputy_who_has_sent_apologies_for_their_own_seat_does_not_represent_the_agency():
+    seats = [seat("Chair", "la", "attending"), seat("Police lead", "police", "attending"),
+             deputy_seat("ICB nurse", "icb", "ICB lead", 7, deputy_own_answer="apologies"),
+             SeatAnswer(member_id=7, name="ICB lead", agency_key="icb", agency_name="ICB", role="member",
+                        answer="apologies")]
+    result = evaluate_quorum(ALL_THREE, seats, deputies_count=True, agency_names=NAMES)
+    assert not result.quorate
+    assert result.represented == ["Council", "Police"]
+    assert result.missing == [("ICB's deputy (ICB lead) has sent apologies for their own seat "
+                               "(ask ICB nurse to name someone else)")]
+    assert not seats[2].covered(deputies_count=True) and seats[2].deputy_declined
+
+
+def test_a_deputy_who_attends_on_their_own_seat_too_is_one_person():
+    rule = {"min_members": 3}
+    seats = [seat("Chair", "la", "attending"),
+             SeatAnswer(member_id=7, name="ICB lead", agency_key="icb", agency_name="ICB", role="member",
+                        answer="attending"),
+             deputy_seat("ICB nurse", "icb", "ICB lead", 7)]
+    result = evaluate_quorum(rule, seats, deputies_count=True, agency_names=NAMES)
+    assert result.present == 2
+    assert not result.quorate and "2 people coming, 3 needed" in result.missing
+
+
+def test_one_deputy_named_by_two_members_is_one_person():
+    rule = {"min_members": 2}
+    seats = [deputy_seat("ICB nurse", "icb", "ICB lead", 7), deputy_seat("ICB GP", "icb", "ICB lead", 7)]
+    result = evaluate_quorum(rule, seats, deputies_count=True, agency_names=NAMES)
+    assert result.present == 1 and not result.quorate
+    assert result.represented == ["ICB"]
