@@ -1,4 +1,5 @@
-"""actions, action done and action update: SMART actions from action plans, monitored to completion."""
+"""actions, action done, action update, action drop and action reopen: SMART actions from action plans,
+monitored to completion, or dropped with a reason."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from handlers.fields import free_text, text_check
 from handlers.forms import checked_form, with_checks
 from handlers.permissions import CHAIRS, refuse_unless_acts_for
 from messages.buttons import MAX_UPDATE, action_buttons, update_form
-from messages.reply import Button, Form, Item, Reply, Tone
+from messages.reply import Button, FieldKind, Form, FormField, Item, Reply, Tone
 from messages.templates import format_day, say
 from models import permissions as may
 from models.partnership import Agency, Member
-from models.work import (COUNTED_UP_TO, Action, ActionStatus, add_action_update, count_open_actions, latest_updates,
-                         mark_action_done, open_actions_page)
+from models.work import (COUNTED_UP_TO, Action, ActionStatus, add_action_update, count_open_actions, drop_action,
+                         latest_updates, mark_action_done, open_actions_page, reopen_action)
 from models.work import action as action_by_id
 
 MAX_ITEMS = 25
+MAX_REASON = 500  # Action.dropped_reason
 
 
 def _whose(cmd: Command, ctx: Context) -> tuple[str, Agency | None]:
@@ -136,7 +138,8 @@ def action_done(cmd: Command, ctx: Context) -> Reply:
     action: Action = ctx.target
     if action.status == ActionStatus.DROPPED.value:
         raise UserError(f"Action #{action.id} was dropped ({action.dropped_reason or 'no reason given'}), "
-                        f"so it can't be marked done. Ask the business unit if it should be reopened.")
+                        f"so it can't be marked done. A chair or the business unit can open it again "
+                        f"(`action reopen {action.id}`).")
     changed = mark_action_done(action, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     return Reply(text=say("action_done", action=action, changed=changed,
                           completed=format_day(ctx.calendar.local_date(action.completed_at))),
@@ -161,3 +164,50 @@ def action_update(cmd: Command, ctx: Context) -> Reply:
     return Reply(text=say("action_updated", action=action), tone=Tone.SUCCESS, changed=True,
                  buttons=[Button("Done", f"action done {action.id}", style="primary")]
                  if action.status == ActionStatus.OPEN.value else [])
+
+
+# --- dropping and reopening: for chairs and the business unit ----------------------------------------------
+
+_REASON_FIELDS = (FormField("reason", "Why is it no longer needed?", FieldKind.TEXTAREA, max_length=MAX_REASON,
+                            hint="For example: superseded by the new neglect strategy action plan"),)
+
+
+def _drop_form(action: Action) -> Form:
+    return with_checks(Form(f"action-drop-{action.id}", f"Drop action #{action.id}", f"action drop {action.id}",
+                            _REASON_FIELDS, submit_label="Drop it"),
+                       reason=text_check(what="reason", limit=MAX_REASON))
+
+
+TO_CLOSE_OR_OPEN = Target(_find_action, kind=Action)
+
+
+@command("action drop", summary="close an action that is no longer needed, with the reason",
+         example="action drop 12 Superseded by the neglect strategy plan", usage="action drop ID REASON",
+         rule=CHAIRS, target=TO_CLOSE_OR_OPEN)
+@checked_form(lambda ctx: _drop_form(ctx.target))
+def action_drop(cmd: Command, ctx: Context) -> Reply:
+    action: Action = ctx.target
+    if action.status != ActionStatus.OPEN.value:
+        raise UserError(f"Action #{action.id} is already {action.status}, so there is nothing to drop. "
+                        f"`action reopen {action.id}` opens it again.")
+    typed = cmd.text.split(None, 1)[1] if len(cmd.args) > 1 else ""
+    if not (cmd.form.get("reason") or typed).strip():
+        return Reply(text=f"Why is action #{action.id} \"{action.title}\" no longer needed? The reason is kept "
+                          f"with it, and its owner gets no more reminders.", form=_drop_form(action), private=True)
+    reason = free_text(ctx, cmd.form.get("reason") or typed, field="reason", what="reason", limit=MAX_REASON)
+    drop_action(action, reason, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    return Reply(text=f"Dropped action #{action.id} \"{action.title}\": {reason}. It gets no more reminders; "
+                      f"`action reopen {action.id}` opens it again.",
+                 tone=Tone.SUCCESS, changed=True)
+
+
+@command("action reopen", summary="open a done or dropped action again", example="action reopen 12",
+         usage="action reopen ID", rule=CHAIRS, target=TO_CLOSE_OR_OPEN)
+def action_reopen(cmd: Command, ctx: Context) -> Reply:
+    action: Action = ctx.target
+    if not reopen_action(action, actor_id=ctx.actor.id, session=ctx.session):
+        return Reply(text=f"Action #{action.id} is open already. Nothing changed.", tone=Tone.INFO)
+    return Reply(text=f"Action #{action.id} \"{action.title}\" is open again, due {format_day(action.due_date)}. "
+                      f"Its owner gets reminders for it as before.",
+                 tone=Tone.SUCCESS, changed=True,
+                 buttons=[Button("Drop it", f"action drop {action.id}", form=_drop_form(action))])

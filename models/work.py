@@ -137,6 +137,32 @@ def mark_action_done(action: Action, *, actor_id: int, session: Session, now: da
     return True
 
 
+def drop_action(action: Action, reason: str, *, actor_id: int, session: Session, now: datetime) -> bool:
+    """Close an open action as dropped, with the reason. Returns False if it was not open."""
+    if action.status != ActionStatus.OPEN.value:
+        return False
+    before = snapshot(action, "status", "completed_at", "dropped_reason")
+    action.status, action.completed_at, action.dropped_reason = ActionStatus.DROPPED.value, now, reason
+    session.add(action)
+    record(session, actor_id=actor_id, action="action.dropped", entity="action", entity_id=action.id,
+           before=before, after=snapshot(action, "status", "completed_at", "dropped_reason"))
+    session.commit()
+    return True
+
+
+def reopen_action(action: Action, *, actor_id: int, session: Session) -> bool:
+    """Open a done or dropped action again (it was closed by mistake). Returns False if it was open."""
+    if action.status == ActionStatus.OPEN.value:
+        return False
+    before = snapshot(action, "status", "completed_at", "dropped_reason")
+    action.status, action.completed_at, action.dropped_reason = ActionStatus.OPEN.value, None, None
+    session.add(action)
+    record(session, actor_id=actor_id, action="action.reopened", entity="action", entity_id=action.id,
+           before=before, after=snapshot(action, "status", "completed_at", "dropped_reason"))
+    session.commit()
+    return True
+
+
 def add_action_update(action: Action, text: str, *, actor_id: int, session: Session, now: datetime) -> ActionUpdate:
     """Add a progress note to an action."""
     update = ActionUpdate(action_id=action.id, author_id=actor_id, text=text, created_at=now)

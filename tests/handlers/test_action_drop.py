@@ -1,0 +1,50 @@
+"""action drop and action reopen: an action no longer needed is closed with its reason, by a chair or
+the business unit, and can be opened again; its owner stops being reminded in between."""
+
+from sqlmodel import Session, select
+
+from models.audit import AuditEvent
+from models.work import Action
+from tests.conftest import ADMIN, CHAIR, POLICE
+
+
+async def test_a_chair_drops_an_action_with_the_reason_and_it_leaves_the_owners_list(chat, demo):
+    reply = await chat(CHAIR, "action drop 2 Superseded by the neglect strategy's plan")
+    assert reply.changed and "Dropped action #2" in reply.text
+    with Session(demo) as session:
+        action = session.get(Action, 2)
+        assert (action.status, action.dropped_reason) == ("dropped", "Superseded by the neglect strategy's plan")
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "action.dropped")).one()
+    assert event.entity_id == 2 and event.after["dropped_reason"] == "Superseded by the neglect strategy's plan"
+    assert [i.text[:3] for i in (await chat(CHAIR, "actions")).items] == ["#4 "]
+    refused = await chat(CHAIR, "action done 2")
+    assert refused.is_error and "`action reopen 2`" in refused.text
+
+
+async def test_without_a_reason_a_form_asks_for_one_and_nothing_changes(chat, demo):
+    reply = await chat(ADMIN, "action drop 2")
+    assert reply.form is not None and [f.name for f in reply.form.fields] == ["reason"]
+    assert not reply.changed
+    saved = await chat(ADMIN, "action drop 2", form={"reason": "No longer required after the re-inspection"})
+    assert saved.changed
+    with Session(demo) as session:
+        assert session.get(Action, 2).dropped_reason == "No longer required after the re-inspection"
+
+
+async def test_a_reopened_action_is_open_and_reminded_again(chat, demo):
+    await chat(CHAIR, "action done 2")
+    reply = await chat(ADMIN, "action reopen 2")
+    assert reply.changed and "is open again" in reply.text
+    with Session(demo) as session:
+        action = session.get(Action, 2)
+        assert (action.status, action.completed_at, action.dropped_reason) == ("open", None, None)
+    assert "open already" in (await chat(ADMIN, "action reopen 2")).text
+
+
+async def test_an_owner_cannot_drop_their_own_action_and_a_childs_details_are_not_kept(chat, demo):
+    refused = await chat(POLICE, "action drop 3 not doing it")
+    assert refused.is_error and "Only chairs and the business unit" in refused.text
+    masked = await chat(CHAIR, "action drop 2 see NHS 943 476 5919")
+    assert masked.is_error and "943 476 5919" not in masked.text
+    with Session(demo) as session:
+        assert session.get(Action, 2).status == "open"
