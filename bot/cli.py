@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bot.settings import DEFAULT_DB_PATH, get_settings
 
+CONSOLE_LOG = DEFAULT_DB_PATH.parent / "console.log"  # where the console's log goes, not into the chat
+
 DEMO_DB_PATH = DEFAULT_DB_PATH.parent / "demo.db"
 PARTNERSHIP_HELP = "the partnership's key, when the database holds more than one"
 
@@ -92,7 +94,10 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import run_console
     from handlers.dispatch import Dispatcher
 
+    from bot.logs import log_to_file
+
     engine = ready_engine(database_url(args.db))
+    log_to_file(CONSOLE_LOG)  # after any migration's messages, which belong in the terminal
     settings = get_settings()
     dispatcher = Dispatcher(engine, feed_links=settings.feed_links(), email_on=settings.email_on)
     return run_console(dispatcher, args.as_email,
@@ -128,6 +133,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         program = sys.argv[0] if "/" in sys.argv[0] else "assurebot"
         print(f"Demo partnership loaded into {path}. You are {who}.")
         print(f"To be someone else: {program} console --db {path} --as jo.walsh@community.example.org")
+    from bot.logs import log_to_file
+
+    log_to_file(CONSOLE_LOG)
     settings = get_settings()
     return run_console(Dispatcher(engine, feed_links=settings.feed_links(), email_on=settings.email_on), who,
                        files_dir=Path(args.files))

@@ -5,6 +5,7 @@ DEBUG, so their loggers are held at INFO whatever LOG_LEVEL says."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 import re
 
 # Loggers of libraries that write request or response bodies at DEBUG.
@@ -55,3 +56,16 @@ def configure_logging(level: str) -> None:
     for chatty in ("alembic", "matplotlib"):  # their INFO lines would land in the middle of a chat
         logging.getLogger(chatty).setLevel(logging.WARNING)
     keep_content_out_of_logs()
+
+
+def log_to_file(path: Path) -> None:
+    """Send the log to a file instead of the terminal: in the console a problem's traceback would
+    otherwise land in the middle of the chat (the reply gives the error's id, to find it there)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            root.removeHandler(handler)
+    root.addHandler(to_file)

@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -194,3 +195,16 @@ def test_assurebot_migrate(tmp_path):
     result = _assurebot("migrate", home=tmp_path)
     assert result.returncode == 0
     assert "up to date" in result.stdout
+
+
+def test_a_problem_on_our_side_is_logged_to_a_file_not_into_the_chat(tmp_path):
+    assert _assurebot("demo", stdin="quit\n", home=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / ".assurebot" / "demo.db") as demo:  # the database refuses the write
+        demo.execute("CREATE TRIGGER refused BEFORE INSERT ON escalation BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    result = _assurebot("console", "--db", str(tmp_path / ".assurebot" / "demo.db"), "--as",
+                        "jo.walsh@community.example.org",
+                        stdin="escalate routine capacity: caseloads above safe level\n", home=tmp_path)
+    error_id = re.search(r"quote error ([0-9a-f]{8})", result.stdout).group(1)
+    assert "Traceback" not in result.stdout + result.stderr
+    logged = (tmp_path / ".assurebot" / "console.log").read_text()
+    assert f"error {error_id}" in logged and "Traceback" in logged
