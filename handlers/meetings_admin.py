@@ -22,6 +22,7 @@ from handlers.permissions import CHAIRS, refuse_unless_manages
 from messages.reply import FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models.audit import save_changes, save_new
+from models.dates import DateError, local_moment
 from models.groups import Group, Membership, seat_held
 from models.meetings import (AttendanceAnswer, Meeting, MeetingStage, MeetingStatus, answered_member_ids,
                              stage_of)
@@ -90,7 +91,7 @@ def _when(ctx: Context, fields: dict[str, str], words: list[str], *, what: str,
           usual: time) -> tuple[date, time, list[str]]:
     """The date and time of a meeting, from the form's fields or the words typed (which may be
     several: `2 March 2027 2.30 pm`), the time being `usual` when none is given; and the words
-    left after them."""
+    left after them. See _starts for the moment they make."""
     if fields.get("date"):
         day = parse_day(fields["date"], what=what, today=ctx.today())
     else:
@@ -101,6 +102,15 @@ def _when(ctx: Context, fields: dict[str, str], words: list[str], *, what: str,
         return day, usual, words
     at, words = take_clock(words)
     return day, at, words
+
+
+def _starts(ctx: Context, day: date, at: time) -> datetime:
+    """The moment a meeting starts, by the partnership's clocks: a time they skip when they go forward
+    (01:30 on the last Sunday in March in the UK) is refused, never saved an hour later than the reply says."""
+    try:
+        return local_moment(day, at, ctx.calendar.zone)
+    except DateError as error:
+        raise UserError(error.sentence, field_errors={"time": error.sentence}) from None
 
 
 def _told(ctx: Context, meeting: Meeting) -> list[int]:
@@ -120,7 +130,7 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
                          usual=time(10, 0))
     location = free_text(ctx, fields.get("location") or " ".join(rest), field="location", what="place",
                          limit=200, required=False)
-    starts = datetime.combine(day, at, tzinfo=ctx.calendar.zone)
+    starts = _starts(ctx, day, at)
     if starts <= ctx.now():
         raise UserError(f"{format_day(day)} has passed; a new meeting needs a date to come.",
                         field_errors={"date": "Choose a date to come."})
@@ -150,7 +160,7 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
     old_local = ctx.calendar.local_datetime(meeting.starts_at)
     day, at, _rest = _when(ctx, fields, words if fields.get("meeting") else words[1:], what="the new date",
                            usual=old_local.time())
-    starts = datetime.combine(day, at, tzinfo=ctx.calendar.zone)
+    starts = _starts(ctx, day, at)
     if starts <= ctx.now():
         raise UserError(f"{format_day(day)} has passed; move the meeting to a date to come.")
     warning = unusual_day(ctx, day)

@@ -30,13 +30,16 @@ read at any time, they are refused and the date itself is asked for.
 A date that can be read but does not exist is named (there is no 31 February 2027); one that
 can't be read is answered with how to write it. Both raise DateError, a ValueError whose
 message is written for people.
+
+local_moment turns a date and a time into the moment the partnership's clocks show it, and names a
+time the clocks skip (01:30 on the day they go forward in the UK) rather than moving it.
 """
 
 from __future__ import annotations
 
 import re
 from calendar import monthrange
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Sequence
 
 HOW_TO_WRITE = "write it like 2 March 2027 or 02/03/2027"
@@ -93,6 +96,35 @@ class DateError(ValueError):
 class ImpossibleDate(DateError):
     """A date or time written in a way that can be read, but that does not exist: 31 February,
     month 13, 25:00, or a weekday that is not the date's own."""
+
+
+class SkippedTime(ImpossibleDate):
+    """A time of day the clocks jump over when they go forward, so no meeting can start then."""
+
+    @property
+    def sentence(self) -> str:
+        why, _, what = self.message.rpartition("; ")
+        return f"{why}. {what[:1].upper()}{what[1:]}."
+
+
+def local_moment(day: date, at: time, zone: tzinfo) -> datetime:
+    """`at` on `day` as the clocks of `zone` show it, as a datetime in that zone.
+
+    A time the clocks skip when they go forward is refused (SkippedTime): on Sunday 28 March 2027
+    there is no 01:30 in the UK, and saving it as 02:30 would put a meeting an hour from where
+    the reply said. In the hour that comes twice when they go back, the first is meant (still
+    summer time), so 01:30 on Sunday 31 October 2027 is 00:30 UTC however it is entered."""
+    wanted = datetime.combine(day, at, tzinfo=zone)  # fold 0: the first of an hour that comes twice
+    found = wanted.astimezone(timezone.utc).astimezone(zone)
+    if found.replace(tzinfo=None) == wanted.replace(tzinfo=None):
+        return found
+    before, after = wanted.utcoffset(), wanted.replace(fold=1).utcoffset()  # the skipped time reads both ways
+    change = wanted.replace(fold=1).astimezone(timezone.utc)  # a moment before the clocks went forward
+    while change.astimezone(zone).utcoffset() != after:
+        change += timedelta(minutes=1)
+    place = "in the UK" if getattr(zone, "key", None) == "Europe/London" else f"in the {zone} time zone"
+    raise SkippedTime(f"{at:%H:%M} does not exist on {format_day(day)} {place}: the clocks go forward from "
+                      f"{change + before:%H:%M} to {change.astimezone(zone):%H:%M}; choose another time")
 
 
 def format_day(value: date | datetime) -> str:

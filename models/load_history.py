@@ -8,7 +8,8 @@ to a meeting, actions done or dropped, how far each escalation has gone.
     escalations: acknowledged: 2026-06-02T09:30, acknowledged_by: EMAIL, assigned_to: EMAIL,
                  stage_entered: 2026-06-10T10:00, closed: 2026-07-01T16:00, outcome: "..."
 
-Free text (a reason, an outcome, a summary) is checked for a child's details as chat checks it.
+Free text (a reason, an outcome, a summary) is checked for a child's details as chat checks it, and
+every true-or-false value in the file (`attended` here, `clear_days` and the rest) is read by `flag`.
 """
 
 from __future__ import annotations
@@ -21,10 +22,32 @@ from models.identifiers import ESCALATION, GENERAL, identifying_details, refusal
 from models.work import ActionStatus
 
 ACTION_STATES = {s.value for s in ActionStatus}
+# The words YAML reads as true or false when they are written bare; in quotes they are text.
+FLAG_WORDS = {spelt: meaning for word, meaning in (("true", True), ("yes", True), ("on", True), ("false", False),
+                                                   ("no", False), ("off", False))
+              for spelt in (word, word.capitalize(), word.upper())}
 
 
 class History:
     """Mixed into the loader (models.loader._Load), whose helpers it uses: problem, member, as_moment."""
+
+    def flag(self, entry: Any, key: str, where: str, default: bool) -> bool:
+        """A true-or-false value: YAML's own true or false (a bare yes or no reads as one), `default` when
+        the key is not there. Anything else is a problem by line, and `default` stands in while the rest
+        of the file is checked: a quoted "false" is text, which would read as true, so it is never guessed at."""
+        if not isinstance(entry, dict) or key not in entry:
+            return default
+        value = entry[key]
+        if isinstance(value, bool):
+            return value
+        if value is None:
+            self.problem(entry, key, where, "must be true or false, not empty")
+        elif isinstance(value, str) and value in FLAG_WORDS:
+            self.problem(entry, key, where, f"must be true or false, not {value!r} in quotes; "
+                         f"write {str(FLAG_WORDS[value]).lower()}, without quotes")
+        else:
+            self.problem(entry, key, where, f"must be true or false, not {value!r}")
+        return default
 
     def safe_text(self, entry: Any, key: str, where: str, *, escalation: bool = False) -> str | None:
         """The text under `key`, or None (with a problem) when it names a child by an identifier."""
@@ -72,13 +95,11 @@ class History:
         return {"minutes_circulated_at": sent} if sent else {}
 
     def attended_values(self, entry: Any, where: str) -> dict[str, Any]:
-        attended = entry.get("attended")
-        if attended is None:
-            return {}
-        if not isinstance(attended, bool):
-            self.problem(entry, "attended", where, "must be true or false")
-            return {}
-        return {"attended": attended}
+        if entry.get("attended") is None:
+            return {}  # not recorded
+        found = len(self.problems)
+        attended = self.flag(entry, "attended", where, False)
+        return {"attended": attended} if len(self.problems) == found else {}
 
     def action_values(self, entry: Any, where: str) -> dict[str, Any]:
         status = str(entry.get("status", ActionStatus.OPEN.value)).lower()

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, select
 
 from models.audit import AuditEvent, record
-from models.dates import DateError, date_value, moment_value
+from models.dates import DateError, date_value, local_moment, moment_value
 from models.load_history import History
 from models.load_report import LoadReport, in_file_order
 from models.load_schema import settings_group_problems, settings_problems, unknown_keys
@@ -134,14 +134,14 @@ class _Load(History):
             return None
 
     def as_moment(self, entry: Any, key: str, where: str) -> datetime | None:
-        """A date and time in the partnership's zone (a date alone means 10:00), as UTC."""
+        """A date and time in the partnership's zone (a date alone means 10:00), as UTC: one the clocks skip
+        is refused, as chat refuses it (models.dates.local_moment)."""
         try:
             value = moment_value(entry.get(key), default_time=time(10, 0))
+            value = value if value.tzinfo else local_moment(value.date(), value.time(), self.zone)
         except DateError as error:
             self.problem(entry, key, where, error.message)
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self.zone)
         return value.astimezone(timezone.utc)
 
     # --- sections --------------------------------------------------------------------
@@ -214,9 +214,9 @@ class _Load(History):
                 continue
             existing = self.session.exec(select(Agency).where(
                 Agency.partnership_id == self.partnership.id, Agency.key == key)).first()
-            self.agencies[key] = self.upsert("agencies", existing, Agency(partnership_id=self.partnership.id,
-                                                                            key=key, name=name),
-                                             {"name": name, "named_partner": bool(entry.get("named_partner", False))})
+            values = {"name": name, "named_partner": self.flag(entry, "named_partner", where, False)}
+            self.agencies[key] = self.upsert("agencies", existing, Agency(partnership_id=self.partnership.id, key=key,
+                                                                            name=name), values)
 
     def load_members(self) -> None:
         listed: dict[str, tuple[str, Any]] = {}  # email as compared -> (where, entry) as first listed
@@ -251,8 +251,8 @@ class _Load(History):
                 self.problem(entry, "platform", where, "must be slack, teams, email or console")
                 continue
             existing = member_by_email(email, scope=Scope(self.partnership.id), session=self.session)
-            values = {"email": email, "name": name, "agency_id": agency.id,
-                      "is_admin": bool(entry.get("admin", False)), "preferred_platform": platform, "active": True,
+            values = {"email": email, "name": name, "agency_id": agency.id, "preferred_platform": platform,
+                      "is_admin": self.flag(entry, "admin", where, False), "active": True,
                       "preferred_name": str(entry["preferred_name"]).strip()[:60] if entry.get("preferred_name")
                       else None}
             if existing is not None and existing.id in chose and not entry.get("platform"):
@@ -279,10 +279,12 @@ class _Load(History):
             key, name = self.require(entry, "key", where), self.require(entry, "name", where)
             if key is None or name is None:
                 continue
-            quorum = entry.get("quorum") or {}
+            quorum, found = entry.get("quorum") or {}, len(self.problems)
+            self.flag(quorum, "chair_required", f"{where}.quorum", False)  # named by its own line if not true/false
             try:
                 # An unknown rule key is named by its line with the closest known key, as every unknown key is.
-                check_rule({k: v for k, v in quorum.items() if k in RULE_KEYS}, agency_keys)
+                if len(self.problems) == found:  # a chair_required refused just now is not named again as a rule
+                    check_rule({k: v for k, v in quorum.items() if k in RULE_KEYS}, agency_keys)
             except (QuorumRuleError, TypeError, ValueError, AttributeError) as exc:
                 self.problem(entry, "quorum", where, str(exc) if isinstance(exc, QuorumRuleError) else
                              "must be a mapping of quorum rules, e.g. {all_of: [la, police, icb]}")
@@ -294,13 +296,12 @@ class _Load(History):
             key = key.lower()
             existing = self.session.exec(select(Group).where(
                 Group.partnership_id == self.partnership.id, Group.key == key)).first()
-            values = {
-                "name": name, "papers_notice_working_days": notice, "clear_days": bool(entry.get("clear_days", False)),
-                "deputies_count": bool(entry.get("deputies_count", True)), "quorum": dict(quorum),
-                "handles_escalations": bool(entry.get("handles_escalations", key == "arg")),
-                "minutes_within_days": int(entry.get("minutes_within_days", 14)),
-                "slack_channel_id": entry.get("slack_channel"),
-            }
+            values = {"name": name, "papers_notice_working_days": notice, "quorum": dict(quorum),
+                      "clear_days": self.flag(entry, "clear_days", where, False),
+                      "deputies_count": self.flag(entry, "deputies_count", where, True),
+                      "handles_escalations": self.flag(entry, "handles_escalations", where, key == "arg"),
+                      "minutes_within_days": int(entry.get("minutes_within_days", 14)),
+                      "slack_channel_id": entry.get("slack_channel")}
             group = self.upsert("groups", existing, Group(partnership_id=self.partnership.id, key=key, name=name),
                                 values)
             self.groups[key] = group
