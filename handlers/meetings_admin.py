@@ -247,9 +247,10 @@ def attended(cmd: Command, ctx: Context) -> Reply:
                      + ("" if changed else " Nothing changed."), tone=Tone.SUCCESS, changed=changed)
     rows = ctx.session.exec(select(AttendanceAnswer).where(AttendanceAnswer.meeting_id == meeting.id,
                                                            col(AttendanceAnswer.attended).is_(None))).all()
-    for row in rows:
+    for row in rows:  # all of them or none: a failure part-way must not leave the record half made
         save_changes(row, {"attended": row.answer in ("attending", "deputy")}, session=ctx.session,
-                     actor_id=ctx.actor.id, action="attendance.recorded")
+                     actor_id=ctx.actor.id, action="attendance.recorded", commit=False)
+    ctx.session.commit()
     held = format_day(ctx.calendar.local_date(meeting.starts_at))
     if not rows:
         return Reply(text=f"There were no answers to record for {group.name} on {held}: nobody had answered, or "

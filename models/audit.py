@@ -197,8 +197,9 @@ def save_new(row: SQLModel, *, session: Session, actor_id: int | None, action: s
 
 
 def save_changes(row: SQLModel, values: dict[str, Any], *, session: Session, actor_id: int | None,
-                 action: str) -> bool:
-    """Change some fields of a row, with before and after in the audit trail. False if nothing differs."""
+                 action: str, commit: bool = True) -> bool:
+    """Change some fields of a row, with before and after in the audit trail. False if nothing differs.
+    `commit=False`: one of several changes that are saved together, or not at all, by the caller."""
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     if not changed:
         return False
@@ -208,5 +209,6 @@ def save_changes(row: SQLModel, values: dict[str, Any], *, session: Session, act
     session.add(row)
     record(session, actor_id=actor_id, action=action, entity=row.__tablename__, entity_id=row.id,
            before=before, after=snapshot(row, *changed))
-    session.commit()
+    if commit:
+        session.commit()
     return True

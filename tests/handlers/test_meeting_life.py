@@ -4,13 +4,16 @@ that has been held stays as it was; a date that is probably a slip is asked abou
 from __future__ import annotations
 
 import io
+import sqlite3
 from datetime import date, datetime, timedelta, timezone
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.console import Console
 from handlers.dispatch import Dispatcher
 from messages.reply import Tone
+from models.audit import AuditEvent
 from models.groups import Group
 from models.meetings import AttendanceAnswer, Meeting
 from models.partnership import Member
@@ -288,3 +291,29 @@ async def test_only_someone_with_a_seat_that_day_has_attendance_recorded(chat, d
     with Session(demo) as session:
         sam = session.exec(select(Member).where(Member.email == POLICE_DEPUTY)).one()
         assert session.exec(select(AttendanceAnswer).where(AttendanceAnswer.member_id == sam.id)).all() == []
+
+
+async def test_attendance_recorded_from_the_answers_is_saved_whole_or_not_at_all(chat, demo):
+    """The database fails on the third answer: the reply says nothing was saved, and nothing was."""
+    updates = []
+
+    def fails_third(_conn, _cursor, statement, parameters, _context, executemany):
+        if statement.startswith("UPDATE attendance_answer"):
+            updates.extend(parameters if executemany else [parameters])
+            if len(updates) >= 3:
+                raise sqlite3.OperationalError("disk I/O error")
+
+    with Session(demo) as session:
+        before = session.exec(select(AttendanceAnswer.id).where(AttendanceAnswer.meeting_id == 1,
+                                                                 AttendanceAnswer.attended.is_(None))).all()
+    assert len(before) >= 3
+    event.listen(demo, "before_cursor_execute", fails_third)
+    try:
+        reply = await chat(CHAIR, "attended 1")
+    finally:
+        event.remove(demo, "before_cursor_execute", fails_third)
+    assert reply.is_error and "nothing was saved" in reply.text
+    with Session(demo) as session:
+        assert session.exec(select(AttendanceAnswer.id).where(AttendanceAnswer.meeting_id == 1,
+                                                              AttendanceAnswer.attended.is_(None))).all() == before
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "attendance.recorded")).all() == []
