@@ -23,6 +23,7 @@ from messages.reply import FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models.audit import save_changes, save_new
 from models.dates import DateError, local_moment
+from models.identifiers import PLACE
 from models.groups import Group, Membership, seat_held
 from models.meetings import (AttendanceAnswer, Meeting, MeetingStage, MeetingStatus, answered_member_ids,
                              stage_of)
@@ -36,7 +37,8 @@ def meeting_form(ctx: Context) -> Form:
         FormField("date", "Date", FieldKind.DATE),
         FormField("time", "Start time", initial="10:00", max_length=8, hint="Like 10:00 or 2.30pm",
                   check=time_check()),
-        FormField("location", "Where", required=False, max_length=200, check=text_check(what="place", limit=200)),
+        FormField("location", "Where", required=False, max_length=200,
+                  check=text_check(what="place", limit=200, where=PLACE)),
     ), submit_label="Add meeting")
 
 
@@ -128,7 +130,7 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     day, at, rest = _when(ctx, fields, words if fields.get("group") else words[1:], what="the meeting's date",
                          usual=time(10, 0))
-    location = free_text(ctx, fields.get("location") or " ".join(rest), field="location", what="place",
+    location = free_text(ctx, fields.get("location") or " ".join(rest), field="location", what="place", where=PLACE,
                          limit=200, required=False)
     starts = _starts(ctx, day, at)
     if starts <= ctx.now():

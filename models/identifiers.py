@@ -2,8 +2,9 @@
 
 A child is referred to only by the agency's own case reference, never by name, date of birth,
 NHS number or address. This module is the one check for that: it finds what looks like an NHS
-number, a full postcode or a date of birth, says why in plain words, and can mask what it found
-so that a refused form can be shown again without keeping the identifier.
+number, a full postcode, a street address, a child's name or a date of birth, says why in plain
+words, and can mask what it found so that a refused form can be shown again without keeping the
+identifier.
 
 People write the same number many ways (943 476 5919, 943.476.5919, 94 34 76 59 19, with
 no-break or thin spaces, en dashes, or in words), so the text is first normalised: every Unicode
@@ -14,6 +15,15 @@ alongside it says which characters of the original each normalised character cam
 Dates are the hard part: a meeting date and a child's date of birth look the same. So a date is
 refused only where it can be a child's date of birth and reads as one, which depends on where the
 text is from (see ESCALATION and GENERAL).
+
+Names and addresses are found by their shape, not looked up. A street address is a house number
+(or a flat's) and capitalised words ending in a street word: "14 Acacia Avenue", "Flat 3, 22 Mill
+Lane". A child's name is one or two capitalised words, not everyday or agency words, straight
+after a word for a child ("Child Jayden Smith", "son Tyler", "a girl called Amy") or after "name
+is". A professional's name has no such word before it ("Dr Amara Okafor to contact the school"),
+and "Child Protection Plan" or "Child In Need" are not names, so both pass. A meeting's place is
+an organisation's address ("Riverside House, 12 High Street"), so there (PLACE) a street address
+is allowed.
 """
 
 from __future__ import annotations
@@ -24,21 +34,29 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from models.identifier_shapes import addresses, names
+
 # Where the text is from. In an escalation (summary, case reference, stage note, outcome) a date
 # that could be a child's date of birth is refused unless the sentence reads it as the date of a
 # meeting or other event, and "DOB" or "date of birth" is refused even without a date: it
 # announces a date we might not be able to read. Elsewhere (action titles, progress notes, paper
 # titles, meeting places) dates are everyday, so one is refused only next to date-of-birth words.
+# A meeting's place (PLACE) is read as GENERAL text, except that a street address is allowed: it is
+# where the partnership meets, not where a child lives.
 ESCALATION = "escalation"
 GENERAL = "general"
+PLACE = "place"
+_WHERE = (ESCALATION, GENERAL, PLACE)
 
 NHS_REASON = "it contains what looks like an NHS number"
 POSTCODE_REASON = "it contains a full postcode (the first half, such as B91, is fine)"
 DOB_REASON = "it mentions a date of birth"
 DATE_REASON = "it contains a date that could be a child's date of birth"
+ADDRESS_REASON = "it contains what looks like a street address (a house or flat number and a street)"
+NAME_REASON = "it contains what looks like a child's name"
 
 _MARKERS = {"nhs": "[NHS number removed]", "postcode": "[postcode removed]", "date": "[date removed]",
-            "dob": "[date of birth removed]"}
+            "dob": "[date of birth removed]", "address": "[address removed]", "name": "[name removed]"}
 # Masked text is checked again when it is sent back; the markers themselves must not be refused.
 _MARKER = re.compile("|".join(re.escape(m) for m in _MARKERS.values()))
 
@@ -381,14 +399,18 @@ def _reads_as_an_event(norm: str, start: int) -> bool:
 
 
 def _check_where(where: str) -> None:
-    if where not in (ESCALATION, GENERAL):
-        raise ValueError(f"where must be {ESCALATION!r} or {GENERAL!r}, not {where!r}")
+    if where not in _WHERE:
+        raise ValueError(f"where must be {ESCALATION!r}, {GENERAL!r} or {PLACE!r}, not {where!r}")
 
 
 def _find(text: _Text, today: date, where: str) -> list[tuple[str, int, int]]:
-    """(kind, start, end) in the normalised text; kind is nhs, postcode, dob (a label), dob-date or date."""
+    """(kind, start, end) in the normalised text; kind is nhs, postcode, address, name, dob (a label),
+    dob-date or date."""
     norm = text.norm
     found = [("nhs", s, e) for s, e in _nhs_numbers(norm)] + [("postcode", s, e) for s, e in _postcodes(norm)]
+    if where != PLACE:
+        found += [("address", s, e) for s, e in addresses(norm)]
+    found += [("name", s, e) for s, e in names(norm)]
     words = list(_DOB_WORD.finditer(norm))
     for d in _dates(norm, today):
         if any(s < d.end and d.start < e for _, s, e in found):
@@ -406,17 +428,23 @@ def _find(text: _Text, today: date, where: str) -> list[tuple[str, int, int]]:
 def identifying_details(text: str, *, today: date, where: str = ESCALATION) -> list[str]:
     """Reasons the text looks like it identifies a child, in plain words; empty when it looks safe.
 
-    where is ESCALATION (the default: escalation summary, case reference, stage note, outcome) or
-    GENERAL (action titles, progress notes, paper titles, meeting places); it changes only how
-    dates are read. NHS numbers and full postcodes are refused wherever they are.
+    where is ESCALATION (the default: escalation summary, case reference, stage note, outcome),
+    GENERAL (action titles, progress notes, paper and return titles) or PLACE (a meeting's place:
+    as GENERAL, but an organisation's street address is allowed there). ESCALATION and GENERAL
+    differ only in how dates are read. NHS numbers, full postcodes and a child's name are refused
+    wherever they are, and a street address everywhere but in a meeting's place.
     """
     _check_where(where)
     kinds = {kind for kind, _, _ in _find(_normalise(text), today, where)}
     reasons = []
+    if "name" in kinds:
+        reasons.append(NAME_REASON)
     if "nhs" in kinds:
         reasons.append(NHS_REASON)
     if "postcode" in kinds:
         reasons.append(POSTCODE_REASON)
+    if "address" in kinds:
+        reasons.append(ADDRESS_REASON)
     if kinds & {"dob", "dob-date"}:
         reasons.append(DOB_REASON)
     elif "date" in kinds:
@@ -427,8 +455,10 @@ def identifying_details(text: str, *, today: date, where: str = ESCALATION) -> l
 def mask_identifiers(text: str, *, today: date, where: str = ESCALATION) -> str:
     """The text with each identifier identifying_details would refuse replaced by a marker.
 
-    [NHS number removed], [postcode removed], [date removed] or, for "DOB 01/02/2019" or "DOB" in
-    an escalation, [date of birth removed]. Everything else is kept as typed, and the result
+    [NHS number removed], [postcode removed], [address removed], [name removed], [date removed] or,
+    for "DOB 01/02/2019" or "DOB" in an escalation, [date of birth removed]. Only the name goes
+    from "Child Jayden Smith" (to "Child [name removed]"), and the number and street from an address
+    ("Family at [address removed], Riverside"). Everything else is kept as typed, and the result
     passes identifying_details with the same where, so a refused form can be shown again.
     """
     _check_where(where)

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from models.escalations import Escalation
-from models.identifiers import ESCALATION, GENERAL, identifying_details, refusal_text
+from models.identifiers import ESCALATION, GENERAL, PLACE, identifying_details, refusal_text
 from models.work import ActionStatus
 
 ACTION_STATES = {s.value for s in ActionStatus}
@@ -49,13 +49,16 @@ class History:
             self.problem(entry, key, where, f"must be true or false, not {value!r}")
         return default
 
-    def safe_text(self, entry: Any, key: str, where: str, *, escalation: bool = False) -> str | None:
-        """The text under `key`, or None (with a problem) when it names a child by an identifier."""
+    def safe_text(self, entry: Any, key: str, where: str, *, escalation: bool = False,
+                  place: bool = False) -> str | None:
+        """The text under `key`, or None (with a problem) when it names a child by an identifier
+        (`escalation`: by an escalation's rules; `place`: a meeting's place, where an address is allowed)."""
         text = entry.get(key)
         if text is None:
             return None
         text = str(text).strip()
-        reasons = identifying_details(text, today=self.today(), where=ESCALATION if escalation else GENERAL)
+        reasons = identifying_details(text, today=self.today(),
+                                      where=ESCALATION if escalation else PLACE if place else GENERAL)
         if reasons:
             self.problem(entry, key, where, refusal_text(reasons))
             return None
@@ -82,11 +85,12 @@ class History:
                      "person must be from its agency")
         return False
 
-    def safe_optional(self, entry: Any, key: str, where: str, *, escalation: bool = False) -> str | None:
+    def safe_optional(self, entry: Any, key: str, where: str, *, escalation: bool = False,
+                      place: bool = False) -> str | None:
         """Optional text under `key` ("" when not given), checked as `safe_text` checks: None when refused."""
         if not isinstance(entry, dict) or entry.get(key) is None:
             return ""
-        return self.safe_text(entry, key, where, escalation=escalation)
+        return self.safe_text(entry, key, where, escalation=escalation, place=place)
 
     def minutes_values(self, entry: Any, where: str) -> dict[str, Any]:
         if entry.get("minutes") is None:

@@ -380,7 +380,7 @@ class _Load(History):
             starts = self.as_moment(entry, "starts", where) if entry.get("starts") is not None else None
             if entry.get("starts") is None:
                 self.problem(entry, None, where, "`starts` is required, e.g. 2027-01-05T10:00")
-            location = self.safe_optional(entry, "location", where)
+            location = self.safe_optional(entry, "location", where, place=True)
             if group is None or starts is None or location is None:
                 continue
             existing = self.session.exec(select(Meeting).where(

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from messages.reply import Button, Form, Reply, Tone
-from models.identifiers import ESCALATION, GENERAL, mask_identifiers
+from models.identifiers import ESCALATION, GENERAL, PLACE, mask_identifiers
 
 REMEMBERED_VIEWS = 1000  # submissions and origins kept to recognise a modal submitted twice
 FORM_UNAVAILABLE = ("I couldn't open the form: Slack didn't answer in time. Nothing was saved. "
@@ -93,8 +93,9 @@ def safe_to_carry(line: str) -> str:
     """A line as typed, for a button to carry (Slack keeps a button's value with the message): a
     child's details in it masked, as strictly as the command itself checks them (an escalation's
     strictly, where any date that could be a child's birth is refused; "/escalate" typed after /assure is
-    the same command)."""
-    where = ESCALATION if line.lstrip().lstrip("/").lower().startswith("escalat") else GENERAL
+    the same command; a meeting's line keeps the address where it meets)."""
+    verb = line.lstrip().lstrip("/").lower()
+    where = ESCALATION if verb.startswith("escalat") else PLACE if verb.startswith("meeting ") else GENERAL
     return mask_identifiers(line, today=date.today(), where=where)
 
 
