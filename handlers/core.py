@@ -19,7 +19,6 @@ plain functions: the dispatcher runs them off the event loop.
 from __future__ import annotations
 
 import difflib
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -49,6 +48,28 @@ class Command:
     def __reduce__(self):
         """Sent whole to the process that runs reports: the read-only form travels as a plain dict."""
         return _command, (self.verb, self.args, self.text, dict(self.form), self.platform)
+
+    def text_after(self, count: int, *, options: bool = False) -> str:
+        """What was typed after the first `count` words, exactly as typed (only its ends trimmed): the
+        free text of a title, a place or a note, with its apostrophes, quotes and spacing as they were.
+
+        With `options`, key=value options are not counted among the words, and those before the text
+        and after it are left out of it (the handler reads them as fields). One in the middle of the
+        text could be either, so it is refused, saying how to give it."""
+        words = words_of(self.text)
+        if not options:
+            return self.text[words[count].start:].strip() if len(words) > count else ""
+        free = [w for w in words if not is_option(w)]
+        if len(free) <= count:
+            return ""
+        start, end = free[count].start, free[-1].end
+        inside = [w for w in words if is_option(w) and start < w.start < end]
+        if inside:
+            key = inside[0].typed.partition("=")[0]
+            raise UserError(f"`{key}=` is in the middle of the text, so I can't tell whether it is part of it. "
+                            f"Put options such as {key}= before the text or after it; or, if it belongs to the "
+                            f"text, give the whole text in quotes as its field (title=\"...\", location=\"...\").")
+        return self.text[start:end]
 
 
 def _command(verb: str, args: tuple[str, ...], text: str, form: dict[str, str], platform: str) -> Command:
@@ -155,12 +176,72 @@ def command(name: str, *, summary: str, example: str, usage: str | None = None, 
     return register
 
 
+@dataclass(frozen=True)
+class Word:
+    """One word of a typed line: where it starts and ends in the line, and what it says."""
+
+    start: int
+    end: int
+    typed: str  # as typed, quotes and all
+    value: str  # what it says: quotes that group words left out
+
+
+# Quotes that group words, each with the one that closes it. A straight or curly apostrophe within a
+# word (Children's, teams') is only an apostrophe, never a quote.
+QUOTES = {"'": "'", '"': '"', "\u2018": "\u2019", "\u201c": "\u201d"}
+APOSTROPHES = ("'", "\u2019")
+
+
+def words_of(line: str) -> list[Word]:
+    """The words of a typed line, in order. Quotes group words into one (owner="Mark Evans",
+    location='St Mary's Hall'), the quotes themselves left out of its value, as the shell's quoting
+    does (so what shlex.quote writes reads back the same); a quote that is never closed is taken
+    literally, as is a backslash. Nothing typed ever makes the line unreadable."""
+    words: list[Word] = []
+    at = 0
+    while at < len(line):
+        if line[at].isspace():
+            at += 1
+            continue
+        start, parts = at, []
+        while at < len(line) and not line[at].isspace():
+            char = line[at]
+            close = QUOTES.get(char)
+            if close is None or (char in APOSTROPHES and at > start and line[at - 1].isalnum()):
+                parts.append(char)
+                at += 1
+                continue
+            end = _closing(line, at + 1, close)
+            if end is None:  # never closed: the word is as typed
+                while at < len(line) and not line[at].isspace():
+                    at += 1
+                parts = [line[start:at]]
+                break
+            parts.append(line[at + 1:end])
+            at = end + 1
+        words.append(Word(start, at, line[start:at], "".join(parts)))
+    return words
+
+
+def _closing(line: str, at: int, close: str) -> int | None:
+    """Where the quote closes, from `at` on; an apostrophe followed by a letter (it's) does not close it."""
+    while (end := line.find(close, at)) >= 0:
+        if close in APOSTROPHES and end + 1 < len(line) and line[end + 1].isalnum():
+            at = end + 1
+            continue
+        return end
+    return None
+
+
+def is_option(word: Word) -> bool:
+    """Whether a word is a key=value option (owner=EMAIL, title="..."), its key typed unquoted."""
+    key, sep, _value = word.typed.partition("=")
+    return bool(sep) and key.isidentifier()
+
+
 def split_words(line: str) -> list[str]:
     """Words of a command line; quotes group words, and a stray quote is taken literally."""
-    try:
-        return shlex.split(line)
-    except ValueError:
-        return line.split()
+    return [word.value for word in words_of(line)]
 
 
 def parse_command(line: str, *, platform: str = "console", form: Mapping[str, str] | None = None) -> Command:

@@ -10,7 +10,7 @@ from datetime import date, time
 from sqlmodel import select
 
 from handlers.common import find_group, group_list
-from handlers.core import Command, Context, UserError, split_words
+from handlers.core import Command, Context, UserError, is_option, words_of
 from messages.reply import Choice
 from models import permissions as may
 from models.groups import Group
@@ -24,17 +24,29 @@ Check = Callable[[str, date], str | None]
 
 
 def split_fields(cmd: Command) -> tuple[dict[str, str], list[str]]:
-    """key=value words become fields (form values win); the other words are returned in order."""
+    """key=value words become fields (form values win); the other words are returned in order.
+
+    A value that holds spaces is quoted (owner="Mark Evans", location='St Mary's Hall'). The words
+    are for reading the group, meeting, date or time they name; free text after those (a title, a
+    place) is taken as typed with as_typed, never joined back up from the words."""
     fields: dict[str, str] = {}
     words: list[str] = []
-    for word in split_words(cmd.text):
-        key, sep, value = word.partition("=")
-        if sep and key.isidentifier():
+    for word in words_of(cmd.text):
+        if is_option(word):
+            key, _sep, value = word.value.partition("=")
             fields[key.lower()] = value
         else:
-            words.append(word)
+            words.append(word.value)
     fields.update({k: v for k, v in cmd.form.items() if v is not None})
     return fields, words
+
+
+def as_typed(cmd: Command, rest: list[str]) -> str:
+    """The free text typed from the first of `rest` on, exactly as typed (a title, a place), `rest`
+    being what is left of split_fields' words once the handler has read those at their front (the
+    group, a meeting, a date and time). key=value options before it and after it are not part of it."""
+    words = sum(not is_option(word) for word in words_of(cmd.text))
+    return cmd.text_after(words - len(rest), options=True)
 
 
 def text_problem(text: str, *, what: str, limit: int, required: bool, today: date,

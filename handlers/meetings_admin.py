@@ -15,8 +15,8 @@ from sqlmodel import col, select
 from handlers.common import the_meeting
 from handlers.confirm import ask_to_confirm, command_line, confirmed, unusual_day
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import (free_text, group_choices, parse_day, parse_time, split_fields, take_clock, take_day,
-                             text_check, the_group, time_check)
+from handlers.fields import (as_typed, free_text, group_choices, parse_day, parse_time, split_fields, take_clock,
+                             take_day, text_check, the_group, time_check)
 from handlers.forms import checked_form
 from handlers.permissions import CHAIRS, refuse_unless_manages
 from messages.reply import FieldKind, Form, FormField, Notice, Reply, Tone
@@ -130,8 +130,8 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     day, at, rest = _when(ctx, fields, words if fields.get("group") else words[1:], what="the meeting's date",
                          usual=time(10, 0))
-    location = free_text(ctx, fields.get("location") or " ".join(rest), field="location", what="place", where=PLACE,
-                         limit=200, required=False)
+    location = free_text(ctx, fields.get("location") or as_typed(cmd, rest), field="location", what="place",
+                         where=PLACE, limit=200, required=False)
     starts = _starts(ctx, day, at)
     if starts <= ctx.now():
         raise UserError(f"{format_day(day)} has passed; a new meeting needs a date to come.",
