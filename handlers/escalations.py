@@ -1,19 +1,19 @@
 """escalate and escalations: a concern raised in a few taps, kept private, routed to its handlers.
 
-Nothing here is for immediate risk to a child: every urgent escalation's reply says to call
-the police (999) or the children's front door.
+Nothing here is for immediate risk to a child: every saved escalation's reply says to call the
+police (999) or the children's front door, and the record notes that it did.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import col, select
 
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.permissions import ESCALATION_WORK, HANDLERS
+from handlers.permissions import ESCALATION_WORK, HANDLERS, names
 from messages.reply import Button, Choice, EscalationAlert, FieldKind, Form, FormField, Item, Notice, Reply, Tone
 from messages.templates import format_when, say, shorten
 from models import permissions as may
@@ -22,6 +22,7 @@ from models.escalations import (
     Escalation,
     Urgency,
     acknowledge,
+    add_stage_note,
     assign,
     close,
     count_open_escalations,
@@ -29,11 +30,12 @@ from models.escalations import (
     move_to_stage,
     open_escalations,
     raise_escalation,
+    same_open_escalation,
 )
 from handlers.fields import free_text, text_check
-from handlers.forms import form_problems
+from handlers.forms import declared_answers, form_problems
 from models.identifiers import ESCALATION, identifying_details, mask_identifiers, refusal_text
-from models.partnership import Agency, Member
+from models.partnership import Agency, Member, Platform
 from models.people import escalation_handlers, find_member
 
 MAX_SUMMARY = 1000
@@ -42,6 +44,13 @@ MAX_LISTED_SUMMARY = 140  # characters of a summary in the list of escalations
 MAX_LISTED = 25  # escalations listed at once, urgent first then oldest
 DEFAULT_STAGES = ("Practitioner to practitioner", "Manager to manager", "Senior leads", "The partnership (ARG)")
 URGENCY_WORDS = {"urgent": Urgency.URGENT, "routine": Urgency.ROUTINE, "high": Urgency.URGENT}
+MAX_NOTE = 1000
+MAX_OUTCOME = 2000
+SAME_AGAIN_WITHIN = timedelta(minutes=10)  # the same escalation sent again this soon is a second copy, not a new one
+# A Slack message's permalink, the only link an escalation keeps: https://WORKSPACE.slack.com/archives/CHANNEL/pTS,
+# with the thread's ts and channel when the message is a reply in a thread.
+SLACK_PERMALINK = re.compile(r"https://(?:[a-z0-9-]+\.)+slack\.com/archives/[A-Z0-9]+/p\d+"
+                             r"(?:\?thread_ts=\d+\.\d+&cid=[A-Z0-9]+)?")
 _ONE_LINE = re.compile(r"^(?:(?P<urgency>urgent|routine|high)\s+)?(?:(?P<category>[a-z]+)\s*:\s*)?(?P<summary>.*)$",
                        re.IGNORECASE | re.DOTALL)
 
@@ -79,7 +88,7 @@ def escalation_form(summary: str = "", category: str | None = None, urgency: str
          usage="escalate [urgent|routine] [CATEGORY:] TEXT")
 def escalate(cmd: Command, ctx: Context) -> Reply:
     if cmd.form:
-        return _save(ctx, dict(cmd.form))
+        return _save(ctx, declared_answers(escalation_form(), cmd.form), source_link=_message_link(cmd))
     if not cmd.text.strip():
         return Reply(title="Raise an escalation", text=say("escalate_form"), form=escalation_form(), private=True)
     parsed = _ONE_LINE.match(cmd.text.strip())
@@ -93,16 +102,28 @@ def escalate(cmd: Command, ctx: Context) -> Reply:
         errors = {}
         if identifying_details(summary, today=ctx.today(), where=ESCALATION):
             errors["summary"] = refusal_text(identifying_details(summary, today=ctx.today(), where=ESCALATION))
+        shown = safe_to_show(ctx, summary, MAX_SUMMARY)
+        _say_what_was_cut(errors, "summary", ctx, summary, shown)
         return Reply(title="Raise an escalation", text=say("escalate_needs_more", category=category, urgency=urgency),
-                     form=escalation_form(safe_to_show(ctx, summary, MAX_SUMMARY), category,
-                                          URGENCY_WORDS[urgency.lower()].value if urgency else None),
+                     form=escalation_form(shown, category, URGENCY_WORDS[urgency.lower()].value if urgency else None),
                      errors=errors, private=True, tone=Tone.WARNING)
     return _save(ctx, {"urgency": URGENCY_WORDS[urgency.lower()].value, "category": category, "summary": summary})
 
 
+def _message_link(cmd: Command) -> str | None:
+    """The link to the Slack message an escalation was raised from ("Escalate this message"). The
+    Slack adapter adds it to the form's answers itself (the person never types it), so it is taken
+    only from Slack, and only when it is a Slack message's permalink: anything else there was not
+    put by the adapter, and would be shown to the handlers as "From message"."""
+    if cmd.platform != Platform.SLACK.value:
+        return None
+    link = (cmd.form.get("source_link") or "").strip()
+    return link if SLACK_PERMALINK.fullmatch(link) else None
+
+
 def _case_reference_problem(value: str, today: date) -> str | None:
     if identifying_details(value, today=today, where=ESCALATION):
-        return "Use your agency's own case reference, not an NHS number, date or postcode."
+        return "Use your agency's own case reference, not a name, address, NHS number, date or postcode."
     return None
 
 
@@ -122,38 +143,72 @@ def safe_to_show(ctx: Context, text: str, limit: int) -> str:
     return mask_identifiers(text.strip(), today=ctx.today(), where=ESCALATION)[:limit]
 
 
+def _say_what_was_cut(errors: dict[str, str], field: str, ctx: Context, sent: str, shown: str) -> None:
+    """A form given back with less than was sent says so under the field, so nobody sends it on
+    thinking it is all there (an identifier taken out is already said; this is the length)."""
+    whole = mask_identifiers(sent.strip(), today=ctx.today(), where=ESCALATION)
+    if len(whole) > len(shown):
+        cut = f"Only the first {len(shown)} are kept below; the last {len(whole) - len(shown)} characters were cut."
+        errors[field] = f"{errors.get(field) or f'At most {len(shown)} characters.'} {cut}"
+
+
 def _one_of(value: str | None, allowed) -> str | None:
     """A choice sent back, shown again only if it is one of the form's own (anything else was not
     chosen from the form, and is not repeated)."""
     return value if value in allowed else None
 
 
-def _save(ctx: Context, values: dict[str, str]) -> Reply:
+def _refused(ctx: Context, values: dict[str, str], errors: dict[str, str]) -> Reply:
+    """The form again with what may be kept of what was sent, and each problem under its field."""
+    shown = {name: safe_to_show(ctx, values.get(name) or "", limit)
+             for name, limit in (("summary", MAX_SUMMARY), ("case_reference", MAX_CASE_REF))}
+    for name, text in shown.items():
+        _say_what_was_cut(errors, name, ctx, values.get(name) or "", text)
+    return Reply(
+        title="Not saved yet",
+        text="Nothing has been saved. Please fix what is marked and send it again.",
+        tone=Tone.ERROR,
+        errors=errors,
+        form=escalation_form(shown["summary"], _one_of(values.get("category"), CATEGORIES),
+                             _one_of(values.get("urgency"), {u.value for u in Urgency}), shown["case_reference"]),
+        private=True,
+    )
+
+
+def _already_saved(ctx: Context, values: dict[str, str]) -> Reply | None:
+    """The same escalation sent again (a double tap, a form sent twice, the line typed again): when
+    this person raised one with the same category and summary in the last few minutes and it is
+    still open, nothing new is saved and nobody is told twice."""
+    held = same_open_escalation(raised_by_id=ctx.actor.id, category=values["category"], summary=values["summary"],
+                                since=ctx.now() - SAME_AGAIN_WITHIN, scope=ctx.scope, session=ctx.session)
+    if held is None:
+        return None
+    return Reply(title=f"Escalation E{held.id} already saved",
+                 text=say("escalation_saved", escalation=held, again=True, front_door=ctx.partnership.front_door,
+                          raised=format_when(ctx.calendar.local_datetime(held.raised_at))),
+                 tone=Tone.INFO, private=True)
+
+
+def _save(ctx: Context, values: dict[str, str], source_link: str | None = None) -> Reply:
     errors = _validate(ctx, values)
     if errors:
-        return Reply(
-            title="Not saved yet",
-            text="Nothing has been saved. Please fix what is marked and send it again.",
-            tone=Tone.ERROR,
-            errors=errors,
-            form=escalation_form(safe_to_show(ctx, values.get("summary") or "", MAX_SUMMARY),
-                                 _one_of(values.get("category"), CATEGORIES),
-                                 _one_of(values.get("urgency"), {u.value for u in Urgency}),
-                                 safe_to_show(ctx, values.get("case_reference") or "", MAX_CASE_REF)),
-            private=True,
-        )
+        return _refused(ctx, values, errors)
+    again = _already_saved(ctx, values)
+    if again is not None:
+        return again
     saved = raise_escalation(
         raised_by_id=ctx.actor.id, agency_id=ctx.actor.agency_id, category=values["category"],
         urgency=values["urgency"], summary=values["summary"].strip(),
         case_reference=(values.get("case_reference") or "").strip() or None,
-        source_link=(values.get("source_link") or "").strip() or None, session=ctx.session, now=ctx.now(),
+        source_link=source_link, session=ctx.session, now=ctx.now(),
+        immediate_risk_advised=True,  # the reply below says where immediate risk goes, whatever the urgency
     )
     handlers = escalation_handlers(scope=ctx.scope, session=ctx.session, on=ctx.today())
     urgent = saved.urgency == Urgency.URGENT.value
     reply = Reply(
         title=f"Escalation E{saved.id} saved",
-        text=say("escalation_saved", escalation=saved, handlers=[h.name for h in handlers if h.id != ctx.actor.id],
-                 urgent=urgent, front_door=ctx.partnership.front_door),
+        text=say("escalation_saved", escalation=saved, again=False, front_door=ctx.partnership.front_door,
+                 handlers=[h.name for h in handlers if h.id != ctx.actor.id]),
         tone=Tone.WARNING if urgent else Tone.SUCCESS,
         private=True,
         changed=True,
@@ -263,17 +318,37 @@ def _find(cmd: Command, ctx: Context) -> Escalation:
 
 
 def _refuse_work(ctx: Context, found: Escalation) -> str | None:
+    """Moving or closing it: for its handlers and its assignee, and not by whoever raised it until
+    someone else has acknowledged it (see _refuse_own_unseen)."""
     if not may.may_work_on_escalation(ctx.person, found.assigned_to_id):
         return (f"E{found.id} is yours because you raised it; the people who handle escalations act on it. "
                 f"You'll hear from them.")
-    return None
+    return _refuse_own_unseen(ctx, found, before=" before it is moved on or closed")
 
 
 def _refuse_acknowledging(ctx: Context, found: Escalation) -> str | None:
-    if found.raised_by_id == ctx.person.id and found.acknowledged_at is None:
-        return (f"You raised E{found.id} yourself, so someone else who handles escalations should acknowledge it; "
-                f"that way every escalation is seen by a second person.")
-    return _refuse_work(ctx, found)
+    return _refuse_own_unseen(ctx, found) or _refuse_work(ctx, found)
+
+
+def _refuse_own_unseen(ctx: Context, found: Escalation, before: str = "") -> str | None:
+    """Every escalation is seen by a second person: whoever raised it (a handler, or the person it
+    is assigned to) cannot acknowledge, move or close it until someone else has acknowledged it.
+    The refusal names who can, so the raiser knows whom to ask."""
+    if found.raised_by_id != ctx.person.id or found.acknowledged_at is not None:
+        return None
+    return (f"You raised E{found.id} yourself, so someone else who handles escalations should acknowledge it"
+            f"{before} ({_others_who_can_acknowledge(ctx, found)}); that way every escalation is seen by a "
+            f"second person.")
+
+
+def _others_who_can_acknowledge(ctx: Context, found: Escalation) -> str:
+    """The handlers and the person it is assigned to, less the one asking."""
+    people = escalation_handlers(scope=ctx.scope, session=ctx.session, on=ctx.today())
+    assignee = _member(ctx, found.assigned_to_id)
+    if assignee is not None and all(p.id != assignee.id for p in people):
+        people.append(assignee)
+    others = sorted((p for p in people if p.id != ctx.person.id), key=lambda p: p.name)
+    return names(others) if others else "nobody else handles escalations yet; ask the business unit to name someone"
 
 
 def _refuse_assigning(ctx: Context, found: Escalation) -> str | None:
@@ -340,8 +415,9 @@ def escalation_assign(cmd: Command, ctx: Context) -> Reply:
     return reply
 
 
-@command("escalation stage", summary="move an escalation to another stage", example="escalation stage 3 2",
-         usage="escalation stage ID N", rule=ESCALATION_WORK, target=TO_WORK_ON)
+@command("escalation stage", summary="move an escalation to another stage, or add a note at the stage it is at",
+         example="escalation stage 3 2 Managers to meet on Friday", usage="escalation stage ID N [NOTE]",
+         rule=ESCALATION_WORK, target=TO_WORK_ON)
 def escalation_stage(cmd: Command, ctx: Context) -> Reply:
     escalation = _open(ctx)
     stages = stage_names(ctx)
@@ -349,10 +425,15 @@ def escalation_stage(cmd: Command, ctx: Context) -> Reply:
     if len(cmd.args) < 2 or not cmd.args[1].isdigit() or not 1 <= int(cmd.args[1]) <= len(stages):
         raise UserError(f"Give the stage number, for example `escalation stage {escalation.id} 2`. Stages: {choices}.")
     stage = int(cmd.args[1])
-    note = free_text(ctx, " ".join(cmd.args[2:]), field="note", what="stage note", limit=1000, required=False,
+    # Free text as typed, not the command's words: they read apostrophes and quotes as quoting.
+    note = free_text(ctx, cmd.text_after(2), field="note", what="stage note", limit=MAX_NOTE, required=False,
                      where=ESCALATION) or None
     changed = move_to_stage(escalation, stage, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now(), note=note)
     text = f"E{escalation.id} is at stage {stage}: {stages[stage - 1]}."
+    if not changed and note:  # already there: the note is what they came to add
+        add_stage_note(escalation, note, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+        return Reply(text=f"{text} It was already there; I've saved your note at this stage.", tone=Tone.SUCCESS,
+                     private=True, changed=True)
     reply = Reply(text=text + ("" if changed else " Nothing changed."), tone=Tone.SUCCESS if changed else Tone.INFO,
                   private=True, changed=changed)
     if changed and escalation.raised_by_id != ctx.actor.id:
@@ -366,11 +447,11 @@ def escalation_stage(cmd: Command, ctx: Context) -> Reply:
          rule=ESCALATION_WORK, target=TO_WORK_ON)
 def escalation_close(cmd: Command, ctx: Context) -> Reply:
     escalation = _open(ctx)
-    outcome = (cmd.form.get("outcome") or " ".join(cmd.args[1:])).strip()
+    outcome = (cmd.form.get("outcome") or cmd.text_after(1)).strip()  # as typed, apostrophes and quotes kept
     if not outcome:
         raise UserError(f"Say what the outcome was, for example `escalation close {escalation.id} Resolved at "
                         f"stage 2: joint visit agreed`.")
-    outcome = free_text(ctx, outcome, field="outcome", what="outcome", limit=2000, where=ESCALATION)
+    outcome = free_text(ctx, outcome, field="outcome", what="outcome", limit=MAX_OUTCOME, where=ESCALATION)
     close(escalation, outcome, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     reply = Reply(text=f"Closed E{escalation.id}. Outcome recorded.", tone=Tone.SUCCESS, private=True, changed=True)
     if escalation.raised_by_id != ctx.actor.id:

@@ -9,10 +9,12 @@ the handler checks it with the same function (see `checked_form`) before it read
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
+from types import MappingProxyType
 
+from handlers.confirm import CONFIRM
 from handlers.core import Command, Context, Handler, UserError
 from handlers.fields import Check, date_check
 from messages.reply import FieldKind, Form, FormField, Reply, Tone
@@ -40,6 +42,15 @@ def answer_problem(field: FormField, value: str | None, today: date) -> str | No
     return check(value, today) if check is not None else None
 
 
+def declared_answers(form: Form, values: Mapping[str, str], *, also: Iterable[str] = ()) -> dict[str, str]:
+    """Only the answers to the fields the form asks (and to `also`, a question added to it since,
+    such as a confirm step's). What comes back from a Teams card is the client's to edit, and any
+    key can be added to it; a field the form does not declare is never checked, so it is dropped
+    here, before anything can read it, on every platform alike."""
+    asked = {f.name for f in form.fields} | set(also)
+    return {name: value for name, value in values.items() if name in asked}
+
+
 def form_problems(form: Form, values: Mapping[str, str], today: date) -> dict[str, str]:
     """Every answer's problem, by field name."""
     problems = {f.name: answer_problem(f, values.get(f.name), today) for f in form.fields}
@@ -64,7 +75,8 @@ def _keepable(ctx: Context, field: FormField, value: str, where: str) -> str:
             return ""
     if field.kind == FieldKind.CHOICE and field.options:
         return value if value in {o.value for o in field.options} else ""
-    return mask_identifiers(value, today=ctx.today(), where=where)
+    # A field checked by its own rules (a meeting's place, where an address is allowed) is masked by them.
+    return mask_identifiers(value, today=ctx.today(), where=getattr(field.check, "where", where))
 
 
 def with_checks(form: Form, **checks: Check) -> Form:
@@ -76,7 +88,8 @@ def with_checks(form: Form, **checks: Check) -> Form:
 def checked_form(make_form: Callable[[Context], Form]) -> Callable[[Handler], Handler]:
     """For the handler of a form's command: a submitted form's answers are checked against the form
     (made by `make_form`) before the handler runs, and answers it refuses bring the form back
-    filled in, with the problems under the fields, rather than a message that loses them."""
+    filled in, with the problems under the fields, rather than a message that loses them. The
+    handler sees only the answers the form asks for (and a confirm step's, see handlers.confirm)."""
 
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -84,6 +97,7 @@ def checked_form(make_form: Callable[[Context], Form]) -> Callable[[Handler], Ha
             if not cmd.form:
                 return handler(cmd, ctx)
             form = make_form(ctx)
+            cmd = replace(cmd, form=MappingProxyType(declared_answers(form, cmd.form, also=(CONFIRM,))))
             errors = form_problems(form, cmd.form, ctx.today())
             if not errors:
                 try:

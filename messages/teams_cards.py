@@ -225,7 +225,12 @@ def summary_line(reply: Reply) -> str:
 
 
 def submitted_values(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Split Action.Submit data into the AssureBot metadata and the form's values (by field name)."""
+    """Split Action.Submit data into the AssureBot metadata and the form's values (by field name).
+
+    The data is the client's to edit, the metadata and the field prefix included, so what comes
+    back here is only what was sent, not what the form asks: its handler keeps the answers to the
+    fields the form declares and drops the rest (handlers.forms.declared_answers), the same for a
+    Slack modal and the console, since only the handler knows the form."""
     meta = data.get(META) if isinstance(data.get(META), dict) else {}
     prefix = meta.get("fields")
     values: dict[str, str] = {}

@@ -51,12 +51,13 @@ class Escalation(SQLModel, table=True):
     actions_agreed: str | None = Field(default=None, max_length=2000)
     outcome: str | None = Field(default=None, max_length=2000)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # The raiser was told that immediate risk goes to 999 or the front door.
+    # The raiser was told that immediate risk goes to 999 or the front door (every saved escalation's reply says so).
     immediate_risk_advised: bool = False
 
 
 class EscalationStageChange(SQLModel, table=True):
-    """One step in an escalation's history: it entered a stage at a time, moved by someone."""
+    """One step in an escalation's history: it entered a stage at a time, moved by someone; or a
+    note added at the stage it was at (the same stage and the time it entered it, see add_stage_note)."""
 
     __tablename__ = "escalation_stage"
 
@@ -79,12 +80,15 @@ from models.audit import record, save_changes, snapshot  # noqa: E402
 def raise_escalation(
     *, raised_by_id: int, agency_id: int, category: str, urgency: str, summary: str,
     case_reference: str | None, source_link: str | None, session: Session, now: datetime,
+    immediate_risk_advised: bool = True,
 ) -> Escalation:
-    """Save a new escalation at stage 1, with its first stage entry and an audit event."""
+    """Save a new escalation at stage 1, with its first stage entry and an audit event. The reply
+    that says it is saved says where immediate risk goes (999, the front door), so the record notes
+    it unless the caller says that reply was not given."""
     escalation = Escalation(
         raised_by_id=raised_by_id, agency_id=agency_id, raised_at=now, category=category, urgency=urgency,
         summary=summary, case_reference=case_reference, source_link=source_link, stage=1, stage_entered_at=now,
-        immediate_risk_advised=urgency == Urgency.URGENT.value,
+        immediate_risk_advised=immediate_risk_advised,
     )
     session.add(escalation)
     session.flush()
@@ -130,6 +134,19 @@ def move_to_stage(escalation: Escalation, stage: int, *, actor_id: int, session:
     return True
 
 
+def add_stage_note(escalation: Escalation, note: str, *, actor_id: int, session: Session, now: datetime) -> None:
+    """A note at the stage the escalation is at, kept in its history beside the stage's entry (the
+    same stage, entered when it was, so the history still says when each stage began), with an
+    audit event of its own. The audit trail keeps that a note was added, not its text."""
+    entry = EscalationStageChange(escalation_id=escalation.id, stage=escalation.stage,
+                                  entered_at=escalation.stage_entered_at, by_id=actor_id, note=note)
+    session.add(entry)
+    session.flush()
+    record(session, actor_id=actor_id, action="escalation.noted", entity="escalation", entity_id=escalation.id,
+           after={"stage": escalation.stage, "note_id": entry.id, "noted_at": now.isoformat()})
+    session.commit()
+
+
 def close(escalation: Escalation, outcome: str, *, actor_id: int, session: Session, now: datetime) -> bool:
     if escalation.closed_at is not None:
         return False
@@ -145,6 +162,21 @@ def close(escalation: Escalation, outcome: str, *, actor_id: int, session: Sessi
 def escalation(escalation_id: int | None, *, scope, session: Session) -> Escalation | None:
     """An escalation by id, or None when there is none in this partnership."""
     return scope.get(Escalation, escalation_id, session=session)
+
+
+def same_open_escalation(*, raised_by_id: int, category: str, summary: str, since: datetime, scope,
+                         session: Session) -> Escalation | None:
+    """An open escalation this person raised since `since` with this category and summary (in any
+    case or spacing): the one a second copy of the same escalation would repeat."""
+    wanted = _same_text(summary)
+    query = select(Escalation).where(scope.where(Escalation), Escalation.closed_at.is_(None),
+                                     Escalation.raised_by_id == raised_by_id, Escalation.category == category,
+                                     Escalation.raised_at >= since).order_by(Escalation.id.desc())
+    return next((e for e in session.exec(query) if _same_text(e.summary) == wanted), None)
+
+
+def _same_text(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _open(scope, involving: int | None, raised_by_id: int | None):

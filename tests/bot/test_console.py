@@ -87,7 +87,7 @@ def test_an_optional_field_says_so_once_and_a_child_detail_is_asked_again(chat):
                                               "DOB 3/4/2019\nCS-4410\n")
     assert "Your agency's case reference (optional, Enter to skip): " in text and "(optional) (optional" not in text
     assert "case_reference" not in text
-    assert "Use your agency's own case reference, not an NHS number, date or postcode." in text
+    assert "Use your agency's own case reference, not a name, address, NHS number, date or postcode." in text
     assert "Escalation E2 saved" in text and "Case reference: CS-4410" in text
 
 

@@ -255,3 +255,16 @@ async def test_served_as_serve_runs_it_a_form_from_a_worker_process_is_saved_onc
     finally:
         await stop_world(world)
     assert {p.pid for p in multiprocessing.active_children()} - before == set()
+
+
+async def test_a_field_added_to_the_escalation_forms_data_is_not_saved(teams):
+    """Action.Submit data is the client's to edit: a field the form does not ask for is dropped."""
+    mark = teams.user(POLICE)
+    submit, card_id = await open_escalation_form(teams, mark)
+    await teams.post(teams.submit(mark, submit, card_id, inputs=teams.form_inputs(
+        submit, category="capacity", urgency="routine", summary="Two police desk posts vacant since October",
+        source_link="NHS 943 476 5919, DOB 03/04/2019 https://evil.example/login")))
+    saved = escalations(teams)[-1]
+    assert saved.summary == "Two police desk posts vacant since October"
+    assert saved.source_link is None
+    assert not any("evil.example" in str(card) for card in teams.cards_to(teams.personal_id(teams.user(ADMIN))))

@@ -30,9 +30,11 @@ async def test_a_practitioner_raises_an_urgent_escalation_in_one_line(chat, demo
     assert ("Raised by", "Jo Walsh, Riverside Community Health Trust") in card.fields
 
 
-async def test_a_routine_escalation_reply_has_no_emergency_banner(chat):
+async def test_a_routine_escalation_reply_says_where_immediate_risk_goes_without_a_warning(chat):
+    from messages.reply import Tone
+
     reply = await chat(PRACTITIONER, "escalate routine complaint: three complaints about delayed CP conference notes")
-    assert "999" not in reply.text
+    assert "999" in reply.text and reply.tone == Tone.SUCCESS
 
 
 async def test_without_category_and_urgency_nothing_is_saved_and_a_form_asks(chat, demo):
@@ -166,3 +168,159 @@ async def test_the_open_queue_lists_urgent_first_then_oldest_a_page_at_a_time(ch
     assert len(listed) == 25 and reply.more == 16
     assert listed[:20] == [f"URGENT urgent concern {n:02d}" for n in reversed(range(20))]
     assert listed[20:] == [f"routine concern {n:02d}" for n in reversed(range(15, 20))]
+
+
+# --- what a form may carry ------------------------------------------------------------------------
+
+SLACK_LINK = "https://riverside-partnership.slack.com/archives/C0TEAM/p1789990000123400"
+
+
+async def raise_from(chat, email, platform, form):
+    from handlers.core import parse_command
+    from handlers.dispatch import Who
+
+    return await chat.dispatcher.handle(parse_command("escalate", platform=platform, form=form),
+                                        Who(platform="console", email=email))
+
+
+FORM = {"category": "practice", "urgency": "routine", "summary": "Strategy meeting for CH-20417 cancelled twice"}
+
+
+async def test_a_field_the_form_does_not_ask_for_is_not_saved(chat, demo):
+    """A Teams card's data is the client's to edit: a key added to it is dropped, not saved or shown."""
+    forged = "NHS 943 476 5919, DOB 03/04/2019 https://evil.example/login"
+    reply = await raise_from(chat, PRACTITIONER, "teams", {**FORM, "source_link": forged, "stage": "4"})
+    assert reply.changed
+    saved = escalations(demo)[-1]
+    assert (saved.source_link, saved.stage) == (None, 1)
+    assert all(label != "From message" for label, _ in chat.notices_to(ADMIN)[0].fields)
+
+
+async def test_a_link_to_the_message_is_kept_only_from_slack_and_only_if_it_is_a_slack_permalink(chat, demo):
+    await raise_from(chat, PRACTITIONER, "console", {**FORM, "source_link": SLACK_LINK})
+    await raise_from(chat, HOUSING, "slack", {**FORM, "source_link": "https://evil.example/archives/C0/p1"})
+    await raise_from(chat, POLICE, "slack", {**FORM, "source_link": SLACK_LINK})
+    assert [e.source_link for e in escalations(demo)[1:]] == [None, None, SLACK_LINK]
+
+
+# --- a second person sees every escalation --------------------------------------------------------
+
+async def test_a_handler_cannot_stage_or_close_their_own_escalation_before_someone_else_acknowledges_it(chat, demo):
+    from handlers.dispatch import may_press
+
+    assert (await chat(ADMIN, "escalate routine capacity: two posts vacant in the business unit")).changed
+    for line in ("escalation stage 2 2", "escalation close 2 Posts filled"):
+        refused = await chat(ADMIN, line)
+        assert refused.is_error and "You raised E2 yourself" in refused.text
+        assert "Emma Clarke" in refused.text and "Helen Carter" in refused.text  # who else can acknowledge it
+        assert "Priya Shah" not in refused.text
+    row = escalations(demo)[-1]
+    assert (row.stage, row.closed_at) == (1, None)
+    # The same rule hides the buttons: the raiser is not offered Stage or Close, another handler is.
+    with Session(demo) as session:
+        from models.partnership import Member
+
+        me = session.exec(select(Member).where(Member.email == ADMIN)).one()
+        ctx = chat.dispatcher.context(me, chat_place(session, me), chat_scope(me), session)
+        assert not may_press(ctx, "escalation stage 2 2") and not may_press(ctx, "escalation close 2 Done")
+    assert (await chat(CHAIR, "escalation ack 2")).changed
+    assert (await chat(ADMIN, "escalation stage 2 2")).changed
+    assert (await chat(ADMIN, "escalation close 2 Posts filled")).changed
+
+
+def chat_scope(member):
+    from models.scope import Scope
+
+    return Scope(member.partnership_id)
+
+
+def chat_place(session, member):
+    from models.partnership import Partnership
+
+    return session.get(Partnership, member.partnership_id)
+
+
+async def test_acknowledging_ones_own_names_who_else_can(chat):
+    await chat(ADMIN, "escalate routine capacity: two posts vacant in the business unit")
+    refused = await chat(ADMIN, "escalation ack 2")
+    assert refused.is_error and "You raised E2 yourself" in refused.text and "Helen Carter" in refused.text
+
+
+# --- immediate risk -------------------------------------------------------------------------------
+
+async def test_every_saved_escalation_says_where_immediate_risk_goes_and_the_record_notes_it(chat, demo):
+    one_line = await chat(PRACTITIONER, "escalate routine complaint: three complaints about delayed CP notes")
+    form = await chat(HOUSING, "escalate", form=FORM)
+    for reply in (one_line, form):
+        assert "999" in reply.text and "Riverside children's front door (MASH)" in reply.text
+    assert [e.immediate_risk_advised for e in escalations(demo)[1:]] == [True, True]
+
+
+# --- a note at the stage it is at -----------------------------------------------------------------
+
+async def test_a_note_given_at_the_stage_the_escalation_is_at_is_saved_with_its_own_audit_event(chat, demo):
+    assert (await chat(ADMIN, "escalation stage 1 2")).changed
+    reply = await chat(ADMIN, "escalation stage 1 2 Managers met; the ICB's lead will reply by Friday")
+    assert reply.changed and "Nothing changed" not in reply.text and "note" in reply.text
+    with Session(demo) as session:
+        notes = session.exec(select(EscalationStageChange.note).where(EscalationStageChange.escalation_id == 1)
+                             .order_by(EscalationStageChange.id)).all()
+        events = session.exec(select(AuditEvent.action).where(AuditEvent.entity == "escalation",
+                                                              AuditEvent.entity_id == 1)).all()
+    assert notes[-1] == "Managers met; the ICB's lead will reply by Friday"
+    assert "escalation.noted" in events
+    same = await chat(ADMIN, "escalation stage 1 2")
+    assert not same.changed and "Nothing changed" in same.text
+
+
+# --- a refused form says what it cut --------------------------------------------------------------
+
+async def test_a_refused_long_summary_comes_back_saying_it_was_shortened(chat):
+    reply = await chat(PRACTITIONER, "escalate", form={**FORM, "summary": "y" * 1200})
+    shown = next(f for f in reply.form.fields if f.name == "summary").initial
+    assert len(shown) == 1000
+    assert "first 1000" in reply.errors["summary"] and "200" in reply.errors["summary"]
+
+
+# --- the same escalation sent twice ---------------------------------------------------------------
+
+async def test_the_same_escalation_sent_again_within_ten_minutes_is_not_saved_twice(chat, demo, clock):
+    from datetime import timedelta
+
+    line = "escalate routine capacity: health visiting caseloads above safe level"
+    first = await chat(PRACTITIONER, line)
+    told = len(chat.sent)
+    clock.moment += timedelta(minutes=1)
+    again = await chat(PRACTITIONER, line)
+    assert not again.changed and "E2" in again.text and "nothing new was saved" in again.text.lower()
+    assert "999" in again.text
+    assert len(escalations(demo)) == 2 and len(chat.sent) == told  # nobody told twice
+    # The same text in another category, or after ten minutes, is a new escalation.
+    assert (await chat(PRACTITIONER, "escalate routine practice: health visiting caseloads above safe level")).changed
+    clock.moment += timedelta(minutes=10)
+    assert (await chat(PRACTITIONER, line)).changed
+    assert first.changed and len(escalations(demo)) == 4
+
+
+async def test_the_same_escalation_sent_again_from_the_form_is_not_saved_twice(chat, demo):
+    await chat(PRACTITIONER, "escalate", form=FORM)
+    again = await chat(PRACTITIONER, "escalate", form={**FORM, "summary": "  " + FORM["summary"] + " "})
+    assert not again.changed and again.form is None and "E2" in again.text
+    assert len(escalations(demo)) == 2
+
+
+# --- free text kept as typed ----------------------------------------------------------------------
+
+async def test_an_outcome_and_a_stage_note_keep_apostrophes_and_quotes(chat, demo):
+    """Free text is taken as typed, not as the command's words (which treat quotes as grouping)."""
+    note = "Waiting for the ICB's and the school's \"joint\" plan"
+    assert (await chat(ADMIN, f"escalation stage 1 2 {note}")).changed
+    assert (await chat(ADMIN, "escalation close 1 Agreed the ICB's \"joint\" visit")).changed
+    await chat(ADMIN, "escalate routine other: a second concern")
+    await chat(CHAIR, "escalation close 2 The 'joint' visit is the school's \"plan\"")
+    with Session(demo) as session:
+        first, second = session.get(Escalation, 1), session.get(Escalation, 2)
+        noted = session.exec(select(EscalationStageChange.note).where(EscalationStageChange.stage == 2)).one()
+    assert first.outcome == "Agreed the ICB's \"joint\" visit"
+    assert second.outcome == "The 'joint' visit is the school's \"plan\""
+    assert noted == note

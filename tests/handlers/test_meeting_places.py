@@ -33,3 +33,10 @@ def test_the_partnership_file_keeps_a_meeting_place_with_its_address(engine):
 def test_a_slack_button_for_a_meeting_keeps_its_place_and_masks_a_postcode():
     assert safe_to_carry(f"meeting add arg 2027-03-02 10:00 {HALL}").endswith(HALL)
     assert "B91 3QB" not in safe_to_carry(f"meeting add arg 2027-03-02 10:00 {HALL}, B91 3QB")
+
+
+async def test_a_meeting_form_sent_back_for_a_past_date_keeps_its_place(chat):
+    reply = await chat(ADMIN, "meeting add", form={"group": "arg", "date": "2020-01-06", "time": "10:00",
+                                                   "location": HALL})
+    assert reply.is_error and reply.form is not None
+    assert {f.name: f.initial for f in reply.form.fields}["location"] == HALL

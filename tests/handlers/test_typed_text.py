@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 from handlers.confirm import command_line
 from handlers.core import UserError, parse_command
 from handlers.fields import as_typed, split_fields
+from models.escalations import Escalation, EscalationStageChange
 from models.meetings import Meeting, Paper
 from models.partnership import Member
 from models.work import Action, ActionUpdate, DataReturn
-from tests.conftest import ADMIN, CHAIR, POLICE
+from tests.conftest import ADMIN, CHAIR, DEPUTY_CHAIR, POLICE
 
 OWNER = f"owner={POLICE}"
 # The handlers below join their words back up until their owners take the text with as_typed:
@@ -172,3 +173,13 @@ async def test_a_returns_title_and_a_members_name_are_saved_as_typed(chat, demo)
                               "agency=housing")
     assert reply.changed
     assert last(demo, Member).name == "Siobhan O'Neill-D'Arcy"
+
+
+async def test_an_escalations_stage_note_and_outcome_are_saved_as_typed(chat, demo):
+    assert (await chat(ADMIN, "escalation assign 1 amara.okafor@icb.example.org")).changed
+    assert (await chat(ADMIN, "escalation stage 1 2 The LA's and the ICB's leads  to meet")).changed
+    closed = await chat(DEPUTY_CHAIR, "escalation close 1 Joint visit agreed; the school's \"plan\" updated")
+    assert closed.changed
+    with Session(demo) as session:
+        assert session.get(Escalation, 1).outcome == "Joint visit agreed; the school's \"plan\" updated"
+    assert last(demo, EscalationStageChange).note == "The LA's and the ICB's leads  to meet"
