@@ -9,26 +9,28 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import SQLModel, col, func, select
 
 from handlers.common import find_group, the_meeting, the_next_meeting
-from handlers.confirm import ask_to_confirm, command_line, confirmed
+from handlers.confirm import CONFIRM, YES, ask_to_confirm, command_line, confirmed
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import (agency_choices, date_check, free_text, group_choices, parse_day, split_fields,
-                             text_check, the_agency, the_group, the_member)
+from handlers.fields import (agency_choices, as_typed, date_check, free_text, group_choices, parse_day,
+                             split_fields, text_check, the_agency, the_group, the_member)
 from handlers.forms import checked_form
 from handlers.permissions import ADMINS, CHAIRS, acts_for, names, refuse_unless_manages
-from messages.reply import Choice, FieldKind, Form, FormField, Notice, Reply, Tone
+from messages.reply import Button, Choice, FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day
-from models.audit import save_changes, save_new
+from models.audit import record, save_new, snapshot
+from models.escalations import Escalation
 from models.groups import Group, Membership, Role
 from models.partnership import Member
-from models.people import admins, member_by_email, normalise_email
-from models.meetings import Paper
-from models.work import RETURN_KIND_NAMES, Action, DataReturn, ReturnKind, same_return
+from models.people import admins, agency_of, member_by_email, normalise_email
+from models.meetings import Meeting, MeetingStatus, Paper
+from models.work import RETURN_KIND_NAMES, Action, ActionStatus, DataReturn, ReturnKind, same_return
 
 MAX_TITLE = 300
 MAX_ACTION = 1000
+MAX_NAME, MAX_EMAIL = 200, 254  # as the member table holds them
 
 
 def _paper_group(cmd: Command, ctx: Context):
@@ -67,7 +69,7 @@ def paper_add(cmd: Command, ctx: Context) -> Reply:
     if not (fields.get("title") or words):
         raise UserError("Give the paper a title, e.g. `paper add arg owner=EMAIL Dataset Q3 commentary`.",
                         field_errors={"title": "Give the paper's title."})
-    title = free_text(ctx, fields.get("title") or " ".join(words), field="title", what="paper's title",
+    title = free_text(ctx, fields.get("title") or as_typed(cmd, words), field="title", what="paper's title",
                       limit=MAX_TITLE)
     owner = the_member(ctx, fields.get("owner"), what="paper's owner", field="owner")
     if fields.get("meeting"):
@@ -76,18 +78,34 @@ def paper_add(cmd: Command, ctx: Context) -> Reply:
             raise UserError(f"Meeting #{meeting.id} is a meeting of {of_group.name}, not {group.name}.")
     else:
         meeting = the_next_meeting(ctx, group)
+    day = ctx.calendar.local_date(meeting.starts_at)
+    _refuse_same_paper(ctx, meeting, day, group, title, owner)
     paper = save_new(Paper(meeting_id=meeting.id, title=title, owner_id=owner.id), session=ctx.session,
                      actor_id=ctx.actor.id, action="paper.added")
-    deadline = ctx.calendar.papers_due(ctx.calendar.local_date(meeting.starts_at), group.papers_notice_working_days,
-                                       group.clear_days)
-    reply = Reply(text=f"Added paper #{paper.id} \"{title}\" for {group.name} on "
-                       f"{format_day(ctx.calendar.local_date(meeting.starts_at))}, owed by {owner.name} by "
-                       f"{format_day(deadline)}.", tone=Tone.SUCCESS, changed=True)
+    deadline = ctx.calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
+    late = " That deadline has passed, so the paper is late already." if deadline < ctx.today() else ""
+    reply = Reply(text=f"Added paper #{paper.id} \"{title}\" for {group.name} on {format_day(day)}, owed by "
+                       f"{owner.name} by {format_day(deadline)}.{late}", tone=Tone.SUCCESS, changed=True)
     if owner.id != ctx.actor.id:
         reply.notices.append(Notice(owner.id, Reply(title="A paper is due from you", text=(
             f"{ctx.actor.name} has listed you for \"{title}\" for {group.name}. Papers are due by "
-            f"{format_day(deadline)}."))))
+            f"{format_day(deadline)}." + (" That has passed, so it is late already: please send it as soon as "
+                                          "you can." if late else "")))))
     return reply
+
+
+def _refuse_same_paper(ctx: Context, meeting: Meeting, day: date, group: Group, title: str, owner: Member) -> None:
+    """Refuse a paper the meeting already has from the same owner under the same title (in any case
+    or spacing): sent twice, it would be chased twice and listed twice in the pack."""
+    wanted = " ".join(title.split()).casefold()
+    for held in ctx.session.exec(select(Paper).where(Paper.meeting_id == meeting.id, Paper.owner_id == owner.id)
+                                 .order_by(Paper.id)):
+        if " ".join(held.title.split()).casefold() == wanted:
+            raise UserError(f"Nothing was added: {group.name} on {format_day(day)} already has paper #{held.id} "
+                            f"\"{held.title}\", owed by {owner.name}. A paper is known by its meeting, title and "
+                            f"owner; give another title for a different paper.",
+                            field_errors={"title": f"This meeting already has this paper (#{held.id}) from "
+                                                   f"{owner.name}: give another title."})
 
 
 @command("return add", summary="add a return to the schedule",
@@ -98,7 +116,7 @@ def return_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     if not fields and not words:
         return Reply(text="Which return, from whom, by when?", private=True, form=return_form(ctx))
-    title = free_text(ctx, fields.get("title") or " ".join(words), field="title", what="return's title",
+    title = free_text(ctx, fields.get("title") or as_typed(cmd, words), field="title", what="return's title",
                       limit=MAX_TITLE, required=False)
     period = free_text(ctx, fields.get("period"), field="period", what="period", limit=60, required=False)
     kind = fields.get("kind", ReturnKind.OTHER.value)
@@ -123,6 +141,12 @@ def return_add(cmd: Command, ctx: Context) -> Reply:
                           f"give another title or period for a different return.",
                         field_errors={"title": f"{agency.name} already has this return (#{held.id}) for "
                                                f"{held.period or 'no period'}: give another title or period."})
+    if due < ctx.today() and not confirmed(fields, due):
+        values = {"title": title, "kind": kind, "agency": agency.key, "owner": owner.email, "period": period,
+                  "due": due.isoformat()}
+        return ask_to_confirm(cmd, warning=f"The due date, {format_day(due)}, has passed: the return would be "
+                                           f"overdue from the start", day=due, anyway="Add anyway",
+                              form=return_form(ctx), values=values, line=command_line("return add", **values))
     item = save_new(DataReturn(agency_id=agency.id, owner_id=owner.id, title=title, kind=kind,
                                period=period, due_date=due),
                     session=ctx.session, actor_id=ctx.actor.id, action="return.added")
@@ -193,7 +217,7 @@ def action_add(cmd: Command, ctx: Context) -> Reply:
     if not (fields.get("title") or words):
         raise UserError("What is the action? Put it after the fields, e.g. `action add owner=EMAIL due=DATE "
                         "Refresh the toolkit`.")
-    title = free_text(ctx, fields.get("title") or " ".join(words), field="title", what="action", limit=MAX_ACTION)
+    title = free_text(ctx, fields.get("title") or as_typed(cmd, words), field="title", what="action", limit=MAX_ACTION)
     source = free_text(ctx, fields.get("source"), field="source", what="source", limit=200, required=False)
     due = parse_day(fields.get("due"), what="the due date", today=ctx.today(), field="due")
     if due < ctx.today() and not confirmed(fields, due):
@@ -226,23 +250,49 @@ def _seat_dates(ctx: Context, fields: dict[str, str]) -> tuple[date, date | None
     return since, until
 
 
+def _staged(row: SQLModel, *, ctx: Context, action: str) -> SQLModel:
+    """Add a row and its audit event without committing: a command that changes several rows
+    commits once, so a failure part-way leaves nothing half done (save_new commits each row)."""
+    ctx.session.add(row)
+    ctx.session.flush()
+    record(ctx.session, actor_id=ctx.actor.id, action=action, entity=row.__tablename__, entity_id=row.id,
+           after=snapshot(row))
+    return row
+
+
+def _change(row: SQLModel, values: dict[str, object], *, ctx: Context, action: str) -> bool:
+    """Change some fields of a row, with its audit event, without committing (as _staged)."""
+    changed = {key: value for key, value in values.items() if getattr(row, key) != value}
+    if changed:
+        before = snapshot(row, *changed)
+        for key, value in changed.items():
+            setattr(row, key, value)
+        ctx.session.add(row)
+        record(ctx.session, actor_id=ctx.actor.id, action=action, entity=row.__tablename__, entity_id=row.id,
+               before=before, after=snapshot(row, *changed))
+    return bool(changed)
+
+
 def _seat(ctx: Context, group: Group, member: Member, role: str, fields: dict[str, str],
-          since: date, until: date | None) -> str:
+          since: date, until: date | None, *, returning: bool = False) -> str:
     """Seat the member on the group from `since` (`since=` or today) to `until`, or change the seat
-    they hold; a seat that had ended is taken up again from then. What the reply says of its dates."""
+    they hold; a seat that had ended is taken up again from then (for someone `returning`, one their
+    removal ended today runs on as it was). What the reply says of its dates. Saved with the member,
+    in one commit."""
     seat = ctx.session.exec(select(Membership).where(ctx.scope.where(Membership), Membership.group_id == group.id,
                                                      Membership.member_id == member.id)).first()
     if seat is None:
-        save_new(Membership(group_id=group.id, member_id=member.id, role=role, since=since, until=until),
-                 session=ctx.session, actor_id=ctx.actor.id, action="membership.added")
+        _staged(Membership(group_id=group.id, member_id=member.id, role=role, since=since, until=until), ctx=ctx,
+                action="membership.added")
     else:
         values: dict[str, object] = {"role": role}
         ended = seat.until is not None and seat.until < ctx.today()
+        undone = returning and seat.until == ctx.today()  # ended by their removal today: held on as it was
         if ended or fields.get("since"):
             values["since"] = since
-        if ended or fields.get("until"):
+        if ended or undone or fields.get("until"):
             values["until"] = until
-        save_changes(seat, values, session=ctx.session, actor_id=ctx.actor.id, action="membership.changed")
+        _change(seat, values, ctx=ctx, action="membership.changed")
         since, until = seat.since, seat.until
     dates = ([f"from {format_day(since)}"] if since is not None and since != ctx.today() else []) + \
         ([f"until {format_day(until)}"] if until is not None else [])
@@ -251,8 +301,8 @@ def _seat(ctx: Context, group: Group, member: Member, role: str, fields: dict[st
 
 def member_form(ctx: Context) -> Form:
     return Form("member-add", "Add a member", "member add", (
-        FormField("name", "Name", max_length=200),
-        FormField("email", "Work email", max_length=254, check=_email_check),
+        FormField("name", "Name", max_length=MAX_NAME, check=text_check(what="name", limit=MAX_NAME)),
+        FormField("email", "Work email", max_length=MAX_EMAIL, check=_email_check),
         FormField("agency", "Agency", FieldKind.CHOICE, options=agency_choices(ctx)),
         FormField("group", "Group (optional)", FieldKind.CHOICE, required=False, options=group_choices(ctx)),
         FormField("role", "Role on the group", FieldKind.CHOICE, required=False, initial="member",
@@ -269,10 +319,12 @@ def _email_check(value: str, today: date) -> str | None:
     email = normalise_email(value)
     if "@" not in email or "." not in email.split("@")[-1] or " " in email:
         return "Give their work email, like sam.lee@agency.example.org."
+    if len(email) > MAX_EMAIL:
+        return f"At most {MAX_EMAIL} characters; this is {len(email)}. Please check it."
     return None
 
 
-@command("member add", summary="add a member, optionally with a seat on a group",
+@command("member add", summary="add a member, optionally with a seat on a group; adds back someone removed",
          example="member add name=\"Sam Lee\" email=sam.lee@housing.example.org agency=housing group=arg role=member",
          usage="member add name= email= agency= [group= role= since=DATE until=DATE] [admin=yes]", rule=ADMINS)
 @checked_form(member_form)
@@ -280,10 +332,14 @@ def member_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     if not fields and not words:
         return Reply(text="Who should I add?", private=True, form=member_form(ctx))
-    name, email = (fields.get("name") or " ".join(words)).strip(), normalise_email(fields.get("email") or "")
+    name, email = (fields.get("name") or as_typed(cmd, words)).strip(), normalise_email(fields.get("email") or "")
     if not name or "@" not in email:
         raise UserError("Give a name and a work email, e.g. `member add name=\"Sam Lee\" email=sam@agency.org "
                         "agency=housing`.")
+    name = free_text(ctx, name, field="name", what="name", limit=MAX_NAME)
+    if len(email) > MAX_EMAIL:
+        raise UserError(f"The email is {len(email):,} characters; the most is {MAX_EMAIL}. Please check it.",
+                        field_errors={"email": f"At most {MAX_EMAIL} characters; this is {len(email)}."})
     agency = the_agency(ctx, fields.get("agency"))
     group = the_group(ctx, fields["group"]) if fields.get("group") else None
     if group is None and (fields.get("since") or fields.get("until")):
@@ -296,14 +352,117 @@ def member_add(cmd: Command, ctx: Context) -> Reply:
     member = member_by_email(email, scope=ctx.scope, session=ctx.session)
     if member is not None and member.agency_id != agency.id:
         raise UserError(f"{email} is already registered with another agency. Nothing changed.")
-    created = member is None
-    if created:
-        member = save_new(Member(partnership_id=ctx.partnership.id, email=email, name=name, agency_id=agency.id,
-                                 is_admin=fields.get("admin", "").lower() in ("yes", "true")),
-                          session=ctx.session, actor_id=ctx.actor.id, action="member.added")
-    where = f" on {group.name} as {role.replace('_', ' ')}" if group else ""
+    admin = fields.get("admin", "").lower() in ("yes", "true")
+    returning = member is not None and not member.active
+    if member is None:
+        member = _staged(Member(partnership_id=ctx.partnership.id, email=email, name=name, agency_id=agency.id,
+                                is_admin=admin), ctx=ctx, action="member.added")
+        said = f"Added {member.name} ({agency.name})"
+    elif returning:  # removed before: back with access, and as the business unit only if told so again
+        _change(member, {"active": True, "name": name, "is_admin": admin}, ctx=ctx, action="member.reactivated")
+        said = f"Added {member.name} ({agency.name}) back"
+    else:
+        made_admin = admin and _change(member, {"is_admin": True}, ctx=ctx, action="member.changed")
+        said = f"{member.name} was already registered" + ("; now one of the business unit" if made_admin else "")
+        said += ";" if group else ""
+    seat = f" on {group.name} as {role.replace('_', ' ')}" if group else ""
     if group is not None:
-        where += _seat(ctx, group, member, role, fields, since, until)
-    return Reply(text=(f"Added {member.name} ({agency.name}){where}." if created
-                       else f"{member.name} was already registered{where and ';'}{where}."),
-                 tone=Tone.SUCCESS, changed=True)
+        seat += _seat(ctx, group, member, role, fields, since, until, returning=returning)
+    ctx.session.commit()
+    text = f"{said}{seat}."
+    if returning:
+        text = text[:-1] + (": they can use AssureBot again, and their past answers and actions are as they were."
+                            + ("" if group else " Seats they held are not given back: give group= to seat them again."))
+    return Reply(text=text, tone=Tone.SUCCESS, changed=True)
+
+
+def _open_seats(ctx: Context, member: Member) -> list[tuple[Membership, Group]]:
+    """The member's seats not yet ended: held today, or due to start later."""
+    return list(ctx.session.exec(
+        select(Membership, Group).join(Group, Group.id == Membership.group_id)
+        .where(ctx.scope.where(Membership), Membership.member_id == member.id,
+               (Membership.until == None) | (Membership.until >= ctx.today()))  # noqa: E711 (SQL's IS NULL)
+        .order_by(Group.name)))
+
+
+def _still_theirs(ctx: Context, member: Member) -> str:
+    """What is still open in the member's name, which their removal leaves as it is: the record of
+    who owes what stays true, and reminders about it go to the business unit from now on."""
+    def count(model, *where) -> int:
+        return ctx.session.exec(select(func.count(model.id)).where(ctx.scope.where(model), *where)).one()
+
+    open_items = (
+        (count(Action, Action.owner_id == member.id, Action.status == ActionStatus.OPEN.value), "open action",
+         "An action moves to a new owner when you change By whom in the action plan and import it "
+         "(`assurebot import actions FILE`); no chat command moves one, but you can `action add` it for the new "
+         "owner and `action drop ID REASON` the old one."),
+        (count(DataReturn, DataReturn.owner_id == member.id, col(DataReturn.submitted_at).is_(None)), "return",
+         "A return moves the same way, with its Owner in `assurebot import returns FILE`."),
+        (count(Paper, Paper.owner_id == member.id, col(Paper.submitted_at).is_(None), col(Paper.meeting_id).in_(
+            select(Meeting.id).where(Meeting.status != MeetingStatus.CANCELLED.value,
+                                     Meeting.starts_at >= ctx.now()))), "paper",
+         "A paper can be listed for someone else with `paper add`."),
+        (count(Escalation, Escalation.assigned_to_id == member.id, col(Escalation.closed_at).is_(None)),
+         "open escalation", "`escalation assign ID EMAIL` passes on an escalation."))
+    owed = [(n, what, how) for n, what, how in open_items if n]
+    if not owed:
+        return " Nothing is open in their name."
+    return (f" Still open in their name: {', '.join(f'{n} {what}' + ('s' if n > 1 else '') for n, what, _ in owed)}."
+            f" These stay open, with their reminders going to the business unit, until each has a new owner. "
+            + " ".join(how for _n, _what, how in owed))
+
+
+def _ask_to_remove(member: Member, seats: list[tuple[Membership, Group]], owed: str) -> Reply:
+    where = " and ".join(f"{group.name} ({seat.role.replace('_', ' ')})" for seat, group in seats)
+    ends = (f" their seat{'s' if len(seats) > 1 else ''} on {where} would end today;") if seats else ""
+    admin = " they stop being one of the business unit;" if member.is_admin else ""
+    return Reply(title="Check before removing", tone=Tone.WARNING, private=True, text=(
+        f"Remove {member.name} ({member.email})? They could no longer use AssureBot in Slack, Teams or by email, "
+        f"and their calendar link would stop working;{ends}{admin} what they did stays on record.{owed} Nothing is "
+        f"changed yet. If that is right, press Remove (or send the same command with {CONFIRM}=yes)."),
+        buttons=[Button("Remove", f"{command_line('member remove', member.email)} {CONFIRM}=yes", style="danger")])
+
+
+@command("member remove", summary="someone has left: end their access, seats and business unit role today",
+         example="member remove sam.lee@housing.example.org", usage="member remove EMAIL", rule=ADMINS)
+def member_remove(cmd: Command, ctx: Context) -> Reply:
+    fields, words = split_fields(cmd)
+    email = normalise_email(fields.get("email") or (words[0] if words else ""))
+    if "@" not in email:
+        raise UserError("Whom should I remove? Give their work email, e.g. `member remove sam.lee@agency.example.org`.")
+    member = member_by_email(email, scope=ctx.scope, session=ctx.session)
+    if member is None:
+        raise UserError(f"{email} is not a member of the partnership, so there is nobody to remove. Nothing changed.")
+    if not member.active:
+        return Reply(private=True, text=(
+            f"{member.name} ({member.email}) was already removed. Nothing changed. To bring them back, "
+            f"`member add name=\"{member.name}\" email={member.email} "
+            f"agency={agency_of(member, scope=ctx.scope, session=ctx.session).key}`."))
+    if member.is_admin and not [a for a in admins(scope=ctx.scope, session=ctx.session) if a.id != member.id]:
+        who = "You are" if member.id == ctx.actor.id else f"{member.name} is"
+        raise UserError(f"{who} the last of the business unit, so can't be removed: nobody could then add or remove "
+                        f"members. Make someone else business unit first (`member add name=... email=... agency=... "
+                        f"admin=yes`), then remove {member.name}.")
+    seats, owed = _open_seats(ctx, member), _still_theirs(ctx, member)
+    if (fields.get(CONFIRM) or "").strip().lower() not in YES:
+        return _ask_to_remove(member, seats, owed)
+    _change(member, {"active": False, "is_admin": False, "slack_user_id": None, "teams_aad_id": None}, ctx=ctx,
+            action="member.removed")
+    for seat, _group in seats:
+        if seat.since is not None and seat.since > ctx.today():  # never held: withdrawn, not ended
+            record(ctx.session, actor_id=ctx.actor.id, action="membership.withdrawn", entity="membership",
+                   entity_id=seat.id, before=snapshot(seat))
+            ctx.session.delete(seat)
+        else:
+            _change(seat, {"until": ctx.today()}, ctx=ctx, action="membership.ended")
+    ctx.session.commit()
+    ended = "".join(f" Their seat on {group.name} ends today." if seat.since is None or seat.since <= ctx.today()
+                    else f" Their seat on {group.name}, due to start {format_day(seat.since)}, is withdrawn."
+                    for seat, group in seats)
+    chairless = "".join(f" {group.name} has no {seat.role.replace('_', ' ')} now: name one with `member add ... "
+                        f"group={group.key} role={seat.role}`." for seat, group in seats
+                        if seat.role in (Role.CHAIR.value, Role.DEPUTY_CHAIR.value))
+    return Reply(tone=Tone.SUCCESS, changed=True, text=(
+        f"Removed {member.name} ({member.email}): they can no longer use AssureBot anywhere, and their calendar "
+        f"link has stopped working.{ended}{chairless} Their past answers, attendance, papers and actions stay on "
+        f"record.{owed}"))

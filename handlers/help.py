@@ -41,7 +41,7 @@ def show_help(cmd: Command, ctx: Context) -> Reply:
     they may run, grouped by who they are for, with one example each."""
     mine = [verb for verb in REGISTRY.values() if verb.rule.allows(ctx.person)]
     buttons = [Button("My actions", "actions"), Button("Raise an escalation", "escalate")]
-    if cmd.args[:1] == ("all",):
+    if [word.lower() for word in cmd.args[:1]] == ["all"]:  # `HELP ALL` too: people type in any case
         sections = [(title, [v for v in mine if v.audience == key]) for key, title in AUDIENCES]
         return Reply(title="Everything I can do for you",
                      text=say("help_all", sections=[(title, verbs) for title, verbs in sections if verbs],

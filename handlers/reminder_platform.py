@@ -51,8 +51,8 @@ def reminders(cmd: Command, ctx: Context) -> Reply:
     if not choice:
         buttons = [Button(f"Get them {PLACES[p]}", f"reminders {p}") for p in options
                    if p != member.preferred_platform or member.email_off]
-        return Reply(title="Your reminders", text=f"Your reminders come {where_now(member)}.", buttons=buttons,
-                     private=True)
+        text = f"Your reminders come {where_now(member)}." if options else _nowhere(ctx)
+        return Reply(title="Your reminders", text=text, buttons=buttons, private=True)
     if choice == STOP:
         return _stop_email(ctx, member)
     if choice not in CHOICES:
@@ -98,6 +98,15 @@ def _saved(ctx: Context, member: Member, before: dict, *, text: str, told: str) 
             reply.notices.append(Notice(admin.id, Reply(title="Reminders: a member changed how they get them",
                                                          text=told, private=True)))
     return reply
+
+
+def _nowhere(ctx: Context) -> str:
+    """Where reminders come for someone AssureBot can reach nowhere (so none do), and what to do:
+    it learns a chat account the first time they write to it there."""
+    return ("Your reminders come nowhere yet: AssureBot can't reach you in Slack or Teams, and email is not set up "
+            "on this AssureBot. To get them, write to AssureBot once where you work: in Slack, type "
+            "`/assure whoami`; in Teams, open AssureBot (Apps, search for AssureBot, Add) and say hello. Then type "
+            f"`reminders` to choose where they come. If you use neither, ask {business_unit(ctx)}.")
 
 
 def _why_not(ctx: Context, choice: str) -> str:

@@ -44,10 +44,15 @@ class Request:
     group: str | None
     start: date | None
     end: date | None
+    # How the period's ends are written where it was asked: the command line's options by default,
+    # the words `from` and `to` in chat (parse_report_args).
+    period_words: tuple[str, str] = ("--from", "--to")
 
 
-def default_period(today: date, start: date | None, end: date | None) -> tuple[date, date]:
-    """The twelve months to today unless told otherwise."""
+def default_period(today: date, start: date | None, end: date | None,
+                   words: tuple[str, str] = ("--from", "--to")) -> tuple[date, date]:
+    """The twelve months to today unless told otherwise. A period back to front is refused in the
+    `words` its ends were given with (`--from`/`--to` on the command line, `from`/`to` in chat)."""
     end = end or today
     if start is None:
         try:
@@ -56,8 +61,10 @@ def default_period(today: date, start: date | None, end: date | None) -> tuple[d
             start = end.replace(year=end.year - 1, day=28)
         start = date.fromordinal(start.toordinal() + 1)
     if start > end:
+        since, until = words
+        order = f"{since} before {until}" if since.startswith("--") else f"`{since}` before `{until}`"
         raise UserError(f"The period starts ({format_day(start)}) after it ends ({format_day(end)}). "
-                        f"Give --from before --to, for example `from 2026-04-01 to 2027-03-31`.")
+                        f"Give {order}, for example `{since} 2026-04-01 {until} 2027-03-31`.")
     return start, end
 
 
@@ -68,7 +75,7 @@ def build_report(request: Request, *, scope: Scope, session: Session, partnershi
     if request.kind not in KINDS:
         raise UserError(f"There is no '{request.kind}' report. The reports are: {', '.join(KINDS)}. "
                         f"For example `report attendance arg`.")
-    start, end = default_period(calendar.local_date(now), request.start, request.end)
+    start, end = default_period(calendar.local_date(now), request.start, request.end, request.period_words)
     args = {"session": session, "partnership": partnership, "calendar": calendar, "start": start, "end": end,
             "now": now}
     if request.kind == "escalations":
@@ -326,7 +333,7 @@ def parse_report_args(args: tuple[str, ...], *, today: date | None = None) -> Re
             group = word
         else:
             raise UserError(f"I didn't understand '{word}'. Try `report {kind} arg from 01/04/2026 to 31/03/2027`.")
-    return Request(kind, group, start, end)
+    return Request(kind, group, start, end, period_words=("from", "to"))
 
 
 @command("report", summary="a by-exception report as CSV and Excel (attendance with a chart)",

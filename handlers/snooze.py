@@ -10,7 +10,7 @@ from messages.reply import Reply, Tone
 from messages.templates import format_day, say
 from models.meetings import Paper
 from models.snooze import snooze_item
-from models.work import Action, DataReturn
+from models.work import Action, ActionStatus, DataReturn
 
 KINDS = {"action": Action, "return": DataReturn, "paper": Paper}
 LENGTHS = {"day": "1 working day", "1d": "1 working day", "week": "1 week", "1w": "1 week"}
@@ -39,12 +39,27 @@ def _refuse_others(ctx: Context, target: tuple[str, object, str]) -> str | None:
     return f"You can only snooze your own reminders; {kind} #{item.id} is someone else's."
 
 
+def _finished(ctx: Context, kind: str, item) -> str | None:
+    """Why there is nothing to snooze: the item is in, submitted, done or dropped (no reminder comes
+    about it, so a snooze would promise one that never comes back); None while it is still owed."""
+    if kind == "action":
+        return None if item.status == ActionStatus.OPEN.value else f"is already {item.status}"
+    if item.submitted_at is None:
+        return None
+    marked = "marked in" if kind == "paper" else "marked submitted"
+    return f"is already {marked} (on {format_day(ctx.calendar.local_date(item.submitted_at))})"
+
+
 @command("snooze", summary="no reminder about an item for a working day or a week",
          example="snooze action 12 week", usage="snooze action|return|paper ID [day|week]",
          target=Target(_item, _refuse_others))
 def snooze(cmd: Command, ctx: Context) -> Reply:
     kind, item, length = ctx.target
     item_id = item.id
+    finished = _finished(ctx, kind, item)
+    if finished:
+        return Reply(text=f"{kind.capitalize()} #{item_id} {finished}, so there are no reminders about it and "
+                          f"nothing to snooze. Nothing changed.", private=True)
     today = ctx.today()
     until = ctx.calendar.add_working_days(today, 1) if LENGTHS[length] == "1 working day" else today + timedelta(7)
     snooze_item(ctx.actor.id, kind, item_id, until, session=ctx.session)

@@ -14,7 +14,7 @@ every true-or-false value in the file (`attended` here, `clear_days` and the res
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from models.escalations import Escalation
@@ -48,6 +48,17 @@ class History:
         else:
             self.problem(entry, key, where, f"must be true or false, not {value!r}")
         return default
+
+    def today(self) -> date:
+        return self.given_today or datetime.now(self.zone).date()
+
+    def kept_removed(self, member) -> bool:
+        """Someone removed in chat (`member remove`) stays removed, with their seats ended, though the
+        file lists them: loading it again must not let a leaver back in. `member add` brings them back."""
+        if member is None or member.active:
+            return False
+        self.report.kept_removed.append(f"{member.name} <{member.email}>")
+        return True
 
     def safe_text(self, entry: Any, key: str, where: str, *, escalation: bool = False,
                   place: bool = False) -> str | None:

@@ -11,6 +11,7 @@ class LoadReport:
 
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    kept_removed: list[str] = field(default_factory=list)  # members removed in chat whom the file lists
 
     def count(self, kind: str, created: bool) -> None:
         bucket = self.created if created else self.updated
@@ -19,7 +20,9 @@ class LoadReport:
     def summary(self) -> str:
         def fmt(d: dict[str, int]) -> str:
             return ", ".join(f"{n} {k if n != 1 else one(k)}" for k, n in sorted(d.items())) or "nothing"
-        return f"created {fmt(self.created)}; updated {fmt(self.updated)}"
+        removed = (f"; kept removed, as `member remove` left them (`member add` brings someone back): "
+                   f"{', '.join(self.kept_removed)}" if self.kept_removed else "")
+        return f"created {fmt(self.created)}; updated {fmt(self.updated)}{removed}"
 
 
 SINGULAR = {"agencies": "agency"}

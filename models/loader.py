@@ -251,6 +251,9 @@ class _Load(History):
                 self.problem(entry, "platform", where, "must be slack, teams, email or console")
                 continue
             existing = member_by_email(email, scope=Scope(self.partnership.id), session=self.session)
+            if self.kept_removed(existing):
+                self.members[email] = existing
+                continue
             values = {"email": email, "name": name, "agency_id": agency.id, "preferred_platform": platform,
                       "is_admin": self.flag(entry, "admin", where, False), "active": True,
                       "preferred_name": str(entry["preferred_name"]).strip()[:60] if entry.get("preferred_name")
@@ -308,9 +311,6 @@ class _Load(History):
             for j, seat in enumerate(entry.get("members") or []):
                 self.load_seat(seat, group, f"{where}.members[{j}]", new_group=existing is None)
 
-    def today(self) -> date:
-        return self.given_today or datetime.now(self.zone).date()
-
     def load_seat(self, seat: Any, group: Group, where: str, *, new_group: bool) -> None:
         """A seat on a group, with the days it runs from and to.
 
@@ -331,7 +331,7 @@ class _Load(History):
             self.problem(seat, "until", where, f"the seat would end ({until.isoformat()}) before it starts "
                                                f"({since.isoformat()}); give an `until` on or after `since`")
             return
-        if member is None or (seat.get("since") is not None and since is None) or \
+        if member is None or not member.active or (seat.get("since") is not None and since is None) or \
                 (seat.get("until") is not None and until is None):
             return
         existing_seat = self.session.exec(select(Membership).where(

@@ -41,6 +41,8 @@ MEMBER_COLUMNS = (
 )
 
 
+REACTIVATED = "made active again"  # a row's state when it brings back someone removed
+
 ROLE_WORDS = {"": Role.MEMBER, "member": Role.MEMBER, "chair": Role.CHAIR, "chairperson": Role.CHAIR,
               "co chair": Role.CHAIR, "deputy chair": Role.DEPUTY_CHAIR, "deputy": Role.DEPUTY_CHAIR,
               "vice chair": Role.DEPUTY_CHAIR, "deputy chair person": Role.DEPUTY_CHAIR,
@@ -52,10 +54,11 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
     """Import members (Name | Email | Agency | Group | Role, and Since | Until for the days a seat
     runs). A person is known by their email.
 
-    A person may have one row per group. Nobody is removed or made inactive by an import; a seat
-    ends when an Until date is given, and a seat that had ended is taken up again by a row that
-    lists it without one. A group
-    has one chair and one deputy chair: a row that would make a second is saved without that seat,
+    A person may have one row per group. Nobody is removed or made inactive by an import; someone
+    removed in chat (`member remove`) whom the file lists is made active again, and their row says
+    so (its state is REACTIVATED), since that gives them access again. A seat ends when an Until
+    date is given, and a seat that had ended is taken up again by a row that lists it without one.
+    A group has one chair and one deputy chair: a row that would make a second is saved without that seat,
     with a warning naming who holds it (the seat is tried again after the rest of the file, so a
     file that changes the chair may list the new one first).
     """
@@ -69,6 +72,7 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
     seats = _Seats(session, partnership, importer, people, dry_run, today)
     held_back: list[tuple[RowResult, Member, Group, Role, _Span]] = []  # seats someone else holds, to try again
     first_row: dict[str, tuple[int, str, int]] = {}  # email -> (row, name, agency id) as first given
+    seen: set[int] = set()  # members held before and met in the file so far: one removed is said to be back once
 
     for number, values in table.rows:
         email = normalise_email(cell_text(values.get("email")))
@@ -110,6 +114,7 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
         first_row.setdefault(email, (number, name, agency.id))
 
         said: list[str] = []
+        reactivated = False
         member = people.by_email.get(email)
         created = member is None
         if created:
@@ -125,13 +130,18 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
             people.add(member)
             said.append(agency.name)
         else:
+            reactivated = not member.active and member.id not in seen  # a dry run keeps them inactive
+            seen.add(member.id)
+            if reactivated:
+                seats.returning.add(member.id)
             before = snapshot(member, "name", "agency_id", "active")
             if member.name != name:
                 said.append(f"name {member.name} -> {name}")
             if member.agency_id != agency.id:
                 said.append(f"agency -> {agency.name}")
-            if not member.active:
-                said.append("made active again")
+            if reactivated:  # removed in chat (`member remove`): the file brings them back, and says so
+                said.append("they had been removed and can use AssureBot again; if they have left, take their "
+                            "rows out of the file and `member remove` them again")
             if said and not dry_run:
                 member.name, member.agency_id, member.active = name, agency.id, True
                 session.add(member)
@@ -145,7 +155,8 @@ def import_members(path: str | Path, *, session: Session, partnership: Partnersh
             elif words := seats.take(group, member, role, span):
                 said.append(words)
         outcome = Outcome.CREATED if created else (Outcome.UPDATED if said else Outcome.UNCHANGED)
-        result = report.add(number, outcome, what, "; ".join(said) if outcome != Outcome.UNCHANGED else "")
+        result = report.add(number, outcome, what, "; ".join(said) if outcome != Outcome.UNCHANGED else "",
+                            state=REACTIVATED if reactivated else "")
         held_back += [(result, member, group, role, span) for group in waiting]
 
     for result, member, group, role, span in held_back:
@@ -194,6 +205,8 @@ class _Seats:
         self.session, self.partnership, self.importer, self.people = session, partnership, importer, people
         self.dry_run = dry_run
         self.today = today
+        # Members this import brings back: a seat their removal ended today runs on as it was.
+        self.returning: set[int] = set()
         self.by_group: dict[int, dict[int, Membership]] = defaultdict(dict)
         for seat in session.exec(select(Membership).join(Group, Group.id == Membership.group_id)
                                  .where(Group.partnership_id == partnership.id)):
@@ -230,9 +243,13 @@ class _Seats:
             changes["role"] = role.value
             words.append(f"{group.key} role {seat.role.replace('_', ' ')} -> {role.value.replace('_', ' ')}")
         ended = seat.until is not None and seat.until < self.today
+        undone = member.id in self.returning and seat.until == self.today  # ended by their removal today
         if ended and span.until is None:  # listed again without an end: taken up again
             changes.update(since=span.since or self.today, until=None)
             words.append(f"back on {group.key}" + _dates(changes["since"], None, self.today))
+        elif undone and span.until is None:  # held on as it was
+            changes["until"] = None
+            words.append(f"back on {group.key}")
         else:
             if span.since is not None and span.since != seat.since:
                 changes["since"] = span.since

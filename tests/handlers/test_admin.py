@@ -1,14 +1,14 @@
 """The business unit keeps the data current from chat; every change is checked and audited."""
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlmodel import Session, select
 
 from models.audit import AuditEvent
-from models.meetings import AttendanceAnswer, Meeting
+from models.meetings import AttendanceAnswer, Meeting, Paper
 from models.partnership import Member
 from models.work import Action, DataReturn
-from tests.conftest import ADMIN, AUDIT_CHAIR, CHAIR, HOUSING, POLICE
+from tests.conftest import ADMIN, AUDIT_CHAIR, CHAIR, HOUSING, ICB_MEMBER, POLICE
 
 
 async def test_adding_a_meeting_gives_its_papers_deadline(chat, demo):
@@ -174,3 +174,74 @@ async def test_a_member_is_found_by_email_whatever_its_case(chat, demo):
     assert given.changed and "for DI Mark Evans" in given.text
     who = await chat(POLICE, "whoami")
     assert who.text.startswith("Mark.Evans@Police.example.org, Riverside Police") and not who.is_error
+
+
+async def test_a_members_name_or_email_too_long_for_the_register_is_refused_with_a_reply(chat, demo):
+    long_name = await chat(ADMIN, f'member add name="{"Sam Lee " * 26}" email=sam.lee@housing.example.org '
+                                  f'agency=housing')
+    assert long_name.is_error and not long_name.changed
+    assert "The name is 207 characters; the most is 200. Please shorten it." in long_name.text
+    long_email = await chat(ADMIN, f'member add name="Sam Lee" email={"s" * 250}@housing.example.org agency=housing')
+    assert long_email.is_error and "The email is 270 characters; the most is 254" in long_email.text
+    with Session(demo) as session:
+        assert session.exec(select(Member).where(Member.name.like("Sam Lee%"))).all() == []
+
+
+async def test_a_member_and_their_seat_are_saved_together_or_not_at_all(chat, demo, monkeypatch):
+    import handlers.admin
+
+    def seat_fails(*args, **kwargs):
+        raise RuntimeError("the database went away between the member and the seat")
+
+    monkeypatch.setattr(handlers.admin, "_seat", seat_fails)
+    reply = await chat(ADMIN, 'member add name="Sam Lee" email=sam.lee@housing.example.org agency=housing group=arg')
+
+    assert reply.is_error and not reply.changed
+    with Session(demo) as session:
+        assert session.exec(select(Member).where(Member.email == "sam.lee@housing.example.org")).first() is None
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "member.added")).first() is None
+
+
+async def test_the_same_paper_twice_for_a_meeting_is_refused_naming_the_one_held(chat, demo):
+    line = "paper add arg owner=rachel.green@icb.example.org Dataset Q3 commentary"
+    first = await chat(ADMIN, line)
+    assert first.changed
+
+    again = await chat(CHAIR, "paper add arg owner=RACHEL.GREEN@icb.example.org dataset  q3 Commentary")
+
+    with Session(demo) as session:
+        held = session.exec(select(Paper).where(Paper.title == "Dataset Q3 commentary")).all()
+    assert again.is_error and not again.changed and len(held) == 1
+    assert again.text == (f'Nothing was added: Assurance and Review Group on Wed 2 Dec 2026 already has paper '
+                          f'#{held[0].id} "Dataset Q3 commentary", owed by Rachel Green. A paper is known by its '
+                          f'meeting, title and owner; give another title for a different paper.')
+    assert (await chat(ADMIN, line.replace("rachel.green", "amara.okafor"))).changed  # another owner's own
+
+
+async def test_a_return_due_on_a_day_already_past_is_asked_about_first(chat, demo):
+    line = ('return add title="Dataset Q1" kind=dataset agency=police owner=mark.evans@police.example.org '
+            'period="Q1 2019/20" due=2020-01-01')
+    asked = await chat(ADMIN, line)
+
+    assert not asked.changed and asked.title == "Check the date"
+    assert "The due date, Wed 1 Jan 2020, has passed: the return would be overdue from the start" in asked.text
+    with Session(demo) as session:
+        assert session.exec(select(DataReturn).where(DataReturn.title == "Dataset Q1")).first() is None
+    added = await chat(ADMIN, asked.buttons[0].command)
+    assert added.changed and "due Wed 1 Jan 2020" in added.text
+    form = (await chat(ADMIN, "return add")).form
+    from_form = await chat(ADMIN, form.command, form={"title": "Dataset Q2", "kind": "dataset", "agency": "police",
+                                                      "owner": "mark.evans@police.example.org", "period": "",
+                                                      "due": "2020-01-01"})
+    assert not from_form.changed and from_form.form is not None and "has passed" in from_form.form.intro
+
+
+async def test_a_paper_added_after_its_deadline_says_it_is_late_already(chat, demo, clock):
+    clock.moment = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)  # ARG papers were due Wed 25 Nov
+
+    reply = await chat(ADMIN, "paper add arg owner=rachel.green@icb.example.org Dataset Q3 commentary")
+
+    assert reply.changed
+    assert "owed by Rachel Green by Wed 25 Nov 2026. That deadline has passed, so the paper is late already" \
+        in reply.text
+    assert "late already" in chat.notices_to(ICB_MEMBER)[0].text

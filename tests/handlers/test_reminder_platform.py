@@ -82,3 +82,13 @@ async def test_a_members_choice_outlasts_a_reload_of_the_partnership_file_unless
     with session_for(demo) as session:
         load_text(text.replace(mark, mark[:-1] + ", platform: teams}"), session=session)
     assert member(demo, POLICE).preferred_platform == "teams"
+
+
+async def test_someone_assurebot_cannot_reach_anywhere_is_told_what_to_do(chat, demo):
+    shown = await chat(POLICE, "reminders")
+
+    assert not shown.buttons
+    assert shown.text.startswith("Your reminders come nowhere yet: AssureBot can't reach you in Slack or Teams, "
+                                 "and email is not set up")
+    assert "`/assure whoami`" in shown.text and "Teams" in shown.text
+    assert "Emma Clarke or Priya Shah (business unit)" in shown.text

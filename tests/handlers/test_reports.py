@@ -444,3 +444,11 @@ def test_the_command_applies_the_permissions_of_the_member_named(demo, tmp_path,
     assert report_command(url, kind="attendance", output=str(tmp_path)) == 2
     assert "Which group?" in capsys.readouterr().err
     assert not tmp_path.exists()
+
+
+async def test_a_period_back_to_front_is_told_in_the_words_of_where_it_was_asked(chat, demo, capsys):
+    in_chat = await chat(ADMIN, "report actions from 2026-06-01 to 2026-01-01")
+    assert in_chat.is_error and "Give `from` before `to`" in in_chat.text and "--from" not in in_chat.text
+    url = demo.url.render_as_string(hide_password=False)
+    assert report_command(url, kind="actions", start=date(2026, 6, 1), end=date(2026, 1, 1), now=DEFAULT_NOW) == 2
+    assert "Give --from before --to" in capsys.readouterr().err

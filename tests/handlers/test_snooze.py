@@ -30,3 +30,19 @@ async def test_only_my_own_items_can_be_snoozed(chat):
 async def test_a_bad_snooze_says_how(chat):
     assert "`snooze action 12 day`" in (await chat(CHAIR, "snooze")).text
     assert "`day`" in (await chat(CHAIR, "snooze action 2 fortnight")).text
+
+
+async def test_an_item_already_in_has_nothing_to_snooze(chat, demo):
+    await chat(CHAIR, "paper done 3")
+    await chat(CHAIR, "return done 3")
+    await chat(CHAIR, "action done 2")
+
+    paper = await chat(CHAIR, "snooze paper 3 day")
+    a_return = await chat(CHAIR, "snooze return 3 week")
+    action = await chat(CHAIR, "snooze action 2 day")
+
+    assert not paper.changed and "is already marked in" in paper.text and "nothing to snooze" in paper.text
+    assert not a_return.changed and "is already marked submitted" in a_return.text
+    assert not action.changed and "is already done" in action.text and "nothing to snooze" in action.text
+    with Session(demo) as session:
+        assert session.exec(select(Snooze)).all() == []

@@ -23,7 +23,6 @@ from tests.conftest import ADMIN, CHAIR, DEPUTY_CHAIR, POLICE
 OWNER = f"owner={POLICE}"
 # The handlers below join their words back up until their owners take the text with as_typed:
 # strict, so each mark is taken off when that change is made.
-NEEDS_ADMIN = pytest.mark.xfail(strict=True, reason="handlers/admin.py: title/name from as_typed(cmd, words)")
 CURLY = "The LA\u2019s \u201cThink Family\u201d plan \u2018as agreed\u2019"
 
 
@@ -118,7 +117,6 @@ async def test_a_progress_note_is_saved_as_typed(chat, demo):
     assert last(demo, ActionUpdate).text == "Chair's note:  it's with the LA's \"front door\" team"
 
 
-@NEEDS_ADMIN
 async def test_a_papers_title_is_saved_as_typed(chat, demo):
     reply = await chat(ADMIN, f"paper add arg {OWNER} Children's and young people's  voice")
     assert reply.changed and "\"Children's and young people's  voice\"" in reply.text
@@ -131,7 +129,6 @@ async def test_a_meetings_place_is_saved_as_typed(chat, demo):
     assert last(demo, Meeting).location == "St Mary's Hall,  Children's Centre"
 
 
-@NEEDS_ADMIN
 async def test_an_actions_title_is_saved_as_typed_with_curly_and_straight_quotes(chat, demo):
     for title in ("Review the team's and the ICB's plan", 'Review the "Think Family"  plan', CURLY):
         reply = await chat(CHAIR, f"action add {OWNER} due=2027-01-29 {title}")
@@ -139,14 +136,12 @@ async def test_an_actions_title_is_saved_as_typed_with_curly_and_straight_quotes
         assert last(demo, Action).title == title
 
 
-@NEEDS_ADMIN
 async def test_an_action_with_a_stray_apostrophe_is_added_not_refused(chat, demo):
     reply = await chat(CHAIR, f"action add {OWNER} due=2027-01-29 Check the LA's  returns")
     assert reply.changed
     assert last(demo, Action).title == "Check the LA's  returns"
 
 
-@NEEDS_ADMIN
 async def test_an_option_inside_a_typed_title_is_refused_and_nothing_is_added(chat, demo):
     before = last(demo, Action).id
     reply = await chat(CHAIR, f"action add {OWNER} Set the target=90% for audits due=2027-01-29")
@@ -154,7 +149,6 @@ async def test_an_option_inside_a_typed_title_is_refused_and_nothing_is_added(ch
     assert last(demo, Action).id == before
 
 
-@NEEDS_ADMIN
 async def test_an_overdue_action_confirmed_by_its_button_keeps_its_title(chat, demo):
     title = "Share the teams' and the ICB's \"audit\"  findings"
     reply = await chat(CHAIR, f"action add {OWNER} due=2026-11-02 {title}")
@@ -164,7 +158,6 @@ async def test_an_overdue_action_confirmed_by_its_button_keeps_its_title(chat, d
     assert last(demo, Action).title == title
 
 
-@NEEDS_ADMIN
 async def test_a_returns_title_and_a_members_name_are_saved_as_typed(chat, demo):
     reply = await chat(ADMIN, f"return add kind=dataset agency=police {OWNER} due=2027-04-15 Children's  dataset")
     assert reply.changed
