@@ -278,7 +278,8 @@ class AssureBotTeams(ActivityHandler):
             if not getattr(account, "aad_object_id", None):
                 continue
             with session_for(self.engine) as session:
-                member = match_member(account.aad_object_id, None, tenant=tenant, session=session)
+                member = match_member(account.aad_object_id, None, tenant=tenant, session=session,
+                                      home=self.gateway.home.holds(tenant))
                 if member is None or conversations.personal_reference(member.id, session=session):
                     continue
                 member_id = member.id

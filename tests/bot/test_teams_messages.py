@@ -196,3 +196,12 @@ async def test_an_activity_from_a_tenant_no_partnership_owns_is_refused_and_note
     with session_for(teams.engine) as session:
         noted = session.exec(select(AuditEvent).where(AuditEvent.action == "access.unknown_partnership")).one()
     assert noted.after["teams_tenant"] == "tenant-1"
+
+
+async def test_a_registered_member_who_joins_a_team_the_bot_is_in_gets_a_personal_chat(teams):
+    mark = teams.user(POLICE)
+    joined = teams.activity("conversationUpdate", mark, "channel", membersAdded=[mark.account()])
+    joined["conversation"]["id"] = joined["conversation"]["id"].split(";")[0]
+    assert await teams.post(joined) in (200, 201)
+    await teams.gateway.settle()
+    assert [c.kind for c in teams.connector.calls if c.kind == "create"] == ["create"]
