@@ -53,6 +53,8 @@ MAX_TYPED = 10_000  # characters in one command, its form's fields together; eve
 Notify = Callable[[Member, Reply], Awaitable[bool | None]]
 """Send a notice privately to a member; False when no platform reaches them."""
 
+HOME_UNKNOWN = ("I couldn't check with Slack just now which workspace this is, so nothing was done. Please try "
+                "again in a minute.")
 UNKNOWN_PLACE = ("This {place} isn't linked to a partnership in AssureBot, so I can't answer here. If you "
                  "expected to use AssureBot here, ask your partnership's business unit to link it.")
 
@@ -72,8 +74,9 @@ class Who:
     partnership_key: str | None = None  # the console's --partnership
     display: str = ""
     # Set by the adapter, never by a request: it comes from the server's own Slack workspace or
-    # Microsoft 365 tenant (models.tenancy), so a lone partnership without ids may take it.
-    home: bool = False
+    # Microsoft 365 tenant (models.tenancy), so a lone partnership without ids may take it. None:
+    # Slack has not yet said which workspace is the server's own.
+    home: bool | None = False
 
     def key(self) -> str:
         """One person on one platform, for counting what they ask."""
@@ -280,6 +283,8 @@ class Dispatcher:
         try:
             with session_for(self.engine) as session:
                 place, why = self._partnership(who, session)
+                if place is None and who.home is None:  # it may be the server's own: nobody is refused
+                    return Outcome(Reply(text=HOME_UNKNOWN, tone=Tone.ERROR, private=True))
                 if place is None:
                     return Outcome(self._refuse_place(who, why, session))
             scope = Scope(place.id)
@@ -345,10 +350,10 @@ class Dispatcher:
     def _partnership(self, who: Who, session: Session) -> tuple[Partnership | None, str]:
         if who.platform == Platform.SLACK.value:
             return partnership_for_slack(who.slack_team_id, who.slack_enterprise_id, session=session,
-                                         home=who.home), \
+                                         home=bool(who.home)), \
                 UNKNOWN_PLACE.format(place="Slack workspace")
         if who.platform == Platform.TEAMS.value:
-            return partnership_for_tenant(who.teams_tenant_id, session=session, home=who.home), \
+            return partnership_for_tenant(who.teams_tenant_id, session=session, home=bool(who.home)), \
                 UNKNOWN_PLACE.format(place="Microsoft 365 organisation")
         try:
             return partnership_for_email(who.email or "", key=who.partnership_key, session=session), ""

@@ -47,7 +47,7 @@ PROFILE_UNAVAILABLE = ("I couldn't check who you are with Slack just now, so not
                        "Please try again in a minute.")
 
 
-def who(user: SlackUser, *, home: bool) -> Who:
+def who(user: SlackUser, *, home: bool | None) -> Who:
     return Who(platform=Platform.SLACK.value, slack_user_id=user.id, slack_team_id=user.team_id,
                slack_enterprise_id=user.enterprise_id, email=user.email, display=user.name, home=home)
 
@@ -157,7 +157,7 @@ class SlackAdapter(Listeners):
         """One HTTP session for every call to Slack while the server runs, so connections are reused."""
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
         self.workspaces.session = self.http
-        self.spawn(self.workspaces.check_tokens())
+        self.spawn(self.workspaces.ask_home())
 
     def spawn(self, coro) -> None:
         """Run follow-up work after an ack, keeping a reference and logging what goes wrong."""
@@ -203,7 +203,7 @@ class SlackAdapter(Listeners):
         """Run a command as a Slack user, matching them by Slack id or else by their profile email.
         `once`: the form's key, so the same form submitted twice saves once."""
         try:
-            home = await self.workspaces.is_home(user.team_id)
+            home = await self.workspaces.is_home(user.team_id, user.enterprise_id)
             outcome = await self.dispatcher.run(cmd, who(user, home=home), once=once)
             if not outcome.needs_email:
                 return outcome

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # A partnership's workspace is read again after this many seconds: a file loaded again with a new
 # slack_team_id takes effect without restarting the server.
 WORKSPACE_TTL = 300.0
+HOME_WAIT = 1.0  # seconds a request waits for Slack to say which workspace the token is for
 HOME_RETRY = 30.0  # seconds between asking Slack which workspace the single token is for, until it says
 
 
@@ -47,7 +48,9 @@ class Workspaces:
         self._teams: dict[int, tuple[float, tuple[str | None, str | None]]] = {}  # (read at, workspace)
         self._single: tuple[str | None, str | None, str | None] = (token, None, None)
         self._home: str | None = None  # the single token's own workspace, once Slack has said which
+        self._home_enterprise: str | None = None  # or its Enterprise Grid organisation, for an org-wide token
         self._home_asked = float("-inf")  # when Slack was last asked which that is (time.monotonic)
+        self._asking: asyncio.Future | None = None  # that question, while Slack has not answered it
 
     async def bot_of(self, team_id: str | None, enterprise_id: str | None) -> tuple[str | None, str | None,
                                                                                     str | None]:
@@ -106,16 +109,32 @@ class Workspaces:
             known = self._teams[partnership_id] = (time.monotonic(), await asyncio.to_thread(read))
         return known[1]
 
-    async def is_home(self, team_id: str | None) -> bool:
-        """Whether a request comes from the single bot token's own workspace (asking Slack which that
-        is the first time, if it could not be asked at start-up, and then at most every HOME_RETRY
-        seconds). Installing by OAuth there is no such workspace: each partnership names its own
-        (models.tenancy)."""
-        if self.installations is not None or not team_id:
+    async def ask_home(self) -> None:
+        """Ask Slack which workspace the single token is for (at start-up); one question at a time."""
+        if self.installations is None and (self._asking is None or self._asking.done()):
+            self._asking = asyncio.ensure_future(self.check_tokens())
+        if self._asking is not None:
+            await asyncio.shield(self._asking)
+
+    async def is_home(self, team_id: str | None, enterprise_id: str | None) -> bool | None:
+        """Whether a request comes from the single bot token's own workspace (or its Enterprise Grid
+        organisation, for an organisation-wide token); None when Slack has not yet said which that
+        is (it is asked again at most every HOME_RETRY seconds, waiting up to HOME_WAIT). Installing
+        by OAuth there is no such workspace: each partnership names its own (models.tenancy)."""
+        if self.installations is not None:
             return False
-        if self._home is None and time.monotonic() - self._home_asked >= HOME_RETRY:
-            await self.check_tokens()
-        return team_id == self._home
+        if self._home is None and self._home_enterprise is None:
+            if self._asking is None or (self._asking.done() and time.monotonic() - self._home_asked >= HOME_RETRY):
+                self._asking = asyncio.ensure_future(self.check_tokens())
+            try:
+                await asyncio.wait_for(asyncio.shield(self._asking), HOME_WAIT)
+            except asyncio.TimeoutError:
+                return None
+            if self._home is None and self._home_enterprise is None:
+                return None
+        if self._home_enterprise is not None:
+            return enterprise_id == self._home_enterprise
+        return team_id is not None and team_id == self._home
 
     async def check_tokens(self) -> None:
         """Say in the log whether the single bot token works; the server runs either way."""
@@ -130,5 +149,8 @@ class Workspaces:
                         "check SLACK_BOT_TOKEN if this persists.", problem.code)
             return
         self._single = (self.token, identity.get("user_id"), identity.get("bot_id"))
-        self._home = identity.get("team_id") or None
+        if identity.get("is_enterprise_install"):
+            self._home_enterprise = identity.get("enterprise_id") or None
+        else:
+            self._home = identity.get("team_id") or None
         log.info("Slack: connected as @%s in workspace %s.", identity.get("user"), identity.get("team"))

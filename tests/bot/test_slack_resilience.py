@@ -177,3 +177,42 @@ async def test_socket_mode_answers_a_command_over_the_socket_without_a_public_ur
         await workspace.settled()
         await workspace.client.close()
         await fake.stop()
+
+
+async def test_started_while_slack_was_down_its_own_workspace_is_asked_to_try_again_not_refused(demo, clock,
+                                                                                                monkeypatch):
+    """Until Slack says which workspace the bot token is for, a lone partnership's requests are
+    neither answered as it nor refused as a stranger's: the person is asked to try again."""
+    from bot.slack import workspaces
+
+    fake = await FakeSlack(token=BOT_TOKEN).start()
+    fake.down = True
+    slack = await start_workspace(demo, clock, fake=fake)
+    try:
+        link_slack(demo, CHAIR, "U0CHAIR")
+        body = await slack.ack_json(await slack.command("U0CHAIR", "escalations"))
+        assert "couldn't check with Slack just now" in words(body) and "isn't linked" not in words(body)
+        assert count(demo, AuditEvent, AuditEvent.action == "access.unknown_partnership") == 0
+        fake.down = False
+        monkeypatch.setattr(workspaces, "HOME_RETRY", 0.0)  # as when half a minute has passed
+        body = await slack.ack_json(await slack.command("U0CHAIR", "escalations"))
+        assert "Open escalations" in words(body)
+    finally:
+        await slack.settled()
+        await slack.client.close()
+        await fake.stop()
+
+
+async def test_an_organisation_wide_token_takes_its_enterprise_grid_organisations_requests(demo, clock):
+    fake = await FakeSlack(token=BOT_TOKEN).start()
+    fake.m_auth_test = lambda args: {"team_id": "T0RIVER", "enterprise_id": "E0GRID", "is_enterprise_install": True,
+                                     "user_id": "U0BOT", "bot_id": "B0BOT", "user": "assurebot", "team": "Grid"}
+    slack = await start_workspace(demo, clock, fake=fake)
+    try:
+        places = slack.adapter.workspaces
+        assert await places.is_home("T0ANY", "E0GRID") is True
+        assert await places.is_home("T0RIVER", None) is False and await places.is_home("T0RIVER", "E0OTHER") is False
+    finally:
+        await slack.settled()
+        await slack.client.close()
+        await fake.stop()
