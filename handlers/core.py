@@ -58,7 +58,7 @@ class Command:
         text could be either, so it is refused, saying how to give it."""
         words = words_of(self.text)
         if not options:
-            return self.text[words[count].start:].strip() if len(words) > count else ""
+            return _said(self.text[words[count].start:].strip()) if len(words) > count else ""
         free = [w for w in words if not is_option(w)]
         if len(free) <= count:
             return ""
@@ -69,7 +69,12 @@ class Command:
             raise UserError(f"`{key}=` is in the middle of the text, so I can't tell whether it is part of it. "
                             f"Put options such as {key}= before the text or after it; or, if it belongs to the "
                             f"text, give the whole text in quotes as its field (title=\"...\", location=\"...\").")
-        return self.text[start:end]
+        return _said(self.text[start:end])
+
+
+def _said(text: str) -> str:
+    """Free text, or "" when it says nothing: only quotes (`""`, `''`) or spaces inside them."""
+    return text if any(word.value.strip() for word in words_of(text)) else ""
 
 
 def _command(verb: str, args: tuple[str, ...], text: str, form: dict[str, str], platform: str) -> Command:

@@ -95,7 +95,7 @@ def safe_to_carry(line: str) -> str:
     strictly, where any date that could be a child's birth is refused; "/escalate" typed after /assure is
     the same command; a meeting's line keeps the address where it meets)."""
     verb = line.lstrip().lstrip("/").lower()
-    where = ESCALATION if verb.startswith("escalat") else PLACE if verb.startswith("meeting ") else GENERAL
+    where = ESCALATION if verb.startswith("escalat") else PLACE if verb.startswith("meeting add") else GENERAL
     return mask_identifiers(line, today=date.today(), where=where)
 
 

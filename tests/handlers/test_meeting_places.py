@@ -40,3 +40,7 @@ async def test_a_meeting_form_sent_back_for_a_past_date_keeps_its_place(chat):
                                                    "location": HALL})
     assert reply.is_error and reply.form is not None
     assert {f.name: f.initial for f in reply.form.fields}["location"] == HALL
+
+
+def test_only_a_meeting_add_button_keeps_an_address():
+    assert "14 Acacia Avenue" not in safe_to_carry("meeting with family at 14 Acacia Avenue tomorrow")

@@ -176,3 +176,17 @@ async def test_an_escalations_stage_note_and_outcome_are_saved_as_typed(chat, de
     with Session(demo) as session:
         assert session.get(Escalation, 1).outcome == "Joint visit agreed; the school's \"plan\" updated"
     assert last(demo, EscalationStageChange).note == "The LA's and the ICB's leads  to meet"
+
+
+async def test_an_outcome_typed_as_only_quotes_is_asked_for_not_saved(chat, demo):
+    assert (await chat(ADMIN, "escalation assign 1 amara.okafor@icb.example.org")).changed
+    reply = await chat(DEPUTY_CHAIR, 'escalation close 1 ""')
+    assert not reply.changed and "outcome" in reply.text.lower()
+    with Session(demo) as session:
+        assert session.get(Escalation, 1).closed_at is None
+
+
+def test_text_after_a_command_that_is_only_quotes_is_empty():
+    assert parse_command("escalation close 1 \"\"").text_after(1) == ""
+    assert parse_command("escalation close 1 ' '").text_after(1) == ""
+    assert parse_command("escalation close 1 \"done\"").text_after(1) == "\"done\""
