@@ -94,13 +94,15 @@ OUTCOMES = (ATTENDED, DEPUTISED, APOLOGIES, ABSENT)
 DEPUTY_CONFIRMED, DEPUTY_DECLINED = "confirmed", "declined"
 
 
-def seat_outcome(answer: str | None, attended: bool | None, deputy_answer: str | None = None) -> str:
+def seat_outcome(answer: str | None, attended: bool | None, deputy_answer: str | None = None,
+                 deputy_own: str | None = None) -> str:
     """What happened to a seat at a past meeting: attendance recorded afterwards wins over the answer.
 
     A deputy who came counts as deputised; a member who said they would come (or send a deputy)
     but nobody came counts as absent without word, as does a member who never answered. A named
     deputy who said they couldn't go (`deputy_answer` declined), with nothing recorded afterwards,
     left the seat empty: the member sent word they weren't coming, so that is apologies, not a deputy.
+    So did one who sent apologies for their own seat there (`deputy_own`), as the quorum reads it.
     """
     if answer is None:
         return ABSENT
@@ -108,7 +110,7 @@ def seat_outcome(answer: str | None, attended: bool | None, deputy_answer: str |
         return DEPUTISED if answer == Answer.DEPUTY.value else ATTENDED
     if attended is False:
         return APOLOGIES if answer == Answer.APOLOGIES.value else ABSENT
-    if answer == Answer.DEPUTY.value and deputy_answer == DEPUTY_DECLINED:
+    if answer == Answer.DEPUTY.value and (deputy_answer == DEPUTY_DECLINED or deputy_own == Answer.APOLOGIES.value):
         return APOLOGIES
     return {Answer.ATTENDING.value: ATTENDED, Answer.DEPUTY.value: DEPUTISED,
             Answer.APOLOGIES.value: APOLOGIES}.get(answer, ABSENT)
@@ -119,7 +121,7 @@ def missed(outcome: str) -> bool:
     return outcome in (APOLOGIES, ABSENT)
 
 
-def missed_clause(answer, attended, deputy_answer=None):
+def missed_clause(answer, attended, deputy_answer=None, deputy_own=None):
     """`missed(seat_outcome(answer, attended, deputy_answer))` in SQL, for the columns given (the answer
     may be an outer join). Without `deputy_answer` a named deputy is taken to have come, as
     `seat_outcome` takes it without one: give the column so a deputy who declined counts as missed."""
@@ -127,6 +129,8 @@ def missed_clause(answer, attended, deputy_answer=None):
 
     declined = (and_(answer == Answer.DEPUTY.value, deputy_answer == DEPUTY_DECLINED)
                 if deputy_answer is not None else false())
+    if deputy_own is not None:  # a deputy who sent apologies for their own seat there did not come either
+        declined = or_(declined, and_(answer == Answer.DEPUTY.value, deputy_own == Answer.APOLOGIES.value))
     return or_(answer.is_(None), attended.is_(False),
                and_(attended.is_(None), or_(answer.not_in([Answer.ATTENDING.value, Answer.DEPUTY.value]),
                                             declined)))

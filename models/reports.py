@@ -115,9 +115,11 @@ def _rate(represented: int, meetings: int) -> int | None:
 # --- attendance ---------------------------------------------------------------------------------------
 
 
-def _outcome(answer: AttendanceAnswer | None) -> str:
-    return (seat_outcome(answer.answer, answer.attended, answer.deputy_answer) if answer is not None
-            else seat_outcome(None, None))
+def _outcome(answer: AttendanceAnswer | None, answers: dict[tuple[int, int], AttendanceAnswer]) -> str:
+    if answer is None:
+        return seat_outcome(None, None)
+    own = answers.get((answer.meeting_id, answer.deputy_id)) if answer.deputy_id else None
+    return seat_outcome(answer.answer, answer.attended, answer.deputy_answer, own.answer if own else None)
 
 
 def attendance_report(group: Group, *, session: Session, partnership: Partnership, calendar: WorkingCalendar,
@@ -152,7 +154,7 @@ def attendance_report(group: Group, *, session: Session, partnership: Partnershi
     represented_at: dict[int, set[int]] = defaultdict(set)
     for member, role, since, until in seats:
         held = [m for m in meetings if seat_held(since, until, days[m.id])]
-        outcomes = [_outcome(answers.get((m.id, member.id))) for m in held]
+        outcomes = [_outcome(answers.get((m.id, member.id)), answers) for m in held]
         counts = Counter(outcomes)
         agency_seats[member.agency_id] += 1
         agency_seat_meetings[member.agency_id] += len(held)

@@ -383,6 +383,7 @@ class Load:
             return []
         past = listed_values(self.db, days, (("meeting_id", Integer), ("group_id", Integer), ("day", Date),
                                              ("needed", Integer)), name="past")
+        deputys_own = aliased(AttendanceAnswer)
         return self.db.execute(
             select(past.c.group_id, Member.id, Member.name, Agency.name.label("agency_name"))
             .select_from(past)
@@ -391,8 +392,11 @@ class Load:
             .join(Agency, Agency.id == Member.agency_id)
             .outerjoin(AttendanceAnswer, and_(AttendanceAnswer.meeting_id == past.c.meeting_id,
                                               AttendanceAnswer.member_id == Member.id))
+            .outerjoin(deputys_own, and_(deputys_own.meeting_id == past.c.meeting_id,
+                                         deputys_own.member_id == AttendanceAnswer.deputy_id))
             .where(Member.active, held_on(past.c.day),
-                   missed_clause(AttendanceAnswer.answer, AttendanceAnswer.attended, AttendanceAnswer.deputy_answer))
+                   missed_clause(AttendanceAnswer.answer, AttendanceAnswer.attended, AttendanceAnswer.deputy_answer,
+                                 deputys_own.answer))
             .group_by(past.c.group_id, Member.id, Member.name, Agency.name)
             .having(func.count(past.c.meeting_id.distinct()) == func.max(past.c.needed))
             .order_by(past.c.group_id, Agency.name, Member.name)).all()

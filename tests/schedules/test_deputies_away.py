@@ -38,7 +38,7 @@ def test_the_attendance_report_counts_a_declined_deputy_as_missed(session):
     row.deputy_answer = DEPUTY_DECLINED
     session.add(row)
     session.commit()
-    assert reports._outcome(row) == "apologies"
+    assert reports._outcome(row, {}) == "apologies"
 
 
 def test_the_digest_forecast_does_not_count_a_deputy_who_sent_apologies(session):
@@ -62,3 +62,20 @@ def test_a_named_deputy_who_has_sent_apologies_for_their_own_seat_is_not_asked_w
     assert "Sam Standin" in digests(session, date(2026, 12, 7))
     factories.answer(session, meeting, stand_in, Answer.APOLOGIES.value)  # as if she held a seat
     assert "Sam Standin" not in digests(session, date(2026, 12, 7))
+
+
+def test_a_deputy_who_sent_apologies_for_their_own_seat_leaves_the_seat_missed_in_reports_and_digest(session):
+    t = town(session)
+    deputy = factories.member(session, t.icb, "Ann Deputy")
+    rows = []
+    for day in (date(2026, 10, 8), date(2026, 11, 12)):
+        meeting = a_meeting(session, t.arg, day)
+        factories.answer(session, meeting, t.chair, Answer.ATTENDING.value)
+        factories.answer(session, meeting, t.officer, Answer.ATTENDING.value)
+        rows.append(factories.answer(session, meeting, t.nurse, Answer.DEPUTY.value, deputy))
+        rows.append(factories.answer(session, meeting, deputy, Answer.APOLOGIES.value))  # as if she held a seat
+    answers = {(r.meeting_id, r.member_id): r for r in rows}
+    assert [reports._outcome(r, answers) for r in rows[::2]] == ["apologies", "apologies"]
+    monday = digests(session, date(2026, 11, 23))
+    missed = [i.text for i in monday["Helen Chair"].items if i.key.startswith("missed:")]
+    assert missed == [f"Rachel Nurse (ICB{t.partnership.id}) missed the last 2 ARG meetings without a deputy"]
