@@ -35,7 +35,7 @@ _COUNTED = frozenset(
     "actions objective recommendation recommendations appendix chapter page pages q quarter day days bay bed "
     "beds gate platform seat seats table option question point points rule standard standards article paragraph "
     "para schedule annex form grade ks hour hours minute minutes of top aged age cohort group groups session "
-    "sessions slide slides line lines".split())
+    "sessions slide slides line lines schools practices agencies families cases partners members teams".split())
 # "12 Family Court", "3 Safe Place", "2 Car Park": places and things named like streets.
 _NOT_A_STREET = {street: frozenset(words.split()) for street, words in {
     "court": "family youth crown magistrates magistrates' county coroner's coroners supreme appeal juvenile high "
@@ -68,6 +68,9 @@ def addresses(norm: str) -> list[tuple[int, int]]:
             before = _WORD_BEFORE.search(norm, max(0, m.start() - 20), m.start())
             if before and before.group(1).lower() in _COUNTED:
                 continue
+            counted = _NEXT_WORD.match(norm, m.end("house"))  # "7 Minute Briefing", "5 Schools Park Road"
+            if counted and counted.group(1).lower() in _COUNTED:
+                continue
         words = m.group("street").lower().split()
         if words[-2] in _NOT_A_STREET.get(words[-1], ()):
             continue
@@ -99,6 +102,9 @@ _SPACE = re.compile(" +")
 # "Child April 2019", "Child May 1st": a month, though April, May, June and August are names too.
 _MONTH_NAMES = frozenset(("april", "may", "june", "august"))
 _A_DATE_NEXT = re.compile(r"[ ,]*\d")
+# A capitalised word for a child after another capitalised word (with of, for, and or & between) is
+# part of a title or a name: a job ("Lead Nurse Looked After Children"), a service, a programme.
+_IN_A_TITLE = re.compile(r"[A-Z][\w'-]*(?: +(?:of|for|and|&))? +$")
 _JOINED = re.compile(r"(?: *, *| *, *and +| +and +| *& *)")
 # Capitalised words that follow a word for a child without naming one: "Child Protection Plan",
 # "Child In Need", "Young Person Service", "the child The", "Baby Steps", "Pupil Premium".
@@ -188,7 +194,7 @@ licences license flu obesity brain psychotherapy loan loans formula society work
 quality improvement learning executive subgroup sub-group steering delivery operational strategic charter pledge
 promise passport fund funding grant award awards commission offer childline nspcc barnardo's barnardos unicef update
 updates updated gender sex ethnicity ethnic nationality religion belief languages address addresses postcode dob
-date dates key keyworker
+date dates key keyworker advisory hope bond minds matter heart rise project projects meets bridges world
 """.split())
 # Words ending so are not first names: Planning, Protection, Placement, Exploited, Activity.
 _NOT_A_NAME_ENDING = re.compile(r"(?:...ing|tion|sion|ment|ness|ship|ism|ology|ities|ity|ised|ized|ated|tive"
@@ -216,6 +222,8 @@ def names(norm: str) -> list[tuple[int, int]]:
     for cue in _NAME_CUE.finditer(lowered):
         if cue.group("sibling") and not norm[cue.start()].islower():
             continue
+        if norm[cue.start()].isupper() and _IN_A_TITLE.search(norm, max(0, cue.start() - 40), cue.start()):
+            continue  # "Designated Nurse Safeguarding Children Jo Walsh", "Director of Children Helen Carter"
         at = cue.end()
         while True:
             first = _PERSON_WORD.match(norm, at)

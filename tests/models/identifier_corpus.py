@@ -244,6 +244,22 @@ MUST_REFUSE: list[tuple[str, str]] = [
 ]
 
 MUST_PASS: list[tuple[str, str]] = [
+    # --- Job titles, programmes and partnership products that look like a child's name or address ----
+    (G, "Designated Nurse Safeguarding Children: Jo Walsh to report"),
+    (G, "Named Doctor for Safeguarding Children Sam Patel to audit"),
+    (E, "Named Nurse Safeguarding Children, Rebecca Hall, to lead the review"),
+    (G, "Lead Nurse Looked After Children Priya Shah"),
+    (G, "Director of Children Helen Carter to sign off"),
+    (G, "Son Rise programme"),
+    (G, "Young Person Advisory Board to present at ARG"),
+    (G, "Refresh the Baby Bond guidance"),
+    (G, "Child Heart Surgery Unit waiting times"),
+    (G, "Children Matter Conference"),
+    (G, "Boy Meets World drama workshop"),
+    (G, "Publish 7 Minute Briefing Mill Lane review"),
+    (G, "Share 7 Minute Briefing St Mary's"),
+    (G, "Update from 5 Schools Park Road cluster"),
+    (G, "Agree 24 Hour Helpline Drive"),
     # --- Case references, phone numbers, numbers that are not NHS numbers ------------------------
     (E, "Case CS-12345: CSC closed after single assessment, HV disagrees"),
     (E, "CS-12345"),
