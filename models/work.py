@@ -100,7 +100,7 @@ class ActionUpdate(SQLModel, table=True):
 from sqlalchemy import and_, case, func, or_  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
-from models.audit import record, snapshot  # noqa: E402
+from models.audit import record, save_changes, snapshot  # noqa: E402
 
 
 def action(action_id: int | None, *, scope, session: Session) -> Action | None:
@@ -141,26 +141,16 @@ def drop_action(action: Action, reason: str, *, actor_id: int, session: Session,
     """Close an open action as dropped, with the reason. Returns False if it was not open."""
     if action.status != ActionStatus.OPEN.value:
         return False
-    before = snapshot(action, "status", "completed_at", "dropped_reason")
-    action.status, action.completed_at, action.dropped_reason = ActionStatus.DROPPED.value, now, reason
-    session.add(action)
-    record(session, actor_id=actor_id, action="action.dropped", entity="action", entity_id=action.id,
-           before=before, after=snapshot(action, "status", "completed_at", "dropped_reason"))
-    session.commit()
-    return True
+    return save_changes(action, {"status": ActionStatus.DROPPED.value, "completed_at": now, "dropped_reason": reason},
+                        session=session, actor_id=actor_id, action="action.dropped")
 
 
 def reopen_action(action: Action, *, actor_id: int, session: Session) -> bool:
     """Open a done or dropped action again (it was closed by mistake). Returns False if it was open."""
     if action.status == ActionStatus.OPEN.value:
         return False
-    before = snapshot(action, "status", "completed_at", "dropped_reason")
-    action.status, action.completed_at, action.dropped_reason = ActionStatus.OPEN.value, None, None
-    session.add(action)
-    record(session, actor_id=actor_id, action="action.reopened", entity="action", entity_id=action.id,
-           before=before, after=snapshot(action, "status", "completed_at", "dropped_reason"))
-    session.commit()
-    return True
+    return save_changes(action, {"status": ActionStatus.OPEN.value, "completed_at": None, "dropped_reason": None},
+                        session=session, actor_id=actor_id, action="action.reopened")
 
 
 def add_action_update(action: Action, text: str, *, actor_id: int, session: Session, now: datetime) -> ActionUpdate:
