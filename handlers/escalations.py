@@ -23,6 +23,7 @@ from models.escalations import (
     Urgency,
     acknowledge,
     add_stage_note,
+    agree_actions,
     assign,
     close,
     count_open_escalations,
@@ -269,6 +270,8 @@ def _fields(ctx: Context, escalation: Escalation, raiser: Member, agency: Agency
     assignee = _member(ctx, escalation.assigned_to_id)
     if assignee is not None:
         fields.append(("Assigned to", assignee.name))
+    if escalation.actions_agreed:
+        fields.append(("Actions agreed", escalation.actions_agreed))
     if escalation.source_link:
         fields.append(("From message", escalation.source_link))
     return fields
@@ -439,6 +442,26 @@ def escalation_stage(cmd: Command, ctx: Context) -> Reply:
     if changed and escalation.raised_by_id != ctx.actor.id:
         reply.notices.append(_raiser_notice(ctx, escalation, f"Your escalation E{escalation.id} has moved to "
                                                              f"stage {stage}: {stages[stage - 1]}."))
+    return reply
+
+
+@command("escalation agree", summary="record the actions agreed on an escalation",
+         example="escalation agree 3 Joint visit by HV and social worker by Friday; CSC to review plan",
+         usage="escalation agree ID ACTIONS", rule=ESCALATION_WORK, target=TO_WORK_ON)
+def escalation_agree(cmd: Command, ctx: Context) -> Reply:
+    escalation = _open(ctx)
+    actions = cmd.text_after(1)
+    if not actions:
+        raise UserError(f"Say what was agreed, for example `escalation agree {escalation.id} Joint visit by HV and "
+                        f"social worker by Friday`.")
+    actions = free_text(ctx, actions, field="actions", what="actions agreed", limit=MAX_OUTCOME, where=ESCALATION)
+    changed = agree_actions(escalation, actions, actor_id=ctx.actor.id, session=ctx.session)
+    reply = Reply(text=f"Recorded the actions agreed on E{escalation.id}." if changed
+                  else f"Those are the actions already recorded on E{escalation.id}. Nothing changed.",
+                  tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed)
+    if changed and escalation.raised_by_id != ctx.actor.id:
+        reply.notices.append(_raiser_notice(ctx, escalation, f"Actions agreed on your escalation E{escalation.id}: "
+                                                             f"{actions}"))
     return reply
 
 

@@ -147,6 +147,20 @@ def add_stage_note(escalation: Escalation, note: str, *, actor_id: int, session:
     session.commit()
 
 
+def agree_actions(escalation: Escalation, actions: str, *, actor_id: int, session: Session) -> bool:
+    """Record the actions agreed on an escalation (replacing what was recorded before). The audit
+    trail keeps that they changed, not their text, as for a stage note. False if nothing differs."""
+    if escalation.actions_agreed == actions:
+        return False
+    had = escalation.actions_agreed is not None
+    escalation.actions_agreed = actions
+    session.add(escalation)
+    record(session, actor_id=actor_id, action="escalation.actions_agreed", entity="escalation",
+           entity_id=escalation.id, before={"recorded": had}, after={"recorded": True})
+    session.commit()
+    return True
+
+
 def close(escalation: Escalation, outcome: str, *, actor_id: int, session: Session, now: datetime) -> bool:
     if escalation.closed_at is not None:
         return False

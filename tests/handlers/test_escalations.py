@@ -324,3 +324,19 @@ async def test_an_outcome_and_a_stage_note_keep_apostrophes_and_quotes(chat, dem
     assert first.outcome == "Agreed the ICB's \"joint\" visit"
     assert second.outcome == "The 'joint' visit is the school's \"plan\""
     assert noted == note
+
+
+async def test_the_actions_agreed_are_recorded_shown_and_sent_to_whoever_raised_it(chat, demo):
+    await chat(ADMIN, "escalation ack 1")
+    reply = await chat(ADMIN, "escalation agree 1 Joint visit by HV and the LA's social worker by Friday")
+    assert reply.changed and "Recorded the actions agreed on E1" in reply.text
+    with Session(demo) as session:
+        assert session.get(Escalation, 1).actions_agreed == "Joint visit by HV and the LA's social worker by Friday"
+    listed = await chat(ADMIN, "escalations")
+    assert ("Actions agreed", "Joint visit by HV and the LA's social worker by Friday") in next(
+        i for i in listed.items if i.key == "escalation:1").fields
+    assert any("Actions agreed on your escalation E1" in notice.reply.text for notice in reply.notices)
+    again = await chat(ADMIN, "escalation agree 1 Joint visit by HV and the LA's social worker by Friday")
+    assert not again.changed and "Nothing changed" in again.text
+    refused = await chat(ADMIN, "escalation agree 1 Visit 943 476 5919 at home")
+    assert refused.is_error and "943" not in refused.text
