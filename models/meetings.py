@@ -121,16 +121,18 @@ def missed(outcome: str) -> bool:
     return outcome in (APOLOGIES, ABSENT)
 
 
-def missed_clause(answer, attended, deputy_answer=None, deputy_own=None):
-    """`missed(seat_outcome(answer, attended, deputy_answer))` in SQL, for the columns given (the answer
-    may be an outer join). Without `deputy_answer` a named deputy is taken to have come, as
-    `seat_outcome` takes it without one: give the column so a deputy who declined counts as missed."""
+def missed_clause(answer, attended, deputy_answer=None, deputy_away=None):
+    """`missed(seat_outcome(answer, attended, deputy_answer, deputy_own))` in SQL, for the columns given
+    (the answer may be an outer join). Without `deputy_answer` a named deputy is taken to have come,
+    as `seat_outcome` takes it without one: give the column so a deputy who declined counts as missed;
+    `deputy_away` is a condition true when the deputy sent apologies for their own seat there (an
+    EXISTS, looked at only for a seat that sent a deputy)."""
     from sqlalchemy import and_, false, or_
 
     declined = (and_(answer == Answer.DEPUTY.value, deputy_answer == DEPUTY_DECLINED)
                 if deputy_answer is not None else false())
-    if deputy_own is not None:  # a deputy who sent apologies for their own seat there did not come either
-        declined = or_(declined, and_(answer == Answer.DEPUTY.value, deputy_own == Answer.APOLOGIES.value))
+    if deputy_away is not None:  # a deputy who sent apologies for their own seat there did not come either
+        declined = or_(declined, and_(answer == Answer.DEPUTY.value, deputy_away))
     return or_(answer.is_(None), attended.is_(False),
                and_(attended.is_(None), or_(answer.not_in([Answer.ATTENDING.value, Answer.DEPUTY.value]),
                                             declined)))

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, and_, case, column, func, or_, select, text
+from sqlalchemy import Date, Integer, and_, case, column, exists, func, or_, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -392,11 +392,11 @@ class Load:
             .join(Agency, Agency.id == Member.agency_id)
             .outerjoin(AttendanceAnswer, and_(AttendanceAnswer.meeting_id == past.c.meeting_id,
                                               AttendanceAnswer.member_id == Member.id))
-            .outerjoin(deputys_own, and_(deputys_own.meeting_id == past.c.meeting_id,
-                                         deputys_own.member_id == AttendanceAnswer.deputy_id))
             .where(Member.active, held_on(past.c.day),
                    missed_clause(AttendanceAnswer.answer, AttendanceAnswer.attended, AttendanceAnswer.deputy_answer,
-                                 deputys_own.answer))
+                                 exists().where(deputys_own.meeting_id == past.c.meeting_id,
+                                                deputys_own.member_id == AttendanceAnswer.deputy_id,
+                                                deputys_own.answer == "apologies")))
             .group_by(past.c.group_id, Member.id, Member.name, Agency.name)
             .having(func.count(past.c.meeting_id.distinct()) == func.max(past.c.needed))
             .order_by(past.c.group_id, Agency.name, Member.name)).all()
