@@ -50,6 +50,8 @@ HOST = "127.0.0.1"  # loopback only
 BOT_TOKEN = "xoxb-bench-not-real"
 SIGNING_SECRET = "bench-signing-secret-not-real"
 TEAM_ID = "T0RIVER"  # the workspace the fake Web API says the bot token is for (its auth.test)
+# What a person turned away is told: quick to say, and not an answer.
+REFUSALS = (b"isn't linked to a partnership", b"couldn't check with Slack", b"not registered with AssureBot")
 MIX = (("quorum", 25), ("actions", 35), ("returns", 25), ("escalate", 15))
 
 
@@ -261,6 +263,7 @@ class Result:
     answer: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     later: dict[str, float] = field(default_factory=dict)  # response_url key -> wall time sent
+    refused: int = 0  # answers that turned the person away instead of answering (they would flatter the figures)
 
 
 async def send_all(url: str, fake_url: str, run: str, work: list[tuple[str, str]], concurrency: int,
@@ -290,6 +293,8 @@ async def send_all(url: str, fake_url: str, run: str, work: list[tuple[str, str]
             elapsed = time.perf_counter() - started
             result.ack.append(elapsed)
             result.statuses[response.status] = result.statuses.get(response.status, 0) + 1
+            if any(words in answer for words in REFUSALS):
+                result.refused += 1
             if answer.strip():
                 result.answer.append(elapsed)
             else:
@@ -372,6 +377,7 @@ async def measure(targets: dict[str, str], fake_url: str, partnership: Partnersh
             result.ack += part.ack
             result.answer += part.answer
             result.later.update(part.later)
+            result.refused += part.refused
             for status, n in part.statuses.items():
                 result.statuses[status] = result.statuses.get(status, 0) + n
     return results
@@ -420,7 +426,8 @@ async def main_async(args) -> None:
             print(f"{name:24} {len(result.ack):>8}  {ms(percentiles(result.ack)):>28}  {answer:>30}")
         in_ack = len(ours.ack) - len(ours.later)
         print(f"\nassurebot answered {in_ack} of {len(ours.ack)} in the ack itself and {len(ours.later)} by "
-              f"response_url; HTTP statuses: ours {ours.statuses}, bare {bare.statuses}")
+              f"response_url ({ours.refused} of them turning the person away); HTTP statuses: ours {ours.statuses}, "
+              f"bare {bare.statuses}")
         ratio = percentiles(ours.ack)[2] / percentiles(bare.ack)[2]
         print(f"ratio of ack p99 (assurebot / bare bolt): {ratio:.2f}")
 
