@@ -50,6 +50,12 @@ ACTION_COLUMNS = (
 DONE_WORDS = {"done", "complete", "completed", "closed", "achieved", "finished"}
 DROPPED_WORDS = {"dropped", "withdrawn", "cancelled", "canceled", "no longer required", "superseded"}
 OPEN_WORDS = {"", "open", "ongoing", "in progress", "not started", "on track", "overdue", "started", "delayed"}
+MAX_REASON = 500  # Action.dropped_reason
+
+
+def dropped_reason(progress: str) -> str:
+    """Why an action the file closes as dropped was dropped: its Progress cell says, where it says anything."""
+    return progress.strip()[:MAX_REASON] or "closed in the imported action plan"
 
 
 def _status_from(text: str) -> str | None:
@@ -169,8 +175,7 @@ def import_actions(path: str | Path, *, session: Session, partnership: Partnersh
                 "source": source or default_source, "due_date": due,
                 "status": status or ActionStatus.OPEN.value, "created_at": now,
                 "completed_at": now if status == ActionStatus.DONE.value else None,
-                "dropped_reason": "closed in the imported action plan" if status == ActionStatus.DROPPED.value
-                else None,
+                "dropped_reason": dropped_reason(progress) if status == ActionStatus.DROPPED.value else None,
             })
             if progress:
                 new_notes.append((None, len(new_actions) - 1, author, progress))
@@ -206,9 +211,10 @@ def import_actions(path: str | Path, *, session: Session, partnership: Partnersh
             if status == ActionStatus.DONE.value:
                 change("completed_at", None, now, None)
             else:
-                change("dropped_reason", None, "closed in the imported action plan", None)
+                change("dropped_reason", None, dropped_reason(progress), None)
         elif status == ActionStatus.OPEN.value and match.status != ActionStatus.OPEN.value:
-            said.append(f"still {match.status} here (the file says open; not reopened)")
+            said.append(f"still {match.status} here (the file says open; not reopened: `action reopen {match.id}` "
+                        f"opens it)")
         if progress and title_key(progress) not in noted[match.id]:
             noted[match.id].add(title_key(progress))
             new_notes.append((match.id, -1, importer.actor_id or owner.id, progress))

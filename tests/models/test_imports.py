@@ -198,6 +198,16 @@ def test_a_status_column_closes_actions_but_an_old_file_never_reopens_them(demo,
     assert "not reopened" in report.results[0].detail
 
 
+def test_an_action_the_file_drops_keeps_its_progress_as_the_reason(demo, tmp_path):
+    headers = ["Action", "Owner", "Deadline", "Status", "Progress/update"]
+    rows = [["Retire the old referral form", "Aisha Rahman", "19/10/2026", "Withdrawn",
+             "Superseded by the MASH's new form"],
+            ["Retire the paper consent form", "Aisha Rahman", "19/10/2026", "Withdrawn", ""]]
+    do_import(demo, "actions", workbook(tmp_path / "plan.xlsx", rows, headers=headers, preamble=False))
+    assert action_called(demo, rows[0][0]).dropped_reason == "Superseded by the MASH's new form"
+    assert action_called(demo, rows[1][0]).dropped_reason == "closed in the imported action plan"
+
+
 def test_an_action_the_file_marks_complete_is_reported_as_created_closed(demo, tmp_path):
     headers = ["Action", "Owner", "Deadline", "Status"]
     rows = [["Share the neglect audit findings", "Aisha Rahman", "19/10/2026", "Complete"],
