@@ -423,6 +423,13 @@ def _ask_to_remove(member: Member, seats: list[tuple[Membership, Group]], owed: 
         buttons=[Button("Remove", f"{command_line('member remove', member.email)} {CONFIRM}=yes", style="danger")])
 
 
+def _admins_held(ctx: Context) -> list[int]:
+    """The business unit, its rows held until this command ends: two of them removing each other at
+    once (on PostgreSQL) are taken one after the other, so the second sees the first's change."""
+    return list(ctx.session.exec(select(Member.id).where(ctx.scope.where(Member), Member.is_admin, Member.active)
+                                 .with_for_update()))
+
+
 @command("member remove", summary="someone has left: end their access, seats and business unit role today",
          example="member remove sam.lee@housing.example.org", usage="member remove EMAIL", rule=ADMINS)
 def member_remove(cmd: Command, ctx: Context) -> Reply:
@@ -438,7 +445,7 @@ def member_remove(cmd: Command, ctx: Context) -> Reply:
             f"{member.name} ({member.email}) was already removed. Nothing changed. To bring them back, "
             f"`member add name=\"{member.name}\" email={member.email} "
             f"agency={agency_of(member, scope=ctx.scope, session=ctx.session).key}`."))
-    if member.is_admin and not [a for a in admins(scope=ctx.scope, session=ctx.session) if a.id != member.id]:
+    if member.is_admin and not [a for a in _admins_held(ctx) if a != member.id]:
         who = "You are" if member.id == ctx.actor.id else f"{member.name} is"
         raise UserError(f"{who} the last of the business unit, so can't be removed: nobody could then add or remove "
                         f"members. Make someone else business unit first (`member add name=... email=... agency=... "

@@ -1,6 +1,7 @@
 """member remove: someone who leaves loses access at once and everywhere, and the record of what
 they did stays; adding them again brings them back, and an import that does so says it."""
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -205,3 +206,20 @@ async def test_loading_the_partnership_file_again_keeps_a_removed_member_removed
     assert (gone.active, gone.is_admin) == (False, False)
     assert seats_of(demo, POLICE) == ended
     assert "kept removed" in report.summary() and POLICE in report.summary()
+
+
+async def test_two_of_the_business_unit_removing_each_other_at_once_leave_one(chat, demo):
+    """On PostgreSQL the second removal waits for the first and then sees it: one admin is left."""
+    if demo.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite takes one writer at a time")
+    emma = member(demo, EMMA)
+    with demo.connect() as other:  # Priya removes Emma: her change is made, not yet committed
+        other.exec_driver_sql("SELECT id FROM member WHERE is_admin AND active FOR UPDATE")
+        other.exec_driver_sql(f"UPDATE member SET is_admin = false, active = false WHERE id = {emma.id}")
+        removing = asyncio.ensure_future(chat(EMMA, f"member remove {ADMIN} confirm=yes"))  # Emma removes Priya
+        await asyncio.sleep(1.0)
+        assert not removing.done()  # it waits for Priya's removal
+        other.commit()
+    reply = await removing
+    assert reply.is_error and "the last of the business unit" in reply.text
+    assert member(demo, ADMIN).is_admin and member(demo, ADMIN).active
