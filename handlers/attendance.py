@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlmodel import select
+
 from handlers.common import default_group_key, find_group, group_list, resolve_group, the_next_meeting
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.permissions import ANSWERS_FOR_A_SEAT, CHAIRS, refuse_unless_manages, refuse_unless_seated, seated_at
 from messages.buttons import attend_buttons, deputy_answer_buttons, deputy_form
 from messages.reply import Button, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
-from models.meetings import DEPUTY_DECLINED, Answer, answer_for, deputising_for, record_answer, record_deputy_answer
+from models.meetings import (DEPUTY_DECLINED, Answer, AttendanceAnswer, answer_for, deputising_for, record_answer,
+                             record_deputy_answer)
 from models.partnership import Agency, Member
 from models.people import colleagues, find_member
 from models.quorum import SeatAnswer, seat_answers
@@ -27,9 +30,16 @@ def answer_label(answer: str) -> str:
     return {"attending": "attending", "apologies": "apologies", "deputy": "sending a deputy"}.get(answer, answer)
 
 
-def colleagues_of(ctx: Context) -> list[Member]:
-    """The people the member may send as a deputy: their agency's, less themselves."""
-    return colleagues(ctx.actor, scope=ctx.scope, session=ctx.session)
+def colleagues_of(ctx: Context, meeting=None) -> list[Member]:
+    """The people the member may send as a deputy: their agency's, less themselves, and less those
+    who have sent apologies for `meeting` (they would be refused as its deputy)."""
+    found = colleagues(ctx.actor, scope=ctx.scope, session=ctx.session)
+    if meeting is None or not found:
+        return found
+    away = set(ctx.session.exec(select(AttendanceAnswer.member_id).where(
+        ctx.scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting.id,
+        AttendanceAnswer.answer == Answer.APOLOGIES.value)))
+    return [c for c in found if c.id not in away]
 
 
 def _split_attend_args(ctx: Context, args: tuple[str, ...]) -> tuple[str | None, Answer | None, str]:
@@ -67,9 +77,9 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         return _as_deputy(ctx, group, meeting, when, answer)
     if answer is None:
         return Reply(title=f"{group.name}, {when}", text=say("attend_ask", group=group),
-                     buttons=attend_buttons(group.key, colleagues_of(ctx)), private=True)
+                     buttons=attend_buttons(group.key, colleagues_of(ctx, meeting)), private=True)
     if answer == Answer.DEPUTY and not deputy_text:
-        form = deputy_form(group.key, colleagues_of(ctx))
+        form = deputy_form(group.key, colleagues_of(ctx, meeting))
         return Reply(title=f"{group.name}, {when}", text="Who will attend for you? They must be from your agency.",
                      form=form, private=True)
     deputy = find_deputy(ctx, deputy_text) if answer == Answer.DEPUTY else None
@@ -83,7 +93,8 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         title=f"{group.name}, {when}",
         text=say("attend_saved", answer=answer.value, deputy=deputy, changed=changed, group=group),
         tone=Tone.SUCCESS if changed else Tone.INFO, fields=[("Your answer", answer_label(answer.value))],
-        buttons=[b for b in attend_buttons(group.key, colleagues_of(ctx)) if not b.command.endswith(_answer_word(answer))],
+        buttons=[b for b in attend_buttons(group.key, colleagues_of(ctx, meeting))
+                 if not b.command.endswith(_answer_word(answer))],
         private=True,
         changed=changed,
     )

@@ -282,3 +282,11 @@ async def test_someone_attending_and_deputising_too_is_counted_once(chat):
     assert coming(await chat(CHAIR, "quorum arg")) == before
     home = await chat(CHAIR, "home")
     assert any(("Coming", f"{before} people so far") in i.fields for i in home.items)
+
+
+async def test_the_deputy_form_does_not_offer_a_colleague_who_has_sent_apologies(chat):
+    form = (await chat(ICB_MEMBER, "attend arg deputy")).form
+    assert DEPUTY_CHAIR in [o.value for f in form.fields for o in f.options]
+    await chat(DEPUTY_CHAIR, "attend arg no")
+    form = (await chat(ICB_MEMBER, "attend arg deputy")).form
+    assert DEPUTY_CHAIR not in [o.value for f in form.fields for o in f.options]
