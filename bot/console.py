@@ -134,7 +134,7 @@ class Console:
 
     def ask(self, field: FormField) -> str | None:
         """One field's answer, asked until it meets the field's rules; None when the person left."""
-        today = self.dispatcher.clock.now().date()
+        today = self.dispatcher.today_for(self.who)
         while True:
             for i, option in enumerate(field.options, start=1):
                 self.write(f"  {i}. {option.label}")

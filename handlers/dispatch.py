@@ -316,6 +316,15 @@ class Dispatcher:
                        calendar=calendar, clock=self.clock, platform=platform, feed_links=self.feed_links,
                        email_on=self.email_on)
 
+    def today_for(self, who: Who) -> date:
+        """The day it is where the person's partnership is (the console checks a form's answers by it,
+        as the handler will): UTC's date would be yesterday's just after midnight in summer time."""
+        with session_for(self.engine) as session:
+            place, _why = self._partnership(who, session)
+        if place is None:
+            return self.clock.now().date()
+        return calendar_for(place.nation, place.timezone).local_date(self.clock.now())
+
     def run_as(self, cmd: Command, actor: Member, place: Partnership, scope: Scope, session: Session) -> Reply:
         """Run a command as a known member of the partnership, within a session bound to it."""
         verb = REGISTRY.get(cmd.verb)

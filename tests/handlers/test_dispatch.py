@@ -1,12 +1,14 @@
 """The path every platform shares: who is asking, unknown commands, help by role, mistakes."""
 
 import sqlite3
+from datetime import date, datetime, timezone
 
 from sqlalchemy import event
 from sqlmodel import Session, select
 
 from handlers.core import parse_command
-from handlers.dispatch import Who
+from handlers.dispatch import Dispatcher, Who
+from models.clock import FixedClock
 from models.audit import AuditEvent
 from models.escalations import Escalation
 from tests.conftest import ADMIN, CHAIR, HOUSING, PRACTITIONER
@@ -112,3 +114,9 @@ async def test_someone_whose_notice_could_not_be_sent_is_named_in_the_reply(chat
     assert "Saved as E" in reply.text
     assert "Your change is saved, but I couldn't message Helen Carter just now." in reply.text
     assert reply.tone == "warning"
+
+
+def test_the_day_is_the_partnerships_own_not_utcs(demo):
+    """Half past midnight in summer time is still yesterday in UTC; forms are checked by the local day."""
+    dispatcher = Dispatcher(demo, clock=FixedClock(datetime(2027, 6, 30, 23, 30, tzinfo=timezone.utc)))
+    assert dispatcher.today_for(Who(platform="console", email=CHAIR)) == date(2027, 7, 1)
