@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlmodel import select
 
 from handlers.common import default_group_key, find_group, group_list, resolve_group, the_next_meeting
 from handlers.core import Command, Context, Target, UserError, command
@@ -12,7 +11,7 @@ from handlers.permissions import ANSWERS_FOR_A_SEAT, CHAIRS, refuse_unless_manag
 from messages.buttons import attend_buttons, deputy_answer_buttons, deputy_form
 from messages.reply import Button, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
-from models.meetings import (DEPUTY_DECLINED, Answer, AttendanceAnswer, answer_for, deputising_for, record_answer,
+from models.meetings import (DEPUTY_DECLINED, Answer, answer_for, deputising_for, record_answer,
                              record_deputy_answer)
 from models.partnership import Agency, Member
 from models.people import colleagues, find_member
@@ -30,16 +29,11 @@ def answer_label(answer: str) -> str:
     return {"attending": "attending", "apologies": "apologies", "deputy": "sending a deputy"}.get(answer, answer)
 
 
-def colleagues_of(ctx: Context, meeting=None) -> list[Member]:
-    """The people the member may send as a deputy: their agency's, less themselves, and less those
-    who have sent apologies for `meeting` (they would be refused as its deputy)."""
-    found = colleagues(ctx.actor, scope=ctx.scope, session=ctx.session)
-    if meeting is None or not found:
-        return found
-    away = set(ctx.session.exec(select(AttendanceAnswer.member_id).where(
-        ctx.scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting.id,
-        AttendanceAnswer.answer == Answer.APOLOGIES.value)))
-    return [c for c in found if c.id not in away]
+def colleagues_of(ctx: Context, meeting=None, member: Member | None = None) -> list[Member]:
+    """The people the member (the person asking, unless named) may send as a deputy: their agency's,
+    less themselves, and less those who have sent apologies for `meeting` where one is given."""
+    return colleagues(member or ctx.actor, scope=ctx.scope, session=ctx.session,
+                      away_from=meeting.id if meeting is not None else None)
 
 
 def _split_attend_args(ctx: Context, args: tuple[str, ...]) -> tuple[str | None, Answer | None, str]:
@@ -126,7 +120,7 @@ def _tell_who_named_me(ctx: Context, reply: Reply, group, meeting, when: str) ->
         title=f"Your deputy can't go to {group.name}",
         text=(f"{ctx.actor.name} has sent apologies for {group.name} on {when}, so can't attend in your place. "
               f"Please name someone else from your agency, or send your apologies."),
-        tone=Tone.WARNING, buttons=attend_buttons(group.key, colleagues(member, scope=ctx.scope, session=ctx.session)),
+        tone=Tone.WARNING, buttons=attend_buttons(group.key, colleagues_of(ctx, meeting, member)),
         private=True)))
 
 
@@ -161,7 +155,7 @@ def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None) -
                   tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed,
                   fields=[("Your answer", DEPUTY_STATES["confirmed" if coming else "declined"])])
     if changed:
-        again = [] if coming else attend_buttons(group.key, colleagues(member, scope=ctx.scope, session=ctx.session))
+        again = [] if coming else attend_buttons(group.key, colleagues_of(ctx, meeting, member))
         reply.notices.append(Notice(member.id, Reply(
             title=f"Your deputy at {group.name}" if coming else f"Your deputy can't go to {group.name}",
             text=say("deputy_reply_notice", coming=coming, deputy=ctx.actor, group=group, when=when),

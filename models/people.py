@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 from models.audit import record
 from models.escalations import Escalation
 from models.groups import Group, Membership, held_on
-from models.meetings import deputy_meetings_query
+from models.meetings import AttendanceAnswer, deputy_meetings_query
 from models.partnership import Agency, Member, Partnership
 from models.permissions import CHAIR_ROLES, Person, escalation_handler_ids
 from models.scope import Scope, reused
@@ -81,11 +81,17 @@ def agency_of(member: Member, *, scope: Scope, session: Session) -> Agency:
 COLLEAGUES_OFFERED = 100  # as many as a choice list on a phone can hold (messages.buttons.MAX_DEPUTY_OPTIONS)
 
 
-def colleagues(member: Member, *, scope: Scope, session: Session, limit: int = COLLEAGUES_OFFERED) -> list[Member]:
-    """Everyone else active in the member's agency, by name (the first `limit` of them)."""
-    return list(session.exec(
-        select(Member).where(scope.where(Member), Member.agency_id == member.agency_id, Member.id != member.id,
-                             Member.active).order_by(Member.name).limit(limit)))
+def colleagues(member: Member, *, scope: Scope, session: Session, limit: int = COLLEAGUES_OFFERED,
+               away_from: int | None = None) -> list[Member]:
+    """Everyone else active in the member's agency, by name (the first `limit` of them); with
+    `away_from` (a meeting), less those who have sent apologies for it: none of them can deputise there."""
+    query = select(Member).where(scope.where(Member), Member.agency_id == member.agency_id, Member.id != member.id,
+                                 Member.active)
+    if away_from is not None:
+        query = query.where(~select(AttendanceAnswer.id).where(
+            AttendanceAnswer.meeting_id == away_from, AttendanceAnswer.member_id == Member.id,
+            AttendanceAnswer.answer == "apologies").exists())
+    return list(session.exec(query.order_by(Member.name).limit(limit)))
 
 
 def _held(on: date | None) -> tuple:
@@ -144,10 +150,11 @@ def _chairs_statement(pid: int, *, dated: bool):
         .order_by(Membership.role, Member.name))
 
 
-def admins(*, scope: Scope, session: Session) -> list[Member]:
-    """The business unit: active members with the admin flag."""
-    return list(session.exec(select(Member).where(scope.where(Member), Member.is_admin, Member.active)
-                             .order_by(Member.name)))
+def admins(*, scope: Scope, session: Session, for_update: bool = False) -> list[Member]:
+    """The business unit: active members with the admin flag (`for_update`: their rows held until the
+    transaction ends, where the database holds rows)."""
+    query = select(Member).where(scope.where(Member), Member.is_admin, Member.active).order_by(Member.name)
+    return list(session.exec(query.with_for_update() if for_update else query))
 
 
 def escalation_groups(*, scope: Scope, session: Session) -> frozenset[int]:

@@ -269,6 +269,9 @@ async def test_a_deputy_who_then_sends_apologies_for_their_own_seat_tells_the_me
     (told,) = [n for n in chat.notices_to(ICB_MEMBER) if "can't" in n.title]
     assert "Dr Amara Okafor has sent apologies for Assurance and Review Group" in told.text
     assert {b.label for b in told.buttons} == {"Attending", "Apologies", "Send deputy"}
+    (send,) = [b for b in told.buttons if b.label == "Send deputy"]
+    offered = [o.value for f in send.form.fields for o in f.options]
+    assert DEPUTY_CHAIR not in offered  # she has just said she can't come
     assert "I've told" not in (await chat(DEPUTY_CHAIR, "attend arg no")).text  # nothing changed: told once
 
 
