@@ -99,11 +99,12 @@ class ReminderJobs:
         result = await self.flush()
         # Once a day, while the day's digests go out: the planner's figures for how the partnership grew,
         # and letting go of old cards and claims (schedules.forget).
-        try:
-            await asyncio.to_thread(refresh_statistics, self.engine)
-            await asyncio.to_thread(forget_old, self.engine, now=self.clock.now())
-        except Exception:  # a busy database: done tomorrow, and nothing else is affected
-            log.exception("could not refresh the database's statistics or forget old cards")
+        for chore, what in ((lambda: refresh_statistics(self.engine), "refresh the database's statistics"),
+                            (lambda: forget_old(self.engine, now=self.clock.now()), "forget old cards and claims")):
+            try:
+                await asyncio.to_thread(chore)
+            except Exception:  # a busy database: done tomorrow, and nothing else is affected
+                log.exception("could not %s", what)
         return result
 
     async def flush(self, for_date: date | None = None) -> FlushResult:

@@ -32,3 +32,19 @@ async def test_the_daily_job_forgets_cards_and_claims_older_than_sixty_days_and_
     with session_for(demo) as session:
         assert session.exec(select(TeamsCard.conversation_id)).all() == ["a:recent"]
         assert session.exec(select(FormSubmit.nonce)).all() == ["recent"]
+
+
+async def test_old_cards_are_forgotten_even_when_refreshing_the_statistics_fails(demo, clock, monkeypatch):
+    import schedules.remind
+
+    def busy(_engine):
+        raise RuntimeError("the database is busy")
+
+    monkeypatch.setattr(schedules.remind, "refresh_statistics", busy)
+    with session_for(demo) as session:
+        session.add(TeamsCard(partnership_id=None, conversation_id="a:old", activity_id="1", card={},
+                              updated_at=clock.now() - timedelta(days=61)))
+        session.commit()
+    await ReminderJobs(demo, Delivery(), clock=clock).run_day()
+    with session_for(demo) as session:
+        assert session.exec(select(TeamsCard.conversation_id)).all() == []
