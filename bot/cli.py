@@ -90,24 +90,26 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_console(args: argparse.Namespace) -> int:
+def open_console(engine, email: str, *, files: str, partnership: str | None = None) -> int:
+    """The console on a ready database, its log in CONSOLE_LOG (after any migration's messages,
+    which belong in the terminal) so that a problem's traceback never lands in the chat."""
     from bot.console import run_console
+    from bot.logs import log_to_file
     from handlers.dispatch import Dispatcher
 
-    from bot.logs import log_to_file
-
-    engine = ready_engine(database_url(args.db))
-    log_to_file(CONSOLE_LOG)  # after any migration's messages, which belong in the terminal
+    log_to_file(CONSOLE_LOG)
     settings = get_settings()
     dispatcher = Dispatcher(engine, feed_links=settings.feed_links(), email_on=settings.email_on)
-    return run_console(dispatcher, args.as_email,
-                       files_dir=Path(args.files), partnership=args.partnership)
+    return run_console(dispatcher, email, files_dir=Path(files), partnership=partnership)
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    return open_console(ready_engine(database_url(args.db)), args.as_email, files=args.files,
+                        partnership=args.partnership)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.console import run_console
     from bot.demo import DEMO_CHAIR, demo_yaml, why_not_replace
-    from handlers.dispatch import Dispatcher
     from models.db import refresh_statistics, session_for
     from models.loader import load_text
 
@@ -133,12 +135,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         program = sys.argv[0] if "/" in sys.argv[0] else "assurebot"
         print(f"Demo partnership loaded into {path}. You are {who}.")
         print(f"To be someone else: {program} console --db {path} --as jo.walsh@community.example.org")
-    from bot.logs import log_to_file
-
-    log_to_file(CONSOLE_LOG)
-    settings = get_settings()
-    return run_console(Dispatcher(engine, feed_links=settings.feed_links(), email_on=settings.email_on), who,
-                       files_dir=Path(args.files))
+    return open_console(engine, who, files=args.files)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

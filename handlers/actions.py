@@ -156,7 +156,7 @@ def _update_form(action: Action) -> Form:
 @checked_form(lambda ctx: _update_form(ctx.target))
 def action_update(cmd: Command, ctx: Context) -> Reply:
     action: Action = ctx.target
-    typed = cmd.text.split(None, 1)[1] if len(cmd.args) > 1 else ""
+    typed = cmd.text_after(1)
     if not (cmd.form.get("text") or typed).strip():
         return Reply(text=f"What's the progress on action #{action.id}?", form=_update_form(action), private=True)
     text = free_text(ctx, cmd.form.get("text") or typed, field="text", what="update", limit=MAX_UPDATE)
@@ -187,14 +187,14 @@ TO_CLOSE_OR_OPEN = Target(_find_action, kind=Action)
 @checked_form(lambda ctx: _drop_form(ctx.target))
 def action_drop(cmd: Command, ctx: Context) -> Reply:
     action: Action = ctx.target
-    if action.status != ActionStatus.OPEN.value:
+    if action.status != ActionStatus.OPEN.value:  # asked before the reason, so nobody types one for nothing
         raise UserError(f"Action #{action.id} is already {action.status}, so there is nothing to drop. "
                         f"`action reopen {action.id}` opens it again.")
-    typed = cmd.text.split(None, 1)[1] if len(cmd.args) > 1 else ""
-    if not (cmd.form.get("reason") or typed).strip():
+    given = (cmd.form.get("reason") or cmd.text_after(1)).strip()
+    if not given:
         return Reply(text=f"Why is action #{action.id} \"{action.title}\" no longer needed? The reason is kept "
                           f"with it, and its owner gets no more reminders.", form=_drop_form(action), private=True)
-    reason = free_text(ctx, cmd.form.get("reason") or typed, field="reason", what="reason", limit=MAX_REASON)
+    reason = free_text(ctx, given, field="reason", what="reason", limit=MAX_REASON)
     drop_action(action, reason, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     return Reply(text=f"Dropped action #{action.id} \"{action.title}\": {reason}. It gets no more reminders; "
                       f"`action reopen {action.id}` opens it again.",

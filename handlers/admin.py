@@ -20,7 +20,7 @@ from handlers.forms import checked_form
 from handlers.permissions import ADMINS, CHAIRS, acts_for, names, refuse_unless_manages
 from messages.reply import Button, Choice, FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day
-from models.audit import record, save_new, snapshot
+from models.audit import record, save_changes, save_new, snapshot
 from models.escalations import Escalation
 from models.groups import Group, Membership, Role
 from models.partnership import Member
@@ -252,25 +252,13 @@ def _seat_dates(ctx: Context, fields: dict[str, str]) -> tuple[date, date | None
 
 def _staged(row: SQLModel, *, ctx: Context, action: str) -> SQLModel:
     """Add a row and its audit event without committing: a command that changes several rows
-    commits once, so a failure part-way leaves nothing half done (save_new commits each row)."""
-    ctx.session.add(row)
-    ctx.session.flush()
-    record(ctx.session, actor_id=ctx.actor.id, action=action, entity=row.__tablename__, entity_id=row.id,
-           after=snapshot(row))
-    return row
+    commits once, so a failure part-way leaves nothing half done."""
+    return save_new(row, session=ctx.session, actor_id=ctx.actor.id, action=action, commit=False)
 
 
 def _change(row: SQLModel, values: dict[str, object], *, ctx: Context, action: str) -> bool:
     """Change some fields of a row, with its audit event, without committing (as _staged)."""
-    changed = {key: value for key, value in values.items() if getattr(row, key) != value}
-    if changed:
-        before = snapshot(row, *changed)
-        for key, value in changed.items():
-            setattr(row, key, value)
-        ctx.session.add(row)
-        record(ctx.session, actor_id=ctx.actor.id, action=action, entity=row.__tablename__, entity_id=row.id,
-               before=before, after=snapshot(row, *changed))
-    return bool(changed)
+    return save_changes(row, values, session=ctx.session, actor_id=ctx.actor.id, action=action, commit=False)
 
 
 def _seat(ctx: Context, group: Group, member: Member, role: str, fields: dict[str, str],
@@ -423,13 +411,6 @@ def _ask_to_remove(member: Member, seats: list[tuple[Membership, Group]], owed: 
         buttons=[Button("Remove", f"{command_line('member remove', member.email)} {CONFIRM}=yes", style="danger")])
 
 
-def _admins_held(ctx: Context) -> list[int]:
-    """The business unit, its rows held until this command ends: two of them removing each other at
-    once (on PostgreSQL) are taken one after the other, so the second sees the first's change."""
-    return list(ctx.session.exec(select(Member.id).where(ctx.scope.where(Member), Member.is_admin, Member.active)
-                                 .with_for_update()))
-
-
 @command("member remove", summary="someone has left: end their access, seats and business unit role today",
          example="member remove sam.lee@housing.example.org", usage="member remove EMAIL", rule=ADMINS)
 def member_remove(cmd: Command, ctx: Context) -> Reply:
@@ -445,7 +426,10 @@ def member_remove(cmd: Command, ctx: Context) -> Reply:
             f"{member.name} ({member.email}) was already removed. Nothing changed. To bring them back, "
             f"`member add name=\"{member.name}\" email={member.email} "
             f"agency={agency_of(member, scope=ctx.scope, session=ctx.session).key}`."))
-    if member.is_admin and not [a for a in _admins_held(ctx) if a != member.id]:
+    # The business unit's rows are held for the command: two of them removing each other at once (on
+    # PostgreSQL) are taken one after the other, so the second sees the first's change.
+    if member.is_admin and not [a for a in admins(scope=ctx.scope, session=ctx.session, for_update=True)
+                                if a.id != member.id]:
         who = "You are" if member.id == ctx.actor.id else f"{member.name} is"
         raise UserError(f"{who} the last of the business unit, so can't be removed: nobody could then add or remove "
                         f"members. Make someone else business unit first (`member add name=... email=... agency=... "

@@ -202,7 +202,6 @@ def _save(ctx: Context, values: dict[str, str], source_link: str | None = None) 
         urgency=values["urgency"], summary=values["summary"].strip(),
         case_reference=(values.get("case_reference") or "").strip() or None,
         source_link=source_link, session=ctx.session, now=ctx.now(),
-        immediate_risk_advised=True,  # the reply below says where immediate risk goes, whatever the urgency
     )
     handlers = escalation_handlers(scope=ctx.scope, session=ctx.session, on=ctx.today())
     urgent = saved.urgency == Urgency.URGENT.value

@@ -186,13 +186,15 @@ def snapshot(obj: SQLModel, *fields: str) -> dict[str, Any]:
     return obj.model_dump(mode="json", include=set(fields) if fields else None)
 
 
-def save_new(row: SQLModel, *, session: Session, actor_id: int | None, action: str) -> SQLModel:
-    """Insert a row and its audit event in one commit."""
+def save_new(row: SQLModel, *, session: Session, actor_id: int | None, action: str,
+             commit: bool = True) -> SQLModel:
+    """Insert a row and its audit event in one commit (`commit=False`: as save_changes)."""
     session.add(row)
     session.flush()
     record(session, actor_id=actor_id, action=action, entity=row.__tablename__, entity_id=row.id,
            after=snapshot(row))
-    session.commit()
+    if commit:
+        session.commit()
     return row
 
 

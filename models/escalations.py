@@ -80,15 +80,14 @@ from models.audit import record, save_changes, snapshot  # noqa: E402
 def raise_escalation(
     *, raised_by_id: int, agency_id: int, category: str, urgency: str, summary: str,
     case_reference: str | None, source_link: str | None, session: Session, now: datetime,
-    immediate_risk_advised: bool = True,
 ) -> Escalation:
     """Save a new escalation at stage 1, with its first stage entry and an audit event. The reply
-    that says it is saved says where immediate risk goes (999, the front door), so the record notes
-    it unless the caller says that reply was not given."""
+    that says it is saved always says where immediate risk goes (999, the front door), so the record
+    notes it."""
     escalation = Escalation(
         raised_by_id=raised_by_id, agency_id=agency_id, raised_at=now, category=category, urgency=urgency,
         summary=summary, case_reference=case_reference, source_link=source_link, stage=1, stage_entered_at=now,
-        immediate_risk_advised=immediate_risk_advised,
+        immediate_risk_advised=True,
     )
     session.add(escalation)
     session.flush()

@@ -34,7 +34,7 @@ _COUNTED = frozenset(
     "version item items step steps week weeks part parts module modules unit block wave cohort priority action "
     "actions objective recommendation recommendations appendix chapter page pages q quarter day days bay bed "
     "beds gate platform seat seats table option question point points rule standard standards article paragraph "
-    "para schedule annex form grade ks hour hours minute minutes of top aged age cohort group groups session "
+    "para schedule annex form grade ks hour hours minute minutes of top aged age group groups session "
     "sessions slide slides line lines schools practices agencies families cases partners members teams".split())
 # "12 Family Court", "3 Safe Place", "2 Car Park": places and things named like streets.
 _NOT_A_STREET = {street: frozenset(words.split()) for street, words in {
@@ -95,8 +95,8 @@ _NAME_CUE = re.compile(
     r"|(?P<sibling>(?:half-)?(?:brother|sister)))\b(?:(?:,? +[\w'-]+){0,3}?,? +(?:called|named|known as))?"
     r"(?: *[,:] *| +| +- +)"
     r"|\b(?:(?:(?:first|given|full|real|sur|fore)[ -]?)?names? (?:is|are|was|were|given as)|name's)(?: *: *| +)")
-_A_CUE_WORD = re.compile(r"child|boy|girl|son|daughter|bab|infant|newborn|sibling|toddler|twin|young person|yp"
-                         r"|pupil|student|grand|nephew|niece|brother|sister|name")
+_A_CUE_WORD = re.compile(r"\b(?:child|boy|girl|son|daughter|bab|infant|newborn|sibling|toddler|twin|young person"
+                         r"|yp|pupil|student|step|grand|nephew|niece|brother|sister|half|name)")
 _PERSON_WORD = re.compile(_NAME_WORD)
 _SPACE = re.compile(" +")
 # "Child April 2019", "Child May 1st": a month, though April, May, June and August are names too.

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from handlers.core import parse_command
 from messages.reply import Button, Form, Reply, Tone
 from models.identifiers import ESCALATION, GENERAL, PLACE, mask_identifiers
 
@@ -92,10 +93,10 @@ def form_unavailable(reply: Reply, line: str) -> Reply:
 def safe_to_carry(line: str) -> str:
     """A line as typed, for a button to carry (Slack keeps a button's value with the message): a
     child's details in it masked, as strictly as the command itself checks them (an escalation's
-    strictly, where any date that could be a child's birth is refused; "/escalate" typed after /assure is
-    the same command; a meeting's line keeps the address where it meets)."""
-    verb = line.lstrip().lstrip("/").lower()
-    where = ESCALATION if verb.startswith("escalat") else PLACE if verb.startswith("meeting add") else GENERAL
+    strictly, where any date that could be a child's birth is refused; a new meeting's line keeps the
+    address where it meets)."""
+    verb = parse_command(line).verb  # as the command itself reads it ("/escalate ..." is escalate)
+    where = ESCALATION if verb.startswith("escalat") else PLACE if verb == "meeting add" else GENERAL
     return mask_identifiers(line, today=date.today(), where=where)
 
 

@@ -25,7 +25,7 @@ from bot.teams import conversations  # the module, not the package
 from bot.teams.conversations import base_conversation_id, is_shared
 from bot.teams.files import FILE_CONSENT_INVOKE, consent_activity, file_card_activity, upload
 from bot.teams.gateway import TeamsGateway, card_activity, text_activity
-from bot.teams.identity import Person, identify, match_member
+from bot.teams.identity import Person, identify
 from bot.teams.retry import RetryPolicy, with_retries
 from handlers.core import parse_command
 from handlers.dispatch import Dispatcher
@@ -87,8 +87,9 @@ class AssureBotTeams(ActivityHandler):
                 conversations.forget(activity.conversation.id, session=session)
         elif added and is_shared(activity):
             # New people joined a team the bot is in: make them reachable in a personal chat too.
-            self.gateway.spawn(self._reach(activity, [m for m in added if m.id != bot_id]),
-                               what="opening personal chats with new team members")
+            self.gateway.spawn(self.gateway.reach_members(
+                conversations.reference_of(activity), tenant=conversations.tenant_id(activity),
+                accounts=[m for m in added if m.id != bot_id]), what="opening personal chats with new team members")
 
     async def on_invoke_activity(self, turn_context: TurnContext):
         if turn_context.activity.name == FILE_CONSENT_INVOKE:
@@ -269,23 +270,6 @@ class AssureBotTeams(ActivityHandler):
             self.gateway.spawn(self.gateway.reach_members(conversations.reference_of(activity),
                                                           tenant=conversations.tenant_id(activity)),
                                what="opening personal chats with the members of a team")
-
-    async def _reach(self, activity: Activity, accounts: list[ChannelAccount]) -> None:
-        """Open personal chats with newly added people who are registered members."""
-        reference = conversations.reference_of(activity)
-        tenant = conversations.tenant_id(activity)
-        for account in accounts:
-            if not getattr(account, "aad_object_id", None):
-                continue
-            with session_for(self.engine) as session:
-                member = match_member(account.aad_object_id, None, tenant=tenant, session=session,
-                                      home=self.gateway.home.holds(tenant))
-                if member is None or conversations.personal_reference(member.id, session=session):
-                    continue
-                member_id = member.id
-            await self.gateway.open_personal_chat(service_url=reference.service_url, channel_id=reference.channel_id,
-                                                  bot=reference.bot, account=account, tenant=tenant,
-                                                  member_id=member_id)
 
 
 def goes_privately(activity: Activity, reply: Reply) -> bool:

@@ -241,20 +241,22 @@ class TeamsGateway:
                                          channel_id=None, session=session)
         return reference
 
-    async def reach_members(self, reference: ConversationReference, *, tenant: str | None) -> int:
-        """After an install in a team or group chat: open a personal chat with each registered member in it.
+    async def reach_members(self, reference: ConversationReference, *, tenant: str | None,
+                            accounts: list | None = None) -> int:
+        """After an install in a team or group chat (or people joining it: `accounts`, else everyone
+        in it, read from Teams): open a personal chat with each registered member not yet reached.
 
         Returns how many members became reachable.
         """
-        accounts = await self.roster(reference)
+        accounts = await self.roster(reference) if accounts is None else accounts
         reached = 0
 
         async def reach(account: TeamsChannelAccount) -> None:
             nonlocal reached
+            email = getattr(account, "email", None) or getattr(account, "user_principal_name", None)
             with session_for(self.engine) as session:
-                member = match_member(account.aad_object_id, account.email or account.user_principal_name,
-                                      tenant=tenant, session=session, name=account.name or "",
-                                      home=self.home.holds(tenant))
+                member = match_member(getattr(account, "aad_object_id", None), email, tenant=tenant,
+                                      session=session, name=account.name or "", home=self.home.holds(tenant))
                 if member is None or conversations.personal_reference(member.id, session=session):
                     return
                 member_id = member.id

@@ -48,3 +48,14 @@ async def test_an_owner_cannot_drop_their_own_action_and_a_childs_details_are_no
     assert masked.is_error and "943 476 5919" not in masked.text
     with Session(demo) as session:
         assert session.get(Action, 2).status == "open"
+
+
+async def test_a_dropped_action_reopened_can_be_marked_done_and_cannot_be_dropped_twice(chat, demo):
+    await chat(CHAIR, "action drop 2 Superseded")
+    again = await chat(CHAIR, "action drop 2 Superseded again")
+    assert again.is_error and "already dropped" in again.text and "`action reopen 2`" in again.text
+    assert (await chat(ADMIN, "action reopen 2")).changed
+    done = await chat(CHAIR, "action done 2")
+    assert done.changed and "is done" in done.text
+    with Session(demo) as session:
+        assert (session.get(Action, 2).status, session.get(Action, 2).dropped_reason) == ("done", None)

@@ -31,9 +31,10 @@ def test_attendance_recorded_afterwards_wins_over_the_deputys_word():
 
 def test_the_sql_clause_agrees_with_seat_outcome_for_every_answer(session):
     """The by-exception sweep counts missed meetings in SQL; the attendance report in Python."""
-    for answer, attended, deputy_answer in product(ANSWERS, ATTENDED_FLAGS, DEPUTY_ANSWERS):
+    for answer, attended, deputy_answer, deputy_own in product(ANSWERS, ATTENDED_FLAGS, DEPUTY_ANSWERS,
+                                                               (None, "attending", "apologies")):
         clause = missed_clause(literal(answer, String), literal(attended, Boolean),
-                               literal(deputy_answer, String))
+                               literal(deputy_answer, String), literal(deputy_own == "apologies", Boolean))
         in_sql = bool(session.exec(select(clause)).one()[0])
-        assert in_sql is missed(seat_outcome(answer, attended, deputy_answer=deputy_answer)), \
-            (answer, attended, deputy_answer)
+        assert in_sql is missed(seat_outcome(answer, attended, deputy_answer, deputy_own)), \
+            (answer, attended, deputy_answer, deputy_own)
