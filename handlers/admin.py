@@ -56,7 +56,7 @@ def paper_form(ctx: Context) -> Form:
 
 @command("paper add", summary="add a paper to a group's next meeting",
          example="paper add arg owner=rachel.green@icb.example.org Dataset Q3 commentary",
-         usage="paper add GROUP owner=EMAIL TITLE", rule=CHAIRS,
+         usage="paper add GROUP owner=EMAIL TITLE", rule=CHAIRS, options=("group", "title", "owner", "meeting"),
          target=Target(_paper_group, lambda ctx, group: refuse_unless_manages(ctx, group, "add papers for it")))
 @checked_form(lambda ctx: paper_form(ctx))
 def paper_add(cmd: Command, ctx: Context) -> Reply:
@@ -110,7 +110,8 @@ def _refuse_same_paper(ctx: Context, meeting: Meeting, day: date, group: Group, 
 
 @command("return add", summary="add a return to the schedule",
          example="return add title=\"Dataset\" kind=dataset agency=police owner=EMAIL period=\"Q3 2026/27\" due=2027-01-15",
-         usage="return add title= kind= agency= owner= period= due=", rule=ADMINS)
+         usage="return add title= kind= agency= owner= period= due=", rule=ADMINS,
+         options=("title", "kind", "agency", "owner", "period", "due", CONFIRM))
 @checked_form(lambda ctx: return_form(ctx))
 def return_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
@@ -207,6 +208,7 @@ def action_form() -> Form:
 @command("action add", summary="add an action from an action plan",
          example="action add owner=mark.evans@police.example.org due=2027-01-31 source=\"Neglect audit\" Refresh toolkit",
          usage="action add owner=EMAIL due=DATE [source=...] TITLE", rule=CHAIRS,
+         options=("owner", "due", "source", "title", CONFIRM),
          target=Target(_action_owner, lambda ctx, owner: _refuse_giving(ctx, owner), kind=Member))
 @checked_form(lambda ctx: action_form())
 def action_add(cmd: Command, ctx: Context) -> Reply:
@@ -314,7 +316,8 @@ def _email_check(value: str, today: date) -> str | None:
 
 @command("member add", summary="add a member, optionally with a seat on a group; adds back someone removed",
          example="member add name=\"Sam Lee\" email=sam.lee@housing.example.org agency=housing group=arg role=member",
-         usage="member add name= email= agency= [group= role= since=DATE until=DATE] [admin=yes]", rule=ADMINS)
+         usage="member add name= email= agency= [group= role= since=DATE until=DATE] [admin=yes]", rule=ADMINS,
+         options=("name", "email", "agency", "group", "role", "since", "until", "admin"))
 @checked_form(member_form)
 def member_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
@@ -412,7 +415,8 @@ def _ask_to_remove(member: Member, seats: list[tuple[Membership, Group]], owed: 
 
 
 @command("member remove", summary="someone has left: end their access, seats and business unit role today",
-         example="member remove sam.lee@housing.example.org", usage="member remove EMAIL", rule=ADMINS)
+         example="member remove sam.lee@housing.example.org", usage="member remove EMAIL", rule=ADMINS,
+         options=("email", CONFIRM))
 def member_remove(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     email = normalise_email(fields.get("email") or (words[0] if words else ""))

@@ -159,6 +159,9 @@ class Verb:
     target: Target | None = None
     # Reads a lot (a report): runs in a worker of its own, one at a time per person.
     heavy: bool = False
+    # The key=value options it reads (owner=, due=...); None for a verb that reads none, whose words
+    # are all its own. An option it does not read is refused, never dropped (see unknown_option).
+    options: tuple[str, ...] | None = None
 
     @property
     def audience(self) -> str:
@@ -171,14 +174,35 @@ EVERYONE = Rule("everyone", lambda person: True, lambda ctx: "")
 
 
 def command(name: str, *, summary: str, example: str, usage: str | None = None, rule: Rule = EVERYONE,
-            target: Target | None = None, heavy: bool = False):
+            target: Target | None = None, heavy: bool = False, options: tuple[str, ...] | None = None):
     """Register a handler for a verb ("quorum") or a verb and sub-verb ("action done")."""
 
     def register(handler: Handler) -> Handler:
-        REGISTRY[name] = Verb(name, handler, summary, example, usage or name, rule, target, heavy)
+        REGISTRY[name] = Verb(name, handler, summary, example, usage or name, rule, target, heavy, options)
         return handler
 
     return register
+
+
+# Options that hold free text, which may itself hold something=like this.
+TEXT_OPTIONS = ("title", "location", "name")
+
+
+def unknown_option(verb: Verb, cmd: Command) -> str | None:
+    """Why a typed key=value option is not one the verb reads (a slip such as `ownr=` would otherwise
+    be dropped and the command run without it), or None. Only the key is repeated, never its value."""
+    if verb.options is None:
+        return None
+    for word in words_of(cmd.text):
+        key = word.typed.partition("=")[0]
+        if is_option(word) and key.lower() not in verb.options:
+            known = ", ".join(f"{option}=" for option in verb.options)
+            texts = [option for option in verb.options if option in TEXT_OPTIONS]
+            quote = (f" If `{key}=` is part of the text, give the whole text in quotes as {texts[0]}=\"...\"."
+                     if texts else "")
+            return (f"`{verb.name}` has no `{key}=`, so nothing was done. It reads {known}: `{verb.usage}`, "
+                    f"e.g. `{verb.example}`.{quote}")
+    return None
 
 
 @dataclass(frozen=True)

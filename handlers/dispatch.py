@@ -30,7 +30,8 @@ from handlers import (  # noqa: F401
     actions, admin, attendance, calendar_feed, escalations, help, home, meetings_admin, papers, quorum,
     reminder_platform, reports, returns, snooze,
 )
-from handlers.core import REGISTRY, Command, Context, UserError, Verb, closest_verbs, parse_command
+from handlers.core import (REGISTRY, Command, Context, UserError, Verb, closest_verbs, parse_command,
+                           unknown_option)
 from handlers.limits import OnePerPerson, RateLimit
 from handlers.permissions import names
 from messages.reply import Button, Reply, Tone
@@ -407,6 +408,9 @@ def refusal_for(verb: Verb, cmd: Command, ctx: Context) -> str | None:
             except UserError:
                 specific = None
         return specific or verb.rule.refusal(ctx)
+    slip = unknown_option(verb, cmd)
+    if slip:
+        raise UserError(slip)
     if verb.target is not None:
         ctx.target = verb.target.find(cmd, ctx)
         if ctx.target is not None:

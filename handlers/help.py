@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from handlers.core import REGISTRY, Command, Context, command
+from handlers.core import REGISTRY, Command, Context, Verb, closest_verbs, command
 from messages.reply import Button, Reply
-from messages.templates import say
+from messages.templates import say, sentence
 from models import permissions as may
 from models.groups import Role
+from models.identifiers import GENERAL, mask_identifiers
 from models.partnership import first_name
 from models.people import agency_of, seats
 
+MAX_ECHO = 60  # of what was asked about, repeated in the answer
 ROLE_NAMES = {Role.CHAIR.value: "chair", Role.DEPUTY_CHAIR.value: "deputy chair", Role.MEMBER.value: "member"}
 AUDIENCES = (
     ("everyone", "For everyone"),
@@ -35,13 +37,18 @@ EVERYDAY = (
 )
 
 
-@command("help", summary="what I can do here (help all: every command)", example="help", usage="help [all]")
+@command("help", summary="what I can do here (help all: every command; help COMMAND: how to use one)",
+         example="help meeting add", usage="help [all | COMMAND]")
 def show_help(cmd: Command, ctx: Context) -> Reply:
-    """The commands this person uses most (fits a phone screen), or with `help all` every command
-    they may run, grouped by who they are for, with one example each."""
+    """The commands this person uses most (fits a phone screen), with `help all` every command
+    they may run, grouped by who they are for, with one example each, and with `help COMMAND` how
+    to use that one."""
     mine = [verb for verb in REGISTRY.values() if verb.rule.allows(ctx.person)]
     buttons = [Button("My actions", "actions"), Button("Raise an escalation", "escalate")]
-    if [word.lower() for word in cmd.args[:1]] == ["all"]:  # `HELP ALL` too: people type in any case
+    asked = [word.lower().lstrip("/") for word in cmd.args]
+    if asked and asked != ["all"]:
+        return _help_with(cmd, asked, mine, ctx)
+    if asked == ["all"]:  # `HELP ALL` too: people type in any case
         sections = [(title, [v for v in mine if v.audience == key]) for key, title in AUDIENCES]
         return Reply(title="Everything I can do for you",
                      text=say("help_all", sections=[(title, verbs) for title, verbs in sections if verbs],
@@ -57,6 +64,27 @@ def show_help(cmd: Command, ctx: Context) -> Reply:
                  text=say("help", name=first_name(ctx.actor), everyday=everyday, others=len(mine) - len(everyday),
                           platform=ctx.platform),
                  buttons=buttons, private=True)
+
+
+def _help_with(cmd: Command, asked: list[str], mine: list[Verb], ctx: Context) -> Reply:
+    """How to use the command asked about, or each of a family's (`help meeting`: meeting add, move,
+    cancel...) that this person may run; a command that is not for them says who it is for."""
+    named = next((REGISTRY[name] for name in (" ".join(asked[:2]), asked[0]) if name in REGISTRY), None)
+    family = [verb for verb in mine if verb.name.split()[0] in (asked[0], asked[0].rstrip("s"), f"{asked[0]}s")]
+    if named is not None and named not in mine:
+        return Reply(title=named.name, text=f"`{named.name}`: {sentence(named.summary)} {named.rule.refusal(ctx)}",
+                     private=True)
+    shown = [named] if named is not None else family
+    if not shown:
+        typed = " ".join(cmd.args)[:MAX_ECHO]  # as typed: a name is known by its capitals
+        shown_typed = mask_identifiers(typed, today=ctx.today(), where=GENERAL)  # never a child's details
+        theirs = {verb.name for verb in mine} | {verb.name.split()[0] for verb in mine}
+        suggestions = [name for name in closest_verbs(asked[0]) if name in theirs] if shown_typed == typed else []
+        return Reply(text=say("help_unknown", typed=shown_typed, suggestions=suggestions), private=True,
+                     buttons=[Button("Every command", "help all")])
+    return Reply(title=shown[0].name if len(shown) == 1 else f"{asked[0]} commands",
+                 text=say("help_verbs", verbs=shown, platform=ctx.platform), private=True,
+                 buttons=[Button("Every command", "help all")])
 
 
 @command("whoami", summary="who I think you are: name, agency, groups and roles", example="whoami")

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from sqlmodel import col, select
 
 from handlers.common import the_meeting
-from handlers.confirm import ask_to_confirm, command_line, confirmed, unusual_day
+from handlers.confirm import CONFIRM, ask_to_confirm, command_line, confirmed, unusual_day
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.fields import (as_typed, free_text, group_choices, parse_day, parse_time, split_fields, take_clock,
                              take_day, text_check, the_group, time_check)
@@ -121,6 +121,7 @@ def _told(ctx: Context, meeting: Meeting) -> list[int]:
 
 @command("meeting add", summary="add a meeting", example="meeting add arg 2027-03-02 10:00 Council House",
          usage="meeting add GROUP DATE TIME [LOCATION]", rule=CHAIRS,
+         options=("group", "date", "time", "location", CONFIRM),
          target=Target(_group_named, _runs("add its meetings")))
 @checked_form(meeting_form)
 def meeting_add(cmd: Command, ctx: Context) -> Reply:
@@ -151,6 +152,7 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
 
 @command("meeting move", summary="move a meeting; those who answered are told",
          example="meeting move 2 2027-03-09 14:00", usage="meeting move ID DATE TIME", rule=CHAIRS,
+         options=("meeting", "date", "time", CONFIRM),
          target=Target(_meeting_named, kind=Meeting, refuse=_runs("move its meetings")))
 def meeting_move(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
@@ -178,7 +180,7 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
 
 
 @command("meeting cancel", summary="cancel a meeting; those who answered are told", example="meeting cancel 2",
-         usage="meeting cancel ID", rule=CHAIRS,
+         usage="meeting cancel ID", rule=CHAIRS, options=("meeting",),
          target=Target(_meeting_named, kind=Meeting, refuse=_runs("cancel its meetings")))
 def meeting_cancel(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
@@ -223,6 +225,7 @@ ATTENDED_WORDS = {"yes": True, "y": True, "attended": True, "no": False, "n": Fa
 
 @command("attended", summary="after a meeting: record who attended (from the answers), or correct one person",
          example="attended 1 mark.evans@police.example.org no", usage="attended MEETING-ID [NAME-OR-EMAIL yes|no]",
+         options=("meeting",),
          rule=CHAIRS, target=Target(_held_meeting_named, kind=Meeting, refuse=_runs("record its attendance")))
 def attended(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
@@ -265,6 +268,7 @@ def attended(cmd: Command, ctx: Context) -> Reply:
 
 
 @command("minutes", summary="mark a meeting's minutes circulated", example="minutes 1", usage="minutes MEETING-ID",
+         options=("meeting",),
          rule=CHAIRS, target=Target(_held_meeting_named, kind=Meeting, refuse=_runs("record its minutes")))
 def minutes(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target

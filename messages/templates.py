@@ -43,6 +43,12 @@ def shorten(text: str, limit: int) -> str:
 
 
 @lru_cache(maxsize=1)
+def sentence(text: str) -> str:
+    """Text ended as a sentence: a full stop added unless it ends with one already (or ? or !)."""
+    text = text.strip()
+    return text if not text or text[-1] in ".?!" else f"{text}."
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -56,6 +62,7 @@ def environment() -> Environment:
     env.filters["when"] = format_when
     env.filters["plural"] = plural
     env.filters["number"] = "{:,}".format  # 391,984, as `plural` writes its counts
+    env.filters["sentence"] = sentence
     return env
 
 

@@ -145,7 +145,9 @@ async def test_an_action_with_a_stray_apostrophe_is_added_not_refused(chat, demo
 async def test_an_option_inside_a_typed_title_is_refused_and_nothing_is_added(chat, demo):
     before = last(demo, Action).id
     reply = await chat(CHAIR, f"action add {OWNER} Set the target=90% for audits due=2027-01-29")
-    assert reply.is_error and "`target=` is in the middle of the text" in reply.text
+    assert reply.is_error and "has no `target=`" in reply.text and 'as title="..."' in reply.text
+    reply = await chat(CHAIR, f"action add {OWNER} Set the source=audit target for audits due=2027-01-29")
+    assert reply.is_error and "`source=` is in the middle of the text" in reply.text
     assert last(demo, Action).id == before
 
 

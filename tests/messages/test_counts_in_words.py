@@ -120,7 +120,8 @@ LINES = {
 WITHOUT_COUNTS = {
     "action_done", "action_updated", "already_recorded", "attend_ask", "attend_saved", "calendar_link",
     "calendar_off", "deputy_ask", "deputy_notice", "deputy_reply_notice", "deputy_saved", "deputy_withdrawn",
-    "digest_title", "escalate_form", "escalate_needs_more", "escalation_saved", "help_all", "internal_error",
+    "digest_title", "escalate_form", "escalate_needs_more", "escalation_saved", "help_all", "help_unknown",
+    "help_verbs", "internal_error",
     "meeting_added", "meeting_moved", "paper_done", "return_done", "slow_down", "snoozed", "still_working",
     "teams_channel_welcome", "teams_escalate_privately", "teams_private_failed", "teams_sent_privately",
     "teams_unreachable", "unknown_command", "unregistered", "whoami",
