@@ -283,9 +283,9 @@ class Sweep:
         if any(p.report_day for p in self.places.values()):
             self.past_meetings = self.load.past_meetings()
         if asks or forecasts:
-            self.seats = self.load.seats(set(asks) | set(forecasts))
+            self.seats, away = self.load.seats(set(asks) | set(forecasts))
         if asks:
-            self.attendance_asks(asks)
+            self.attendance_asks(asks, away)
         for place, group, meeting, lead in forecasts.values():
             self.quorum_forecast(place, group, meeting, lead)
         self.seats = {}  # each ask keeps its own seat; the rest are not needed again
@@ -311,15 +311,20 @@ class Sweep:
             item = papers_missing_item(place, group, meeting, rows)
             self.add_to([admin.id for admin in place.admins], (TODAY, 0, 6, meeting_id), item)
 
-    def attendance_asks(self, asks: dict[int, tuple]) -> None:
+    def attendance_asks(self, asks: dict[int, tuple], away: set[tuple[int, str, int]]) -> None:
+        """Members who have not answered are asked. Their Send deputy form leaves out those who have
+        sent apologies for the meeting (`away`: meeting id, email, agency id, read with the seats)."""
+        asked_about: set[int] = set()
         for meeting_id, (place, group, meeting, lead) in asks.items():
             for seat in self.seats.get(meeting_id, []):
                 if seat.answer is None and (seat.id, "meeting", meeting_id) not in self.snoozed:
+                    asked_about.add(meeting_id)
                     self.asked_agencies.add(seat.agency_id)
                     if seat.id not in self.known:
                         self.known[seat.id] = Recipient(*seat[-len(RECIPIENT_COLUMNS):])
                     self.add(seat.id, (AHEAD, lead, 4, meeting_id),
                              Later(f"meeting:{meeting_id}", self.word_ask, (place, group, meeting, lead, seat)))
+        self.words.apologies([row for row in away if row[0] in asked_about])
         named = {meeting_id for meeting_id in asks if any(
             seat.answer == "deputy" and seat.deputy_answer is None for seat in self.seats.get(meeting_id, []))}
         for row in self.load.deputies_to_ask(named) if named else []:

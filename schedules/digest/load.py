@@ -243,8 +243,10 @@ class Load:
             .where(Paper.submitted_at.is_(None), Paper.meeting_id.in_(meeting_ids))
             .order_by(Paper.meeting_id, Paper.id))
 
-    def seats(self, meeting_ids: set[int]) -> dict[int, list]:
-        """Every seat held on the day of each meeting of its group, with the answer given."""
+    def seats(self, meeting_ids: set[int]) -> tuple[dict[int, list], set[tuple[int, str, int]]]:
+        """Every seat held on the day of each meeting of its group, with the answer given; and who
+        has sent apologies for each meeting, held seat or not: (meeting id, email, agency id), for
+        none of them can deputise there."""
         deputy, deputys_own = aliased(Member), aliased(AttendanceAnswer)
         rows = self.db.execute(
             select(Meeting.id.label("meeting_id"), Meeting.group_id.label("group_id"),
@@ -266,13 +268,16 @@ class Load:
             .order_by(Meeting.id, Agency.name, Member.name)).all()
         seats: dict[int, list] = defaultdict(list)
         days: dict[int, date] = {}
+        away: set[tuple[int, str, int]] = set()
         for row in rows:
+            if row.answer == "apologies":
+                away.add((row.meeting_id, row.email, row.agency_id))
             day = days.get(row.meeting_id)
             if day is None:
                 day = days[row.meeting_id] = self.group_place[row.group_id].calendar.local_date(row.starts_at)
             if seat_held(row.since, row.until, day):
                 seats[row.meeting_id].append(row)
-        return seats
+        return seats, away
 
     def deputies_to_ask(self, meeting_ids: set[int]) -> list:
         """Named deputies who have not yet said whether they can go: the member who named them, and
@@ -289,15 +294,16 @@ class Load:
                    or_(own.answer.is_(None), own.answer != "apologies"))
             .order_by(AttendanceAnswer.meeting_id, Member.id)))
 
-    def colleagues(self, agency_ids: set[int]) -> dict[int, list]:
-        """Up to a form's worth of active people per agency, to offer as deputies."""
+    def colleagues(self, agency_ids: set[int], more: int = 0) -> dict[int, list]:
+        """Up to a form's worth of active people per agency, to offer as deputies, and `more` besides
+        (for those who cannot deputise at a meeting, left out of its form)."""
         if not agency_ids:
             return {}
         place = func.row_number().over(partition_by=Member.agency_id, order_by=(Member.name, Member.id))
         ranked = (select(Member.id, Member.name, Member.email, Member.agency_id, place.label("place"))
                   .where(Member.active, Member.agency_id.in_(list(agency_ids))).subquery())
         rows = self.db.execute(select(ranked.c.id, ranked.c.name, ranked.c.email, ranked.c.agency_id)
-                                    .where(ranked.c.place <= MAX_DEPUTY_OPTIONS + 1)
+                                    .where(ranked.c.place <= MAX_DEPUTY_OPTIONS + 1 + more)
                                     .order_by(ranked.c.agency_id, ranked.c.place)).all()
         found: dict[int, list] = defaultdict(list)
         for row in rows:

@@ -8,6 +8,7 @@ titles are slotted in; the Send deputy form is made once per agency, not once pe
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -77,23 +78,41 @@ class Later(NamedTuple):
 class _AttendButtons:
     """attend_buttons for many people without building each agency's list of deputies per person.
 
-    The handler offers a member's colleagues (their agency, less themselves) in the Send deputy
-    form. Here each agency's choices are made once, each group's buttons once, and each person
-    gets that form with their agency's choices, less themselves. The choices are read for many
-    agencies in one statement (`need`); a day handed out in bands keeps only its band's (`keep`).
+    The handler offers a member's colleagues (their agency, less themselves and those who have
+    sent apologies for the meeting) in the Send deputy form. Here each agency's choices are made
+    once, each group's buttons once, and each person gets that form with their agency's choices,
+    less themselves and those away from the meeting (`away`, read with the meetings' seats). The
+    choices are read for many agencies in one statement (`need`); a day handed out in bands keeps
+    only its band's (`keep`).
     """
 
-    def __init__(self, read: Callable[[set[int]], dict[int, list]]):
+    def __init__(self, read: Callable[[set[int], int], dict[int, list]]):
         self.read = read
         self.choices: dict[int, tuple] = {}
         self.shapes: dict[str, list[Button]] = {}
+        self.away: dict[int, frozenset[str]] = {}  # meeting id -> emails of those who sent apologies
+        self.more: dict[int, int] = {}  # agency id -> the most of its people away from one meeting
+
+    def apologies(self, rows) -> None:
+        """Who has sent apologies for the meetings asked about: (meeting id, email, agency id), each once.
+        An agency's choices are read that much longer, so a form still holds a form's worth."""
+        away: dict[int, set[str]] = defaultdict(set)
+        counted: dict[tuple[int, int], int] = defaultdict(int)
+        for meeting_id, email, agency_id in rows:
+            away[meeting_id].add(email)
+            counted[meeting_id, agency_id] += 1
+        self.away = {meeting_id: frozenset(emails) for meeting_id, emails in away.items()}
+        self.more = {}
+        for (_meeting_id, agency_id), count in counted.items():
+            self.more[agency_id] = max(self.more.get(agency_id, 0), count)
 
     def need(self, agency_ids) -> None:
-        """Read the choices of the agencies given that are not held yet, in one statement."""
+        """Read the choices of the agencies given that are not held yet, in one statement: longer by
+        the most people any of them has away from one meeting."""
         missing = set(agency_ids) - self.choices.keys()
         if not missing:
             return
-        found = self.read(missing)
+        found = self.read(missing, max((self.more.get(agency_id, 0) for agency_id in missing), default=0))
         for agency_id in missing:
             people, made = found.get(agency_id, []), ()
             for start in range(0, len(people), MAX_DEPUTY_OPTIONS):  # deputy_form takes a form's worth
@@ -117,8 +136,10 @@ class _AttendButtons:
             self.need({agency_id})
         return self.choices[agency_id]
 
-    def for_seat(self, group_key: str, agency_id: int, email: str) -> list[Button]:
-        options = tuple(c for c in self.agency_choices(agency_id) if c.value != email)[:MAX_DEPUTY_OPTIONS]
+    def for_seat(self, group_key: str, agency_id: int, email: str, meeting_id: int) -> list[Button]:
+        away = self.away.get(meeting_id, ())
+        options = tuple(c for c in self.agency_choices(agency_id)
+                        if c.value != email and c.value not in away)[:MAX_DEPUTY_OPTIONS]
         if not options:  # nobody else in the agency: the form asks for a name or email instead
             return attend_buttons(group_key)
         if group_key not in self.shapes:
@@ -137,13 +158,17 @@ class _Someone(NamedTuple):
 class Words:
     """The wording that needs the sweep: each decision made, the colleagues to offer, the day."""
 
-    def __init__(self, on: date, agency_place: dict[int, Place], colleagues: Callable[[set[int]], dict[int, list]],
-                 asked: Callable[[], set[int]]):
+    def __init__(self, on: date, agency_place: dict[int, Place],
+                 colleagues: Callable[[set[int], int], dict[int, list]], asked: Callable[[], set[int]]):
         self.on = on
         self.agency_place = agency_place
         self.attend_buttons = _AttendButtons(colleagues)
         self.asked = asked  # every asked agency: read when the first attendance ask is worded
         self.band = False  # whether the choices are read a band of people at a time (`for_band`)
+
+    def apologies(self, rows) -> None:
+        """Who has sent apologies for the meetings asked about: left out of those meetings' deputy choices."""
+        self.attend_buttons.apologies(rows)
 
     def for_band(self, agency_ids: set[int]) -> None:
         """The attendance asks about to be worded are these agencies' people's: hold their choices
@@ -172,7 +197,7 @@ class Words:
         meets = format_when(place.calendar.local_datetime(meeting.starts_at))
         return Item(text=item_text("attend", group=group.name, meets=meets, days=lead), key=f"meeting:{meeting.id}",
                     fields=[("Where", meeting.location)] if meeting.location else [],
-                    buttons=self.attend_buttons.for_seat(group.key, seat.agency_id, seat.email))
+                    buttons=self.attend_buttons.for_seat(group.key, seat.agency_id, seat.email, meeting.id))
 
     def reply(self, chosen: list[Item | Later], pressing: int, *, report_from: int | None = None) -> Reply:
         """One person's digest from its items, most urgent first, and how many are escalations or overdue;
