@@ -39,7 +39,7 @@ from messages.templates import say
 from models.audit import record
 from models.calendar import calendar_for
 from models.clock import Clock
-from models.db import session_for
+from models.db import one_commit, session_for
 from models.identifiers import GENERAL, mask_identifiers
 from models.partnership import Member, Partnership, Platform
 from models.people import admins, identify, person
@@ -297,13 +297,14 @@ class Dispatcher:
                 if actor is None:
                     return Outcome(self._unregistered(who, scope, session))
                 claimed = f"{cmd.verb} {cmd.text}".strip()
-                if once and not claim_submit(once, actor.id, claimed, session=session):
-                    return Outcome(Reply(text=say("already_recorded"), private=True), member_id=actor.id,
-                                   repeated=True)
-                reply = self.run_as(cmd, actor, place, scope, session)
-                if once and not reply.changed:  # nothing was recorded: it may be sent again
-                    release_submit(once, actor.id, claimed, session=session)
-                notices = self._notices(reply, place, scope, session)
+                with one_commit(session):  # what is saved, once the reply and its notices are read
+                    if once and not claim_submit(once, actor.id, claimed, session=session):
+                        return Outcome(Reply(text=say("already_recorded"), private=True), member_id=actor.id,
+                                       repeated=True)
+                    reply = self.run_as(cmd, actor, place, scope, session)
+                    if once and not reply.changed:  # nothing was recorded: it may be sent again
+                        release_submit(once, actor.id, claimed, session=session)
+                    notices = self._notices(reply, place, scope, session)
                 return Outcome(reply, notices, member_id=actor.id)
         except Exception:
             return Outcome(internal_error(f"running {cmd.verb!r} for {who.describe()}"))

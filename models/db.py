@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -205,6 +207,43 @@ def refresh_statistics(engine: Engine) -> None:
         connection.exec_driver_sql("ANALYZE")
 
 
+_HELD = "commits_held"
+
+
+class UnitSession(Session):
+    """A session whose commits can be held together as one (see one_commit)."""
+
+    def commit(self) -> None:
+        if self.info.get(_HELD):
+            self.flush()  # written within the transaction, committed with the rest
+        else:
+            super().commit()
+
+
+@contextmanager
+def one_commit(session: Session) -> Iterator[Session]:
+    """All that is saved inside, saved in one commit when it ends, or none of it.
+
+    A command's saving goes through functions that commit (save_new, record_answer...), and after
+    them its handler and the dispatcher still read: the names and cards for its reply, the buttons
+    each person may press, whom to tell. Were the record committed first, a failure in that reading
+    would answer "nothing was saved" over a saved record and drop every notice about it (an
+    escalation nobody was alerted to, a deputy never told). Inside this, a commit only writes
+    within the transaction; a rollback undoes everything since it began; the one real commit comes
+    last, after everything has been read, so what the person is told is what the database holds."""
+    if not isinstance(session, UnitSession):
+        raise TypeError("one_commit needs a session made by session_for or Scope.session")
+    session.info[_HELD] = True
+    try:
+        yield session
+    except BaseException:
+        session.info[_HELD] = False
+        session.rollback()
+        raise
+    session.info[_HELD] = False
+    session.commit()
+
+
 def session_for(engine: Engine) -> Session:
     """A session that keeps loaded objects usable after commit (replies read them after saving)."""
-    return Session(engine, expire_on_commit=False)
+    return UnitSession(engine, expire_on_commit=False)

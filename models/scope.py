@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from models.audit import AuditEvent
 from models.base import SCOPE_KEY
+from models.db import session_for
 from models.delivery import OutboxMessage
 from models.escalations import Escalation, EscalationStageChange
 from models.groups import Group, Membership
@@ -134,7 +135,7 @@ class Scope:
 
     def session(self, engine: Engine) -> Session:
         """A new session bound to this partnership (loaded objects stay usable after commit)."""
-        return self.bind(Session(engine, expire_on_commit=False))
+        return self.bind(session_for(engine))
 
 
 def scope_of(session: Session) -> Scope | None:
