@@ -403,9 +403,14 @@ def _still_theirs(ctx: Context, member: Member) -> str:
             + " ".join(how for _n, _what, how in owed))
 
 
-def _ask_to_remove(member: Member, seats: list[tuple[Membership, Group]], owed: str) -> Reply:
-    where = " and ".join(f"{group.name} ({seat.role.replace('_', ' ')})" for seat, group in seats)
-    ends = (f" their seat{'s' if len(seats) > 1 else ''} on {where} would end today;") if seats else ""
+def _ask_to_remove(member: Member, seats: list[tuple[Membership, Group]], owed: str, today: date) -> Reply:
+    def said(held: list[tuple[Membership, Group]], happens: str) -> str:
+        where = " and ".join(f"{group.name} ({seat.role.replace('_', ' ')})" for seat, group in held)
+        return f" their seat{'s' if len(held) > 1 else ''} on {where} would {happens};" if held else ""
+
+    ends = (said([(seat, group) for seat, group in seats if seat.since is None or seat.since <= today], "end today")
+            + said([(seat, group) for seat, group in seats if seat.since is not None and seat.since > today],
+                   "be withdrawn, as not yet started"))
     admin = " they stop being one of the business unit;" if member.is_admin else ""
     return Reply(title="Check before removing", tone=Tone.WARNING, private=True, text=(
         f"Remove {member.name} ({member.email})? They could no longer use AssureBot in Slack, Teams or by email, "
@@ -440,7 +445,7 @@ def member_remove(cmd: Command, ctx: Context) -> Reply:
                         f"admin=yes`), then remove {member.name}.")
     seats, owed = _open_seats(ctx, member), _still_theirs(ctx, member)
     if (fields.get(CONFIRM) or "").strip().lower() not in YES:
-        return _ask_to_remove(member, seats, owed)
+        return _ask_to_remove(member, seats, owed, ctx.today())
     _change(member, {"active": False, "is_admin": False, "slack_user_id": None, "teams_aad_id": None}, ctx=ctx,
             action="member.removed")
     for seat, _group in seats:

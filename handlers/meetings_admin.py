@@ -171,7 +171,10 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
     if warning and not confirmed(fields, day):
         return ask_to_confirm(cmd, warning=warning, day=day, anyway="Move anyway",
                               line=command_line("meeting move", str(meeting.id), day.isoformat(), f"{at:%H:%M}"))
-    save_changes(meeting, {"starts_at": starts}, session=ctx.session, actor_id=ctx.actor.id, action="meeting.moved")
+    if not save_changes(meeting, {"starts_at": starts}, session=ctx.session, actor_id=ctx.actor.id,
+                        action="meeting.moved"):
+        return Reply(text=f"{group.name} is already on {format_when(old_local)}. Nothing changed, and nobody was "
+                          f"told.")
     deadline = ctx.calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
     text = say("meeting_moved", group=group, old=format_when(old_local), new=format_when(starts), deadline=deadline)
     reply = Reply(text=text, tone=Tone.SUCCESS, changed=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sqlite3
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlmodel import Session, select
@@ -317,3 +318,17 @@ async def test_attendance_recorded_from_the_answers_is_saved_whole_or_not_at_all
         assert session.exec(select(AttendanceAnswer.id).where(AttendanceAnswer.meeting_id == 1,
                                                               AttendanceAnswer.attended.is_(None))).all() == before
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "attendance.recorded")).all() == []
+
+
+async def test_moving_a_meeting_to_the_time_it_already_has_changes_nothing_and_tells_nobody(chat, demo):
+    planned = meeting(demo, 2)
+    local = planned.starts_at.astimezone(ZoneInfo("Europe/London"))
+    with Session(demo) as session:
+        events = len(session.exec(select(AuditEvent).where(AuditEvent.action == "meeting.moved")).all())
+
+    reply = await chat(CHAIR, f"meeting move 2 {local:%Y-%m-%d %H:%M}")
+
+    assert not reply.changed and "Nothing changed, and nobody was told" in reply.text
+    assert chat.sent == [] and meeting(demo, 2).starts_at == planned.starts_at
+    with Session(demo) as session:
+        assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "meeting.moved")).all()) == events
