@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import free_text, text_check
+from handlers.fields import done_on, free_text, text_check
 from handlers.forms import checked_form, with_checks
 from handlers.permissions import CHAIRS, refuse_unless_acts_for
 from messages.buttons import MAX_UPDATE, action_buttons, update_form
@@ -132,7 +132,8 @@ TO_UPDATE = Target(_find_action, kind=Action,
                    refuse=lambda ctx, a: refuse_unless_acts_for(ctx, a.owner_id, "add an update to this action"))
 
 
-@command("action done", summary="mark an action complete", example="action done 12", usage="action done ID",
+@command("action done", summary="mark an action complete (today, or the day given)", example="action done 12",
+         usage="action done ID [DAY]",
          target=TO_MARK_DONE)
 def action_done(cmd: Command, ctx: Context) -> Reply:
     action: Action = ctx.target
@@ -140,7 +141,8 @@ def action_done(cmd: Command, ctx: Context) -> Reply:
         raise UserError(f"Action #{action.id} was dropped ({action.dropped_reason or 'no reason given'}), "
                         f"so it can't be marked done. A chair or the business unit can open it again "
                         f"(`action reopen {action.id}`).")
-    changed = mark_action_done(action, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    done = done_on(cmd, ctx, after=1, what="the action was done", example=f"action done {action.id} 30/11/2026")
+    changed = mark_action_done(action, actor_id=ctx.actor.id, session=ctx.session, now=done)
     return Reply(text=say("action_done", action=action, changed=changed,
                           completed=format_day(ctx.calendar.local_date(action.completed_at))),
                  tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed)

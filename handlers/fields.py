@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 
 from sqlmodel import select
 
@@ -14,7 +14,7 @@ from handlers.core import Command, Context, UserError, is_option, words_of
 from messages.reply import Choice
 from models import permissions as may
 from models.groups import Group
-from models.dates import DateError, parse_date, take_date, take_time
+from models.dates import DateError, format_day, local_moment, parse_date, take_date, take_time
 from models.dates import parse_time as parse_clock
 from models.identifiers import GENERAL, identifying_details, refusal_text
 from models.partnership import Agency, Member
@@ -144,6 +144,35 @@ def parse_day(value: str | None, *, what: str, today: date | None = None, field:
             raise UserError(f"Give {what}, like 2 March 2027 or 02/03/2027.",
                             field_errors={field: "Give the date, like 2 March 2027 or 02/03/2027."}) from None
         raise UserError(f"{_capital(what)}: {error.message}.", field_errors={field: error.sentence}) from None
+
+
+# Words people put around the day something was done ("submitted on 30/11", "completed Friday").
+DONE_WORDS = frozenset({"on", "done", "completed", "complete", "submitted", "sent", "circulated", "was", "were",
+                        "it", "they", "in", "out"})
+
+
+def done_on(cmd: Command, ctx: Context, *, after: int, what: str, example: str,
+            not_before: date | None = None) -> datetime:
+    """When something was done: now, or the day typed after the command's first `after` words
+    (`return done 4 30/11/2026`, `minutes 1 on 6 Nov`, `action done 12 completed Friday`), read
+    looking back. A day to come, a day before `not_before`, or words that are not a day are
+    refused, never dropped: the record would otherwise say today while the person said otherwise."""
+    typed = [word for word in cmd.args[after:] if word.lower().strip(",.") not in DONE_WORDS]
+    if not typed:
+        return ctx.now()
+    text = " ".join(typed)
+    try:
+        day = parse_date(text, today=ctx.today(), past=True)
+    except DateError as error:
+        raise UserError(f"Nothing was saved: I couldn't read the day {what} ({error.message}). Give the day after "
+                        f"the number, e.g. `{example}`, or nothing for today.") from None
+    if day > ctx.today():
+        raise UserError(f"Nothing was saved: {format_day(day)} is still to come. Give the day {what}, or nothing for "
+                        f"today.")
+    if not_before is not None and day < not_before:
+        raise UserError(f"Nothing was saved: {format_day(day)} is before {format_day(not_before)}. Give the day "
+                        f"{what}, or nothing for today.")
+    return ctx.now() if day == ctx.today() else local_moment(day, time(12, 0), ctx.calendar.zone)
 
 
 def parse_time(value: str | None) -> time:

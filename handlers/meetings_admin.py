@@ -15,8 +15,8 @@ from sqlmodel import col, select
 from handlers.common import the_meeting
 from handlers.confirm import CONFIRM, ask_to_confirm, command_line, confirmed, unusual_day
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import (as_typed, free_text, group_choices, parse_day, parse_time, split_fields, take_clock,
-                             take_day, text_check, the_group, time_check)
+from handlers.fields import (as_typed, done_on, free_text, group_choices, parse_day, parse_time, split_fields,
+                             take_clock, take_day, text_check, the_group, time_check)
 from handlers.forms import checked_form
 from handlers.permissions import CHAIRS, refuse_unless_manages
 from messages.reply import FieldKind, Form, FormField, Notice, Reply, Tone
@@ -270,7 +270,8 @@ def attended(cmd: Command, ctx: Context) -> Reply:
                  tone=Tone.SUCCESS, changed=True)
 
 
-@command("minutes", summary="mark a meeting's minutes circulated", example="minutes 1", usage="minutes MEETING-ID",
+@command("minutes", summary="mark a meeting's minutes circulated (today, or the day given)", example="minutes 1",
+         usage="minutes MEETING-ID [DAY]",
          options=("meeting",),
          rule=CHAIRS, target=Target(_held_meeting_named, kind=Meeting, refuse=_runs("record its minutes")))
 def minutes(cmd: Command, ctx: Context) -> Reply:
@@ -279,10 +280,14 @@ def minutes(cmd: Command, ctx: Context) -> Reply:
     if meeting.minutes_circulated_at is not None:
         return Reply(text=f"Those minutes were marked out on "
                           f"{format_day(ctx.calendar.local_date(meeting.minutes_circulated_at))}. Nothing changed.")
-    save_changes(meeting, {"minutes_circulated_at": ctx.now()}, session=ctx.session, actor_id=ctx.actor.id,
+    held = ctx.calendar.local_date(meeting.starts_at)
+    out = done_on(cmd, ctx, after=1, what="the minutes went out", example=f"minutes {meeting.id} 30/11/2026",
+                  not_before=held)
+    save_changes(meeting, {"minutes_circulated_at": out}, session=ctx.session, actor_id=ctx.actor.id,
                  action="meeting.minutes")
-    days = (ctx.today() - ctx.calendar.local_date(meeting.starts_at)).days
+    days = (ctx.calendar.local_date(out) - held).days
     late = days > group.minutes_within_days
-    return Reply(text=f"Saved: minutes of {group.name} circulated, {days} days after the meeting"
+    return Reply(text=f"Saved: minutes of {group.name} circulated on {format_day(ctx.calendar.local_date(out))}, "
+                      f"{days} days after the meeting"
                       + (f" (the limit is {group.minutes_within_days})." if late else "."),
                  tone=Tone.SUCCESS, changed=True)

@@ -19,6 +19,7 @@ from handlers.common import (
     the_next_meeting,
 )
 from handlers.core import Command, Context, Target, UserError, command
+from handlers.fields import done_on
 from handlers.permissions import refuse_unless_acts_for
 from messages.buttons import attend_buttons, deputy_answer_buttons, paper_buttons
 from messages.reply import Button, Item, Reply, Tone
@@ -198,12 +199,14 @@ def _find_paper(cmd: Command, ctx: Context) -> Paper:
     return found
 
 
-@command("paper done", summary="mark a paper of yours submitted", example="paper done 3", usage="paper done ID",
+@command("paper done", summary="mark a paper of yours submitted (today, or the day given)", example="paper done 3",
+         usage="paper done ID [DAY]",
          target=Target(_find_paper, lambda ctx, p: refuse_unless_acts_for(ctx, p.owner_id, "mark this paper in"),
                        kind=Paper))
 def paper_done(cmd: Command, ctx: Context) -> Reply:
     paper: Paper = ctx.target
-    changed = mark_paper_submitted(paper, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    done = done_on(cmd, ctx, after=1, what="the paper was sent in", example=f"paper done {paper.id} 30/11/2026")
+    changed = mark_paper_submitted(paper, actor_id=ctx.actor.id, session=ctx.session, now=done)
     meeting = meeting_by_id(paper.meeting_id, scope=ctx.scope, session=ctx.session)
     group = group_by_id(ctx, meeting.group_id)
     return Reply(

@@ -6,6 +6,7 @@ from sqlmodel import col, select
 
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
+from handlers.fields import done_on
 from handlers.permissions import refuse_unless_in_agency
 from messages.buttons import return_buttons
 from messages.reply import Item, Reply, Tone
@@ -52,12 +53,14 @@ def _find_return(cmd: Command, ctx: Context) -> DataReturn:
     return found
 
 
-@command("return done", summary="mark a return submitted", example="return done 4", usage="return done ID",
+@command("return done", summary="mark a return submitted (today, or the day given)", example="return done 4",
+         usage="return done ID [DAY]",
          target=Target(_find_return, lambda ctx, r: refuse_unless_in_agency(ctx, r.agency_id, "mark it submitted"),
                        kind=DataReturn))
 def return_done(cmd: Command, ctx: Context) -> Reply:
     item: DataReturn = ctx.target
-    changed = mark_return_submitted(item, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
+    done = done_on(cmd, ctx, after=1, what="the return was submitted", example=f"return done {item.id} 30/11/2026")
+    changed = mark_return_submitted(item, actor_id=ctx.actor.id, session=ctx.session, now=done)
     on_time = ctx.calendar.local_date(item.submitted_at) <= item.due_date
     return Reply(text=say("return_done", item=item, changed=changed, on_time=on_time,
                           submitted=format_day(ctx.calendar.local_date(item.submitted_at))),

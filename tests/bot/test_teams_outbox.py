@@ -50,7 +50,7 @@ async def test_a_digest_from_the_outbox_arrives_once_keeps_its_card_and_its_butt
         assert session.get(Action, 2).status == "done"
     updated = teams.connector.updates(teams.personal_id(helen))[-1]
     assert updated.activity_id == reminder.message_id  # the digest itself, not a new message
-    assert "is done. Thank you" in unescaped(card_text(updated.card))
+    assert "is done, on " in unescaped(card_text(updated.card))
     assert "Action 4" in unescaped(card_text(updated.card))
 
     assert (await flush(teams.engine, send_through(teams.app[DELIVERY]), clock=clock)).sent == 0

@@ -109,7 +109,7 @@ async def test_pressing_done_on_one_listed_action_updates_that_item_and_leaves_t
     assert action(teams, 2).status == "done"
     assert action(teams, 4).status == "open"
     updated = teams.connector.updates(teams.personal_id(helen))[-1].card
-    assert "is done. Thank you" in shown(updated)
+    assert "is done, on " in shown(updated)
     assert "Add voice of the child prompt to strategy meeting template" in shown(updated)
     done_buttons = [a["data"]["assurebot"]["item"] for a in submits(updated) if a["title"] == "Done"]
     assert done_buttons == ["action:4"]

@@ -30,7 +30,7 @@ async def test_another_agencys_return_cannot_be_marked(chat):
 
 async def test_on_time_return(chat):
     reply = await chat(POLICE, "return done 1")
-    assert "marked submitted. Thank you." in reply.text
+    assert "marked submitted on Mon 23 Nov 2026. Thank you." in reply.text
 
 
 async def test_a_long_list_shows_a_page_counted_in_full_late_first(chat, demo, clock):
