@@ -14,8 +14,8 @@ from sqlmodel import SQLModel, col, func, select
 from handlers.common import find_group, the_meeting, the_next_meeting
 from handlers.confirm import CONFIRM, YES, ask_to_confirm, command_line, confirmed
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import (agency_choices, as_typed, date_check, free_text, group_choices, parse_day,
-                             split_fields, text_check, the_agency, the_group, the_member)
+from handlers.fields import (agency_choices, date_check, free_text, group_choices, parse_day, split_fields,
+                             text_check, text_or_option, the_agency, the_group, the_member, unquoted_name)
 from handlers.forms import checked_form
 from handlers.permissions import ADMINS, CHAIRS, acts_for, names, refuse_unless_manages
 from messages.reply import Button, Choice, FieldKind, Form, FormField, Notice, Reply, Tone
@@ -69,9 +69,10 @@ def paper_add(cmd: Command, ctx: Context) -> Reply:
     if not (fields.get("title") or words):
         raise UserError("Give the paper a title, e.g. `paper add arg owner=EMAIL Dataset Q3 commentary`.",
                         field_errors={"title": "Give the paper's title."})
-    title = free_text(ctx, fields.get("title") or as_typed(cmd, words), field="title", what="paper's title",
-                      limit=MAX_TITLE)
     owner = the_member(ctx, fields.get("owner"), what="paper's owner", field="owner")
+    unquoted_name("owner", fields.get("owner"), owner, words)
+    title = free_text(ctx, text_or_option(cmd, fields, words, "title"), field="title", what="paper's title",
+                      limit=MAX_TITLE)
     if fields.get("meeting"):
         meeting, of_group = the_meeting(ctx, fields["meeting"])
         if of_group.id != group.id:
@@ -117,7 +118,7 @@ def return_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     if not fields and not words:
         return Reply(text="Which return, from whom, by when?", private=True, form=return_form(ctx))
-    title = free_text(ctx, fields.get("title") or as_typed(cmd, words), field="title", what="return's title",
+    title = free_text(ctx, text_or_option(cmd, fields, words, "title"), field="title", what="return's title",
                       limit=MAX_TITLE, required=False)
     period = free_text(ctx, fields.get("period"), field="period", what="period", limit=60, required=False)
     kind = fields.get("kind", ReturnKind.OTHER.value)
@@ -127,6 +128,7 @@ def return_add(cmd: Command, ctx: Context) -> Reply:
                         field_errors={"kind": "Choose the kind of return."})
     agency = the_agency(ctx, fields.get("agency"), field="agency")
     owner = the_member(ctx, fields.get("owner"), what="responsible person", field="owner")
+    unquoted_name("owner", fields.get("owner"), owner, words)
     if owner.agency_id != agency.id:
         raise UserError(f"{owner.name} is not from {agency.name}; the responsible person must be.",
                         field_errors={"owner": f"{owner.name} is not from {agency.name}; give someone who is."})
@@ -176,6 +178,19 @@ def _refuse_giving(ctx: Context, owner: Member) -> str | None:
             f"({names(admins(scope=ctx.scope, session=ctx.session))}), can give actions to {owner.name}.")
 
 
+def _refuse_same_action(ctx: Context, owner: Member, title: str) -> None:
+    """Refuse an action its owner already has open under the same title (in any case or spacing):
+    sent twice, it would be chased twice."""
+    wanted = " ".join(title.split()).casefold()
+    for held in ctx.session.exec(select(Action).where(ctx.scope.where(Action), Action.owner_id == owner.id,
+                                                      Action.status == ActionStatus.OPEN.value).order_by(Action.id)):
+        if " ".join(held.title.split()).casefold() == wanted:
+            raise UserError(f"Nothing was added: {owner.name} already has open action #{held.id} \"{held.title}\", "
+                            f"due {format_day(held.due_date)}. Give another title for a different action, or add "
+                            f"progress to that one (`action update {held.id} ...`).",
+                            field_errors={"title": f"{owner.name} already has this action open (#{held.id})."})
+
+
 def _action_owner(cmd: Command, ctx: Context):
     """The owner an `action add` line names; None while the form is still to be filled in, and for a
     sent form, whose owner the handler checks (so a form it refuses comes back with the answers)."""
@@ -219,9 +234,12 @@ def action_add(cmd: Command, ctx: Context) -> Reply:
     if not (fields.get("title") or words):
         raise UserError("What is the action? Put it after the fields, e.g. `action add owner=EMAIL due=DATE "
                         "Refresh the toolkit`.")
-    title = free_text(ctx, fields.get("title") or as_typed(cmd, words), field="title", what="action", limit=MAX_ACTION)
+    unquoted_name("owner", fields.get("owner"), owner, words)
+    title = free_text(ctx, text_or_option(cmd, fields, words, "title"), field="title", what="action",
+                      limit=MAX_ACTION)
     source = free_text(ctx, fields.get("source"), field="source", what="source", limit=200, required=False)
     due = parse_day(fields.get("due"), what="the due date", today=ctx.today(), field="due")
+    _refuse_same_action(ctx, owner, title)
     if due < ctx.today() and not confirmed(fields, due):
         values = {"title": title, "owner": owner.email, "due": due.isoformat(), "source": source}
         return ask_to_confirm(cmd, warning=f"The due date, {format_day(due)}, has passed: the action would be "
@@ -232,8 +250,8 @@ def action_add(cmd: Command, ctx: Context) -> Reply:
     action = save_new(Action(title=title, owner_id=owner.id, agency_id=owner.agency_id, due_date=due,
                              source=source), session=ctx.session, actor_id=ctx.actor.id,
                       action="action.added")
-    reply = Reply(text=f"Added action #{action.id} for {owner.name}, due {format_day(due)}.", tone=Tone.SUCCESS,
-                  changed=True)
+    reply = Reply(text=f"Added action #{action.id} \"{title}\" for {owner.name}, due {format_day(due)}.",
+                  tone=Tone.SUCCESS, changed=True)
     if owner.id != ctx.actor.id:
         reply.notices.append(Notice(owner.id, Reply(title="A new action for you", text=(
             f"{ctx.actor.name} has given you action #{action.id}: \"{title}\", due {format_day(due)}."))))
@@ -323,7 +341,7 @@ def member_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     if not fields and not words:
         return Reply(text="Who should I add?", private=True, form=member_form(ctx))
-    name, email = (fields.get("name") or as_typed(cmd, words)).strip(), normalise_email(fields.get("email") or "")
+    name, email = text_or_option(cmd, fields, words, "name").strip(), normalise_email(fields.get("email") or "")
     if not name or "@" not in email:
         raise UserError("Give a name and a work email, e.g. `member add name=\"Sam Lee\" email=sam@agency.org "
                         "agency=housing`.")
@@ -331,6 +349,9 @@ def member_add(cmd: Command, ctx: Context) -> Reply:
     if len(email) > MAX_EMAIL:
         raise UserError(f"The email is {len(email):,} characters; the most is {MAX_EMAIL}. Please check it.",
                         field_errors={"email": f"At most {MAX_EMAIL} characters; this is {len(email)}."})
+    if _email_check(email, ctx.today()):
+        raise UserError(f"Nothing was saved: {email} is not a whole email address. Give their work email, like "
+                        f"sam.lee@agency.example.org.", field_errors={"email": _email_check(email, ctx.today())})
     agency = the_agency(ctx, fields.get("agency"))
     group = the_group(ctx, fields["group"]) if fields.get("group") else None
     if group is None and (fields.get("since") or fields.get("until")):

@@ -73,8 +73,14 @@ class Command:
 
 
 def _said(text: str) -> str:
-    """Free text, or "" when it says nothing: only quotes (`""`, `''`) or spaces inside them."""
-    return text if any(word.value.strip() for word in words_of(text)) else ""
+    """Free text, or "" when it says nothing: only quotes (`""`, `''`) or spaces inside them. Text
+    that is all one quoted piece ("Room 3, Riverside House") is what is inside the quotes."""
+    words = words_of(text)
+    if not any(word.value.strip() for word in words):
+        return ""
+    if len(words) == 1 and words[0].typed[:1] in QUOTES and words[0].typed != words[0].value:
+        return words[0].value.strip()
+    return text
 
 
 def _command(verb: str, args: tuple[str, ...], text: str, form: dict[str, str], platform: str) -> Command:

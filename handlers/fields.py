@@ -49,6 +49,42 @@ def as_typed(cmd: Command, rest: list[str]) -> str:
     return cmd.text_after(words - len(rest), options=True)
 
 
+def text_or_option(cmd: Command, fields: dict[str, str], rest: list[str], key: str) -> str:
+    """The free text typed (a title, a name, a place) or its `key=` option, and never both: words
+    left over beside the option are most often the rest of an option's value typed without quotes
+    (name=Sarah Jones), and would otherwise be dropped or saved as something else."""
+    typed = as_typed(cmd, rest) if rest else ""
+    if fields.get(key) and typed:
+        raise UserError(_stray(cmd, rest, key))
+    return fields.get(key) or typed
+
+
+def _stray(cmd: Command, rest: list[str], key: str) -> str:
+    """Words that are part of no option: which option they follow, and how to give a value with spaces."""
+    words = words_of(cmd.text)
+    free = [i for i, word in enumerate(words) if not is_option(word)]
+    first = free[len(free) - len(rest)]
+    before = words[first - 1] if first else None
+    if before is not None and is_option(before):
+        option, _sep, value = before.value.partition("=")
+        return (f"Nothing was saved: \"{words[first].value}\" after {option}= is part of no option. A value with "
+                f"spaces goes in quotes: {option}=\"{value} {words[first].value}\".")
+    return (f"Nothing was saved: you gave {key}= and also text beside it; give one or the other (a value with "
+            f"spaces goes in quotes: {key}=\"...\").")
+
+
+def unquoted_name(key: str, given: str | None, member: Member, rest: list[str]) -> None:
+    """Refuse a person named without quotes whose name runs on into the free text (owner=Rachel Green
+    ICB winter pressures: owner Rachel, title "Green ICB..."), rather than save a wrong title."""
+    if not given or "@" in given or not rest:
+        return
+    name, said = member.name.casefold().split(), given.casefold().split()
+    at = next((i for i in range(len(name) - len(said)) if name[i:i + len(said)] == said), None)
+    if at is not None and name[at + len(said)] == rest[0].casefold():
+        raise UserError(f"Nothing was saved: did you mean {key}=\"{given} {rest[0]}\"? A name with spaces goes in "
+                        f"quotes, or give their email ({key}={member.email}).")
+
+
 def text_problem(text: str, *, what: str, limit: int, required: bool, today: date,
                  where: str = GENERAL) -> tuple[str, str] | None:
     """What is wrong with text typed for a field, or None: as a sentence for the reply and as one
@@ -143,7 +179,9 @@ def parse_day(value: str | None, *, what: str, today: date | None = None, field:
         if not (value or "").strip():
             raise UserError(f"Give {what}, like 2 March 2027 or 02/03/2027.",
                             field_errors={field: "Give the date, like 2 March 2027 or 02/03/2027."}) from None
-        raise UserError(f"{_capital(what)}: {error.message}.", field_errors={field: error.sentence}) from None
+        quotes = (f" A date with spaces goes in quotes when typed: {field}=\"next Friday\"."
+                  if " " not in (value or "").strip() else "")
+        raise UserError(f"{_capital(what)}: {error.message}.{quotes}", field_errors={field: error.sentence}) from None
 
 
 # Words people put around the day something was done ("submitted on 30/11", "completed Friday").

@@ -15,8 +15,8 @@ from sqlmodel import col, select
 from handlers.common import the_meeting
 from handlers.confirm import CONFIRM, ask_to_confirm, command_line, confirmed, unusual_day
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import (as_typed, done_on, free_text, group_choices, parse_day, parse_time, split_fields,
-                             take_clock, take_day, text_check, the_group, time_check)
+from handlers.fields import (done_on, free_text, group_choices, parse_day, parse_time, split_fields, take_clock,
+                             take_day, text_check, text_or_option, the_group, time_check)
 from handlers.forms import checked_form
 from handlers.permissions import CHAIRS, refuse_unless_manages
 from messages.reply import FieldKind, Form, FormField, Notice, Reply, Tone
@@ -131,12 +131,18 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     day, at, rest = _when(ctx, fields, words if fields.get("group") else words[1:], what="the meeting's date",
                          usual=time(10, 0))
-    location = free_text(ctx, fields.get("location") or as_typed(cmd, rest), field="location", what="place",
+    location = free_text(ctx, text_or_option(cmd, fields, rest, "location"), field="location", what="place",
                          where=PLACE, limit=200, required=False)
     starts = _starts(ctx, day, at)
     if starts <= ctx.now():
         raise UserError(f"{format_day(day)} has passed; a new meeting needs a date to come.",
                         field_errors={"date": "Choose a date to come."})
+    same = ctx.session.exec(select(Meeting.id).where(ctx.scope.where(Meeting), Meeting.group_id == group.id,
+                                                     Meeting.starts_at == starts,
+                                                     Meeting.status != MeetingStatus.CANCELLED.value)).first()
+    if same is not None:
+        raise UserError(f"Nothing was added: {group.name} already has meeting #{same} on {format_when(starts)}.",
+                        field_errors={"date": f"{group.name} already meets then (#{same})."})
     warning = unusual_day(ctx, day)
     if warning and not confirmed(fields, day):
         values = {"group": group.key, "date": day.isoformat(), "time": f"{at:%H:%M}", "location": location}

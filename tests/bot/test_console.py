@@ -58,7 +58,7 @@ def test_an_action_form_asks_again_for_a_bad_date_then_for_the_owner_the_handler
     assert "By whom (email): Not a member of the partnership" in again.split("\n\n")[0]
     asked = [line.split(":")[0] for line in again.split("type `cancel` to leave it)")[1].splitlines() if ": " in line]
     assert asked[0] == "By whom (email) [nobody@nowhere.example.org]"  # only the field refused, offered back
-    assert "Added action #7 for DI Mark Evans, due Fri 29 Jan 2027" in again
+    assert "for DI Mark Evans, due Fri 29 Jan 2027" in again and "Added action #7 " in again
     assert "you> whoami" in again
 
 

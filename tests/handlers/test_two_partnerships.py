@@ -142,7 +142,7 @@ async def test_a_member_of_b_aiming_at_a_finds_nothing_changes_nothing_and_tells
             normalised = said.replace(A_EMAIL, MISSING_EMAIL)
             for number in re.findall(r"\d+", at_a):
                 normalised = re.sub(rf"(?<!\d){number}(?!\d)", str(MISSING_ID), normalised)
-            if into_a.is_error or into_nothing.is_error:
+            if at_a != at_nothing and (into_a.is_error or into_nothing.is_error):  # sent twice, a line may repeat
                 assert normalised == words_of(into_nothing).replace(A_EMAIL, MISSING_EMAIL), \
                     f"{email}: `{at_a}` answered unlike `{at_nothing}`"
             checked += 1

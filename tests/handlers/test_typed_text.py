@@ -191,4 +191,5 @@ async def test_an_outcome_typed_as_only_quotes_is_asked_for_not_saved(chat, demo
 def test_text_after_a_command_that_is_only_quotes_is_empty():
     assert parse_command("escalation close 1 \"\"").text_after(1) == ""
     assert parse_command("escalation close 1 ' '").text_after(1) == ""
-    assert parse_command("escalation close 1 \"done\"").text_after(1) == "\"done\""
+    assert parse_command("escalation close 1 \"done\"").text_after(1) == "done"  # all one quoted piece
+    assert parse_command("escalation close 1 \"done\" today").text_after(1) == "\"done\" today"
