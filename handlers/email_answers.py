@@ -18,6 +18,7 @@ from handlers.core import REGISTRY, Command, Context, UserError, parse_command
 from handlers.dispatch import Dispatcher, Outcome, Who, refusal_for
 from handlers.email_links import Link
 from handlers.reminder_platform import PLACES, reachable_on, where_now
+from handlers.snooze import LENGTHS, comes_back
 from messages.buttons import deputy_choices
 from messages.plain import without_code_marks
 from messages.reply import Choice, Reply
@@ -114,9 +115,9 @@ def _describe(ctx: Context, link: Link, cmd: Command) -> Shown:
     target = ctx.target
     if cmd.verb == "snooze":
         kind, item, length = target
-        long = "1 working day" if length in ("day", "1d") else "1 week"
-        return Shown(200, f"Snooze this {kind} for {long}?", f"You won't be reminded about it for {long}. An "
-                     f"overdue item comes back when the snooze ends.", fields=_item_fields(ctx, kind, item),
+        long = LENGTHS[length]
+        _until, when = comes_back(ctx.calendar, ctx.today(), length)
+        return Shown(200, f"Snooze this {kind} for {long}?", when, fields=_item_fields(ctx, kind, item),
                      button=f"Snooze for {long}")
     if cmd.verb in ("action done", "return done", "paper done"):
         kind = cmd.verb.split()[0]

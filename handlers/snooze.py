@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
 from messages.reply import Reply, Tone
 from messages.templates import format_day, say
+from models.calendar import WorkingCalendar
 from models.meetings import Paper
-from models.snooze import snooze_item
+from models.snooze import snooze_days, snooze_item
 from models.work import Action, ActionStatus, DataReturn
 
 KINDS = {"action": Action, "return": DataReturn, "paper": Paper}
@@ -30,6 +31,20 @@ def _item(cmd: Command, ctx: Context) -> tuple[str, object, str]:
     if item is None:
         raise UserError(f"There is no {kind} #{item_id}. Type `{kind}s` to see yours.")
     return kind, item, length
+
+
+def comes_back(calendar: WorkingCalendar, pressed: date, length: str) -> tuple[date, str]:
+    """The day a snooze pressed on `pressed` ends, and the sentence that says so: "You won't be
+    reminded about it tomorrow; it comes back on Wed 9 Dec 2026." """
+    week = LENGTHS[length] == "1 week"
+    skipped, back = snooze_days(calendar, pressed, week=week)
+    if week:
+        missed = "for a week"
+    elif (skipped - pressed).days == 1:
+        missed = "tomorrow"
+    else:
+        missed = f"on {format_day(skipped)}, the next working day"
+    return back, f"You won't be reminded about it {missed}; it comes back on {format_day(back)}."
 
 
 def _refuse_others(ctx: Context, target: tuple[str, object, str]) -> str | None:
@@ -60,8 +75,7 @@ def snooze(cmd: Command, ctx: Context) -> Reply:
     if finished:
         return Reply(text=f"{kind.capitalize()} #{item_id} {finished}, so there are no reminders about it and "
                           f"nothing to snooze. Nothing changed.", private=True)
-    today = ctx.today()
-    until = ctx.calendar.add_working_days(today, 1) if LENGTHS[length] == "1 working day" else today + timedelta(7)
+    until, when = comes_back(ctx.calendar, ctx.today(), length)
     snooze_item(ctx.actor.id, kind, item_id, until, session=ctx.session)
-    return Reply(text=say("snoozed", kind=kind, item_id=item_id, until=format_day(until), length=LENGTHS[length]),
+    return Reply(text=say("snoozed", kind=kind, item_id=item_id, length=LENGTHS[length], when=when),
                  tone=Tone.SUCCESS, changed=True, private=True)

@@ -8,11 +8,11 @@ from models.snooze import Snooze
 from tests.conftest import CHAIR, POLICE
 
 
-async def test_snoozing_an_action_for_a_day_skips_to_the_next_working_day(chat, demo):
+async def test_snoozing_an_action_for_a_day_skips_the_next_working_days_reminder(chat, demo):
     reply = await chat(CHAIR, "snooze action 2 day")
-    assert "until Tue 24 Nov 2026" in reply.text
+    assert "You won't be reminded about it tomorrow; it comes back on Wed 25 Nov 2026." in reply.text
     with Session(demo) as session:
-        assert session.exec(select(Snooze.until)).one() == date(2026, 11, 24)
+        assert session.exec(select(Snooze.until)).one() == date(2026, 11, 25)
 
 
 async def test_snoozing_again_replaces_the_earlier_snooze(chat, demo):
