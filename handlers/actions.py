@@ -63,8 +63,9 @@ def _refuse_others(ctx: Context, whose: tuple[str, Agency | None]) -> str | None
                                        else "see an agency's actions")
 
 
-@command("actions", summary="my open actions, overdue first", example="actions",
-         usage="actions | actions all | actions agency KEY", target=Target(_whose, _refuse_others))
+@command("actions", summary="my open actions, overdue first (chairs and the business unit: `actions all`, or "
+                              "one agency's with `actions agency KEY`)", example="actions",
+         usage="actions", target=Target(_whose, _refuse_others))
 def actions(cmd: Command, ctx: Context) -> Reply:
     """A page of open actions (overdue first), counted and fetched in the database, with a button
     for the next page: as quick for a partnership of fifty thousand as for fifty."""

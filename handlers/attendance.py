@@ -36,10 +36,20 @@ def colleagues_of(ctx: Context, meeting=None, member: Member | None = None) -> l
                       away_from=meeting.id if meeting is not None else None)
 
 
+def _as_answer(word: str) -> str:
+    """An answer as a phone may send it ("Yes.", "no!"), without the stop it adds."""
+    bare = word.rstrip(".!,")
+    return bare if bare.lower() in ANSWER_WORDS else word
+
+
 def _split_attend_args(ctx: Context, args: tuple[str, ...]) -> tuple[str | None, Answer | None, str]:
     """[group] yes|no|deputy [NAME-OR-EMAIL] -> (group key, answer, deputy text)."""
     words = list(args)
     group_key = None
+    if len(words) >= 2 and words[0].lower() not in ANSWER_WORDS:
+        words[1] = _as_answer(words[1])
+    elif words:
+        words[0] = _as_answer(words[0])
     if words and words[0].lower() not in ANSWER_WORDS:
         if len(words) == 1 and find_group(ctx, words[0]) is None:  # `attend maybe`: not a group, not an answer
             raise UserError(f"I didn't understand '{words[0]}'. Answer with `attend yes`, `attend no` or "

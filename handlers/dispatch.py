@@ -42,7 +42,7 @@ from models.clock import Clock
 from models.db import one_commit, session_for
 from models.identifiers import GENERAL, mask_identifiers
 from models.partnership import Member, Partnership, Platform
-from models.people import admins, identify, person
+from models.people import admins, identify, member_by_email, person
 from models.scope import Scope
 from models.submits import claim_submit, release_submit
 from models.tenancy import NoPartnership, partnership_for_email, partnership_for_slack, partnership_for_tenant
@@ -385,7 +385,9 @@ class Dispatcher:
                entity="member", entity_id=None, after={"platform": who.platform, "email": who.email})
         session.commit()
         unit = names(admins(scope=scope, session=session)) + " (business unit)"
-        return Reply(text=say("unregistered", business_unit=unit), tone=Tone.ERROR, private=True)
+        known = member_by_email(who.email, scope=scope, session=session) if who.email else None
+        removed = known is not None and not known.active
+        return Reply(text=say("unregistered", business_unit=unit, removed=removed), tone=Tone.ERROR, private=True)
 
 
 def not_told(names: list[str]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from handlers.common import the_meeting
 from handlers.confirm import CONFIRM, ask_to_confirm, command_line, confirmed, unusual_day
@@ -25,7 +25,7 @@ from models.audit import save_changes, save_new
 from models.dates import DateError, local_moment
 from models.identifiers import PLACE
 from models.groups import Group, Membership, seat_held
-from models.meetings import (AttendanceAnswer, Meeting, MeetingStage, MeetingStatus, answered_member_ids,
+from models.meetings import (AttendanceAnswer, Meeting, MeetingStage, MeetingStatus, Paper, member_ids_to_tell,
                              stage_of)
 from models.partnership import Member
 from models.people import find_member
@@ -116,7 +116,7 @@ def _starts(ctx: Context, day: date, at: time) -> datetime:
 
 
 def _told(ctx: Context, meeting: Meeting) -> list[int]:
-    return [m for m in answered_member_ids(meeting.id, scope=ctx.scope, session=ctx.session) if m != ctx.actor.id]
+    return [m for m in member_ids_to_tell(meeting.id, scope=ctx.scope, session=ctx.session) if m != ctx.actor.id]
 
 
 @command("meeting add", summary="add a meeting", example="meeting add arg 2027-03-02 10:00 Council House",
@@ -153,7 +153,7 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
                        actor_id=ctx.actor.id, action="meeting.added")
     deadline = ctx.calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
     return Reply(text=say("meeting_added", group=group, meeting=meeting, when=format_when(starts),
-                          deadline=deadline), tone=Tone.SUCCESS, changed=True)
+                          deadline=deadline, late=deadline < ctx.today()), tone=Tone.SUCCESS, changed=True)
 
 
 @command("meeting move", summary="move a meeting; those who answered are told",
@@ -199,8 +199,12 @@ def meeting_cancel(cmd: Command, ctx: Context) -> Reply:
     when = format_when(ctx.calendar.local_datetime(meeting.starts_at))
     if not changed:
         return Reply(text=f"{group.name} on {when} was already cancelled. Nothing changed.")
+    owed = ctx.session.exec(select(func.count(Paper.id)).where(ctx.scope.where(Paper), Paper.meeting_id == meeting.id,
+                                                               col(Paper.submitted_at).is_(None))).one()
+    papers = (f" The {owed} paper{'s' if owed > 1 else ''} not yet in for it {'are' if owed > 1 else 'is'} no longer "
+              f"chased; list any still needed for the next meeting with `paper add {group.key} ...`." if owed else "")
     text = f"{group.name} on {when} is cancelled. Its papers and attendance reminders have stopped."
-    reply = Reply(text=text, tone=Tone.SUCCESS, changed=True)
+    reply = Reply(text=text + papers, tone=Tone.SUCCESS, changed=True)
     reply.notices = [Notice(m, Reply(title=f"{group.name} is cancelled", text=text)) for m in _told(ctx, meeting)]
     return reply
 
@@ -257,8 +261,9 @@ def attended(cmd: Command, ctx: Context) -> Reply:
         else:
             changed = save_changes(row, {"attended": value}, session=ctx.session, actor_id=ctx.actor.id,
                                    action="attendance.recorded")
-        return Reply(text=f"Recorded: {member.name} {'attended' if value else 'did not attend'}."
-                     + ("" if changed else " Nothing changed."), tone=Tone.SUCCESS, changed=changed)
+        said = f"{member.name} {'attended' if value else 'did not attend'}"
+        return Reply(text=f"Recorded: {said}." if changed else f"Already recorded: {said}. Nothing changed.",
+                     tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed)
     rows = ctx.session.exec(select(AttendanceAnswer).where(AttendanceAnswer.meeting_id == meeting.id,
                                                            col(AttendanceAnswer.attended).is_(None))).all()
     for row in rows:  # all of them or none: a failure part-way must not leave the record half made

@@ -230,14 +230,17 @@ def answer_for(meeting_id: int, member_id: int, *, scope, session: Session) -> A
     ).first()
 
 
-def answered_member_ids(meeting_id: int, *, scope, session: Session) -> list[int]:
-    """Everyone who has answered for a meeting, and every deputy named for it (to tell them when it
-    moves or is cancelled)."""
+def member_ids_to_tell(meeting_id: int, *, scope, session: Session) -> list[int]:
+    """Everyone who has answered for a meeting, every deputy named for it, and everyone who owes it a
+    paper not yet in (to tell them when it moves or is cancelled)."""
     rows = session.exec(select(AttendanceAnswer.member_id, AttendanceAnswer.deputy_id).where(
         scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting_id)).all()
+    owing = session.exec(select(Paper.owner_id).where(scope.where(Paper), Paper.meeting_id == meeting_id,
+                                                      col(Paper.submitted_at).is_(None)).order_by(Paper.id)).all()
     found: list[int] = []
     for member_id, deputy_id in rows:
         found += [i for i in (member_id, deputy_id) if i is not None and i not in found]
+    found += [i for i in dict.fromkeys(owing) if i not in found]
     return found
 
 

@@ -90,7 +90,7 @@ async def test_removing_someone_ends_their_access_seats_and_admin_in_one_change(
     assert len(ended) == 1 and ended[0].after == {"until": "2026-11-23"}
 
 
-async def test_a_removed_member_is_answered_as_unregistered_on_every_platform(chat, demo):
+async def test_a_removed_member_is_told_their_access_has_ended_on_every_platform(chat, demo):
     link_slack(demo, POLICE, "U0MARK")
     await remove(chat, POLICE)
 
@@ -100,7 +100,7 @@ async def test_a_removed_member_is_answered_as_unregistered_on_every_platform(ch
     teams = await chat.dispatcher.handle(parse_command("actions"),
                                          Who(platform="teams", teams_aad_id="aad-U0MARK", email=POLICE, home=True))
     for reply in (console, slack, teams):
-        assert reply.is_error and "not registered" in reply.text, reply.text
+        assert reply.is_error and "access has ended" in reply.text, reply.text
     assert member(demo, POLICE).slack_user_id is None  # the email alone does not link them again
 
 

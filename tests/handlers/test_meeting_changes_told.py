@@ -1,0 +1,82 @@
+"""Who hears of a meeting's change, and replies that say what happened.
+
+Someone who owes a paper for a meeting is told when it moves or is cancelled, whether or not they
+have answered for it; cancelling says what becomes of its papers; a meeting added after its
+papers deadline says the deadline has passed. Smaller replies from the same walk through the
+console: a correction already recorded says so, a phone's "Yes." is an answer, and someone
+removed is told their access has ended rather than that they are not registered yet.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from models.meetings import AttendanceAnswer, Paper
+from models.partnership import Member
+from tests.conftest import ADMIN, CHAIR, HOUSING, POLICE, PRACTITIONER
+
+
+def owes_paper_without_answering(engine, meeting_id: int, email: str) -> bool:
+    with Session(engine) as session:
+        member = session.exec(select(Member).where(Member.email == email)).one()
+        owes = session.exec(select(Paper).where(Paper.meeting_id == meeting_id, Paper.owner_id == member.id,
+                                                Paper.submitted_at.is_(None))).first() is not None
+        answered = session.exec(select(AttendanceAnswer).where(AttendanceAnswer.meeting_id == meeting_id,
+                                                               AttendanceAnswer.member_id == member.id)).first()
+    return owes and answered is None
+
+
+async def test_someone_owing_a_paper_is_told_the_meeting_is_cancelled_and_the_chair_what_of_its_papers(chat, demo):
+    assert owes_paper_without_answering(demo, 2, HOUSING)
+    reply = await chat(CHAIR, "meeting cancel 2")
+    assert reply.changed
+    assert "papers not yet in for it are no longer chased" in reply.text
+    told = chat.notices_to(HOUSING)
+    assert len(told) == 1 and "is cancelled" in told[0].text
+    assert "paper add" not in told[0].text  # the chair's next step, not theirs
+
+
+async def test_someone_owing_a_paper_is_told_the_meeting_has_moved(chat, demo):
+    assert owes_paper_without_answering(demo, 2, HOUSING)
+    reply = await chat(CHAIR, "meeting move 2 2026-12-17 10:00")
+    assert reply.changed
+    assert len(chat.notices_to(HOUSING)) == 1
+
+
+async def test_a_meeting_added_after_its_papers_deadline_says_so(chat, demo):
+    reply = await chat(CHAIR, "meeting add arg 2026-11-25 14:00")
+    assert reply.changed and "that has passed, so any paper for it is late already" in reply.text
+    later = await chat(CHAIR, "meeting add arg 2027-02-25 14:00")
+    assert later.changed and "late already" not in later.text
+
+
+async def test_a_correction_already_recorded_says_so_without_contradiction(chat, demo):
+    first = await chat(CHAIR, f"attended 1 {POLICE} no")
+    assert first.changed and first.text.startswith("Recorded:")
+    again = await chat(CHAIR, f"attended 1 {POLICE} no")
+    assert not again.changed and again.text.startswith("Already recorded:") and "Nothing changed" in again.text
+
+
+async def test_an_answer_with_the_stop_a_phone_adds_is_understood(chat, demo):
+    reply = await chat(POLICE, "attend arg Yes.")
+    assert reply.changed and not reply.is_error
+    with Session(demo) as session:
+        member = session.exec(select(Member).where(Member.email == POLICE)).one()
+        answer = session.exec(select(AttendanceAnswer).where(AttendanceAnswer.meeting_id == 2,
+                                                             AttendanceAnswer.member_id == member.id)).one()
+    assert answer.answer == "attending"
+
+
+async def test_someone_removed_is_told_their_access_has_ended(chat, demo):
+    asked = await chat(ADMIN, f"member remove {POLICE}")
+    await chat(ADMIN, asked.buttons[0].command)
+    reply = await chat(POLICE, "actions")
+    assert reply.is_error and "access has ended" in reply.text and "not registered" not in reply.text
+    stranger = await chat("kim.nobody@police.example.org", "actions")
+    assert "not registered with AssureBot yet" in stranger.text
+
+
+async def test_help_all_does_not_offer_everyone_the_chairs_lists(chat, demo):
+    reply = await chat(PRACTITIONER, "help all")
+    assert "actions | actions all" not in reply.text
+    assert "`actions all`, or one agency's" in reply.text  # said as the chairs' and business unit's
