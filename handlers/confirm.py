@@ -46,9 +46,19 @@ def unusual_day(ctx: Context, day: date) -> str | None:
 def command_line(verb: str, *words: str, **fields: str | None) -> str:
     """A command as it would be typed, each value quoted as needed: the same whenever it is sent
     (a date written out, never `tomorrow`)."""
-    parts = [verb, *(shlex.quote(w) for w in words)]
-    parts += [f"{key}={shlex.quote(value)}" for key, value in fields.items() if value]
+    parts = [verb, *(_quoted(w) for w in words)]
+    parts += [f"{key}={_quoted(value)}" for key, value in fields.items() if value]
     return " ".join(parts)
+
+
+def _quoted(value: str) -> str:
+    """A value as a person would type it: bare when it is one plain word, else in double quotes
+    (title="Dr O'Neill's data" reads better on a phone than the shell's '...'"'"'...'), the shell's
+    quoting only for a value that holds a double quote itself. handlers.core.words_of reads each back."""
+    plain = shlex.quote(value)
+    if plain == value or '"' in value:
+        return plain
+    return f'"{value}"'
 
 
 def ask_to_confirm(cmd: Command, *, warning: str, day: date, line: str, anyway: str,

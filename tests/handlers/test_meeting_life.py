@@ -108,7 +108,7 @@ async def test_a_meeting_on_a_bank_holiday_is_asked_about_and_added_only_when_co
                           "yet. If that is right, press Add anyway (or send the same command with confirm=yes); if "
                           "not, send it again with another date.")
     assert [(b.label, b.command) for b in reply.buttons] == [
-        ("Add anyway", "meeting add arg 2027-01-01 10:00 location='Council House' confirm=yes")]
+        ("Add anyway", 'meeting add arg 2027-01-01 10:00 location="Council House" confirm=yes')]
     assert len(meetings_of(demo)) == before
 
     added = await chat(ADMIN, reply.buttons[0].command)
@@ -183,8 +183,8 @@ async def test_an_action_due_on_a_day_already_past_is_asked_about_and_added_only
     assert reply.tone == Tone.WARNING and not reply.changed and chat.sent == []
     assert reply.text.startswith("The due date, Mon 2 Nov 2026, has passed: the action would be overdue from the "
                                  "start. Nothing is saved yet.")
-    assert reply.buttons[0].command == ("action add owner=mark.evans@police.example.org due=2026-11-02 "
-                                        "source='Audit 7' title='Share the audit findings' confirm=yes")
+    assert reply.buttons[0].command == ('action add owner=mark.evans@police.example.org due=2026-11-02 '
+                                        'source="Audit 7" title="Share the audit findings" confirm=yes')
     assert len(actions_of(demo)) == before
 
     added = await chat(CHAIR, reply.buttons[0].command)

@@ -193,3 +193,12 @@ def test_text_after_a_command_that_is_only_quotes_is_empty():
     assert parse_command("escalation close 1 ' '").text_after(1) == ""
     assert parse_command("escalation close 1 \"done\"").text_after(1) == "done"  # all one quoted piece
     assert parse_command("escalation close 1 \"done\" today").text_after(1) == "\"done\" today"
+
+
+@pytest.mark.parametrize("value", ["Send Dr O'Neill's GP data", "two  words", 'say "hi" now', "C:\\audit\\x",
+                                   "\u201ccurly\u201d", "'quoted'", "plain"])
+def test_a_buttons_command_reads_back_its_values_and_quotes_them_as_a_person_would(value):
+    line = command_line("action add", owner=POLICE, title=value)
+    assert split_fields(parse_command(line))[0]["title"] == value
+    if "'" in value and '"' not in value:
+        assert f'title="{value}"' in line  # not the shell's '...'"'"'...'
