@@ -224,7 +224,7 @@ def report_xlsx(report: ReportData, *, produced: datetime) -> bytes:
     about.column_dimensions["B"].width = 60
     for row in (("Report", report.title), ("Covers", report.scope.name),
                 ("Period", f"{format_day(report.start)} to {format_day(report.end)}"),
-                ("Produced", produced.strftime("%d/%m/%Y %H:%M UTC")), ("By", "AssureBot")):
+                ("Produced", produced.strftime("%d/%m/%Y %H:%M UTC")), ("By", "AssureBot"), *report.notes):
         about.append([_sheet_text(value) for value in row])
     out = io.BytesIO()
     book.save(out)
@@ -258,11 +258,16 @@ def attendance_chart(report: ReportData) -> bytes:
     fig, ax = plt.subplots(figsize=(9, height), dpi=150, layout="constrained")
     try:
         meetings = chart.get("meetings", 0)
+        left_out = chart.get("left_out", [])
         title = (f"{chart.get('group', '')}: attendance by agency\n{format_day(report.start)} to "
                  f"{format_day(report.end)}, {meetings} meeting{'s' if meetings != 1 else ''}")
+        if left_out:
+            title += (f" with attendance recorded\nLeft out, attendance not recorded: {', '.join(left_out[:6])}"
+                      + (f" and {len(left_out) - 6} more" if len(left_out) > 6 else ""))
         ax.set_title(title, fontsize=10, loc="left")
         if not rows or not chart.get("meetings"):
-            ax.text(0.5, 0.5, "No meetings in this period", ha="center", va="center", fontsize=12)
+            ax.text(0.5, 0.5, "No meetings with attendance recorded in this period" if left_out
+                    else "No meetings in this period", ha="center", va="center", fontsize=12)
             ax.set_axis_off()
         else:
             names = [name for name, _counts in rows][::-1]

@@ -60,6 +60,8 @@ class ReportData:
     # What the chat reply says in a few lines; see messages/templates/report_<kind>.txt.
     highlights: dict[str, Any] = field(default_factory=dict)
     chart: dict[str, Any] | None = None
+    # More lines for the workbook's About sheet: (what, says).
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _bounds(start: date, end: date, calendar: WorkingCalendar) -> tuple[datetime, datetime]:
@@ -127,7 +129,9 @@ def attendance_report(group: Group, *, session: Session, partnership: Partnershi
     """Per member and agency: attended, deputised, apologies, absent without word; and the exceptions.
 
     Each seat is counted only at the meetings held while it was held: someone who joined last week
-    has not missed the meetings before, and someone who left is not absent from those after."""
+    has not missed the meetings before, and someone who left is not absent from those after. A
+    meeting whose attendance is not recorded yet (`attended MEETING-ID` not run) is left out of the
+    figures, and named in the reply and the files: nobody is absent from it on no evidence."""
     lo, hi = _bounds(start, end, calendar)
     meetings = list(session.exec(
         select(Meeting).where(Meeting.group_id == group.id, Meeting.status == MeetingStatus.SCHEDULED.value,
@@ -146,6 +150,9 @@ def attendance_report(group: Group, *, session: Session, partnership: Partnershi
     rate_expected = expected_rate(partnership, group)
     run_limit = missed_in_a_row(partnership, group)
     days = {m.id: calendar.local_date(m.starts_at) for m in meetings}
+    recorded = {meeting_id for (meeting_id, _), a in answers.items() if a.attended is not None}
+    counted = [m for m in meetings if m.id in recorded]
+    left_out = [{"id": m.id, "day": days[m.id]} for m in meetings if m.id not in recorded]
 
     member_rows, exception_rows = [], []
     by_agency: dict[int, Counter] = defaultdict(Counter)
@@ -154,15 +161,17 @@ def attendance_report(group: Group, *, session: Session, partnership: Partnershi
     represented_at: dict[int, set[int]] = defaultdict(set)
     for member, role, since, until in seats:
         held = [m for m in meetings if seat_held(since, until, days[m.id])]
-        outcomes = [_outcome(answers.get((m.id, member.id)), answers) for m in held]
-        counts = Counter(outcomes)
+        # None where attendance is not recorded: not counted, and it breaks a run of meetings missed.
+        outcomes = [_outcome(answers.get((m.id, member.id)), answers) if m.id in recorded else None for m in held]
+        counts = Counter(o for o in outcomes if o is not None)
+        seat_meetings = sum(counts.values())
         agency_seats[member.agency_id] += 1
-        agency_seat_meetings[member.agency_id] += len(held)
+        agency_seat_meetings[member.agency_id] += seat_meetings
         by_agency[member.agency_id].update(counts)
         for meeting, outcome in zip(held, outcomes, strict=True):
             if outcome in (ATTENDED, DEPUTISED):
                 represented_at[member.agency_id].add(meeting.id)
-        rate = _rate(counts[ATTENDED] + counts[DEPUTISED], len(held))
+        rate = _rate(counts[ATTENDED] + counts[DEPUTISED], seat_meetings)
         exceptions = []
         streak = _longest_missed_run(outcomes)
         if len(streak) >= run_limit:
@@ -175,8 +184,8 @@ def attendance_report(group: Group, *, session: Session, partnership: Partnershi
             exception_rows.append([member.name, agencies.get(member.agency_id, ""),
                                    f"below the expected {rate_expected}%",
                                    f"attended or deputised at {counts[ATTENDED] + counts[DEPUTISED]} "
-                                   f"of {len(held)} meetings ({rate}%)"])
-        member_rows.append([member.name, agencies.get(member.agency_id, ""), role.replace("_", " "), len(held),
+                                   f"of {seat_meetings} meetings ({rate}%)"])
+        member_rows.append([member.name, agencies.get(member.agency_id, ""), role.replace("_", " "), seat_meetings,
                             counts[ATTENDED], counts[DEPUTISED], counts[APOLOGIES], counts[ABSENT], rate,
                             "; ".join(exceptions)])
 
@@ -184,7 +193,7 @@ def attendance_report(group: Group, *, session: Session, partnership: Partnershi
     for agency_id in sorted(agency_seats, key=lambda a: agencies.get(a, "")):
         counts = by_agency[agency_id]
         rate = _rate(counts[ATTENDED] + counts[DEPUTISED], agency_seat_meetings[agency_id])
-        agency_rows.append([agencies.get(agency_id, ""), agency_seats[agency_id], len(meetings),
+        agency_rows.append([agencies.get(agency_id, ""), agency_seats[agency_id], len(counted),
                             len(represented_at[agency_id]), counts[ATTENDED], counts[DEPUTISED], counts[APOLOGIES],
                             counts[ABSENT], rate])
         chart_rows.append((agencies.get(agency_id, ""), [counts[o] for o in OUTCOMES]))
@@ -201,17 +210,29 @@ def attendance_report(group: Group, *, session: Session, partnership: Partnershi
                   ["Member", "Agency", "Role", "Meetings", "Attended", "Deputised", "Apologies",
                    "Absent without word", "Attendance rate %", "Exceptions"], member_rows),
             Table("exceptions", "By exception",
-                  ["Member", "Agency", "Exception", "Detail"], exception_rows),
+                  ["Member", "Agency", "Exception", "Detail"], [*_not_recorded_rows(left_out), *exception_rows]),
         ],
         highlights={"meetings": len(meetings), "exceptions": exception_rows, "expected_rate": rate_expected,
-                    "missed_in_a_row": run_limit, "members": len(member_rows)},
+                    "missed_in_a_row": run_limit, "members": len(member_rows), "left_out": left_out},
         chart={"group": group.name, "rows": chart_rows, "labels": list(OUTCOMES), "expected_rate": rate_expected,
-               "meetings": len(meetings)},
+               "meetings": len(counted), "left_out": [_day(m["day"]) for m in left_out]},
+        notes=[("Left out", f"{_day(m['day'])} (meeting {m['id']}): {NOT_RECORDED}; record who came with "
+                            f"`attended {m['id']}`") for m in left_out],
     )
 
 
-def _longest_missed_run(outcomes: list[str]) -> list[int]:
-    """The indexes of the longest run of meetings missed without a deputy (the latest if tied)."""
+NOT_RECORDED = "attendance not recorded, so left out of these figures"
+
+
+def _not_recorded_rows(left_out: list[dict[str, Any]]) -> list[list[Any]]:
+    """The meetings left out, as rows of the exceptions table: when held, and how to record them."""
+    return [["", "", NOT_RECORDED, f"{_day(m['day'])} (meeting {m['id']}): record who came with `attended {m['id']}`"]
+            for m in left_out]
+
+
+def _longest_missed_run(outcomes: list[str | None]) -> list[int]:
+    """The indexes of the longest run of meetings missed without a deputy (the latest if tied); a
+    meeting whose attendance is not recorded (None) ends a run."""
     best: list[int] = []
     current: list[int] = []
     for index, outcome in enumerate(outcomes):

@@ -381,15 +381,17 @@ class Load:
 
     def missed_in_a_row(self, last: dict[int, list]) -> list:
         """The seats that missed every one of their group's meetings given (`last`: group id -> its
-        last meetings): held on each of those days, and nobody from the seat there. Counted in SQL,
-        so only the seats to report come back, whatever the size of the partnership."""
+        last meetings): held on each of those days, and nobody from the seat there. A seat that did
+        not answer for a meeting whose attendance is not recorded yet has not missed it on that
+        evidence. Counted in SQL, so only the seats to report come back, whatever the size of the
+        partnership."""
         days = [(meeting.id, group_id, self.group_place[group_id].calendar.local_date(meeting.starts_at), len(meetings))
                 for group_id, meetings in last.items() for meeting in meetings]
         if not days:
             return []
         past = listed_values(self.db, days, (("meeting_id", Integer), ("group_id", Integer), ("day", Date),
                                              ("needed", Integer)), name="past")
-        deputys_own = aliased(AttendanceAnswer)
+        deputys_own, recorded = aliased(AttendanceAnswer), aliased(AttendanceAnswer)
         return self.db.execute(
             select(past.c.group_id, Member.id, Member.name, Agency.name.label("agency_name"))
             .select_from(past)
@@ -402,7 +404,9 @@ class Load:
                    missed_clause(AttendanceAnswer.answer, AttendanceAnswer.attended, AttendanceAnswer.deputy_answer,
                                  exists().where(deputys_own.meeting_id == past.c.meeting_id,
                                                 deputys_own.member_id == AttendanceAnswer.deputy_id,
-                                                deputys_own.answer == "apologies")))
+                                                deputys_own.answer == "apologies")),
+                   or_(AttendanceAnswer.id.is_not(None),
+                       exists().where(recorded.meeting_id == past.c.meeting_id, recorded.attended.is_not(None))))
             .group_by(past.c.group_id, Member.id, Member.name, Agency.name)
             .having(func.count(past.c.meeting_id.distinct()) == func.max(past.c.needed))
             .order_by(past.c.group_id, Agency.name, Member.name)).all()

@@ -82,29 +82,31 @@ async def test_the_chair_gets_attendance_by_member_and_agency_with_the_exception
     assert reply.title == "Attendance: Assurance and Review Group, Mon 24 Nov 2025 to Mon 23 Nov 2026"
     assert reply.private and not reply.is_error
     assert "5 meetings of Assurance and Review Group" in reply.text
-    assert "DI Mark Evans (Riverside Police): missed 5 in a row without a deputy" in reply.text
+    # The demo's own meeting of 12 Oct has no attendance recorded: left out of the figures.
+    assert "Left out of the figures: 1 meeting whose attendance is not recorded yet" in reply.text
+    assert "DI Mark Evans (Riverside Police): missed 4 in a row without a deputy" in reply.text
     got = files(reply)
     assert set(got) == {"agencies.csv", "members.csv", "exceptions.csv", ".xlsx", ".png"}
     members = by(rows(got["members.csv"]), "Member")
     assert members["DI Mark Evans"] == {
-        "Member": "DI Mark Evans", "Agency": "Riverside Police", "Role": "member", "Meetings": "5",
-        "Attended": "0", "Deputised": "0", "Apologies": "5", "Absent without word": "0", "Attendance rate %": "0",
-        "Exceptions": "missed 5 in a row without a deputy; attendance 0% (expected 75%)"}
+        "Member": "DI Mark Evans", "Agency": "Riverside Police", "Role": "member", "Meetings": "4",
+        "Attended": "0", "Deputised": "0", "Apologies": "4", "Absent without word": "0", "Attendance rate %": "0",
+        "Exceptions": "missed 4 in a row without a deputy; attendance 0% (expected 75%)"}
     assert (members["Rachel Green"]["Deputised"], members["Rachel Green"]["Exceptions"]) == ("4", "")
     # Recorded attendance wins over the answer: said yes but did not come, said no but came.
-    assert (members["Tom Hughes"]["Absent without word"], members["Tom Hughes"]["Attended"]) == ("5", "0")
+    assert (members["Tom Hughes"]["Absent without word"], members["Tom Hughes"]["Attended"]) == ("4", "0")
     assert members["Aisha Rahman"]["Attended"] == "4" and members["Aisha Rahman"]["Apologies"] == "0"
     assert members["Helen Carter"]["Attendance rate %"] == "100"
     agencies = by(rows(got["agencies.csv"]), "Agency")
-    assert agencies["Riverside Police"]["Apologies"] == "5"
+    assert agencies["Riverside Police"]["Apologies"] == "4"
     assert agencies["Riverside Police"]["Meetings represented"] == "0"
-    assert agencies["NHS Riverside Integrated Care Board"]["Meetings represented"] == "5"
+    assert agencies["NHS Riverside Integrated Care Board"]["Meetings represented"] == "4"
     exceptions = rows(got["exceptions.csv"])
     assert {(e["Member"], e["Exception"]) for e in exceptions} >= {
-        ("DI Mark Evans", "missed 5 in a row without a deputy"), ("DI Mark Evans", "below the expected 75%")}
+        ("DI Mark Evans", "missed 4 in a row without a deputy"), ("DI Mark Evans", "below the expected 75%")}
     assert "Helen Carter" not in {e["Member"] for e in exceptions}
     mark = next(e for e in exceptions if e["Member"] == "DI Mark Evans" and e["Exception"].startswith("missed"))
-    assert mark["Detail"] == "3 Mar 2026, 5 May 2026, 7 Jul 2026, 8 Sep 2026, 12 Oct 2026"
+    assert mark["Detail"] == "3 Mar 2026, 5 May 2026, 7 Jul 2026, 8 Sep 2026"
 
 
 async def test_the_workbook_holds_the_same_figures_as_the_csv_files(chat, arg_history):
@@ -115,7 +117,7 @@ async def test_the_workbook_holds_the_same_figures_as_the_csv_files(chat, arg_hi
     header = [c.value for c in sheet[1]]
     mark = next(dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(min_row=2)
                 if row[0].value == "DI Mark Evans")
-    assert (mark["Apologies"], mark["Attendance rate %"]) == (5, 0)
+    assert (mark["Apologies"], mark["Attendance rate %"]) == (4, 0)
     assert [c.value for c in book["About"]["B"]][:3] == ["Attendance: Assurance and Review Group",
                                                         "Assurance and Review Group",
                                                         "Mon 24 Nov 2025 to Mon 23 Nov 2026"]
@@ -145,8 +147,10 @@ async def test_the_expected_rate_comes_from_the_partnership_settings(chat, arg_h
         session.commit()
     reply = await chat(CHAIR, "report attendance arg")
     exceptions = rows(files(reply)["exceptions.csv"])
-    assert ("Rachel Green", "below the expected 90%") in {(e["Member"], e["Exception"]) for e in exceptions}
-    assert not any(e["Exception"].startswith("missed") for e in exceptions)  # 5 in a row is under 6
+    assert ("DI Mark Evans", "below the expected 90%") in {(e["Member"], e["Exception"]) for e in exceptions}
+    # Rachel's deputy came to every meeting recorded; the one not recorded counts against nobody.
+    assert "Rachel Green" not in {e["Member"] for e in exceptions}
+    assert not any(e["Exception"].startswith("missed") for e in exceptions)  # 4 in a row is under 6
 
 
 async def test_only_the_groups_chairs_and_the_business_unit_get_its_attendance_report(chat, arg_history):

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from sqlmodel import Session, select
 
 from models.groups import Group, Membership
-from models.meetings import AttendanceAnswer
+from models.meetings import AttendanceAnswer, Meeting
 from models.partnership import Member
 from tests import factories
 from tests.conftest import ADMIN, CHAIR, HOUSING, POLICE
@@ -37,6 +37,12 @@ def set_seat(engine, email: str, **values) -> None:
 async def test_someone_seated_today_is_not_below_the_expected_rate_for_meetings_before(chat, demo):
     added = await chat(ADMIN, f'member add name="Kate Wells" email={NEWCOMER} agency=police group=arg')
     assert added.changed and seat_of(demo, NEWCOMER).since == date(2026, 11, 23)
+    with Session(demo) as session:  # who came to the demo's meeting of 12 Oct is recorded
+        for row in session.exec(select(AttendanceAnswer).join(Meeting, Meeting.id == AttendanceAnswer.meeting_id)
+                                .where(Meeting.starts_at < datetime(2026, 11, 1, tzinfo=timezone.utc))):
+            row.attended = row.answer == "attending"
+            session.add(row)
+        session.commit()
 
     reply = await chat(CHAIR, "report attendance arg")
 
@@ -53,7 +59,8 @@ async def test_a_seat_counts_only_the_meetings_between_its_start_and_its_end(cha
         police = session.exec(select(Member.id).where(Member.email == POLICE)).one()
         for month in (3, 5, 7, 9):
             meeting = factories.meeting(session, arg, datetime(2026, month, 8, 9, tzinfo=timezone.utc))
-            session.add(AttendanceAnswer(meeting_id=meeting.id, member_id=police, answer="apologies"))
+            session.add(AttendanceAnswer(meeting_id=meeting.id, member_id=police, answer="apologies",
+                                         attended=False))
         session.commit()
     set_seat(demo, POLICE, since=date(2026, 4, 1), until=date(2026, 8, 31))  # held in May and July only
 
