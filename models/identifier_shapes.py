@@ -2,9 +2,11 @@
 
 They are found by their shape, not looked up. A street address is a house number (or a flat's)
 and capitalised words ending in a street word: "14 Acacia Avenue", "Flat 3, 22 Mill Lane". A
-child's name is one or two capitalised words, not everyday or agency words, straight after a word
-for a child ("Child Jayden Smith", "son Tyler", "a girl called Amy") or after "name is". Each
-function takes the normalised text and gives the spans it found.
+child's name is one to four capitalised words (a first name, middle names, a surname), not everyday
+or agency words, straight after a word for a child ("Child Jayden Smith", "son Tyler", "a girl
+called Amy Louise Jones") or after "name is", or straight before a date-of-birth word ("referral
+for Tyler Smith born 3rd April 2019", "Tyler's DOB"). Each function takes the normalised text and
+gives the spans it found.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ _STREET_WORDS = (
     "Ct Grove Walk Row Mews Square Sq Hill View Park Rise Green Parade Boulevard Vale Wharf Yard Croft Meadow "
     "Meadows Heights Quay Wynd Brae Broadway Glen Dale Orchard Fold Lea Grange Circus Embankment Esplanade "
     "Cottages Hollow Drove Spinney Copse Chase").split()
-# A word of a street's name: Acacia, St, Mary's, O'Connor, Stratford-upon-Avon.
-_NAME_WORD = r"(?:[A-Z][a-z]*'[A-Z][a-z]+|[A-Z][a-z]+(?:[A-Z][a-z]+)?)(?:-[A-Za-z][a-z]+)*(?:'s|s')?(?![\w'])"
+# A word of a street's name: Acacia, St, Mary's, O'Connor, Stratford-upon-Avon. An apostrophe after
+# it closes a quotation ("'child Tyler Smith' is not a member"), so the word ends there.
+_NAME_CORE = r"(?:[A-Z][a-z]*'[A-Z][a-z]+|[A-Z][a-z]+(?:[A-Z][a-z]+)?)(?:-[A-Za-z][a-z]+)*(?:'s|s')?"
+_WORD_ENDS = r"(?!\w|'\w)"
+_NAME_WORD = _NAME_CORE + _WORD_ENDS
 _STREET = "|".join(sorted({w for word in _STREET_WORDS for w in (word, word.lower(), word.upper())}, key=len,
                           reverse=True))
 _FLAT = r"(?i:flat|apartment|apt|maisonette)\.? *(?:(?i:no)\.? *)?\d{1,3}[a-zA-Z]?"
@@ -27,7 +32,7 @@ _HOUSE = r"\d{1,3}[a-zA-Z]?(?: *- *\d{1,3}[a-zA-Z]?)?"
 # Flat 3, 22 Mill Lane; 14 Acacia Avenue; 14a The Grove; Flat 2 Acacia Court. No house name: too like prose.
 _ADDRESS = re.compile(
     rf"(?<![\w£$€.,:/-])(?:(?P<flat>{_FLAT})(?: *, *| +)(?:{_HOUSE},? +)?|(?P<house>{_HOUSE}),? +)"
-    rf"(?P<street>(?:{_NAME_WORD} +){{1,3}}(?:{_STREET}))\.?(?![\w'-])")
+    rf"(?P<street>(?:{_NAME_WORD} +){{1,3}}(?:{_STREET}))\.?(?![\w-]){_WORD_ENDS}")
 # A number after these is a room, a stage or a count, not a house: "Phase 2 Recruitment Drive".
 _COUNTED = frozenset(
     "room rooms level levels floor ward wards section sections stage stages phase phases tier tiers year years "
@@ -93,12 +98,17 @@ _NAME_CUE = re.compile(
     r"\b(?:(?P<child>child|children|boy|girl|son|daughter|baby|infant|newborn|sibling|siblings|toddler|twins?"
     r"|young person|yp|pupil|student|step-?son|step-?daughter|grandson|granddaughter|nephew|niece)"
     r"|(?P<sibling>(?:half-)?(?:brother|sister)))\b(?:(?:,? +[\w'-]+){0,3}?,? +(?:called|named|known as))?"
-    r"(?: *[,:] *| +| +- +)"
-    r"|\b(?:(?:(?:first|given|full|real|sur|fore)[ -]?)?names? (?:is|are|was|were|given as)|name's)(?: *: *| +)")
+    r"(?: *[,:] *| +| +- +)[\"'\u201c]?"
+    r"|\b(?:(?:(?:first|given|full|real|sur|fore)[ -]?)?names? (?:is|are|was|were|given as)|name's)(?: *: *| +)"
+    r"[\"'\u201c]?")
 _A_CUE_WORD = re.compile(r"\b(?:child|boy|girl|son|daughter|bab|infant|newborn|sibling|toddler|twin|young person"
                          r"|yp|pupil|student|step|grand|nephew|niece|brother|sister|half|name)")
 _PERSON_WORD = re.compile(_NAME_WORD)
-_SPACE = re.compile(" +")
+# After the first name, up to three more: middle names and a surname ("Amy Louise Jones"), with an
+# initial ("Amy L. Jones") or a particle ("Amy de Souza") between them.
+_MORE_NAME_WORDS = 3
+_PARTICLES = "de|da|di|du|del|della|der|den|van|von|ter|ten|le|la|al|el|bin|ibn"
+_NEXT_NAME_WORD = re.compile(rf" +(?:(?:[A-Z]\.?|{_PARTICLES}) +)?({_NAME_WORD})")
 # "Child April 2019", "Child May 1st": a month, though April, May, June and August are names too.
 _MONTH_NAMES = frozenset(("april", "may", "june", "august"))
 _A_DATE_NEXT = re.compile(r"[ ,]*\d")
@@ -195,6 +205,7 @@ quality improvement learning executive subgroup sub-group steering delivery oper
 promise passport fund funding grant award awards commission offer childline nspcc barnardo's barnardos unicef update
 updates updated gender sex ethnicity ethnic nationality religion belief languages address addresses postcode dob
 date dates key keyworker advisory hope bond minds matter heart rise project projects meets bridges world
+mosaic liquidlogic systmone synergy arbor eclipse capita census spine
 """.split())
 # Words ending so are not first names: Planning, Protection, Placement, Exploited, Activity.
 _NOT_A_NAME_ENDING = re.compile(r"(?:...ing|tion|sion|ment|ness|ship|ism|ology|ities|ity|ised|ized|ated|tive"
@@ -203,8 +214,14 @@ _NOT_A_NAME_ENDING = re.compile(r"(?:...ing|tion|sion|ment|ness|ship|ism|ology|i
 _NAMES_LIKE_WORDS = frozenset("verity charity trinity felicity ted sterling irving manning blessing".split())
 
 
-def _is_name(word: str) -> bool:
+def _bare(word: str) -> str:
+    """The word in lower case without its possessive: Mum's, Jones' are mum, jones."""
     lowered = word.lower()
+    return lowered[:-2] if lowered.endswith("'s") else lowered.rstrip("'")
+
+
+def _is_name(word: str) -> bool:
+    lowered = _bare(word)
     if lowered in _NOT_A_NAME:
         return False
     return lowered in _NAMES_LIKE_WORDS or not _NOT_A_NAME_ENDING.search(lowered)
@@ -227,18 +244,86 @@ def names(norm: str) -> list[tuple[int, int]]:
         at = cue.end()
         while True:
             first = _PERSON_WORD.match(norm, at)
-            if not first or not _is_name(first.group()) or (
-                    first.group().lower() in _MONTH_NAMES and _A_DATE_NEXT.match(norm, first.end())):
+            if not first or not _names_one(norm, first.group(), first.end()):
                 break
-            end = first.end()
-            space = _SPACE.match(norm, end)  # "Jayden Smith": a surname too, when it is one
-            if space:
-                surname = _PERSON_WORD.match(norm, space.end())
-                if surname and _is_name(surname.group()):
-                    end = surname.end()
+            end = _name_end(norm, first.end())  # "Jayden Smith", "Amy Louise Jones": the rest too
             found.append((at, end))
             joined = _JOINED.match(norm, end)  # "Amy and Tyler", "Amy, Tyler and Jade"
             if not joined:
                 break
             at = joined.end()
+    return found
+
+
+def _names_one(norm: str, word: str, end: int) -> bool:
+    """The word, ending at `end`, is part of a name: not an everyday or agency word, nor a month
+    before a date ("Child April 2019")."""
+    return _is_name(word) and not (word.lower() in _MONTH_NAMES and _A_DATE_NEXT.match(norm, end))
+
+
+def _name_end(norm: str, end: int) -> int:
+    """Where a name whose first word ends at `end` ends, taking its middle names and surname."""
+    for _ in range(_MORE_NAME_WORDS):
+        more = _NEXT_NAME_WORD.match(norm, end)
+        if not more or not _is_name(more[1]):  # "Tyler May, 4": a month after a first name is a surname
+            break
+        end = more.end()
+    return end
+
+
+# --- Names before a date of birth ----------------------------------------------------------------
+
+# "Tyler Smith born 3rd April 2019", "Tyler Smith (DOB 01/02/2019)", "Tyler Smith, date of birth ...".
+_GAP_BEFORE_A_CUE = re.compile(r"(?: *[,(:] *| +- +| +)$")
+_NAME_WORD_BEFORE = re.compile(rf"(?<![\w'-]){_NAME_CORE}(?: +(?:[A-Z]\.?|{_PARTICLES}))?$")
+_SPACES_BEFORE = re.compile(" +$")
+_WORD_BEFORE_A_NAME = re.compile(r"(?<![\w'-])([A-Za-z]+)\.? +$")
+# A title or a role straight before the name makes it a professional's: "Dr Amy Jones born in Leeds".
+_TITLES = frozenset(
+    "dr doctor mr mrs ms miss mx prof professor sir dame lord lady rev reverend nurse sister matron midwife pc dc "
+    "ds di dci dsi sgt sergeant inspector constable detective cllr councillor officer manager director visitor "
+    "worker practitioner lead head headteacher teacher chair gp paediatrician consultant registrar therapist "
+    "psychologist psychiatrist counsellor advisor adviser coordinator senco dsl iro lado".split())
+# A sentence, or a label's answer, starts with a capital whether or not it is a name, and these
+# words often start one before a date-of-birth word.
+_OPENS_A_SENTENCE = re.compile(r"(?:^|[.:;!?(\[\]\"'*\u2022\u201c]|\s-) *$")
+_OPENERS = frozenset(
+    "check checked confirm verify correct incorrect wrong add record request obtain query amend change enter invalid "
+    "different full estimated approximate duplicate assumed please find get ask provide give send share use see "
+    "source error reason problem info field re correction everyone someone anyone nobody".split())
+
+
+def names_before(norm: str, cues: list[tuple[int, bool]]) -> list[tuple[int, int]]:
+    """Spans of the names straight before a date-of-birth word: "Tyler Smith" in "referral for Tyler
+    Smith born 3rd April 2019", "Tyler" in "Tyler's DOB". Each cue is where such a word starts, and
+    whether the text is refused for it anyway (a date of birth is next to it, or it is "DOB" in an
+    escalation). One capitalised word alone is taken for a name only then, or when it is
+    possessive: "Tyler born 1/2/19", "Tyler's DOB", but not "the Triage DOB field" in an action."""
+    found: list[tuple[int, int]] = []
+    for cue, refused in cues:
+        gap = _GAP_BEFORE_A_CUE.search(norm, max(0, cue - 6), cue)
+        if not gap:
+            continue  # "UK-born": nothing stands straight before it
+        at = end = gap.start()
+        starts: list[int] = []
+        while len(starts) <= _MORE_NAME_WORDS:
+            word = _NAME_WORD_BEFORE.search(norm, max(0, at - 60), at)
+            named = word and _PERSON_WORD.match(norm, word.start())
+            if not named or not _names_one(norm, named.group(), named.end()):
+                break
+            starts.append(word.start())
+            space = _SPACES_BEFORE.search(norm, max(0, word.start() - 10), word.start())
+            if not space:
+                break
+            at = space.start()
+        if not starts:
+            continue
+        title = _WORD_BEFORE_A_NAME.search(norm, max(0, starts[-1] - 20), starts[-1])
+        if title and title.group(1).lower() in _TITLES:
+            continue
+        if (_OPENS_A_SENTENCE.search(norm, max(0, starts[-1] - 4), starts[-1])
+                and _bare(_PERSON_WORD.match(norm, starts[-1]).group()) in _OPENERS):
+            starts.pop()  # "Check DOB 01/02/2019", "Check Tyler Smith DOB": the name is the rest
+        if len(starts) > 1 or starts and (refused or norm[starts[0]:end].endswith(("'s", "'"))):
+            found.append((starts[-1], end))
     return found

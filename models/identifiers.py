@@ -18,12 +18,13 @@ text is from (see ESCALATION and GENERAL).
 
 Names and addresses are found by their shape, not looked up. A street address is a house number
 (or a flat's) and capitalised words ending in a street word: "14 Acacia Avenue", "Flat 3, 22 Mill
-Lane". A child's name is one or two capitalised words, not everyday or agency words, straight
-after a word for a child ("Child Jayden Smith", "son Tyler", "a girl called Amy") or after "name
-is". A professional's name has no such word before it ("Dr Amara Okafor to contact the school"),
-and "Child Protection Plan" or "Child In Need" are not names, so both pass. A meeting's place is
-an organisation's address ("Riverside House, 12 High Street"), so there (PLACE) a street address
-is allowed.
+Lane". A child's name is up to four capitalised words, not everyday or agency words, straight
+after a word for a child ("Child Jayden Smith", "son Tyler", "a girl called Amy Louise Jones") or
+after "name is", or straight before a date-of-birth word ("Tyler Smith born 3rd April 2019"). A
+professional's name has no such word next to it, or has a title ("Dr Amara Okafor to contact the
+school"), and "Child Protection Plan" or "Child In Need" are not names, so both pass. A meeting's
+place is an organisation's address ("Riverside House, 12 High Street"), so there (PLACE) a street
+address is allowed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from models.identifier_shapes import addresses, names
+from models.identifier_shapes import addresses, names, names_before
 
 # Where the text is from. In an escalation (summary, case reference, stage note, outcome) a date
 # that could be a child's date of birth is refused unless the sentence reads it as the date of a
@@ -372,16 +373,13 @@ _CHILD = re.compile(r"\b(?:child(?:ren)?|bab(?:y|ies)|infants?|newborns?|sons?|d
 _CLAUSE_END = re.compile(r"[;!?()\[\]]|\.\s")
 
 
-def _next_to_dob_word(norm: str, found: _Date, words: list[re.Match]) -> bool:
-    for word in words:
-        if word.end() <= found.start and found.start - word.end() <= 40:
-            gap = _SHORT_GAP if word.group("label") else _LONG_GAP
-            if gap.fullmatch(norm, word.end(), found.start):
-                return True
-        if found.end <= word.start() and word.start() - found.end <= 30:
-            if _SHORT_GAP.fullmatch(norm, found.end, word.start()):
-                return True
-    return False
+def _dob_words_next_to(norm: str, found: _Date, words: list[re.Match]) -> list[re.Match]:
+    """The date-of-birth words that make the date read as a date of birth."""
+    return [word for word in words if (
+        word.end() <= found.start and found.start - word.end() <= 40
+        and (_SHORT_GAP if word.group("label") else _LONG_GAP).fullmatch(norm, word.end(), found.start)) or (
+        found.end <= word.start() and word.start() - found.end <= 30
+        and _SHORT_GAP.fullmatch(norm, found.end, word.start()))]
 
 
 def _reads_as_an_event(norm: str, start: int) -> bool:
@@ -412,16 +410,22 @@ def _find(text: _Text, today: date, where: str) -> list[tuple[str, int, int]]:
         found += [("address", s, e) for s, e in addresses(norm)]
     found += [("name", s, e) for s, e in names(norm)]
     words = list(_DOB_WORD.finditer(norm))
+    dated: set[int] = set()  # where the date-of-birth words next to a date of birth start
     for d in _dates(norm, today):
         if any(s < d.end and d.start < e for _, s, e in found):
             continue  # digits already taken as an NHS number (94 34 76 59 19 holds 34 76 59)
-        if _next_to_dob_word(norm, d, words) and _could_be_a_birth(d, today):
+        if (next_to := _dob_words_next_to(norm, d, words)) and _could_be_a_birth(d, today):
             found.append(("dob-date", d.start, d.end))
+            dated.update(w.start() for w in next_to)
         elif (where == ESCALATION and not (d.loose or d.reference) and _in_childhood(d, today)
               and not _reads_as_an_event(norm, d.start)):
             found.append(("date", d.start, d.end))
     if where == ESCALATION:
         found += [("dob", w.start(), w.end()) for w in words if w.group("label")]
+    # A name straight before "DOB", or before "born" with a date of birth: "Tyler Smith born 3/4/2019".
+    cues = [(w.start(), w.start() in dated or where == ESCALATION) for w in words
+            if w.group("label") or w.start() in dated]
+    found += [("name", s, e) for s, e in names_before(norm, cues)]
     return sorted(found, key=lambda f: (f[1], f[2]))
 
 

@@ -126,6 +126,7 @@ ECHOED = [
     (CHAIR, "meetings B913QB", "b913qb"),
     (CHAIR, "action done B913QB", "b913qb"),
     (ADMIN, "actions agency B913QB", "b913qb"),
+    (CHAIR, "attended 1 child Tyler Smith yes", "smith"),  # quoted back as 'child Tyler Smith'
 ]
 
 
@@ -186,3 +187,28 @@ async def test_the_console_never_quotes_a_child_s_details_back_at_a_form_s_quest
     assert "is not a date" in asked_again and "[NHS number removed]" in asked_again
     assert "9434765919" not in squash(asked_again)
     kept_nowhere(demo, caplog, "9434765919")
+
+
+
+@pytest.mark.parametrize(("summary", "refilled", "needles"), [
+    ("referral for Tyler Smith born 3rd April 2019 not actioned",
+     "referral for [name removed] born [date removed] not actioned", ("Tyler", "Smith", "3rd April 2019")),
+    ("a girl called Amy Louise Jones was not seen", "a girl called [name removed] was not seen",
+     ("Amy", "Louise", "Jones")),
+])
+async def test_a_whole_name_is_refused_and_no_part_of_it_is_kept_sent_or_shown(chat, demo, caplog, summary,
+                                                                                refilled, needles):
+    """A name straight before "born" and a date (no word for a child before it), or of three words:
+    refused, and the form comes back without any of it, so sending it again saves and tells nobody it."""
+    with caplog.at_level(logging.DEBUG):
+        reply = await chat(PRACTITIONER, f"escalate routine practice: {summary}")
+        assert reply.errors and not reply.changed
+        assert "looks like a child's name" in reply.errors["summary"]
+        again = {f.name: f.initial for f in reply.form.fields}
+        assert again["summary"] == refilled
+        sent_again = await chat(PRACTITIONER, "escalate", form={k: v for k, v in again.items() if v})
+    assert sent_again.changed and chat.sent  # saved, and sent to those who handle escalations
+    everything = [reply, sent_again, *(notice for _, notice in chat.sent)]
+    for needle in needles:
+        kept_nowhere(demo, caplog, needle, *everything)
+        assert squash(needle) not in squash(repr(everything))

@@ -238,10 +238,30 @@ MUST_REFUSE: list[tuple[str, str]] = [
     (G, "Paper: Rapid review, baby Noah"),
     (G, "Return: attendance for the girl called Amy"),
     (G, "Progress: sibling Ruby now has a CP plan"),
+    (E, "routine practice: a girl called Amy Louise Jones was not seen"),
+    (E, "Son Tyler L. Smith excluded twice this term"),
+    (E, "Child: Amy de Souza not seen since September"),
+    (E, 'Referral for a girl called "Amy" not acknowledged'),
+    (G, "'child Tyler Smith' is not a member of the partnership"),
+    # --- A name with no word for a child, straight before a date-of-birth word -------------------
+    (E, "referral for Tyler Smith born 3rd April 2019 not actioned"),
+    (E, "Tyler Smith (DOB 01/02/2019) not seen by the school nurse"),
+    (E, "Tyler born 1/2/19 not seen since the move"),
+    (E, "Tyler's DOB is on the MASH record"),
+    (E, "Referral for Amy Louise Jones, d.o.b. 3.4.2019, closed without a visit"),
+    (G, "Progress: referral for Tyler Smith born 3rd April 2019 actioned"),
+    (G, "Progress: school confirmed Tyler Smith DOB with the GP"),
+    (G, "Action: chase Tyler's date of birth with the school"),
     # --- A meeting's place may hold an organisation's address, but not a child's name or a postcode -
     (P, "Child Jayden Smith's home"),
     (P, "Riverside House, 12 High Street, B91 3QB"),
 ]
+
+# Every child's first, middle and surname in MUST_REFUSE: masking must leave none of them.
+CHILDREN_S_NAMES = frozenset(
+    "Jayden Smith Oliver Amy Louise Tyler Noah Patel Ruby Chloe Kai Brown Jordan Leo O'Connor Ava Isla Mia Jack "
+    "Harry Dylan Archie Lily-Mae Jones Zara Ahmed Ethan Freya Sophie Mohammed Khan Aisha Begum Grace Taylor Tia "
+    "Poppy Reuben Evie Kacey Jared Alfie Evans Faith Summer Maisie Clarke Souza".split())
 
 MUST_PASS: list[tuple[str, str]] = [
     # --- Job titles, programmes and partnership products that look like a child's name or address ----
@@ -582,4 +602,17 @@ MUST_PASS: list[tuple[str, str]] = [
     # Lines of the partnerships' own documents (shared/seeds) that once read as a name.
     (G, "safeguarding and promoting the welfare of children Update to Q&PC as SCRs arise"),
     (G, "Name of Child:  Gender:"),
+    # Capitalised words before "born" or "DOB" that are not a child's name: "born" without a date is
+    # an everyday word, a title or role makes the name a professional's, and one capitalised word
+    # before "DOB" is a name only when the text is refused for the date of birth anyway.
+    (E, "Dr Amy Jones born in Leeds is the new designated doctor"),
+    (G, "Dr Amy Jones born in Leeds is the new designated doctor"),
+    (E, "Student Nurse Amy Jones born and raised in Solihull joins the MASH"),
+    (E, "Leeds born and bred, the new DSL knows the area"),
+    (E, "Birmingham-born parents, no interpreter needed"),
+    (G, "Action: Check DOB recording on Mosaic"),
+    (G, "Progress: Wrong DOB fields corrected on the EHM"),
+    (G, "Progress: MASH Triage DOB checks added"),
+    (G, "Audit of the Mosaic DOB field"),
+    (G, "Progress: Named Nurse Amy Jones DOB audit complete"),
 ]

@@ -9,7 +9,7 @@ import pytest
 from models.identifiers import (ADDRESS_REASON, DATE_REASON, DOB_REASON, ESCALATION, GENERAL, NAME_REASON, NHS_REASON,
                                 PLACE, POSTCODE_REASON, identifying_details, mask_identifiers, refusal_text,
                                 valid_nhs_number)
-from tests.models.identifier_corpus import MUST_PASS, MUST_REFUSE
+from tests.models.identifier_corpus import CHILDREN_S_NAMES, MUST_PASS, MUST_REFUSE
 
 TODAY = date(2026, 11, 23)
 
@@ -176,6 +176,63 @@ def test_agency_words_after_a_word_for_a_child_and_professionals_names_pass(text
     assert identifying_details(text, today=TODAY, where=GENERAL) == []
 
 
+@pytest.mark.parametrize("text, where, masked", [
+    ("escalate routine practice: a girl called Amy Louise Jones was not seen", ESCALATION,
+     "escalate routine practice: a girl called [name removed] was not seen"),
+    ("son Tyler James Lee Smith excluded", ESCALATION, "son [name removed] excluded"),
+    ("Pupil Amy L. Jones excluded", GENERAL, "Pupil [name removed] excluded"),
+    ("Child: Amy de Souza not seen", ESCALATION, "Child: [name removed] not seen"),
+    # A reply quotes what was typed: the closing quote ends the name, and an opening one starts it.
+    ("'child Tyler Smith' is not a member of the partnership.", GENERAL,
+     "'child [name removed]' is not a member of the partnership."),
+    ("'1 child Tyler Smith' is not a meeting", GENERAL, "'1 child [name removed]' is not a meeting"),
+    ('a girl called "Amy Jones" not seen', ESCALATION, 'a girl called "[name removed]" not seen'),
+    ("'Family at 14 Acacia Avenue' is not a group", GENERAL, "'Family at [address removed]' is not a group"),
+])
+def test_a_child_s_whole_name_is_masked_with_its_middle_names_and_surname(text, where, masked):
+    assert identifying_details(text, today=TODAY, where=where)
+    assert mask_identifiers(text, today=TODAY, where=where) == masked
+
+
+@pytest.mark.parametrize("text, where, masked", [
+    ("referral for Tyler Smith born 3rd April 2019 not actioned", ESCALATION,
+     "referral for [name removed] born [date removed] not actioned"),
+    ("referral for Tyler Smith born 3rd April 2019 not actioned", GENERAL,
+     "referral for [name removed] born [date removed] not actioned"),
+    ("Tyler Smith (DOB 01/02/2019) not seen", ESCALATION, "[name removed] ([date of birth removed]) not seen"),
+    ("Referral for Amy Louise Jones, d.o.b. 3.4.2019, closed", GENERAL,
+     "Referral for [name removed], d.o.b. [date removed], closed"),
+    ("Tyler Smith date of birth 1/2/19", GENERAL, "[name removed] date of birth [date removed]"),
+    ("Tyler born 1/2/19 not seen", ESCALATION, "[name removed] born [date removed] not seen"),
+    ("Tyler's DOB is on the record", GENERAL, "[name removed] DOB is on the record"),
+    ("Progress: school confirmed Tyler Smith DOB with the GP", GENERAL,
+     "Progress: school confirmed [name removed] DOB with the GP"),
+    ("Check Tyler Smith D.O.B. with the school", GENERAL, "Check [name removed] D.O.B. with the school"),
+])
+def test_a_name_straight_before_a_date_of_birth_word_is_refused_and_masked(text, where, masked):
+    assert NAME_REASON in identifying_details(text, today=TODAY, where=where)
+    assert mask_identifiers(text, today=TODAY, where=where) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "Dr Amy Jones born in Leeds is the new designated doctor",  # "born" without a date is an everyday word
+    "Student Nurse Amy Jones born and raised in Solihull", "Leeds born and bred", "Birmingham-born parents",
+    "Action: Check DOB recording on Mosaic", "Progress: Wrong DOB fields corrected",
+    "Progress: MASH Triage DOB checks added", "Progress: Named Nurse Amy Jones DOB audit complete",
+])
+def test_capitalised_words_before_born_or_dob_that_are_not_a_child_s_name_pass(text):
+    assert identifying_details(text, today=TODAY, where=GENERAL) == []
+
+
+def test_a_professional_s_name_before_a_date_of_birth_is_kept_and_the_date_refused():
+    text = "Dr Amy Jones, born 3 April 1985, is the new designated doctor"
+    assert identifying_details(text, today=TODAY) == [DOB_REASON]
+    assert mask_identifiers(text, today=TODAY) == "Dr Amy Jones, born [date removed], is the new designated doctor"
+    # A word that opens a sentence before "DOB" is not taken for a name, nor masked.
+    assert mask_identifiers("Check DOB 01/02/2019 with the school", today=TODAY) == (
+        "Check [date of birth removed] with the school")
+
+
 def test_plain_text_about_a_case_reference_passes():
     assert identifying_details("Case CS-12345: CSC closed after single assessment, HV disagrees",
                                today=TODAY) == []
@@ -250,6 +307,13 @@ def test_masked_text_passes_the_check_and_keeps_the_rest_of_the_words(where, tex
         wanted = Counter({w: n for w, n in wanted.items() if not _PART_OF_A_NAME_OR_ADDRESS.fullmatch(w)})
     assert not wanted - kept, f"lost {wanted - kept} from {text!r}: {masked!r}"
     assert not kept - Counter(_WORD.findall(text)), "masking added words"
+
+
+@pytest.mark.parametrize("where, text", [(w, t) for w, t in MUST_REFUSE if any(n in t for n in CHILDREN_S_NAMES)])
+def test_masking_leaves_no_part_of_a_child_s_name(where, text):
+    masked = mask_identifiers(text, today=TODAY, where=where)
+    left = [name for name in CHILDREN_S_NAMES if re.search(rf"(?<![\w'-]){re.escape(name)}(?![\w-])", masked)]
+    assert not left, f"{left} left in {masked!r}"
 
 
 @pytest.mark.parametrize("where, text", MUST_PASS)
