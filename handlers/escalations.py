@@ -11,26 +11,29 @@ from datetime import date, timedelta
 
 from sqlmodel import col, select
 
-from handlers.common import parse_id
-from handlers.core import Command, Context, Target, UserError, command
-from handlers.permissions import ESCALATION_WORK, HANDLERS, names
+from handlers.core import Command, Context, UserError, command
+from handlers.escalation_targets import TO_ACKNOWLEDGE, TO_AGREE, TO_ASSIGN, TO_CLOSE, TO_MOVE, open_target
+from handlers.permissions import ESCALATION_WORK, HANDLERS
 from messages.reply import Button, Choice, EscalationAlert, FieldKind, Form, FormField, Item, Notice, Reply, Tone
-from messages.templates import format_when, say, shorten
+from messages.templates import format_day, format_when, say, shorten
 from models import permissions as may
 from models.escalations import (
     CATEGORIES,
+    MAX_ACTIONS_AGREED,
     Escalation,
     Urgency,
     acknowledge,
     add_stage_note,
     agree_actions,
+    agreed_before,
     assign,
     close,
     count_open_escalations,
-    escalation,
     move_to_stage,
     open_escalations,
     raise_escalation,
+    raise_to_urgent,
+    room_for_actions,
     same_open_escalation,
 )
 from handlers.fields import free_text, text_check
@@ -179,15 +182,42 @@ def _refused(ctx: Context, values: dict[str, str], errors: dict[str, str]) -> Re
 def _already_saved(ctx: Context, values: dict[str, str]) -> Reply | None:
     """The same escalation sent again (a double tap, a form sent twice, the line typed again): when
     this person raised one with the same category and summary in the last few minutes and it is
-    still open, nothing new is saved and nobody is told twice."""
+    still open, nothing new is saved and nobody is told twice. Sent again as urgent while it is
+    routine, it is made urgent, and those who handle it are told (see _now_urgent); sent again as
+    routine, an urgent one stays urgent."""
     held = same_open_escalation(raised_by_id=ctx.actor.id, category=values["category"], summary=values["summary"],
                                 since=ctx.now() - SAME_AGAIN_WITHIN, scope=ctx.scope, session=ctx.session)
     if held is None:
         return None
+    if values["urgency"] == Urgency.URGENT.value and held.urgency != Urgency.URGENT.value:
+        return _now_urgent(ctx, held)
     return Reply(title=f"Escalation E{held.id} already saved",
-                 text=say("escalation_saved", escalation=held, again=True, front_door=ctx.partnership.front_door,
+                 text=say("escalation_saved", escalation=held, again=True, now_urgent=False,
+                          stays_urgent=held.urgency == Urgency.URGENT.value and values["urgency"] != held.urgency,
+                          front_door=ctx.partnership.front_door,
                           raised=format_when(ctx.calendar.local_datetime(held.raised_at))),
                  tone=Tone.INFO, private=True)
+
+
+def _now_urgent(ctx: Context, held: Escalation) -> Reply:
+    """A routine escalation sent again as urgent: saved as urgent, and everyone who handles it (and
+    whoever it is assigned to) is sent it again as urgent, as a new urgent escalation would be."""
+    raise_to_urgent(held, actor_id=ctx.actor.id, session=ctx.session)
+    told = [h for h in escalation_handlers(scope=ctx.scope, session=ctx.session, on=ctx.today())
+            if h.id != ctx.actor.id]
+    assignee = _member(ctx, held.assigned_to_id)
+    if assignee is not None and assignee.id != ctx.actor.id and all(p.id != assignee.id for p in told):
+        told.append(assignee)
+    reply = Reply(title=f"Escalation E{held.id} is now urgent",
+                  text=say("escalation_saved", escalation=held, again=True, now_urgent=True, stays_urgent=False,
+                           front_door=ctx.partnership.front_door, handlers=[p.name for p in told],
+                           raised=format_when(ctx.calendar.local_datetime(held.raised_at))),
+                  tone=Tone.WARNING, private=True, changed=True)
+    agency = _agency(ctx, held.agency_id)
+    for person in told:
+        reply.notices.append(Notice(person.id, escalation_card(ctx, held, raiser=ctx.actor, agency=agency,
+                                                               headline="Now urgent")))
+    return reply
 
 
 def _save(ctx: Context, values: dict[str, str], source_link: str | None = None) -> Reply:
@@ -207,7 +237,8 @@ def _save(ctx: Context, values: dict[str, str], source_link: str | None = None) 
     urgent = saved.urgency == Urgency.URGENT.value
     reply = Reply(
         title=f"Escalation E{saved.id} saved",
-        text=say("escalation_saved", escalation=saved, again=False, front_door=ctx.partnership.front_door,
+        text=say("escalation_saved", escalation=saved, again=False, now_urgent=False, stays_urgent=False,
+                 front_door=ctx.partnership.front_door,
                  handlers=[h.name for h in handlers if h.id != ctx.actor.id]),
         tone=Tone.WARNING if urgent else Tone.SUCCESS,
         private=True,
@@ -307,68 +338,6 @@ def escalations(cmd: Command, ctx: Context) -> Reply:
                  buttons=[Button("Raise an escalation", "escalate")])
 
 
-def _find(cmd: Command, ctx: Context) -> Escalation:
-    """The escalation named, if this person may know of it: another partnership's, or one they are
-    not involved in, reads exactly as one that does not exist."""
-    raw = cmd.args[0].upper().lstrip("E") if cmd.args else None
-    escalation_id = parse_id(raw, what="escalation", listing="escalations")
-    found = escalation(escalation_id, scope=ctx.scope, session=ctx.session)
-    if found is None or not may.may_see_escalation(ctx.person, found.raised_by_id, found.assigned_to_id):
-        raise UserError(f"There is no escalation E{escalation_id} among the ones you can see. "
-                        f"Type `escalations` to list them.")
-    return found
-
-
-def _refuse_work(ctx: Context, found: Escalation) -> str | None:
-    """Moving or closing it: for its handlers and its assignee, and not by whoever raised it until
-    someone else has acknowledged it (see _refuse_own_unseen)."""
-    if not may.may_work_on_escalation(ctx.person, found.assigned_to_id):
-        return (f"E{found.id} is yours because you raised it; the people who handle escalations act on it. "
-                f"You'll hear from them.")
-    return _refuse_own_unseen(ctx, found, before=" before it is moved on or closed")
-
-
-def _refuse_acknowledging(ctx: Context, found: Escalation) -> str | None:
-    return _refuse_own_unseen(ctx, found) or _refuse_work(ctx, found)
-
-
-def _refuse_own_unseen(ctx: Context, found: Escalation, before: str = "") -> str | None:
-    """Every escalation is seen by a second person: whoever raised it (a handler, or the person it
-    is assigned to) cannot acknowledge, move or close it until someone else has acknowledged it.
-    The refusal names who can, so the raiser knows whom to ask."""
-    if found.raised_by_id != ctx.person.id or found.acknowledged_at is not None:
-        return None
-    return (f"You raised E{found.id} yourself, so someone else who handles escalations should acknowledge it"
-            f"{before} ({_others_who_can_acknowledge(ctx, found)}); that way every escalation is seen by a "
-            f"second person.")
-
-
-def _others_who_can_acknowledge(ctx: Context, found: Escalation) -> str:
-    """The handlers and the person it is assigned to, less the one asking."""
-    people = escalation_handlers(scope=ctx.scope, session=ctx.session, on=ctx.today())
-    assignee = _member(ctx, found.assigned_to_id)
-    if assignee is not None and all(p.id != assignee.id for p in people):
-        people.append(assignee)
-    others = sorted((p for p in people if p.id != ctx.person.id), key=lambda p: p.name)
-    return names(others) if others else "nobody else handles escalations yet; ask the business unit to name someone"
-
-
-def _refuse_assigning(ctx: Context, found: Escalation) -> str | None:
-    return None if may.handles_escalations(ctx.person) else _refuse_work(ctx, found)
-
-
-TO_WORK_ON = Target(_find, _refuse_work, kind=Escalation)
-TO_ACKNOWLEDGE = Target(_find, _refuse_acknowledging, kind=Escalation)
-TO_ASSIGN = Target(_find, _refuse_assigning, kind=Escalation)
-
-
-def _open(ctx: Context) -> Escalation:
-    found: Escalation = ctx.target
-    if found.closed_at is not None:
-        raise UserError(f"Escalation E{found.id} is closed ({found.outcome}). Nothing changed.")
-    return found
-
-
 def _raiser_notice(ctx: Context, escalation: Escalation, text: str) -> Notice:
     return Notice(escalation.raised_by_id, Reply(title=f"Your escalation E{escalation.id}", text=text, private=True,
                                                  escalation=alert(ctx, escalation, "News of your escalation")))
@@ -377,7 +346,7 @@ def _raiser_notice(ctx: Context, escalation: Escalation, text: str) -> Notice:
 @command("escalation ack", summary="acknowledge an escalation", example="escalation ack 3",
          usage="escalation ack ID", rule=ESCALATION_WORK, target=TO_ACKNOWLEDGE)
 def escalation_ack(cmd: Command, ctx: Context) -> Reply:
-    escalation = _open(ctx)
+    escalation = open_target(ctx, "ack")
     changed = acknowledge(escalation, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     if not changed:
         who = _member(ctx, escalation.acknowledged_by_id)
@@ -396,7 +365,7 @@ def escalation_ack(cmd: Command, ctx: Context) -> Reply:
          example="escalation assign 3 jo.bloggs@council.example.org", usage="escalation assign ID EMAIL",
          rule=HANDLERS, target=TO_ASSIGN)
 def escalation_assign(cmd: Command, ctx: Context) -> Reply:
-    escalation = _open(ctx)
+    escalation = open_target(ctx, "assign")
     if len(cmd.args) < 2:
         raise UserError(f"Who should handle it? For example `escalation assign {escalation.id} name@agency.org`.")
     matches = find_member(" ".join(cmd.args[1:]), scope=ctx.scope, session=ctx.session)
@@ -419,9 +388,9 @@ def escalation_assign(cmd: Command, ctx: Context) -> Reply:
 
 @command("escalation stage", summary="move an escalation to another stage, or add a note at the stage it is at",
          example="escalation stage 3 2 Managers to meet on Friday", usage="escalation stage ID N [NOTE]",
-         rule=ESCALATION_WORK, target=TO_WORK_ON)
+         rule=ESCALATION_WORK, target=TO_MOVE)
 def escalation_stage(cmd: Command, ctx: Context) -> Reply:
-    escalation = _open(ctx)
+    escalation = open_target(ctx, "stage")
     stages = stage_names(ctx)
     choices = "; ".join(f"{i}: {name}" for i, name in enumerate(stages, start=1))
     if len(cmd.args) < 2 or not cmd.args[1].isdigit() or not 1 <= int(cmd.args[1]) <= len(stages):
@@ -444,31 +413,58 @@ def escalation_stage(cmd: Command, ctx: Context) -> Reply:
     return reply
 
 
-@command("escalation agree", summary="record the actions agreed on an escalation",
+@command("escalation agree", summary="record the actions agreed on an escalation, added to those agreed before",
          example="escalation agree 3 Joint visit by HV and social worker by Friday; CSC to review plan",
-         usage="escalation agree ID ACTIONS", rule=ESCALATION_WORK, target=TO_WORK_ON)
+         usage="escalation agree ID ACTIONS", rule=ESCALATION_WORK, target=TO_AGREE)
 def escalation_agree(cmd: Command, ctx: Context) -> Reply:
-    escalation = _open(ctx)
+    escalation = open_target(ctx, "agree")
     actions = cmd.text_after(1)
     if not actions:
         raise UserError(f"Say what was agreed, for example `escalation agree {escalation.id} Joint visit by HV and "
                         f"social worker by Friday`.")
-    actions = free_text(ctx, actions, field="actions", what="actions agreed", limit=MAX_OUTCOME, where=ESCALATION)
-    changed = agree_actions(escalation, actions, actor_id=ctx.actor.id, session=ctx.session)
-    reply = Reply(text=f"Recorded the actions agreed on E{escalation.id}." if changed
-                  else f"Those are the actions already recorded on E{escalation.id}. Nothing changed.",
-                  tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed)
-    if changed and escalation.raised_by_id != ctx.actor.id:
-        reply.notices.append(_raiser_notice(ctx, escalation, f"Actions agreed on your escalation E{escalation.id}: "
-                                                             f"{actions}"))
+    day = format_day(ctx.today())
+    room = room_for_actions(escalation, day)
+    if len(actions) > room:
+        raise UserError(_no_room_for(escalation, room, len(actions)),
+                        field_errors={"actions": f"At most {room} characters."})
+    actions = free_text(ctx, actions, field="actions", what="actions agreed", limit=room, where=ESCALATION)
+    before = agreed_before(escalation, actions)
+    if before is not None:
+        when = f" (agreed on {before[0]})" if before[0] else ""
+        return Reply(text=f"Those actions are already recorded on E{escalation.id}{when}. Nothing changed.",
+                     private=True)
+    first = not escalation.actions_agreed
+    agree_actions(escalation, actions, day=day, actor_id=ctx.actor.id, session=ctx.session)
+    kept = "" if first else ", added to those agreed before"
+    reply = Reply(text=f"Recorded the actions agreed on E{escalation.id}{kept}. Now agreed:\n"
+                       f"{escalation.actions_agreed}", tone=Tone.SUCCESS, private=True, changed=True)
+    if escalation.raised_by_id != ctx.actor.id:
+        reply.notices.append(_raiser_notice(ctx, escalation, f"Actions agreed on your escalation E{escalation.id}"
+                                                             f"{kept}. Now agreed:\n{escalation.actions_agreed}"))
     return reply
+
+
+def _no_room_for(escalation: Escalation, room: int, length: int) -> str:
+    """Why actions that do not fit are refused, and how much room is left for them."""
+    if not escalation.actions_agreed:
+        return (f"The actions agreed are {length:,} characters; the most is {room:,} (they are kept with the day "
+                f"they were agreed). Nothing was saved. Please shorten them.")
+    kept = (f"what is agreed on E{escalation.id} is kept, each agreement with its day, in at most "
+            f"{MAX_ACTIONS_AGREED:,} characters")
+    instead = (f"record them as a note at its stage (`escalation stage {escalation.id} {escalation.stage} NOTE`), "
+               f"or close it with its outcome when it is done")
+    if room == 0:
+        return f"There is no room left for more actions on E{escalation.id}: {kept}. Nothing was saved. " \
+               f"Please {instead}."
+    return (f"There is room for {room:,} more characters of actions on E{escalation.id} ({kept}); these are "
+            f"{length:,}. Nothing was saved. Please shorten them to fit, or {instead}.")
 
 
 @command("escalation close", summary="close an escalation with its outcome",
          example="escalation close 3 Agreed joint visit; plan updated", usage="escalation close ID OUTCOME",
-         rule=ESCALATION_WORK, target=TO_WORK_ON)
+         rule=ESCALATION_WORK, target=TO_CLOSE)
 def escalation_close(cmd: Command, ctx: Context) -> Reply:
-    escalation = _open(ctx)
+    escalation = open_target(ctx, "close")
     outcome = (cmd.form.get("outcome") or cmd.text_after(1)).strip()  # as typed, apostrophes and quotes kept
     if not outcome:
         raise UserError(f"Say what the outcome was, for example `escalation close {escalation.id} Resolved at "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -146,18 +147,65 @@ def add_stage_note(escalation: Escalation, note: str, *, actor_id: int, session:
     session.commit()
 
 
-def agree_actions(escalation: Escalation, actions: str, *, actor_id: int, session: Session) -> bool:
-    """Record the actions agreed on an escalation (replacing what was recorded before). The audit
-    trail keeps that they changed, not their text, as for a stage note. False if nothing differs."""
-    if escalation.actions_agreed == actions:
+MAX_ACTIONS_AGREED = 2000  # the length of Escalation.actions_agreed, which holds every agreement with its day
+# Each agreement on a line of its own, after the day it was agreed: "Mon 23 Nov 2026: Joint visit by Friday".
+_AGREED_ON = re.compile(r"^(?P<day>(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}): ", re.MULTILINE)
+
+
+def agreed_entry(day: str, actions: str) -> str:
+    return f"{day}: {actions}"
+
+
+def agreements(escalation: Escalation) -> list[tuple[str | None, str]]:
+    """What was agreed, earliest first, each as (the day it was agreed, the actions); the day is
+    None for actions recorded before each agreement kept its day."""
+    text = escalation.actions_agreed or ""
+    starts = list(_AGREED_ON.finditer(text))
+    found: list[tuple[str | None, str]] = []
+    if not starts or starts[0].start() > 0:
+        found.append((None, text[:starts[0].start() if starts else len(text)].strip()))
+    for here, after in zip(starts, starts[1:] + [None]):
+        found.append((here.group("day"), text[here.end():after.start() if after else len(text)].strip()))
+    return [(day, actions) for day, actions in found if actions]
+
+
+def agreed_before(escalation: Escalation, actions: str) -> tuple[str | None, str] | None:
+    """The agreement already recorded with these actions (in any case or spacing), or None."""
+    wanted = _same_text(actions)
+    return next((entry for entry in agreements(escalation) if _same_text(entry[1]) == wanted), None)
+
+
+def room_for_actions(escalation: Escalation, day: str) -> int:
+    """How many characters the actions of one more agreement, made on `day`, may have: the column
+    keeps every agreement before it, and this one's day and line."""
+    used = len(escalation.actions_agreed or "")
+    return max(0, MAX_ACTIONS_AGREED - used - len(agreed_entry(day, "")) - (1 if used else 0))
+
+
+def agree_actions(escalation: Escalation, actions: str, *, day: str, actor_id: int, session: Session) -> bool:
+    """Add the actions agreed on `day` to those agreed on the escalation before (each agreement kept
+    on its own line with its day). The audit trail keeps how many agreements there are, not their
+    text, as for a stage note. False if these actions are already recorded, or there is no room."""
+    if agreed_before(escalation, actions) is not None or len(actions) > room_for_actions(escalation, day):
         return False
-    had = escalation.actions_agreed is not None
-    escalation.actions_agreed = actions
+    count = len(agreements(escalation))
+    entry = agreed_entry(day, actions)
+    escalation.actions_agreed = f"{escalation.actions_agreed}\n{entry}" if escalation.actions_agreed else entry
     session.add(escalation)
     record(session, actor_id=actor_id, action="escalation.actions_agreed", entity="escalation",
-           entity_id=escalation.id, before={"recorded": had}, after={"recorded": True})
+           entity_id=escalation.id, before={"recorded": count > 0, "agreements": count},
+           after={"recorded": True, "agreements": count + 1})
     session.commit()
     return True
+
+
+def raise_to_urgent(escalation: Escalation, *, actor_id: int, session: Session) -> bool:
+    """Make a routine escalation urgent (whoever raised it sent it again as urgent), with before and
+    after in the audit trail. False if it is urgent already: an escalation is never made less urgent so."""
+    if escalation.urgency == Urgency.URGENT.value:
+        return False
+    return save_changes(escalation, {"urgency": Urgency.URGENT.value}, session=session, actor_id=actor_id,
+                        action="escalation.urgency")
 
 
 def close(escalation: Escalation, outcome: str, *, actor_id: int, session: Session, now: datetime) -> bool:

@@ -331,9 +331,10 @@ async def test_the_actions_agreed_are_recorded_shown_and_sent_to_whoever_raised_
     reply = await chat(ADMIN, "escalation agree 1 Joint visit by HV and the LA's social worker by Friday")
     assert reply.changed and "Recorded the actions agreed on E1" in reply.text
     with Session(demo) as session:
-        assert session.get(Escalation, 1).actions_agreed == "Joint visit by HV and the LA's social worker by Friday"
+        assert session.get(Escalation, 1).actions_agreed == \
+            "Mon 23 Nov 2026: Joint visit by HV and the LA's social worker by Friday"
     listed = await chat(ADMIN, "escalations")
-    assert ("Actions agreed", "Joint visit by HV and the LA's social worker by Friday") in next(
+    assert ("Actions agreed", "Mon 23 Nov 2026: Joint visit by HV and the LA's social worker by Friday") in next(
         i for i in listed.items if i.key == "escalation:1").fields
     assert any("Actions agreed on your escalation E1" in notice.reply.text for notice in reply.notices)
     again = await chat(ADMIN, "escalation agree 1 Joint visit by HV and the LA's social worker by Friday")
