@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from handlers.core import Command, Context, UserError, command
+from handlers.escalation_line import read_line
 from handlers.escalation_targets import TO_ACKNOWLEDGE, TO_AGREE, TO_ASSIGN, TO_CLOSE, TO_MOVE, open_target
 from handlers.permissions import ESCALATION_WORK, HANDLERS
 from messages.reply import Button, Choice, EscalationAlert, FieldKind, Form, FormField, Item, Notice, Reply, Tone
@@ -47,7 +48,6 @@ MAX_CASE_REF = 60
 MAX_LISTED_SUMMARY = 140  # characters of a summary in the list of escalations
 MAX_LISTED = 25  # escalations listed at once, urgent first then oldest
 DEFAULT_STAGES = ("Practitioner to practitioner", "Manager to manager", "Senior leads", "The partnership (ARG)")
-URGENCY_WORDS = {"urgent": Urgency.URGENT, "routine": Urgency.ROUTINE, "high": Urgency.URGENT}
 MAX_NOTE = 1000
 MAX_OUTCOME = 2000
 SAME_AGAIN_WITHIN = timedelta(minutes=10)  # the same escalation sent again this soon is a second copy, not a new one
@@ -55,8 +55,6 @@ SAME_AGAIN_WITHIN = timedelta(minutes=10)  # the same escalation sent again this
 # with the thread's ts and channel when the message is a reply in a thread.
 SLACK_PERMALINK = re.compile(r"https://(?:[a-z0-9-]+\.)+slack\.com/archives/[A-Z0-9]+/p\d+"
                              r"(?:\?thread_ts=\d+\.\d+&cid=[A-Z0-9]+)?")
-_ONE_LINE = re.compile(r"^(?:(?P<urgency>urgent|routine|high)\s+)?(?:(?P<category>[a-z]+)\s*:\s*)?(?P<summary>.*)$",
-                       re.IGNORECASE | re.DOTALL)
 
 
 def stage_names(ctx: Context) -> tuple[str, ...]:
@@ -95,23 +93,19 @@ def escalate(cmd: Command, ctx: Context) -> Reply:
         return _save(ctx, declared_answers(escalation_form(), cmd.form), source_link=_message_link(cmd))
     if not cmd.text.strip():
         return Reply(title="Raise an escalation", text=say("escalate_form"), form=escalation_form(), private=True)
-    parsed = _ONE_LINE.match(cmd.text.strip())
-    urgency = parsed.group("urgency")
-    category = (parsed.group("category") or "").lower() or None
-    summary = parsed.group("summary").strip()
-    if category and category not in CATEGORIES:
-        # "Meeting: ..." is part of the summary, not a category.
-        summary, category = f"{parsed.group('category')}: {summary}", None
-    if urgency is None or category is None:
+    line = read_line(cmd.text)
+    summary = line.summary
+    if not line.complete:
         errors = {}
         if identifying_details(summary, today=ctx.today(), where=ESCALATION):
             errors["summary"] = refusal_text(identifying_details(summary, today=ctx.today(), where=ESCALATION))
         shown = safe_to_show(ctx, summary, MAX_SUMMARY)
         _say_what_was_cut(errors, "summary", ctx, summary, shown)
-        return Reply(title="Raise an escalation", text=say("escalate_needs_more", category=category, urgency=urgency),
-                     form=escalation_form(shown, category, URGENCY_WORDS[urgency.lower()].value if urgency else None),
-                     errors=errors, private=True, tone=Tone.WARNING)
-    return _save(ctx, {"urgency": URGENCY_WORDS[urgency.lower()].value, "category": category, "summary": summary})
+        return Reply(title="Raise an escalation", text=say("escalate_needs_more", category=line.category,
+                                                           urgency=line.urgency, guessed=line.guessed),
+                     form=escalation_form(shown, line.category, line.urgency), errors=errors, private=True,
+                     tone=Tone.WARNING)
+    return _save(ctx, {"urgency": line.urgency, "category": line.category, "summary": summary})
 
 
 def _message_link(cmd: Command) -> str | None:
