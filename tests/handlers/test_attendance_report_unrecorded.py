@@ -5,7 +5,6 @@ answer for it as having missed it."""
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, datetime, timezone
 
@@ -26,6 +25,7 @@ from models.partnership import Member, Partnership
 from models.reports import attendance_report
 from tests import factories
 from tests.conftest import CHAIR, DEFAULT_NOW, DEPUTY_CHAIR, ICB_MEMBER, POLICE
+from tests.handlers.test_reports import files, rows
 from tests.schedules.builders import a_meeting, digests, town
 
 # Four ARG meetings with attendance recorded, before the demo's own of Mon 12 Oct 2026, whose
@@ -33,18 +33,6 @@ from tests.schedules.builders import a_meeting, digests, town
 RECORDED = [datetime(2026, m, d, 10, tzinfo=timezone.utc) for m, d in ((3, 3), (5, 5), (7, 7), (9, 8))]
 UNRECORDED_DAY = date(2026, 10, 12)
 COMMUNITY = "tom.hughes@community.example.org"
-
-
-def files(reply) -> dict[str, bytes]:
-    found = {}
-    for f in reply.files:
-        tail = f.filename.rsplit("-", 1)[-1] if f.filename.endswith(".csv") else f.filename[f.filename.rfind("."):]
-        found[tail] = f.data
-    return found
-
-
-def rows(data: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 def by_member(reply) -> dict[str, dict[str, str]]:

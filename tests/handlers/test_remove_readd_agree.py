@@ -11,25 +11,12 @@ from models.escalations import Escalation
 from models.groups import Group, Membership
 from models.partnership import Member
 from tests.conftest import ADMIN, CHAIR, HOUSING, POLICE, PRACTITIONER
+from tests.handlers.test_member_remove import EMMA, member, seats_of
 
-EMMA = "emma.clarke@bu.example.org"  # the demo's other business unit officer
 NEWCOMER = "kate.wells@police.example.org"
 NOT_YET = date(2027, 1, 4)  # a Monday, after the clock's day (Mon 23 Nov 2026)
 TODAY = date(2026, 11, 23)
 AGREED = "Joint visit by HV and social worker by Friday"
-
-
-def member(engine, email: str) -> Member:
-    with session_for(engine) as session:
-        return session.exec(select(Member).where(Member.email == email)).one()
-
-
-def seats_of(engine, email: str) -> dict[str, tuple]:
-    with session_for(engine) as session:
-        rows = session.exec(select(Group.key, Membership.since, Membership.until)
-                            .join(Membership, Membership.group_id == Group.id)
-                            .join(Member, Member.id == Membership.member_id).where(Member.email == email)).all()
-    return {key: (since, until) for key, since, until in rows}
 
 
 def seat_id(engine, email: str, group_key: str) -> int:
