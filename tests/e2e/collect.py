@@ -306,6 +306,7 @@ async def as_role(template: Path, collection: Collection, role: str) -> None:
                     await escalation_refused_then_corrected(demo, me, stored, card, message_id)
                 else:
                     await press_everything(demo, me, stored, card, message_id)
+        await demo.step(f"{role}-help", lambda: world.say(me, "help"), me=me)  # the first thing people type
         await demo.step(f"{role}-typo-quorom", lambda: world.say(me, "quorom"), me=me)
         await demo.step(f"{role}-action-done-missing", lambda: world.say(me, "action done 999"), me=me)
         if role == "chair":
