@@ -202,7 +202,7 @@ def meeting_cancel(cmd: Command, ctx: Context) -> Reply:
     owed = ctx.session.exec(select(func.count(Paper.id)).where(ctx.scope.where(Paper), Paper.meeting_id == meeting.id,
                                                                col(Paper.submitted_at).is_(None))).one()
     papers = (f" The {owed} paper{'s' if owed > 1 else ''} not yet in for it {'are' if owed > 1 else 'is'} no longer "
-              f"chased; list any still needed for the next meeting with `paper add {group.key} ...`." if owed else "")
+              f"chased; list any still needed for the next meeting with `paper add {group.key}`." if owed else "")
     text = f"{group.name} on {when} is cancelled. Its papers and attendance reminders have stopped."
     reply = Reply(text=text + papers, tone=Tone.SUCCESS, changed=True)
     reply.notices = [Notice(m, Reply(title=f"{group.name} is cancelled", text=text)) for m in _told(ctx, meeting)]
