@@ -21,6 +21,7 @@ from handlers.permissions import ADMINS, CHAIRS, acts_for, names, refuse_unless_
 from messages.reply import Button, Choice, FieldKind, Form, FormField, Notice, Reply, Tone
 from messages.templates import format_day
 from models.audit import record, save_changes, save_new, snapshot
+from models.base import same_words
 from models.escalations import Escalation
 from models.groups import Group, Membership, Role
 from models.partnership import Member
@@ -98,10 +99,10 @@ def paper_add(cmd: Command, ctx: Context) -> Reply:
 def _refuse_same_paper(ctx: Context, meeting: Meeting, day: date, group: Group, title: str, owner: Member) -> None:
     """Refuse a paper the meeting already has from the same owner under the same title (in any case
     or spacing): sent twice, it would be chased twice and listed twice in the pack."""
-    wanted = " ".join(title.split()).casefold()
+    wanted = same_words(title)
     for held in ctx.session.exec(select(Paper).where(Paper.meeting_id == meeting.id, Paper.owner_id == owner.id)
                                  .order_by(Paper.id)):
-        if " ".join(held.title.split()).casefold() == wanted:
+        if same_words(held.title) == wanted:
             raise UserError(f"Nothing was added: {group.name} on {format_day(day)} already has paper #{held.id} "
                             f"\"{held.title}\", owed by {owner.name}. A paper is known by its meeting, title and "
                             f"owner; give another title for a different paper.",
@@ -181,10 +182,10 @@ def _refuse_giving(ctx: Context, owner: Member) -> str | None:
 def _refuse_same_action(ctx: Context, owner: Member, title: str) -> None:
     """Refuse an action its owner already has open under the same title (in any case or spacing):
     sent twice, it would be chased twice."""
-    wanted = " ".join(title.split()).casefold()
+    wanted = same_words(title)
     for held in ctx.session.exec(select(Action).where(ctx.scope.where(Action), Action.owner_id == owner.id,
                                                       Action.status == ActionStatus.OPEN.value).order_by(Action.id)):
-        if " ".join(held.title.split()).casefold() == wanted:
+        if same_words(held.title) == wanted:
             raise UserError(f"Nothing was added: {owner.name} already has open action #{held.id} \"{held.title}\", "
                             f"due {format_day(held.due_date)}. Give another title for a different action, or add "
                             f"progress to that one (`action update {held.id} ...`).",
@@ -349,9 +350,9 @@ def member_add(cmd: Command, ctx: Context) -> Reply:
     if len(email) > MAX_EMAIL:
         raise UserError(f"The email is {len(email):,} characters; the most is {MAX_EMAIL}. Please check it.",
                         field_errors={"email": f"At most {MAX_EMAIL} characters; this is {len(email)}."})
-    if _email_check(email, ctx.today()):
+    if problem := _email_check(email, ctx.today()):
         raise UserError(f"Nothing was saved: {email} is not a whole email address. Give their work email, like "
-                        f"sam.lee@agency.example.org.", field_errors={"email": _email_check(email, ctx.today())})
+                        f"sam.lee@agency.example.org.", field_errors={"email": problem})
     agency = the_agency(ctx, fields.get("agency"))
     group = the_group(ctx, fields["group"]) if fields.get("group") else None
     if group is None and (fields.get("since") or fields.get("until")):

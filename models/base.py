@@ -10,6 +10,11 @@ from sqlalchemy import JSON, DateTime, Table
 from sqlalchemy.types import TypeDecorator
 
 
+def same_words(text: str) -> str:
+    """Typed text as it is compared for "the same one again": its words, in any case or spacing."""
+    return " ".join(text.split()).casefold()
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(timezone.utc)

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, same_words, utcnow
 
 
 class Urgency(StrEnum):
@@ -171,8 +171,8 @@ def agreements(escalation: Escalation) -> list[tuple[str | None, str]]:
 
 def agreed_before(escalation: Escalation, actions: str) -> tuple[str | None, str] | None:
     """The agreement already recorded with these actions (in any case or spacing), or None."""
-    wanted = _same_text(actions)
-    return next((entry for entry in agreements(escalation) if _same_text(entry[1]) == wanted), None)
+    wanted = same_words(actions)
+    return next((entry for entry in agreements(escalation) if same_words(entry[1]) == wanted), None)
 
 
 def room_for_actions(escalation: Escalation, day: str) -> int:
@@ -229,15 +229,11 @@ def same_open_escalation(*, raised_by_id: int, category: str, summary: str, sinc
                          session: Session) -> Escalation | None:
     """An open escalation this person raised since `since` with this category and summary (in any
     case or spacing): the one a second copy of the same escalation would repeat."""
-    wanted = _same_text(summary)
+    wanted = same_words(summary)
     query = select(Escalation).where(scope.where(Escalation), Escalation.closed_at.is_(None),
                                      Escalation.raised_by_id == raised_by_id, Escalation.category == category,
                                      Escalation.raised_at >= since).order_by(Escalation.id.desc())
-    return next((e for e in session.exec(query) if _same_text(e.summary) == wanted), None)
-
-
-def _same_text(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    return next((e for e in session.exec(query) if same_words(e.summary) == wanted), None)
 
 
 def _open(scope, involving: int | None, raised_by_id: int | None):

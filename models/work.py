@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, same_words, utcnow
 
 
 class ReturnKind(StrEnum):
@@ -177,7 +177,7 @@ def latest_updates(action_ids: list[int], *, scope, session: Session) -> dict[in
 
 def return_key(agency_id: int, title: str, period: str) -> tuple[int, str, str]:
     """What makes a return the same one: its agency, title and period, in any case or spacing."""
-    return agency_id, " ".join(title.split()).casefold(), " ".join(period.split()).casefold()
+    return agency_id, same_words(title), same_words(period)
 
 
 def same_return(agency_id: int, title: str, period: str, *, session: Session) -> DataReturn | None:

@@ -23,13 +23,20 @@ def deputy_options(reply) -> list[str]:
     return [option.label for option in send_deputy.form.fields[0].options]
 
 
-def test_the_deputy_form_leaves_out_a_colleague_who_has_sent_apologies_for_the_meeting(session):
+def a_colleague_away(session):
+    """An ARG meeting on 10 Dec 2026 for which Bella Away (ICB, on the ARG) has sent apologies, and
+    Chris Free (ICB, on no group) has not: the meeting."""
     t = town(session)
     meeting = a_meeting(session, t.arg, date(2026, 12, 10))
     away = factories.member(session, t.icb, "Bella Away")
     factories.seat(session, t.arg, away)
     factories.answer(session, meeting, away, Answer.APOLOGIES.value)
     factories.member(session, t.icb, "Chris Free")
+    return meeting
+
+
+def test_the_deputy_form_leaves_out_a_colleague_who_has_sent_apologies_for_the_meeting(session):
+    meeting = a_colleague_away(session)
     nurse = digests(session, ASKED_ON)["Rachel Nurse"]
     assert nurse.items[0].key == f"meeting:{meeting.id}"
     offered = deputy_options(nurse)
@@ -64,12 +71,7 @@ def test_apologies_for_another_meeting_leave_the_colleague_offered(session):
 
 @pytest.mark.parametrize("band", [1, 10**9])
 def test_a_streamed_day_leaves_them_out_too(session, monkeypatch, band):
-    t = town(session)
-    meeting = a_meeting(session, t.arg, date(2026, 12, 10))
-    away = factories.member(session, t.icb, "Bella Away")
-    factories.seat(session, t.arg, away)
-    factories.answer(session, meeting, away, Answer.APOLOGIES.value)
-    factories.member(session, t.icb, "Chris Free")
+    a_colleague_away(session)
     monkeypatch.setattr(decide, "BAND", band)
     _quiet, handed_out = stream(session, on=ASKED_ON)
     replies = {d.member.name: d.reply for d in handed_out}
