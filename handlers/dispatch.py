@@ -27,8 +27,8 @@ from sqlmodel import Session
 
 # Importing the capability modules registers their verbs.
 from handlers import (  # noqa: F401
-    actions, admin, attendance, calendar_feed, escalations, help, home, meetings_admin, papers, quorum,
-    reminder_platform, reports, returns, snooze,
+    actions, admin, attendance, calendar_feed, escalation_show, escalations, help, home, meetings_admin, papers,
+    quorum, reminder_platform, reports, returns, snooze,
 )
 from handlers.core import (REGISTRY, Command, Context, UserError, Verb, closest_verbs, parse_command,
                            unknown_option)

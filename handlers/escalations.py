@@ -199,7 +199,7 @@ def _now_urgent(ctx: Context, held: Escalation) -> Reply:
     raise_to_urgent(held, actor_id=ctx.actor.id, session=ctx.session)
     told = [h for h in escalation_handlers(scope=ctx.scope, session=ctx.session, on=ctx.today())
             if h.id != ctx.actor.id]
-    assignee = _member(ctx, held.assigned_to_id)
+    assignee = member_named(ctx, held.assigned_to_id)
     if assignee is not None and assignee.id != ctx.actor.id and all(p.id != assignee.id for p in told):
         told.append(assignee)
     reply = Reply(title=f"Escalation E{held.id} is now urgent",
@@ -251,7 +251,7 @@ def _agency(ctx: Context, agency_id: int) -> Agency:
     return ctx.scope.get(Agency, agency_id, session=ctx.session)
 
 
-def _member(ctx: Context, member_id: int | None) -> Member | None:
+def member_named(ctx: Context, member_id: int | None) -> Member | None:
     return ctx.scope.get(Member, member_id, session=ctx.session)
 
 
@@ -264,7 +264,7 @@ def escalation_card(ctx: Context, escalation: Escalation, *, raiser: Member, age
     return Reply(
         title=f"{headline}: E{escalation.id} ({escalation.urgency}, {CATEGORIES.get(escalation.category, '')})",
         text=escalation.summary,
-        fields=_fields(ctx, escalation, raiser, agency),
+        fields=escalation_fields(ctx, escalation, raiser, agency),
         buttons=buttons,
         tone=Tone.WARNING if escalation.urgency == Urgency.URGENT.value else Tone.INFO,
         private=True,
@@ -279,7 +279,7 @@ def alert(ctx: Context, escalation: Escalation, headline: str) -> EscalationAler
                            raised=format_when(ctx.calendar.local_datetime(escalation.raised_at)), headline=headline)
 
 
-def _fields(ctx: Context, escalation: Escalation, raiser: Member, agency: Agency) -> list[tuple[str, str]]:
+def escalation_fields(ctx: Context, escalation: Escalation, raiser: Member, agency: Agency) -> list[tuple[str, str]]:
     stages = stage_names(ctx)
     stage = stages[escalation.stage - 1] if 0 < escalation.stage <= len(stages) else str(escalation.stage)
     fields = [
@@ -291,7 +291,7 @@ def _fields(ctx: Context, escalation: Escalation, raiser: Member, agency: Agency
         fields.append(("Case reference", escalation.case_reference))
     if escalation.acknowledged_at:
         fields.append(("Acknowledged", format_when(ctx.calendar.local_datetime(escalation.acknowledged_at))))
-    assignee = _member(ctx, escalation.assigned_to_id)
+    assignee = member_named(ctx, escalation.assigned_to_id)
     if assignee is not None:
         fields.append(("Assigned to", assignee.name))
     if escalation.actions_agreed:
@@ -319,11 +319,12 @@ def escalations(cmd: Command, ctx: Context) -> Reply:
         buttons = []
         if row.acknowledged_at is None:
             buttons.append(Button("Acknowledge", f"escalation ack {row.id}", style="primary"))
+        buttons.append(Button("Details", f"escalation {row.id}"))
         items.append(Item(
             text=f"E{row.id} {row.urgency.upper() if row.urgency == 'urgent' else ''}"
                  f"{' ' if row.urgency == 'urgent' else ''}{shorten(row.summary, MAX_LISTED_SUMMARY)}",
             key=f"escalation:{row.id}",
-            fields=_fields(ctx, row, raiser, agencies[row.agency_id]),
+            fields=escalation_fields(ctx, row, raiser, agencies[row.agency_id]),
             buttons=buttons,
         ))
     return Reply(title="Open escalations" if handler else "Your escalations",
@@ -343,7 +344,7 @@ def escalation_ack(cmd: Command, ctx: Context) -> Reply:
     escalation = open_target(ctx, "ack")
     changed = acknowledge(escalation, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     if not changed:
-        who = _member(ctx, escalation.acknowledged_by_id)
+        who = member_named(ctx, escalation.acknowledged_by_id)
         return Reply(text=f"E{escalation.id} was already acknowledged by {who.name} on "
                           f"{format_when(ctx.calendar.local_datetime(escalation.acknowledged_at))}. Nothing changed.",
                      private=True)
@@ -373,7 +374,7 @@ def escalation_assign(cmd: Command, ctx: Context) -> Reply:
     reply = Reply(text=f"E{escalation.id} is assigned to {assignee.name}." + ("" if changed else " Nothing changed."),
                   tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed)
     if changed and assignee.id != ctx.actor.id:
-        raiser = _member(ctx, escalation.raised_by_id)
+        raiser = member_named(ctx, escalation.raised_by_id)
         reply.notices.append(Notice(assignee.id, escalation_card(
             ctx, escalation, raiser=raiser, agency=_agency(ctx, escalation.agency_id),
             headline=f"{ctx.actor.name} has assigned you an escalation")))

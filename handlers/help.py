@@ -74,7 +74,8 @@ def _help_with(cmd: Command, asked: list[str], mine: list[Verb], ctx: Context) -
     if named is not None and named not in mine:
         return Reply(title=named.name, text=f"`{named.name}`: {sentence(named.summary)} {named.rule.refusal(ctx)}",
                      private=True)
-    shown = [named] if named is not None else family
+    heads_a_family = named is not None and any(verb.name.startswith(f"{named.name} ") for verb in mine)
+    shown = [named] if named is not None and not heads_a_family else family
     if not shown:
         typed = " ".join(cmd.args)[:MAX_ECHO]  # as typed: a name is known by its capitals
         shown_typed = mask_identifiers(typed, today=ctx.today(), where=GENERAL)  # never a child's details

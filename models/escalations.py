@@ -267,3 +267,12 @@ def count_open_escalations(*, scope, session: Session, involving: int | None = N
                            raised_by_id: int | None = None) -> int:
     """How many open escalations there are (those `open_escalations` would list), counted in the database."""
     return session.exec(select(func.count()).select_from(_open(scope, involving, raised_by_id).subquery())).one()
+
+
+def stage_history(escalation: Escalation, *, scope, session: Session) -> list[EscalationStageChange]:
+    """Each stage the escalation entered, and each note made at one, in the order they were saved. A
+    note added later at the stage it was at carries that stage's entry time (add_stage_note)."""
+    return list(session.exec(select(EscalationStageChange)
+                             .where(scope.where(EscalationStageChange),
+                                    EscalationStageChange.escalation_id == escalation.id)
+                             .order_by(EscalationStageChange.id)))

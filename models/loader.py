@@ -495,5 +495,6 @@ class _Load(History):
                                                                  category=category, summary=summary), values)
             if existing is None:
                 for stage, entered in self.stage_history(row):
+                    # Who moved it on is not in the file: only the first stage is known to be the raiser's.
                     self.session.add(EscalationStageChange(escalation_id=row.id, stage=stage, entered_at=entered,
-                                                           by_id=raiser.id))
+                                                           by_id=raiser.id if stage == 1 else None))

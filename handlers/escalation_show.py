@@ -1,0 +1,100 @@
+"""escalation ID: one escalation in full, open or closed, for whoever may see it.
+
+Its handlers, whoever it is assigned to and whoever raised it see who raised it, its stages with
+when each began and who moved it, what was agreed and, once closed, the outcome. The notes made at
+a stage are for those who work on it: the person who raised it is told each move, not the notes.
+"""
+
+from __future__ import annotations
+
+from handlers.core import Command, Context, Target, UserError, command
+from handlers.escalation_targets import find_escalation
+from handlers.escalations import alert, escalation_fields, member_named, stage_names
+from messages.reply import Button, Item, Reply, Tone
+from messages.templates import format_when
+from models import permissions as may
+from models.escalations import CATEGORIES, Escalation, EscalationStageChange, Urgency, stage_history
+from models.partnership import Agency
+
+MAX_HISTORY = 20  # entries of its history shown, the latest; a long one says how many earlier ones there are
+
+
+def _named(cmd: Command, ctx: Context) -> Escalation:
+    """The escalation asked for. A word that is not a number is never repeated back: someone who
+    meant to raise a concern (`escalation urgent: ...`) may have typed a child's name next."""
+    if cmd.args:
+        raw = cmd.args[0].upper().lstrip("E").lstrip("#")
+        if not raw.isdigit():
+            raise UserError("`escalation` shows one escalation by its number, for example `escalation 3`; "
+                            "`escalations` lists yours. To raise a concern, type `escalate`. Nothing was saved.")
+    return find_escalation(cmd, ctx)
+
+
+TO_READ = Target(_named, kind=Escalation)  # anyone who may see it may read it in full (find_escalation)
+
+
+@command("escalation", summary="one escalation in full: its stages, notes, what was agreed and its outcome",
+         example="escalation 1", usage="escalation ID", target=TO_READ)
+def escalation_show(cmd: Command, ctx: Context) -> Reply:
+    found: Escalation = ctx.target
+    raiser = member_named(ctx, found.raised_by_id)
+    fields = escalation_fields(ctx, found, raiser, ctx.scope.get(Agency, found.agency_id, session=ctx.session))
+    acknowledger = member_named(ctx, found.acknowledged_by_id)
+    if acknowledger is not None:
+        fields = [(name, f"{value}, by {acknowledger.name}" if name == "Acknowledged" else value)
+                  for name, value in fields]
+    if found.closed_at is not None:
+        fields.append(("Closed", format_when(ctx.calendar.local_datetime(found.closed_at))))
+        if found.outcome:
+            fields.append(("Outcome", found.outcome))
+    notes_shown = may.may_work_on_escalation(ctx.person, found.assigned_to_id)
+    entries = _entries(stage_history(found, scope=ctx.scope, session=ctx.session))
+    history = [(entry, note_only) for entry, note_only in entries if notes_shown or not note_only]
+    notes_kept = not notes_shown and any(entry.note for entry, _ in entries)
+    shown = history[-MAX_HISTORY:]
+    items = [_history_item(ctx, entry, note_only, notes_shown) for entry, note_only in shown]
+    closed = found.closed_at is not None
+    buttons = []
+    if not closed and found.acknowledged_at is None:
+        buttons.append(Button("Acknowledge", f"escalation ack {found.id}", style="primary"))
+    buttons.append(Button("Open escalations" if may.handles_escalations(ctx.person) else "My escalations",
+                          "escalations"))
+    kept = ("\n\nThose handling it have made notes, which are kept for them; you are told each time it moves on "
+            "to another stage.") if notes_kept else ""
+    return Reply(
+        title=f"E{found.id}{' (closed)' if closed else ''}: {found.urgency}, {CATEGORIES.get(found.category, '')}",
+        text=found.summary + kept,
+        fields=fields,
+        items=items,
+        more=len(history) - len(shown),
+        more_hint="earlier entries of its history are not shown" if len(history) > len(shown) else None,
+        buttons=buttons,
+        tone=Tone.WARNING if found.urgency == Urgency.URGENT.value and not closed else Tone.INFO,
+        private=True,
+        escalation=alert(ctx, found, "The escalation you asked about"),
+    )
+
+
+def _entries(history: list[EscalationStageChange]) -> list[tuple[EscalationStageChange, bool]]:
+    """Each entry, and whether it is only a note: one added later at the stage the escalation was at
+    carries that stage's entry time (add_stage_note), so it repeats an entry before it."""
+    seen: set[tuple[int, object]] = set()
+    found = []
+    for entry in history:
+        key = (entry.stage, entry.entered_at)
+        found.append((entry, key in seen))
+        seen.add(key)
+    return found
+
+
+def _history_item(ctx: Context, entry: EscalationStageChange, note_only: bool, notes_shown: bool) -> Item:
+    stages = stage_names(ctx)
+    who = member_named(ctx, entry.by_id)
+    by = f" by {who.name}" if who is not None else ""
+    fields = [("Note", entry.note)] if entry.note and notes_shown else []
+    if note_only:
+        return Item(text=f"Note at stage {entry.stage}{by}", key=f"escalation-history:{entry.id}", fields=fields)
+    stage = stages[entry.stage - 1] if 0 < entry.stage <= len(stages) else str(entry.stage)
+    when = format_when(ctx.calendar.local_datetime(entry.entered_at))
+    return Item(text=f"Stage {entry.stage}: {stage}, from {when}{by}", key=f"escalation-history:{entry.id}",
+                fields=fields)
