@@ -18,7 +18,7 @@ def quorum(cmd: Command, ctx: Context) -> Reply:
     group = ctx.target
     meeting = the_next_meeting(ctx, group)
     result = quorum_forecast(meeting, day=ctx.calendar.local_date(meeting.starts_at), scope=ctx.scope,
-                             session=ctx.session)
+                             session=ctx.session, asker_id=ctx.actor.id)
     return Reply(
         title=f"{group.name}, {format_when(ctx.calendar.local_datetime(meeting.starts_at))}: "
         + ("quorate" if result.quorate else "not quorate yet"),

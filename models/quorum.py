@@ -123,9 +123,11 @@ def describe_rule(rule: dict[str, Any], names: dict[str, str]) -> str:
 
 
 def evaluate_quorum(
-    rule: dict[str, Any], seats: list[SeatAnswer], *, deputies_count: bool, agency_names: dict[str, str]
+    rule: dict[str, Any], seats: list[SeatAnswer], *, deputies_count: bool, agency_names: dict[str, str],
+    asker_id: int | None = None,
 ) -> QuorumResult:
-    """Whether the answers so far make the meeting quorate, what is missing and what would fix it."""
+    """Whether the answers so far make the meeting quorate, what is missing and what would fix it.
+    `asker_id`: the member who asked, told what is theirs to do rather than to ask themselves."""
     present = [s for s in seats if s.covered(deputies_count)]
     represented = {s.agency_key for s in present}
     people = len({s.who_comes() for s in present})
@@ -136,18 +138,23 @@ def evaluate_quorum(
         own = [s for s in seats if s.agency_key == agency_key]
         if not own:
             return f"{names.get(agency_key, agency_key)} has nobody on the group"
-        waiting = [s.name for s in own if s.answer is None]
-        if waiting:
-            return f"{names.get(agency_key, agency_key)} has not answered (ask {', '.join(waiting)})"
+        waiting = [s.name for s in own if s.answer is None and s.member_id != asker_id]
+        yours = any(s.answer is None and s.member_id == asker_id for s in own)
+        if waiting or yours:
+            asks = [f"ask {', '.join(waiting)}"] if waiting else []
+            return (f"{names.get(agency_key, agency_key)} has not answered ("
+                    + "; ".join(asks + (["you have not answered yet"] if yours else [])) + ")")
         if any(s.answer == Answer.DEPUTY.value for s in own) and not deputies_count:
             return f"{names.get(agency_key, agency_key)} is sending a deputy, and deputies don't count here"
         declined = [s for s in own if s.deputy_declined]
-        if declined and declined[0].deputy_answer != DEPUTY_DECLINED:
-            return (f"{names.get(agency_key, agency_key)}'s deputy ({declined[0].deputy_name}) has sent apologies "
-                    f"for their own seat (ask {declined[0].name} to name someone else)")
         if declined:
-            return (f"{names.get(agency_key, agency_key)}'s deputy ({declined[0].deputy_name}) can't come "
-                    f"(ask {declined[0].name} to answer again)")
+            mine = declined[0].member_id == asker_id
+            deputy = f"{names.get(agency_key, agency_key)}'s deputy ({declined[0].deputy_name})"
+            if declined[0].deputy_answer != DEPUTY_DECLINED:
+                todo = "name someone else" if mine else f"ask {declined[0].name} to name someone else"
+                return f"{deputy} has sent apologies for their own seat ({todo})"
+            todo = "answer again" if mine else f"ask {declined[0].name} to answer again"
+            return f"{deputy} can't come ({todo})"
         return f"{names.get(agency_key, agency_key)} sent apologies with no deputy"
 
     missing: list[str] = []
@@ -274,12 +281,14 @@ def _seats_query(scope, *which):
     )
 
 
-def quorum_forecast(meeting: Meeting, *, day: date, scope, session: Session) -> QuorumResult:
+def quorum_forecast(meeting: Meeting, *, day: date, scope, session: Session,
+                    asker_id: int | None = None) -> QuorumResult:
     """The quorum verdict for a meeting on its `day`, on the answers given so far."""
-    return quorum_forecasts([(meeting, day)], scope=scope, session=session)[meeting.id]
+    return quorum_forecasts([(meeting, day)], scope=scope, session=session, asker_id=asker_id)[meeting.id]
 
 
-def quorum_forecasts(meetings: list[tuple[Meeting, date]], *, scope, session: Session) -> dict[int, QuorumResult]:
+def quorum_forecasts(meetings: list[tuple[Meeting, date]], *, scope, session: Session,
+                     asker_id: int | None = None) -> dict[int, QuorumResult]:
     """quorum_forecast for several meetings (each with its day), in two queries: meeting id -> verdict."""
     if not meetings:
         return {}
@@ -293,5 +302,5 @@ def quorum_forecasts(meetings: list[tuple[Meeting, date]], *, scope, session: Se
                                      .where(scope.where(Agency), Agency.key.in_(sorted(keys)))).all())
     return {meeting.id: evaluate_quorum(groups[meeting.group_id].quorum, seats[meeting.id],
                                         deputies_count=groups[meeting.group_id].deputies_count,
-                                        agency_names=agency_names)
+                                        agency_names=agency_names, asker_id=asker_id)
             for meeting, _ in meetings}

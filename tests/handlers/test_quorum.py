@@ -1,6 +1,6 @@
 """quorum: the chair asks whether the next meeting is quorate, with one command."""
 
-from tests.conftest import ADMIN, CHAIR, POLICE, POLICE_DEPUTY, PRACTITIONER
+from tests.conftest import ADMIN, CHAIR, DEPUTY_CHAIR, ICB_MEMBER, POLICE, POLICE_DEPUTY, PRACTITIONER
 
 
 async def test_arg_is_not_quorate_while_police_have_sent_apologies_without_a_deputy(chat):
@@ -35,3 +35,36 @@ async def test_a_group_is_found_by_its_key_as_written_or_in_any_case(chat):
     by_key = await chat(ADMIN, "quorum audit")
     assert by_key.title.startswith("Multi-Agency Audit Group")
     assert (await chat(ADMIN, "quorum AUDIT")).title == by_key.title
+
+
+async def test_someone_who_has_not_answered_is_told_so_not_asked_to_ask_themselves(chat):
+    reply = await chat(POLICE_DEPUTY, "quorum audit")
+    assert "Riverside Police has not answered (you have not answered yet)" in reply.text
+    assert "ask DS Sam Patel" not in reply.text
+
+
+async def test_a_member_whose_deputy_cannot_come_is_told_to_name_someone_else(chat):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    await chat(DEPUTY_CHAIR, "attend arg no")
+    theirs = await chat(ICB_MEMBER, "quorum arg")
+    assert ("NHS Riverside Integrated Care Board's deputy (Dr Amara Okafor) has sent apologies for their own seat "
+            "(name someone else)") in theirs.text
+    assert "(ask Rachel Green to name someone else)" in (await chat(CHAIR, "quorum arg")).text
+
+
+def test_the_one_who_asked_is_told_their_part_beside_the_others_to_ask():
+    from models.meetings import DEPUTY_DECLINED
+    from models.quorum import SeatAnswer, evaluate_quorum
+
+    names = {"health": "Community Health"}
+    rule = {"all_of": ["health"]}
+    seats = [SeatAnswer(1, "Tom Hughes", "health", "Community Health", "member", None),
+             SeatAnswer(2, "Ann Lee", "health", "Community Health", "member", None)]
+    result = evaluate_quorum(rule, seats, deputies_count=True, agency_names=names, asker_id=2)
+    assert result.missing == ["Community Health has not answered (ask Tom Hughes; you have not answered yet)"]
+    declined = [SeatAnswer(1, "Tom Hughes", "health", "Community Health", "member", "deputy", "Jo Walsh",
+                           DEPUTY_DECLINED)]
+    mine = evaluate_quorum(rule, declined, deputies_count=True, agency_names=names, asker_id=1)
+    assert mine.missing == ["Community Health's deputy (Jo Walsh) can't come (answer again)"]
+    theirs = evaluate_quorum(rule, declined, deputies_count=True, agency_names=names, asker_id=2)
+    assert theirs.missing == ["Community Health's deputy (Jo Walsh) can't come (ask Tom Hughes to answer again)"]
