@@ -1,4 +1,4 @@
-"""meetings, papers and paper done: what is coming up and which papers are still owed."""
+"""meetings, papers, paper done and paper reopen: what is coming up and which papers are still owed."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from messages.reply import Button, Item, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models import permissions as may
 from models.groups import Group
-from models.meetings import (Meeting, Paper, answer_for, attendance_recorded, deputising_for, held_meetings,
-                             mark_paper_submitted, papers_for, upcoming_meetings)
+from models.meetings import (Meeting, MeetingStatus, Paper, answer_for, attendance_recorded, deputising_for,
+                             held_meetings, mark_paper_submitted, papers_for, reopen_paper, upcoming_meetings)
 from models.meetings import meeting as meeting_by_id
 from models.meetings import paper as paper_by_id
 from models.partnership import Member
@@ -214,7 +214,33 @@ def paper_done(cmd: Command, ctx: Context) -> Reply:
                  submitted=ctx.calendar.local_date(paper.submitted_at)),
         tone=Tone.SUCCESS if changed else Tone.INFO,
         changed=changed,
+        buttons=[Button("Undo", f"paper reopen {paper.id}")] if changed else [],
     )
+
+
+@command("paper reopen", summary="mark a paper of yours not in after all, so it is chased again",
+         example="paper reopen 3", usage="paper reopen ID",
+         target=Target(_find_paper, lambda ctx, p: refuse_unless_acts_for(ctx, p.owner_id, "change it"), kind=Paper))
+def paper_reopen(cmd: Command, ctx: Context) -> Reply:
+    paper: Paper = ctx.target
+    was = paper.submitted_at
+    meeting = meeting_by_id(paper.meeting_id, scope=ctx.scope, session=ctx.session)
+    group = group_by_id(ctx, meeting.group_id)
+    buttons = paper_buttons(paper.id) if paper.owner_id == ctx.actor.id else \
+        [Button("Mark submitted", f"paper done {paper.id}", style="primary")]
+    if not reopen_paper(paper, actor_id=ctx.actor.id, session=ctx.session):
+        return Reply(text=f"\"{paper.title}\" is not marked in. Nothing changed.", tone=Tone.INFO, buttons=buttons)
+    day = format_day(meeting_day(ctx, meeting))
+    if meeting.status != MeetingStatus.SCHEDULED.value:
+        when = f"the meeting of {group.name} on {day} is cancelled, so it gets no reminders"
+    elif meeting.starts_at <= ctx.now():
+        when = f"the meeting of {group.name} was on {day}, so it gets no reminders"
+    else:
+        when = (f"papers for {group.name} on {day} are due by {format_day(papers_deadline(ctx, meeting, group))}; "
+                f"reminders for it start again")
+    return Reply(text=f"\"{paper.title}\" is not in after all (it was marked in on "
+                      f"{format_day(ctx.calendar.local_date(was))}): {when}.",
+                 tone=Tone.SUCCESS, changed=True, buttons=buttons)
 
 
 def _names(ctx: Context, member_ids: set[int]) -> dict[int, str]:

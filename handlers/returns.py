@@ -1,4 +1,5 @@
-"""returns and return done: what my agency owes the partnership, and marking it sent."""
+"""returns, return done and return reopen: what my agency owes the partnership, and marking it sent (or,
+marked by mistake, not sent after all)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from handlers.core import Command, Context, Target, UserError, command
 from handlers.fields import done_on
 from handlers.permissions import refuse_unless_in_agency
 from messages.buttons import return_buttons
-from messages.reply import Item, Reply, Tone
+from messages.reply import Button, Item, Reply, Tone
 from messages.templates import format_day, say
 from models.partnership import Agency, Member
 from models.work import (RETURN_KIND_NAMES, DataReturn, count_outstanding_returns, data_return, mark_return_submitted,
-                         outstanding_returns)
+                         outstanding_returns, reopen_return)
 
 MAX_ITEMS = 25
 
@@ -64,4 +65,25 @@ def return_done(cmd: Command, ctx: Context) -> Reply:
     on_time = ctx.calendar.local_date(item.submitted_at) <= item.due_date
     return Reply(text=say("return_done", item=item, changed=changed, on_time=on_time,
                           submitted=format_day(ctx.calendar.local_date(item.submitted_at))),
-                 tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed)
+                 tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
+                 buttons=[Button("Undo", f"return reopen {item.id}")] if changed else [])
+
+
+@command("return reopen", summary="mark a return not submitted after all, so it is chased again",
+         example="return reopen 4", usage="return reopen ID",
+         target=Target(_find_return, lambda ctx, r: refuse_unless_in_agency(ctx, r.agency_id, "change it"),
+                       kind=DataReturn))
+def return_reopen(cmd: Command, ctx: Context) -> Reply:
+    item: DataReturn = ctx.target
+    was = item.submitted_at
+    if not reopen_return(item, actor_id=ctx.actor.id, session=ctx.session):
+        return Reply(text=f"\"{item.title}\" is not marked submitted. Nothing changed.", tone=Tone.INFO,
+                     buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id))
+    today = ctx.today()
+    days = ctx.calendar.working_days_between(item.due_date, today)
+    late = f", late by {days} working day{'s' if days != 1 else ''}" if item.due_date < today else ""
+    return Reply(text=f"\"{item.title}\" is outstanding again (it was marked submitted on "
+                      f"{format_day(ctx.calendar.local_date(was))}). Due {format_day(item.due_date)}{late}; "
+                      f"reminders for it start again.",
+                 tone=Tone.SUCCESS, changed=True,
+                 buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id))

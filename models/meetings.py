@@ -221,6 +221,13 @@ def mark_paper_submitted(paper: Paper, *, actor_id: int, session: Session, now: 
     return True
 
 
+def reopen_paper(paper: Paper, *, actor_id: int, session: Session) -> bool:
+    """Mark a paper not in after all (marked by mistake), so it is chased again. False if it was not in."""
+    if paper.submitted_at is None:
+        return False
+    return save_changes(paper, {"submitted_at": None}, session=session, actor_id=actor_id, action="paper.reopened")
+
+
 def answer_for(meeting_id: int, member_id: int, *, scope, session: Session) -> AttendanceAnswer | None:
     return session.exec(
         select(AttendanceAnswer).where(

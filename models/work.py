@@ -222,6 +222,15 @@ def mark_return_submitted(item: DataReturn, *, actor_id: int, session: Session, 
     return True
 
 
+def reopen_return(item: DataReturn, *, actor_id: int, session: Session) -> bool:
+    """Mark a return not submitted after all (marked by mistake), so it is chased again. False if it
+    was not marked submitted."""
+    if item.submitted_at is None:
+        return False
+    return save_changes(item, {"submitted_at": None, "submitted_by_id": None}, session=session, actor_id=actor_id,
+                        action="return.reopened")
+
+
 def open_actions_page(*, scope, session: Session, limit: int, owner_id: int | None = None,
                       agency_id: int | None = None, after: tuple[date, int] | None = None) -> list[Action]:
     """One page of open actions, earliest due first (so overdue first), after (due date, id) if

@@ -1,0 +1,91 @@
+"""return reopen and paper reopen: a return or paper marked in by mistake is chased again."""
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from models.audit import AuditEvent
+from models.meetings import Paper
+from models.work import DataReturn
+from tests.conftest import ADMIN, CHAIR, HOUSING, POLICE
+
+
+def events(engine, action: str) -> list[AuditEvent]:
+    with Session(engine) as session:
+        return session.exec(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def submitted(engine, model, row_id: int):
+    with Session(engine) as session:
+        return session.get(model, row_id).submitted_at
+
+
+async def test_a_return_marked_submitted_by_mistake_is_undone_and_chased_again(chat, demo):
+    done = await chat(CHAIR, "return done 4")
+    assert done.changed and [b.command for b in done.buttons] == ["return reopen 4"]
+    assert done.buttons[0].label == "Undo"
+
+    undone = await chat(CHAIR, done.buttons[0].command)
+
+    assert undone.changed and not undone.is_error
+    assert undone.text == ("\"Section 11 self-assessment\" is outstanding again (it was marked submitted on Mon 23 Nov "
+                           "2026). Due Tue 17 Nov 2026, late by 4 working days; reminders for it start again.")
+    assert "return done 4" in [b.command for b in undone.buttons]
+    assert submitted(demo, DataReturn, 4) is None
+    with Session(demo) as session:
+        assert session.get(DataReturn, 4).submitted_by_id is None
+    [event] = events(demo, "return.reopened")
+    assert (event.entity, event.entity_id) == ("data_return", 4)
+    assert event.before["submitted_at"] is not None and event.after == {"submitted_at": None, "submitted_by_id": None}
+    listing = await chat(CHAIR, "returns")
+    assert "2 returns outstanding, 1 late" in listing.text
+
+
+async def test_a_return_not_marked_submitted_is_left_as_it_is(chat, demo):
+    reply = await chat(CHAIR, "return reopen 4")
+    assert not reply.changed and not reply.is_error and "is not marked submitted. Nothing changed." in reply.text
+    assert events(demo, "return.reopened") == []
+
+
+async def test_another_agencys_return_cannot_be_undone(chat, demo):
+    assert (await chat(POLICE, "return done 1")).changed
+    reply = await chat(HOUSING, "return reopen 1")
+    assert reply.is_error and "belongs to another agency" in reply.text
+    assert submitted(demo, DataReturn, 1) is not None and events(demo, "return.reopened") == []
+    assert (await chat(ADMIN, "return reopen 1")).changed  # the business unit may
+
+
+async def test_a_paper_marked_in_by_mistake_is_undone_by_its_owner_or_the_chair(chat, demo):
+    done = await chat(HOUSING, "paper done 4")
+    assert [b.command for b in done.buttons] == ["paper reopen 4"]
+
+    undone = await chat(HOUSING, "paper reopen 4")
+
+    assert undone.changed
+    assert undone.text.startswith("\"Housing complaints themes\" is not in after all (it was marked in on Mon 23 Nov "
+                                  "2026): papers for Assurance and Review Group on Wed 2 Dec 2026 are due by ")
+    assert undone.text.endswith("reminders for it start again.")
+    assert [b.command for b in undone.buttons][0] == "paper done 4"
+    assert submitted(demo, Paper, 4) is None
+    [event] = events(demo, "paper.reopened")
+    assert event.entity_id == 4 and event.after == {"submitted_at": None}
+
+    assert (await chat(HOUSING, "paper done 4")).changed
+    by_chair = await chat(CHAIR, "paper reopen 4")
+    assert by_chair.changed and [b.command for b in by_chair.buttons] == ["paper done 4"]  # no snoozes of hers
+
+
+async def test_someone_else_cannot_undo_my_paper(chat, demo):
+    assert (await chat(HOUSING, "paper done 4")).changed
+    reply = await chat(POLICE, "paper reopen 4")
+    assert reply.is_error and "belongs to Aisha Rahman" in reply.text
+    assert submitted(demo, Paper, 4) is not None
+
+
+async def test_a_paper_for_a_meeting_already_held_is_not_said_to_be_chased(chat, demo, clock):
+    assert (await chat(HOUSING, "paper done 4")).changed
+    clock.moment += timedelta(days=10)  # past the meeting on Wed 2 Dec
+    reply = await chat(HOUSING, "paper reopen 4")
+    assert reply.changed
+    assert "the meeting of Assurance and Review Group was on Wed 2 Dec 2026, so it gets no reminders" in reply.text
+    assert "start again" not in reply.text
