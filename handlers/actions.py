@@ -11,7 +11,7 @@ from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.fields import done_on, free_text, text_check
 from handlers.forms import checked_form, with_checks
-from handlers.permissions import CHAIRS, refuse_unless_acts_for
+from handlers.permissions import CHAIRS, business_unit, refuse_unless_acts_for
 from messages.buttons import MAX_UPDATE, action_buttons, update_form
 from messages.reply import Button, FieldKind, Form, FormField, Item, Reply, Tone
 from messages.templates import format_day, say
@@ -146,7 +146,8 @@ def action_done(cmd: Command, ctx: Context) -> Reply:
     changed = mark_action_done(action, actor_id=ctx.actor.id, session=ctx.session, now=done)
     return Reply(text=say("action_done", action=action, changed=changed,
                           completed=format_day(ctx.calendar.local_date(action.completed_at))),
-                 tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed)
+                 tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
+                 buttons=[Button("Undo", f"action reopen {action.id}")] if changed else [])
 
 
 def _update_form(action: Action) -> Form:
@@ -184,6 +185,17 @@ def _drop_form(action: Action) -> Form:
 TO_CLOSE_OR_OPEN = Target(_find_action, kind=Action)
 
 
+def _refuse_reopening(ctx: Context, action: Action) -> str | None:
+    """A done action: whoever may mark it done (a tap by mistake is undone by the person who made it),
+    and the chairs and business unit. A dropped one: the chairs and business unit, who drop them."""
+    if may.oversees(ctx.person):
+        return None
+    if action.status == ActionStatus.DROPPED.value:
+        return (f"Action #{action.id} was dropped ({action.dropped_reason or 'no reason given'}); only chairs and "
+                f"the business unit can open it again. Ask {business_unit(ctx)}.")
+    return refuse_unless_acts_for(ctx, action.owner_id, "open this action again")
+
+
 @command("action drop", summary="close an action that is no longer needed, with the reason",
          example="action drop 12 Superseded by the neglect strategy plan", usage="action drop ID REASON",
          rule=CHAIRS, target=TO_CLOSE_OR_OPEN)
@@ -204,13 +216,16 @@ def action_drop(cmd: Command, ctx: Context) -> Reply:
                  tone=Tone.SUCCESS, changed=True)
 
 
-@command("action reopen", summary="open a done or dropped action again", example="action reopen 12",
-         usage="action reopen ID", rule=CHAIRS, target=TO_CLOSE_OR_OPEN)
+@command("action reopen", summary="open a done action again (chairs and the business unit: a dropped one too)",
+         example="action reopen 12", usage="action reopen ID",
+         target=Target(_find_action, _refuse_reopening, kind=Action))
 def action_reopen(cmd: Command, ctx: Context) -> Reply:
     action: Action = ctx.target
     if not reopen_action(action, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"Action #{action.id} is open already. Nothing changed.", tone=Tone.INFO)
+    mine = action.owner_id == ctx.actor.id
     return Reply(text=f"Action #{action.id} \"{action.title}\" is open again, due {format_day(action.due_date)}. "
-                      f"Its owner gets reminders for it as before.",
+                      f"{'You get' if mine else 'Its owner gets'} reminders for it as before.",
                  tone=Tone.SUCCESS, changed=True,
-                 buttons=[Button("Drop it", f"action drop {action.id}", form=_drop_form(action))])
+                 buttons=(action_buttons(action.id) if mine else [])  # Drop it: offered only to whoever may
+                 + [Button("Drop it", f"action drop {action.id}", form=_drop_form(action))])

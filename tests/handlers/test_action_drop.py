@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 
 from models.audit import AuditEvent
 from models.work import Action
-from tests.conftest import ADMIN, CHAIR, POLICE
+from tests.conftest import ADMIN, CHAIR, HOUSING, POLICE
 
 
 async def test_a_chair_drops_an_action_with_the_reason_and_it_leaves_the_owners_list(chat, demo):
@@ -59,3 +59,30 @@ async def test_a_dropped_action_reopened_can_be_marked_done_and_cannot_be_droppe
     assert done.changed and "is done" in done.text
     with Session(demo) as session:
         assert (session.get(Action, 2).status, session.get(Action, 2).dropped_reason) == ("done", None)
+
+
+async def test_an_owner_who_marked_an_action_done_by_mistake_undoes_it(chat, demo):
+    done = await chat(POLICE, "action done 3")
+    assert done.changed and [(b.label, b.command) for b in done.buttons] == [("Undo", "action reopen 3")]
+
+    undone = await chat(POLICE, done.buttons[0].command)
+
+    assert undone.changed and "You get reminders for it as before" in undone.text
+    assert [b.command for b in undone.buttons][0] == "action done 3"
+    assert "action drop 3" not in [b.command for b in undone.buttons]  # dropping is for chairs
+    with Session(demo) as session:
+        assert (session.get(Action, 3).status, session.get(Action, 3).completed_at) == ("open", None)
+        [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "action.reopened")).all()
+    assert event.actor_id is not None and event.entity_id == 3
+
+
+async def test_only_those_who_may_mark_it_done_may_undo_it_and_a_dropped_one_stays_with_the_chairs(chat, demo):
+    assert (await chat(POLICE, "action done 3")).changed
+    theirs = await chat(HOUSING, "action reopen 3")
+    assert theirs.is_error and "belongs to DI Mark Evans" in theirs.text
+    assert (await chat(ADMIN, "action reopen 3")).changed
+    assert (await chat(ADMIN, "action drop 3 Covered by the new audit plan")).changed
+    dropped = await chat(POLICE, "action reopen 3")
+    assert dropped.is_error and "only chairs and the business unit can open it again" in dropped.text
+    with Session(demo) as session:
+        assert session.get(Action, 3).status == "dropped"
