@@ -14,7 +14,7 @@ from messages.templates import format_when, say
 from models.meetings import (DEPUTY_DECLINED, Answer, answer_for, deputising_for, record_answer,
                              record_deputy_answer)
 from models.partnership import Agency, Member
-from models.people import colleagues, find_member
+from models.people import colleagues, find_member, group_ids_of
 from models.quorum import SeatAnswer, seat_answers
 
 ANSWER_WORDS = {
@@ -103,10 +103,13 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         changed=changed,
     )
     if deputy and changed and deputy.id != earlier_deputy:
+        seated = group.id in group_ids_of(deputy.id, scope=ctx.scope, session=ctx.session,
+                                          on=ctx.calendar.local_date(meeting.starts_at))
         reply.notices.append(Notice(deputy.id, Reply(
             title=f"You are deputising at {group.name}",
-            text=say("deputy_notice", member=ctx.actor, group=group, when=when, location=meeting.location),
-            buttons=deputy_answer_buttons(group.key), private=True,
+            text=say("deputy_notice", member=ctx.actor, group=group, when=when, location=meeting.location,
+                     seated=seated),
+            buttons=deputy_answer_buttons(group.key, seated=seated), private=True,
         )))
     if changed and earlier_deputy is not None and earlier_deputy != (deputy.id if deputy else None):
         reply.notices.append(Notice(earlier_deputy, Reply(
@@ -114,7 +117,28 @@ def attend(cmd: Command, ctx: Context) -> Reply:
             text=say("deputy_withdrawn", member=ctx.actor, group=group, when=when), private=True)))
     if changed and answer == Answer.APOLOGIES:
         _tell_who_named_me(ctx, reply, group, meeting, when)
+    if answer == Answer.ATTENDING:
+        _there_for_both(ctx, reply, group, meeting, when)
     return reply
+
+
+def _there_for_both(ctx: Context, reply: Reply, group, meeting, when: str) -> None:
+    """Someone with a seat of their own who is also a colleague's named deputy at this meeting: coming
+    to it is coming for both (the deputy notice's "I'll be there" sends this same `attend GROUP yes`),
+    so a deputy place not yet answered is confirmed, and the colleague told."""
+    row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
+    if row is None or row.deputy_answer is not None:
+        return
+    record_deputy_answer(row, True, actor_id=ctx.actor.id, session=ctx.session)
+    member = ctx.scope.get(Member, row.member_id, session=ctx.session)
+    also = f"You will also attend for {member.name}, as their deputy: I've told them."
+    reply.text = f"{reply.text} {also}" if reply.changed else f"You were already down as attending. {also}"
+    reply.tone, reply.changed = Tone.SUCCESS, True
+    reply.fields.append(("Also deputising for", f"{member.name} ({DEPUTY_STATES['confirmed']})"))
+    reply.notices.append(Notice(member.id, Reply(
+        title=f"Your deputy at {group.name}",
+        text=say("deputy_reply_notice", coming=True, deputy=ctx.actor, group=group, when=when),
+        private=True)))
 
 
 def _tell_who_named_me(ctx: Context, reply: Reply, group, meeting, when: str) -> None:

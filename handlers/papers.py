@@ -70,6 +70,7 @@ def meetings(cmd: Command, ctx: Context) -> Reply:
             fields.append(("Where", meeting.location))
         if group.id in ctx.person.seats:
             fields.append(("Your answer", answer_label(answer.answer) if answer else "not answered"))
+            fields += also_deputising(ctx, meeting.id, group)
         buttons = []
         standing_in = deputy_fields(ctx, meeting.id, group)
         if standing_in is not None:
@@ -153,6 +154,18 @@ def deputy_fields(ctx: Context, meeting_id: int, group: Group) -> list[tuple[str
         return None
     return [("You are deputising for", _names(ctx, {row.member_id})[row.member_id]),
             ("Your answer", DEPUTY_STATES.get(row.deputy_answer, "not answered"))]
+
+
+def also_deputising(ctx: Context, meeting_id: int, group: Group) -> list[tuple[str, str]]:
+    """For someone with a seat of their own who is also named as a colleague's deputy at this meeting:
+    whose seat, and whether they have said they will be there (`attend GROUP yes` says so for both)."""
+    if meeting_id not in ctx.person.deputy_meetings or group.id not in ctx.person.seats:
+        return []
+    row = deputising_for(meeting_id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
+    if row is None:
+        return []
+    state = DEPUTY_STATES.get(row.deputy_answer, "not confirmed yet")
+    return [("Also deputising for", f"{_names(ctx, {row.member_id})[row.member_id]} ({state})")]
 
 
 def meetings_to_answer(ctx: Context, *, limit: int) -> list:

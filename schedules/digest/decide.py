@@ -333,8 +333,9 @@ class Sweep:
                 continue
             if row.id not in self.known:
                 self.known[row.id] = Recipient(*row[-len(RECIPIENT_COLUMNS):])
+            seated = any(seat.id == row.id for seat in self.seats.get(row.meeting_id, []))
             self.add(row.id, (AHEAD, lead, 4, row.meeting_id),
-                     deputy_ask_item(place, group, meeting, lead, row.named_by))
+                     deputy_ask_item(place, group, meeting, lead, row.named_by, seated=seated))
 
     def quorum_forecast(self, place: Place, group, meeting, lead: int) -> None:
         seats = [SeatAnswer(s.id, s.name, s.agency_key, s.agency_name, s.role, s.answer, s.deputy_name,

@@ -1,0 +1,96 @@
+"""A named deputy who also sits on the group: told that their answer counts for their own seat too,
+shown whose seat they stand in for, and confirmed for both when they say they will be there."""
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models.meetings import AttendanceAnswer, Answer
+from models.partnership import Member
+from tests import factories
+from tests.conftest import DEPUTY_CHAIR, ICB_MEMBER, POLICE, POLICE_DEPUTY
+from tests.schedules.builders import a_meeting, digests, town
+
+
+def rachels_answer(engine) -> AttendanceAnswer:
+    with Session(engine) as session:
+        rachel = session.exec(select(Member).where(Member.email == ICB_MEMBER)).one()
+        return session.exec(select(AttendanceAnswer).where(AttendanceAnswer.member_id == rachel.id)
+                            .order_by(AttendanceAnswer.meeting_id)).first()
+
+
+def field(item, name: str) -> str | None:
+    return dict(item.fields).get(name)
+
+
+async def test_a_deputy_with_a_seat_of_their_own_is_told_their_answer_counts_for_it(chat):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    [notice] = chat.notices_to(DEPUTY_CHAIR)
+    assert "You sit on Assurance and Review Group yourself" in notice.text
+    assert [(b.label, b.command) for b in notice.buttons] == [("I'll be there", "attend arg yes"),
+                                                              ("I can't come at all", "attend arg no")]
+
+
+async def test_a_deputy_without_a_seat_is_asked_only_whether_they_can_go(chat):
+    await chat(POLICE, f"attend arg deputy {POLICE_DEPUTY}")
+    [notice] = chat.notices_to(POLICE_DEPUTY)
+    assert "yourself" not in notice.text
+    assert [b.label for b in notice.buttons] == ["I'll be there", "I can't go"]
+
+
+async def test_ill_be_there_confirms_the_deputy_place_as_well_as_the_own_seat(chat, demo):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    before = await chat(DEPUTY_CHAIR, "meetings arg")
+    assert field(before.items[0], "Also deputising for") == "Rachel Green (not confirmed yet)"
+    chat.sent.clear()
+
+    reply = await chat(DEPUTY_CHAIR, "attend arg yes")
+
+    assert reply.changed and not reply.is_error
+    assert "You will also attend for Rachel Green, as their deputy: I've told them." in reply.text
+    assert ("Also deputising for", "Rachel Green (you will be there)") in reply.fields
+    assert rachels_answer(demo).deputy_answer == "confirmed"
+    [told] = chat.notices_to(ICB_MEMBER)
+    assert "Dr Amara Okafor has confirmed they will attend Assurance and Review Group for you" in told.text
+    home = await chat(DEPUTY_CHAIR, "home")
+    meeting = next(item for item in home.items if item.key.startswith("meeting:"))
+    assert field(meeting, "Your answer") == "attending"
+    assert field(meeting, "Also deputising for") == "Rachel Green (you will be there)"
+
+    again = await chat(DEPUTY_CHAIR, "attend arg yes")
+    assert not again.changed and "Nothing changed" in again.text
+
+
+async def test_a_deputy_place_already_declined_is_not_confirmed_by_coming_to_the_own_seat(chat, demo):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    with Session(demo) as session:
+        row = session.get(AttendanceAnswer, rachels_answer(demo).id)
+        row.deputy_answer = "declined"
+        session.add(row)
+        session.commit()
+    chat.sent.clear()
+    reply = await chat(DEPUTY_CHAIR, "attend arg yes")
+    assert "as their deputy" not in reply.text and rachels_answer(demo).deputy_answer == "declined"
+    assert chat.notices_to(ICB_MEMBER) == []
+
+
+def test_the_daily_ask_tells_a_deputy_with_a_seat_that_no_means_not_coming_at_all(session):
+    t = town(session)
+    meeting = a_meeting(session, t.arg, date(2026, 12, 10), location="Council House")
+    seated = factories.member(session, t.police, "Pat Seated")
+    factories.seat(session, t.arg, seated)
+    outside = factories.member(session, t.police, "Sam Standin")
+    other = factories.member(session, t.police, "Lee Officer")
+    factories.seat(session, t.arg, other)
+    factories.answer(session, meeting, seated, Answer.ATTENDING.value)  # for their own seat, before being named
+    factories.answer(session, meeting, t.officer, Answer.DEPUTY.value, deputy=seated)
+    factories.answer(session, meeting, other, Answer.DEPUTY.value, deputy=outside)
+
+    found = digests(session, date(2026, 12, 7))
+
+    (ask,) = found["Pat Seated"].items
+    assert "Mark Officer has named you to attend in their place" in ask.text
+    assert [(b.label, b.command) for b in ask.buttons] == [("I'll be there", f"attend {t.arg.key} yes"),
+                                                           ("I can't come at all", f"attend {t.arg.key} no")]
+    (plain,) = found["Sam Standin"].items
+    assert [b.label for b in plain.buttons] == ["I'll be there", "I can't go"]
