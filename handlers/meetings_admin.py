@@ -156,9 +156,9 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
                           deadline=deadline, late=deadline < ctx.today()), tone=Tone.SUCCESS, changed=True)
 
 
-@command("meeting move", summary="move a meeting; those who answered are told",
-         example="meeting move 2 2027-03-09 14:00", usage="meeting move ID DATE TIME", rule=CHAIRS,
-         options=("meeting", "date", "time", CONFIRM),
+@command("meeting move", summary="move a meeting to another time, or place; those who answered are told",
+         example="meeting move 2 2027-03-09 14:00", usage="meeting move ID DATE TIME [LOCATION]", rule=CHAIRS,
+         options=("meeting", "date", "time", "location", CONFIRM),
          target=Target(_meeting_named, kind=Meeting, refuse=_runs("move its meetings")))
 def meeting_move(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
@@ -168,23 +168,33 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
                         f"`meeting add {group.key} DATE TIME`.")
     fields, words = split_fields(cmd)
     old_local = ctx.calendar.local_datetime(meeting.starts_at)
-    day, at, _rest = _when(ctx, fields, words if fields.get("meeting") else words[1:], what="the new date",
-                           usual=old_local.time())
+    words = words if fields.get("meeting") else words[1:]
+    if fields.get("location") and not words and not fields.get("date") and not fields.get("time"):
+        day, at, rest = old_local.date(), old_local.time(), []  # a new place only: `meeting move 2 location=...`
+    else:
+        day, at, rest = _when(ctx, fields, words, what="the new date", usual=old_local.time())
+    place = free_text(ctx, text_or_option(cmd, fields, rest, "location"), field="location", what="place",
+                      where=PLACE, limit=200, required=False)
     starts = _starts(ctx, day, at)
     if starts <= ctx.now():
         raise UserError(f"{format_day(day)} has passed; move the meeting to a date to come.")
     warning = unusual_day(ctx, day)
     if warning and not confirmed(fields, day):
         return ask_to_confirm(cmd, warning=warning, day=day, anyway="Move anyway",
-                              line=command_line("meeting move", str(meeting.id), day.isoformat(), f"{at:%H:%M}"))
-    if not save_changes(meeting, {"starts_at": starts}, session=ctx.session, actor_id=ctx.actor.id,
-                        action="meeting.moved"):
-        return Reply(text=f"{group.name} is already on {format_when(old_local)}. Nothing changed, and nobody was "
-                          f"told.")
+                              line=command_line("meeting move", str(meeting.id), day.isoformat(), f"{at:%H:%M}",
+                                                location=place))
+    was_at, was_on = meeting.location, meeting.starts_at
+    changes = {"starts_at": starts} | ({"location": place} if place else {})
+    if not save_changes(meeting, changes, session=ctx.session, actor_id=ctx.actor.id, action="meeting.moved"):
+        where = f" at {was_at}" if place else ""
+        return Reply(text=f"{group.name} is already on {format_when(old_local)}{where}. Nothing changed, and nobody "
+                          f"was told.")
     deadline = ctx.calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
-    text = say("meeting_moved", group=group, old=format_when(old_local), new=format_when(starts), deadline=deadline)
+    text = say("meeting_moved", group=group, old=format_when(old_local), new=format_when(starts), deadline=deadline,
+               moved=starts != was_on, place=place if place and place != was_at else None)
     reply = Reply(text=text, tone=Tone.SUCCESS, changed=True)
-    reply.notices = [Notice(m, Reply(title=f"{group.name} has moved", text=text)) for m in _told(ctx, meeting)]
+    title = f"{group.name} has moved" if starts != was_on else f"{group.name} has a new place"
+    reply.notices = [Notice(m, Reply(title=title, text=text)) for m in _told(ctx, meeting)]
     return reply
 
 

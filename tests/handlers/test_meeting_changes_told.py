@@ -80,3 +80,40 @@ async def test_help_all_does_not_offer_everyone_the_chairs_lists(chat, demo):
     reply = await chat(PRACTITIONER, "help all")
     assert "actions | actions all" not in reply.text
     assert "`actions all`, or one agency's" in reply.text  # said as the chairs' and business unit's
+
+
+def place_of(engine, meeting_id: int) -> str | None:
+    from models.meetings import Meeting
+
+    with Session(engine) as session:
+        return session.get(Meeting, meeting_id).location
+
+
+async def test_a_meeting_moved_with_a_new_place_takes_the_place_and_says_so(chat, demo):
+    reply = await chat(CHAIR, "meeting move 2 2026-12-17 14:00 Town Hall, Room 4")
+
+    assert reply.changed and ", and will be at Town Hall, Room 4." in reply.text
+    assert place_of(demo, 2) == "Town Hall, Room 4"
+    [told] = chat.notices_to(HOUSING)
+    assert told.title == "Assurance and Review Group has moved" and "Town Hall, Room 4" in told.text
+
+
+async def test_a_new_place_alone_keeps_the_time_and_tells_everyone(chat, demo):
+    before = await chat(CHAIR, "meetings arg")
+    when = before.items[0].text.split(": ", 1)[1]
+
+    reply = await chat(CHAIR, 'meeting move 2 location="Online (Teams)"')
+
+    assert reply.changed
+    assert reply.text.startswith(f"Assurance and Review Group on {when} will now be at Online (Teams).")
+    assert place_of(demo, 2) == "Online (Teams)"
+    assert [n.title for n in chat.notices_to(HOUSING)] == ["Assurance and Review Group has a new place"]
+    again = await chat(CHAIR, 'meeting move 2 location="Online (Teams)"')
+    assert not again.changed and "Nothing changed, and nobody was told" in again.text
+
+
+async def test_a_place_naming_a_child_is_refused_and_the_meeting_left_where_it_was(chat, demo):
+    was = place_of(demo, 2)
+    reply = await chat(CHAIR, "meeting move 2 2026-12-17 14:00 room booked for Tyler Smith born 3/4/2019")
+    assert reply.is_error and "The place was not saved" in reply.text and "Tyler" not in reply.text
+    assert place_of(demo, 2) == was and chat.sent == []
