@@ -65,7 +65,7 @@ def render_summary(reply: Reply) -> str:
         lines.append(f"- {item.text}" + "".join(f"; {label}: {value}" for label, value in item.fields))
     if reply.more:
         lines.append(f"...and {reply.more} more" + (f" ({reply.more_hint})" if reply.more_hint else ""))
-    lines.extend(reply.errors.values())
+    lines.extend(problem for _label, problem in reply.labelled_errors())
     return without_code_marks("\n".join(line.rstrip() for line in lines)).strip()
 
 

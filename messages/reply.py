@@ -165,9 +165,10 @@ class Reply:
 
     def labelled_errors(self) -> list[tuple[str | None, str]]:
         """Each problem with the label of the field it is about, as people saw it (None: about no field
-        of the form)."""
+        of the form), to be shown after the text: one the text says already (a line typed, with no
+        field to mark) is left out, so it is not said twice."""
         return [(self.form.label_of(name) if self.form else name.replace("_", " ").capitalize(), problem)
-                for name, problem in self.errors.items()]
+                for name, problem in self.errors.items() if problem not in self.text]
 
 
 def for_everyone(reply: Reply) -> Reply:

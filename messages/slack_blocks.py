@@ -225,8 +225,8 @@ def _head_blocks(reply: Reply) -> list[dict[str, Any]]:
     for n in range(0, min(len(reply.fields), 4 * MAX_SECTION_FIELDS), MAX_SECTION_FIELDS):
         blocks.append({"type": "section", "block_id": f"fields~{n}", "fields": [
             _field(label, value) for label, value in reply.fields[n:n + MAX_SECTION_FIELDS]]})
-    if reply.errors:
-        lines = [f"• {label}: {problem}" if label else f"• {problem}" for label, problem in reply.labelled_errors()]
+    lines = [f"• {label}: {problem}" if label else f"• {problem}" for label, problem in reply.labelled_errors()]
+    if lines:
         blocks.append({"type": "section", "block_id": "errors", "text": mrkdwn("\n".join(lines))})
     if reply.files:  # the adapter uploads them to the person's direct messages
         names = ", ".join(f.filename for f in reply.files)

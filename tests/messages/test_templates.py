@@ -5,8 +5,8 @@ from datetime import date, datetime
 import pytest
 from jinja2 import UndefinedError
 
-from messages.plain import render_plain
-from messages.reply import Button, FieldKind, Form, FormField, Item, Reply
+from messages.plain import render_plain, render_summary
+from messages.reply import Button, FieldKind, Form, FormField, Item, Reply, Tone
 from messages.slack_blocks import reply_blocks
 from messages.templates import format_day, format_when, say, shorten
 
@@ -49,3 +49,14 @@ def test_a_shortened_text_ends_on_a_whole_word_with_an_ellipsis():
     assert shorten("Home conditions reported as poor", 17) == "Home conditions…"
     assert shorten("Home conditions, poor", 17) == "Home conditions…"
     assert shorten("x" * 30, 10) == "x" * 9 + "…"
+
+
+def test_a_problem_the_reply_already_says_is_not_said_twice():
+    problem = "I can't save this because it contains what looks like a child's name."
+    reply = Reply(text=f"The place was not saved. {problem}", tone=Tone.ERROR, errors={"location": problem})
+    assert render_plain(reply).count(problem) == 1
+    assert render_summary(reply).count(problem) == 1
+    other = Reply(text="Not saved.", errors={"location": problem})  # said only under its field: kept
+    assert problem in render_plain(other) and problem in render_summary(other)
+    slack = [b for b in reply_blocks(reply) if b.get("block_id") == "errors"]
+    assert slack == []
