@@ -61,7 +61,7 @@ def member_for_token(token: str, *, session: Session, secret: str) -> Member | N
     The token is the edge: it names the member, and so the partnership whose calendar it opens.
     """
     member_id, _, _digest = token.partition("-")
-    if not member_id.isdigit() or len(member_id) > 12:
+    if not (member_id.isascii() and member_id.isdigit()) or len(member_id) > 12:
         return None
     if not hmac.compare_digest(member_token(int(member_id), secret), token):
         return None

@@ -132,8 +132,9 @@ def parse_id(value: str | None, *, what: str, listing: str) -> int:
     if value is None:
         raise UserError(f"Which {what}? Give its number, for example `{listing}` shows them.")
     cleaned = value.strip().lstrip("#")
-    if not cleaned.isdigit() or len(cleaned) > 12:
-        raise UserError(f"'{value}' is not a {what} number. Type `{listing}` to see the numbers.")
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 12:  # not "²": a digit, not a number
+        raise UserError(f"'{value}' is not {'an' if what[0] in 'aeiou' else 'a'} {what} number. Type `{listing}` to "
+                        f"see the numbers.")
     return int(cleaned)
 
 

@@ -7,12 +7,17 @@ a stage are for those who work on it: the person who raised it is told each move
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlmodel import select
+
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.escalation_targets import find_escalation
 from handlers.escalations import alert, escalation_fields, member_named, stage_names
 from messages.reply import Button, Item, Reply, Tone
 from messages.templates import format_when
 from models import permissions as may
+from models.audit import AuditEvent
 from models.escalations import CATEGORIES, Escalation, EscalationStageChange, Urgency, stage_history
 from models.partnership import Agency
 
@@ -24,7 +29,7 @@ def _named(cmd: Command, ctx: Context) -> Escalation:
     meant to raise a concern (`escalation urgent: ...`) may have typed a child's name next."""
     if cmd.args:
         raw = cmd.args[0].upper().lstrip("E").lstrip("#")
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise UserError("`escalation` shows one escalation by its number, for example `escalation 3`; "
                             "`escalations` lists yours. To raise a concern, type `escalate`. Nothing was saved.")
     return find_escalation(cmd, ctx)
@@ -33,7 +38,8 @@ def _named(cmd: Command, ctx: Context) -> Escalation:
 TO_READ = Target(_named, kind=Escalation)  # anyone who may see it may read it in full (find_escalation)
 
 
-@command("escalation", summary="one escalation in full: its stages, notes, what was agreed and its outcome",
+@command("escalation", summary="one escalation in full: its stages, what was agreed and its outcome (and the "
+                               "notes made at each stage, for those handling it)",
          example="escalation 1", usage="escalation ID", target=TO_READ)
 def escalation_show(cmd: Command, ctx: Context) -> Reply:
     found: Escalation = ctx.target
@@ -52,7 +58,8 @@ def escalation_show(cmd: Command, ctx: Context) -> Reply:
     history = [(entry, note_only) for entry, note_only in entries if notes_shown or not note_only]
     notes_kept = not notes_shown and any(entry.note for entry, _ in entries)
     shown = history[-MAX_HISTORY:]
-    items = [_history_item(ctx, entry, note_only, notes_shown) for entry, note_only in shown]
+    noted = _noted_at(ctx, found) if notes_shown and any(note_only for _, note_only in shown) else {}
+    items = [_history_item(ctx, entry, note_only, notes_shown, noted.get(entry.id)) for entry, note_only in shown]
     closed = found.closed_at is not None
     buttons = []
     if not closed and found.acknowledged_at is None:
@@ -87,13 +94,26 @@ def _entries(history: list[EscalationStageChange]) -> list[tuple[EscalationStage
     return found
 
 
-def _history_item(ctx: Context, entry: EscalationStageChange, note_only: bool, notes_shown: bool) -> Item:
+def _noted_at(ctx: Context, found: Escalation) -> dict[int, datetime]:
+    """When each note added later at a stage was made: its entry keeps the stage's start, and the
+    audit trail the moment (models.escalations.add_stage_note)."""
+    events = ctx.session.exec(select(AuditEvent.after).where(
+        ctx.scope.where(AuditEvent), AuditEvent.action == "escalation.noted", AuditEvent.entity == "escalation",
+        AuditEvent.entity_id == found.id))
+    return {after["note_id"]: datetime.fromisoformat(after["noted_at"]) for after in events
+            if after and "note_id" in after and "noted_at" in after}
+
+
+def _history_item(ctx: Context, entry: EscalationStageChange, note_only: bool, notes_shown: bool,
+                  noted: datetime | None) -> Item:
     stages = stage_names(ctx)
     who = member_named(ctx, entry.by_id)
     by = f" by {who.name}" if who is not None else ""
     fields = [("Note", entry.note)] if entry.note and notes_shown else []
     if note_only:
-        return Item(text=f"Note at stage {entry.stage}{by}", key=f"escalation-history:{entry.id}", fields=fields)
+        when = f", {format_when(ctx.calendar.local_datetime(noted))}" if noted is not None else ""
+        return Item(text=f"Note at stage {entry.stage}{by}{when}", key=f"escalation-history:{entry.id}",
+                    fields=fields)
     stage = stages[entry.stage - 1] if 0 < entry.stage <= len(stages) else str(entry.stage)
     when = format_when(ctx.calendar.local_datetime(entry.entered_at))
     return Item(text=f"Stage {entry.stage}: {stage}, from {when}{by}", key=f"escalation-history:{entry.id}",

@@ -388,7 +388,8 @@ def escalation_stage(cmd: Command, ctx: Context) -> Reply:
     escalation = open_target(ctx, "stage")
     stages = stage_names(ctx)
     choices = "; ".join(f"{i}: {name}" for i, name in enumerate(stages, start=1))
-    if len(cmd.args) < 2 or not cmd.args[1].isdigit() or not 1 <= int(cmd.args[1]) <= len(stages):
+    number = cmd.args[1] if len(cmd.args) > 1 else ""
+    if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= len(stages):
         raise UserError(f"Give the stage number, for example `escalation stage {escalation.id} 2`. Stages: {choices}.")
     stage = int(cmd.args[1])
     # Free text as typed, not the command's words: they read apostrophes and quotes as quoting.

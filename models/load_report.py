@@ -37,5 +37,5 @@ def in_file_order(problems: list[str]) -> list[str]:
     """Problems ("line 14: ...") sorted by their line, those without one first, otherwise as found."""
     def line(problem: str) -> int:
         number = problem.removeprefix("line ").partition(":")[0]
-        return int(number) if number.isdigit() else 0
+        return int(number) if number.isascii() and number.isdigit() else 0
     return sorted(problems, key=line)

@@ -40,7 +40,7 @@ async def test_a_handler_sees_its_stages_who_moved_it_and_every_note(chat):
     assert first.text.startswith("Stage 1: Practitioner to practitioner, from ") and first.text.endswith(" by Jo Walsh")
     assert moved.text.startswith("Stage 2: Manager to manager, from ") and moved.text.endswith(" by Priya Shah")
     assert dict(moved.fields) == {"Note": NOTE}
-    assert noted.text == "Note at stage 2 by Helen Carter"
+    assert noted.text.startswith("Note at stage 2 by Helen Carter, Mon 23 Nov 2026 ")  # when it was written
     assert dict(noted.fields) == {"Note": "Spoke to the HV's manager"}
     assert [b.command for b in reply.buttons] == ["escalations"]  # acknowledged: nothing to acknowledge
     # An email of it says only that there is an escalation to look at, never what it is about.
@@ -92,6 +92,12 @@ async def test_someone_not_involved_finds_it_exactly_as_one_that_does_not_exist(
         missing = await chat(email, "escalation 99")
         assert theirs.is_error and "Disagreement" not in everything_said(theirs)
         assert theirs.text == missing.text.replace("E99", "E1")
+
+
+async def test_a_number_written_in_another_script_is_not_a_number(chat):
+    for line in ("escalation \u00b2", "escalation stage 1 \u00b2", "action done \u00b2"):
+        reply = await chat(ADMIN, line)
+        assert reply.is_error and "went wrong" not in reply.text, line
 
 
 async def test_whoever_it_is_assigned_to_sees_it_with_its_notes(chat):
