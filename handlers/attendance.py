@@ -91,6 +91,7 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         refuse_if_away(ctx, deputy, group, meeting)
     earlier = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
     earlier_deputy = earlier.deputy_id if earlier is not None and earlier.answer == Answer.DEPUTY.value else None
+    was_away = earlier is not None and earlier.answer == Answer.APOLOGIES.value  # read now: the row is updated
     _row, changed = record_answer(meeting, ctx.actor.id, answer, deputy_id=deputy.id if deputy else None,
                                   actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     reply = Reply(
@@ -118,16 +119,18 @@ def attend(cmd: Command, ctx: Context) -> Reply:
     if changed and answer == Answer.APOLOGIES:
         _tell_who_named_me(ctx, reply, group, meeting, when)
     if answer == Answer.ATTENDING:
-        _there_for_both(ctx, reply, group, meeting, when)
+        _there_for_both(ctx, reply, group, meeting, when, back=was_away)
     return reply
 
 
-def _there_for_both(ctx: Context, reply: Reply, group, meeting, when: str) -> None:
+def _there_for_both(ctx: Context, reply: Reply, group, meeting, when: str, *, back: bool) -> None:
     """Someone with a seat of their own who is also a colleague's named deputy at this meeting: coming
     to it is coming for both (the deputy notice's "I'll be there" sends this same `attend GROUP yes`),
-    so a deputy place not yet answered is confirmed, and the colleague told."""
+    so a deputy place not yet answered is confirmed, and the colleague told. One coming `back` after
+    sending apologies (their colleague was told they couldn't go) is confirmed again, and the colleague
+    told so; a deputy place they turned down themselves stays turned down."""
     row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
-    if row is None or row.deputy_answer is not None:
+    if row is None or row.deputy_answer == DEPUTY_DECLINED or (row.deputy_answer is not None and not back):
         return
     record_deputy_answer(row, True, actor_id=ctx.actor.id, session=ctx.session)
     member = ctx.scope.get(Member, row.member_id, session=ctx.session)

@@ -333,8 +333,9 @@ class Sweep:
                 continue
             if row.id not in self.known:
                 self.known[row.id] = Recipient(*row[-len(RECIPIENT_COLUMNS):])
+            # One with a seat of their own is asked this, not "will you be there?" too: it answers for both.
             seated = any(seat.id == row.id for seat in self.seats.get(row.meeting_id, []))
-            self.add(row.id, (AHEAD, lead, 4, row.meeting_id),
+            self.add(row.id, (AHEAD, lead, 3 if seated else 4, row.meeting_id),
                      deputy_ask_item(place, group, meeting, lead, row.named_by, seated=seated))
 
     def quorum_forecast(self, place: Place, group, meeting, lead: int) -> None:

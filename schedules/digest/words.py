@@ -321,6 +321,6 @@ def deputy_ask_item(place: Place, group, meeting, lead: int, named_by: str, *, s
     """For a named deputy who has not said whether they can go (`seated`: with a seat of their own on
     the group, for which their answer counts too)."""
     meets = format_when(place.calendar.local_datetime(meeting.starts_at))
-    return Item(text=item_text("deputy", group=group.name, meets=meets, days=lead, name=named_by),
+    return Item(text=item_text("deputy", group=group.name, meets=meets, days=lead, name=named_by, seated=seated),
                 key=f"meeting:{meeting.id}", fields=[("Where", meeting.location)] if meeting.location else [],
                 buttons=deputy_answer_buttons(group.key, seated=seated))

@@ -90,7 +90,36 @@ def test_the_daily_ask_tells_a_deputy_with_a_seat_that_no_means_not_coming_at_al
 
     (ask,) = found["Pat Seated"].items
     assert "Mark Officer has named you to attend in their place" in ask.text
+    assert ask.text.endswith("Can you go? Your answer counts for your own seat too.")
     assert [(b.label, b.command) for b in ask.buttons] == [("I'll be there", f"attend {t.arg.key} yes"),
                                                            ("I can't come at all", f"attend {t.arg.key} no")]
     (plain,) = found["Sam Standin"].items
-    assert [b.label for b in plain.buttons] == ["I'll be there", "I can't go"]
+    assert [b.label for b in plain.buttons] == ["I'll be there", "I can't go"] and "own seat" not in plain.text
+
+
+def test_a_deputy_with_a_seat_not_yet_answered_is_asked_once_for_both(session):
+    t = town(session)
+    meeting = a_meeting(session, t.arg, date(2026, 12, 10), location="Council House")
+    seated = factories.member(session, t.police, "Pat Seated")
+    factories.seat(session, t.arg, seated)
+    factories.answer(session, meeting, t.officer, Answer.DEPUTY.value, deputy=seated)
+
+    (ask,) = digests(session, date(2026, 12, 7))["Pat Seated"].items
+
+    assert "Mark Officer has named you to attend in their place" in ask.text and "own seat too" in ask.text
+    assert [b.label for b in ask.buttons] == ["I'll be there", "I can't come at all"]
+
+
+async def test_coming_back_after_apologies_tells_the_colleague_they_are_coming_after_all(chat, demo):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    assert (await chat(DEPUTY_CHAIR, "attend arg yes")).changed
+    away = await chat(DEPUTY_CHAIR, "attend arg no")
+    assert "I've told Rachel Green" in away.text
+    chat.sent.clear()
+
+    back = await chat(DEPUTY_CHAIR, "attend arg yes")
+
+    assert back.changed and "You will also attend for Rachel Green, as their deputy" in back.text
+    [told] = chat.notices_to(ICB_MEMBER)
+    assert "has confirmed they will attend Assurance and Review Group for you" in told.text
+    assert rachels_answer(demo).deputy_answer == "confirmed"
