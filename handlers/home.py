@@ -221,7 +221,7 @@ def _quorum_section(ctx: Context) -> list[Item]:
     items = []
     overseen = _next_meetings_overseen(ctx)
     verdicts = quorum_forecasts([(meeting, ctx.calendar.local_date(meeting.starts_at)) for _, meeting in overseen],
-                                scope=ctx.scope, session=ctx.session)
+                                scope=ctx.scope, session=ctx.session, asker_id=ctx.actor.id)
     for group, meeting in overseen:
         result = verdicts[meeting.id]
         fields = [("Coming", plural(result.present, "person", "people") + " so far")]

@@ -157,6 +157,11 @@ def evaluate_quorum(
             return f"{deputy} can't come ({todo})"
         return f"{names.get(agency_key, agency_key)} sent apologies with no deputy"
 
+    def not_answered(waiting: list[SeatAnswer]) -> str:
+        """Who has not answered, the person asking first, as "you"."""
+        return ", ".join(["you"] * any(s.member_id == asker_id for s in waiting)
+                         + [s.name for s in waiting if s.member_id != asker_id])
+
     missing: list[str] = []
     would_fix: list[str] = []
     quorate = True
@@ -189,19 +194,17 @@ def evaluate_quorum(
         short = rule["min_members"] - people
         if short > 0:
             quorate = False
-            missing.append(f"{people} people coming, {rule['min_members']} needed")
-            waiting = [s.name for s in seats if s.answer is None]
-            hint = f" (not answered yet: {', '.join(waiting)})" if waiting else ""
+            missing.append(f"{people} {'person' if people == 1 else 'people'} coming, {rule['min_members']} needed")
+            waiting = not_answered([s for s in seats if s.answer is None])
+            hint = f" (not answered yet: {waiting})" if waiting else ""
             would_fix.append(f"{short} more {'person' if short == 1 else 'people'}{hint}")
     if rule.get("chair_required"):
         chairs = [s for s in seats if is_chair_role(s.role)]
         if not any(s.answer == Answer.ATTENDING.value for s in chairs):
             quorate = False
-            waiting = [s.name for s in chairs if s.answer is None]
-            missing.append(
-                "neither the chair nor the deputy chair is confirmed"
-                + (f" (not answered: {', '.join(waiting)})" if waiting else "")
-            )
+            waiting = not_answered([s for s in chairs if s.answer is None])
+            missing.append("neither the chair nor the deputy chair is confirmed"
+                           + (f" (not answered: {waiting})" if waiting else ""))
             would_fix.append("the chair or deputy chair attending")
 
     return QuorumResult(

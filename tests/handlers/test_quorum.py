@@ -68,3 +68,19 @@ def test_the_one_who_asked_is_told_their_part_beside_the_others_to_ask():
     assert mine.missing == ["Community Health's deputy (Jo Walsh) can't come (answer again)"]
     theirs = evaluate_quorum(rule, declined, deputies_count=True, agency_names=names, asker_id=2)
     assert theirs.missing == ["Community Health's deputy (Jo Walsh) can't come (ask Tom Hughes to answer again)"]
+
+
+def test_the_one_who_asked_is_you_among_those_not_answered_for_numbers_and_the_chair():
+    from models.quorum import SeatAnswer, evaluate_quorum
+
+    seats = [SeatAnswer(1, "Helen Carter", "la", "Council", "chair", None),
+             SeatAnswer(2, "Dr Amara Okafor", "icb", "ICB", "deputy_chair", None),
+             SeatAnswer(3, "Tom Hughes", "health", "Health", "member", "attending")]
+    result = evaluate_quorum({"min_members": 3, "chair_required": True}, seats, deputies_count=True,
+                             agency_names={}, asker_id=1)
+    assert result.missing == ["1 person coming, 3 needed",
+                              "neither the chair nor the deputy chair is confirmed (not answered: you, "
+                              "Dr Amara Okafor)"]
+    assert result.would_fix[0] == "2 more people (not answered yet: you, Dr Amara Okafor)"
+    nobody = evaluate_quorum({"min_members": 3}, seats, deputies_count=True, agency_names={})
+    assert nobody.would_fix == ["2 more people (not answered yet: Helen Carter, Dr Amara Okafor)"]

@@ -261,6 +261,25 @@ def test_the_chair_gets_the_quorum_forecast_two_working_days_before(session):
     assert "Quorum forecast" not in text_of(digests(session, date(2026, 12, 7)).get("Helen Chair"))
 
 
+def test_a_chair_who_has_not_answered_is_told_so_in_the_forecast_and_a_co_chair_whom_to_ask(session):
+    t = town(session)
+    co_chair = factories.member(session, t.la, "Sam Cochair")
+    factories.seat(session, t.arg, co_chair, "deputy_chair")
+    meeting = a_meeting(session, t.arg, date(2026, 12, 10))
+    factories.answer(session, meeting, t.officer, Answer.ATTENDING.value)
+    factories.answer(session, meeting, t.nurse, Answer.ATTENDING.value)
+
+    found = digests(session, date(2026, 12, 8))
+
+    def missing(name: str) -> list[str]:
+        forecast = next(i for i in found[name].items if i.key == f"quorum:{meeting.id}")
+        return [value for label, value in forecast.fields if label == "Missing"]
+
+    la = f"LA{t.partnership.id}"
+    assert missing("Helen Chair") == [f"{la} has not answered (ask Sam Cochair; you have not answered yet)"]
+    assert missing("Sam Cochair") == [f"{la} has not answered (ask Helen Chair; you have not answered yet)"]
+
+
 def test_the_forecast_says_quorate_when_all_three_partners_are_coming(session):
     t = town(session)
     meeting = a_meeting(session, t.arg, date(2026, 12, 10))
