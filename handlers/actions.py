@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import done_on, free_text, text_check
+from handlers.fields import done_on, free_text, text_check, undo_button, undoing_an_earlier_marking
 from handlers.forms import checked_form, with_checks
 from handlers.permissions import CHAIRS, business_unit, refuse_unless_acts_for
 from messages.buttons import MAX_UPDATE, action_buttons, update_form
@@ -147,7 +147,7 @@ def action_done(cmd: Command, ctx: Context) -> Reply:
     return Reply(text=say("action_done", action=action, changed=changed,
                           completed=format_day(ctx.calendar.local_date(action.completed_at))),
                  tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
-                 buttons=[Button("Undo", f"action reopen {action.id}")] if changed else [])
+                 buttons=[undo_button(f"action reopen {action.id}", action.completed_at)] if changed else [])
 
 
 def _update_form(action: Action) -> Form:
@@ -217,14 +217,23 @@ def action_drop(cmd: Command, ctx: Context) -> Reply:
 
 
 @command("action reopen", summary="open a done action again (chairs and the business unit: a dropped one too)",
-         example="action reopen 12", usage="action reopen ID",
+         example="action reopen 12", usage="action reopen ID", options=("marked",),
          target=Target(_find_action, _refuse_reopening, kind=Action))
 def action_reopen(cmd: Command, ctx: Context) -> Reply:
     action: Action = ctx.target
+    # An Undo pressed on an old message: for the marking it came from, not for what was done since.
+    if undoing_an_earlier_marking(cmd, action.completed_at if action.status != ActionStatus.OPEN.value else None):
+        since = ("dropped" if action.status == ActionStatus.DROPPED.value else "marked done again") + \
+            f" ({format_day(ctx.calendar.local_date(action.completed_at))})"
+        return Reply(text=f"Action #{action.id} was {since} after the message that Undo came from, so nothing "
+                          f"changed. If that was a mistake too, type `action reopen {action.id}`.", tone=Tone.INFO)
     if not reopen_action(action, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"Action #{action.id} is open already. Nothing changed.", tone=Tone.INFO)
     mine = action.owner_id == ctx.actor.id
-    return Reply(text=f"Action #{action.id} \"{action.title}\" is open again, due {format_day(action.due_date)}. "
+    late = ctx.calendar.working_days_between(action.due_date, ctx.today()) if action.due_date < ctx.today() else 0
+    overdue = f" (overdue by {late} working day{'s' if late != 1 else ''})" if late else ""
+    return Reply(text=f"Action #{action.id} \"{action.title}\" is open again, due {format_day(action.due_date)}"
+                      f"{overdue}. "
                       f"{'You get' if mine else 'Its owner gets'} reminders for it as before.",
                  tone=Tone.SUCCESS, changed=True,
                  buttons=(action_buttons(action.id) if mine else [])  # Drop it: offered only to whoever may

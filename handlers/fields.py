@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 
 from sqlmodel import select
 
 from handlers.common import find_group, group_list
 from handlers.core import Command, Context, UserError, is_option, words_of
-from messages.reply import Choice
+from messages.reply import Button, Choice
 from models import permissions as may
 from models.groups import Group
 from models.dates import DateError, format_day, local_moment, parse_date, take_date, take_time
@@ -288,3 +288,25 @@ def group_choices(ctx: Context, *, managed_only: bool = False) -> tuple[Choice, 
 def agency_choices(ctx: Context) -> tuple[Choice, ...]:
     agencies = ctx.session.exec(select(Agency).where(ctx.scope.where(Agency)).order_by(Agency.name))
     return tuple(Choice(a.key, a.name) for a in agencies)
+
+
+# --- Undo: a button for the marking it undoes, not for one made since -----------------------
+
+UNDO_STAMP = "%Y%m%dT%H%M%S"
+
+
+def undo_stamp(moment: datetime) -> str:
+    """The moment a thing was marked done, as an Undo button carries it (UTC, to the second)."""
+    return (moment.astimezone(timezone.utc) if moment.tzinfo else moment).strftime(UNDO_STAMP)
+
+
+def undo_button(command: str, moment: datetime) -> Button:
+    """Undo for the marking made at `moment`: pressed after it was marked again, it undoes nothing."""
+    return Button("Undo", f"{command} marked={undo_stamp(moment)}")
+
+
+def undoing_an_earlier_marking(cmd: Command, moment: datetime | None) -> bool:
+    """Whether an Undo button was pressed for a marking other than the one now recorded (`moment`):
+    an old message's Undo, pressed after the thing was marked done again."""
+    stamp = split_fields(cmd)[0].get("marked")
+    return stamp is not None and moment is not None and stamp != undo_stamp(moment)

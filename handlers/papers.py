@@ -19,7 +19,7 @@ from handlers.common import (
     the_next_meeting,
 )
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import done_on
+from handlers.fields import done_on, undo_button, undoing_an_earlier_marking
 from handlers.permissions import refuse_unless_acts_for
 from messages.buttons import attend_buttons, deputy_answer_buttons, paper_buttons
 from messages.reply import Button, Item, Reply, Tone
@@ -227,12 +227,12 @@ def paper_done(cmd: Command, ctx: Context) -> Reply:
                  submitted=ctx.calendar.local_date(paper.submitted_at)),
         tone=Tone.SUCCESS if changed else Tone.INFO,
         changed=changed,
-        buttons=[Button("Undo", f"paper reopen {paper.id}")] if changed else [],
+        buttons=[undo_button(f"paper reopen {paper.id}", paper.submitted_at)] if changed else [],
     )
 
 
 @command("paper reopen", summary="mark a paper of yours not in after all, so it is chased again",
-         example="paper reopen 3", usage="paper reopen ID",
+         example="paper reopen 3", usage="paper reopen ID", options=("marked",),
          target=Target(_find_paper, lambda ctx, p: refuse_unless_acts_for(ctx, p.owner_id, "change it"), kind=Paper))
 def paper_reopen(cmd: Command, ctx: Context) -> Reply:
     paper: Paper = ctx.target
@@ -241,6 +241,10 @@ def paper_reopen(cmd: Command, ctx: Context) -> Reply:
     group = group_by_id(ctx, meeting.group_id)
     buttons = paper_buttons(paper.id) if paper.owner_id == ctx.actor.id else \
         [Button("Mark submitted", f"paper done {paper.id}", style="primary")]
+    if undoing_an_earlier_marking(cmd, was):
+        return Reply(text=f"\"{paper.title}\" was marked in again on {format_day(ctx.calendar.local_date(was))}, after "
+                          f"the message that Undo came from, so nothing changed. If that was a mistake too, type "
+                          f"`paper reopen {paper.id}`.", tone=Tone.INFO)
     if not reopen_paper(paper, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"\"{paper.title}\" is not marked in. Nothing changed.", tone=Tone.INFO, buttons=buttons)
     day = format_day(meeting_day(ctx, meeting))

@@ -7,10 +7,10 @@ from sqlmodel import col, select
 
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import done_on
+from handlers.fields import done_on, undo_button, undoing_an_earlier_marking
 from handlers.permissions import refuse_unless_in_agency
 from messages.buttons import return_buttons
-from messages.reply import Button, Item, Reply, Tone
+from messages.reply import Item, Reply, Tone
 from messages.templates import format_day, say
 from models.partnership import Agency, Member
 from models.work import (RETURN_KIND_NAMES, DataReturn, count_outstanding_returns, data_return, mark_return_submitted,
@@ -66,16 +66,20 @@ def return_done(cmd: Command, ctx: Context) -> Reply:
     return Reply(text=say("return_done", item=item, changed=changed, on_time=on_time,
                           submitted=format_day(ctx.calendar.local_date(item.submitted_at))),
                  tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
-                 buttons=[Button("Undo", f"return reopen {item.id}")] if changed else [])
+                 buttons=[undo_button(f"return reopen {item.id}", item.submitted_at)] if changed else [])
 
 
 @command("return reopen", summary="mark a return not submitted after all, so it is chased again",
-         example="return reopen 4", usage="return reopen ID",
+         example="return reopen 4", usage="return reopen ID", options=("marked",),
          target=Target(_find_return, lambda ctx, r: refuse_unless_in_agency(ctx, r.agency_id, "change it"),
                        kind=DataReturn))
 def return_reopen(cmd: Command, ctx: Context) -> Reply:
     item: DataReturn = ctx.target
     was = item.submitted_at
+    if undoing_an_earlier_marking(cmd, was):
+        return Reply(text=f"\"{item.title}\" was marked submitted again on {format_day(ctx.calendar.local_date(was))}, "
+                          f"after the message that Undo came from, so nothing changed. If that was a mistake too, "
+                          f"type `return reopen {item.id}`.", tone=Tone.INFO)
     if not reopen_return(item, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"\"{item.title}\" is not marked submitted. Nothing changed.", tone=Tone.INFO,
                      buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id))

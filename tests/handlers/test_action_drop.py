@@ -63,7 +63,8 @@ async def test_a_dropped_action_reopened_can_be_marked_done_and_cannot_be_droppe
 
 async def test_an_owner_who_marked_an_action_done_by_mistake_undoes_it(chat, demo):
     done = await chat(POLICE, "action done 3")
-    assert done.changed and [(b.label, b.command) for b in done.buttons] == [("Undo", "action reopen 3")]
+    [undo] = done.buttons
+    assert done.changed and undo.label == "Undo" and undo.command.startswith("action reopen 3 marked=")
 
     undone = await chat(POLICE, done.buttons[0].command)
 
@@ -86,3 +87,33 @@ async def test_only_those_who_may_mark_it_done_may_undo_it_and_a_dropped_one_sta
     assert dropped.is_error and "only chairs and the business unit can open it again" in dropped.text
     with Session(demo) as session:
         assert session.get(Action, 3).status == "dropped"
+
+
+async def test_an_old_undo_does_not_reopen_an_action_marked_done_again_or_dropped_since(chat, demo, clock):
+    from datetime import timedelta
+
+    first = await chat(POLICE, "action done 3")
+    assert (await chat(POLICE, first.buttons[0].command)).changed
+    clock.moment += timedelta(minutes=3)
+    assert (await chat(POLICE, "action done 3")).changed
+    stale = await chat(POLICE, first.buttons[0].command)
+    assert not stale.changed and "was marked done again" in stale.text
+    assert (await chat(ADMIN, "action reopen 3")).changed
+    assert (await chat(ADMIN, "action drop 3 Covered by the new audit plan")).changed
+    dropped = await chat(ADMIN, first.buttons[0].command)
+    assert not dropped.changed and "was dropped" in dropped.text
+    with Session(demo) as session:
+        assert session.get(Action, 3).status == "dropped"
+
+
+async def test_an_overdue_action_reopened_says_how_overdue_it_is(chat, demo):
+    from datetime import date
+
+    with Session(demo) as session:
+        action = session.get(Action, 3)
+        action.due_date = date(2026, 11, 16)  # a Monday: five working days before the clock's Mon 23 Nov
+        session.add(action)
+        session.commit()
+    assert (await chat(POLICE, "action done 3")).changed
+    reply = await chat(POLICE, "action reopen 3")
+    assert reply.changed and "is open again, due Mon 16 Nov 2026 (overdue by 5 working days)." in reply.text

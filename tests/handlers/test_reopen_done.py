@@ -22,8 +22,8 @@ def submitted(engine, model, row_id: int):
 
 async def test_a_return_marked_submitted_by_mistake_is_undone_and_chased_again(chat, demo):
     done = await chat(CHAIR, "return done 4")
-    assert done.changed and [b.command for b in done.buttons] == ["return reopen 4"]
-    assert done.buttons[0].label == "Undo"
+    [undo] = done.buttons
+    assert done.changed and undo.label == "Undo" and undo.command.startswith("return reopen 4 marked=2026112")
 
     undone = await chat(CHAIR, done.buttons[0].command)
 
@@ -57,9 +57,10 @@ async def test_another_agencys_return_cannot_be_undone(chat, demo):
 
 async def test_a_paper_marked_in_by_mistake_is_undone_by_its_owner_or_the_chair(chat, demo):
     done = await chat(HOUSING, "paper done 4")
-    assert [b.command for b in done.buttons] == ["paper reopen 4"]
+    [undo] = done.buttons
+    assert undo.label == "Undo" and undo.command.startswith("paper reopen 4 marked=")
 
-    undone = await chat(HOUSING, "paper reopen 4")
+    undone = await chat(HOUSING, undo.command)
 
     assert undone.changed
     assert undone.text.startswith("\"Housing complaints themes\" is not in after all (it was marked in on Mon 23 Nov "
@@ -89,3 +90,27 @@ async def test_a_paper_for_a_meeting_already_held_is_not_said_to_be_chased(chat,
     assert reply.changed
     assert "the meeting of Assurance and Review Group was on Wed 2 Dec 2026, so it gets no reminders" in reply.text
     assert "start again" not in reply.text
+
+
+async def test_an_undo_from_an_older_message_does_not_undo_a_later_marking(chat, demo, clock):
+    first = await chat(CHAIR, "return done 4")
+    assert (await chat(CHAIR, first.buttons[0].command)).changed  # undone
+    clock.moment += timedelta(hours=2)
+    assert (await chat(CHAIR, "return done 4")).changed  # marked again, for real
+
+    stale = await chat(CHAIR, first.buttons[0].command)  # the first message's Undo, pressed again
+
+    assert not stale.changed and "after the message that Undo came from, so nothing changed" in stale.text
+    assert "`return reopen 4`" in stale.text
+    assert submitted(demo, DataReturn, 4) is not None
+    assert len(events(demo, "return.reopened")) == 1
+    assert (await chat(CHAIR, "return reopen 4")).changed  # typed, it undoes the marking there is
+
+
+async def test_a_papers_old_undo_leaves_a_later_marking_alone(chat, demo, clock):
+    first = await chat(HOUSING, "paper done 4")
+    assert (await chat(HOUSING, first.buttons[0].command)).changed
+    clock.moment += timedelta(minutes=5)
+    assert (await chat(HOUSING, "paper done 4")).changed
+    stale = await chat(HOUSING, first.buttons[0].command)
+    assert not stale.changed and "nothing changed" in stale.text and submitted(demo, Paper, 4) is not None
