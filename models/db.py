@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 # The newest migration (a test checks it is Alembic's head). A database already there is used as
 # it is, without loading Alembic at all, so commands start at once.
-HEAD = "0016_list_order_indexes"
+HEAD = "0017_loaded_stage_movers"
 # Tables whose shape belongs to slack_sdk's stores (migration 0005), not to the models here.
 SLACK_STORE_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
 

@@ -70,3 +70,47 @@ def test_the_head_named_in_code_is_alembics_head_and_a_current_database_is_not_m
 
     monkeypatch.setattr(db, "migrate", must_not_run)
     db.ready_engine(f"sqlite:///{tmp_path / 'head.db'}")
+
+
+async def test_loaded_escalations_stop_naming_their_raiser_as_having_moved_them(tmp_path):
+    """0017: stages loaded from a file named the raiser as the mover; moves and notes made in
+    AssureBot keep theirs."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.demo import demo_yaml
+    from handlers.core import parse_command
+    from handlers.dispatch import Dispatcher, Who
+    from models.clock import FixedClock
+    from models.db import alembic_config, make_engine, session_for
+    from models.loader import load_text
+    from tests.conftest import ADMIN, CHAIR, DEFAULT_NOW
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0016_list_order_indexes")
+    with session_for(engine) as session:
+        load_text(demo_yaml(DEFAULT_NOW.date(), history=True), session=session)
+    with engine.begin() as conn:  # as the loader wrote them before
+        conn.execute(text("UPDATE escalation_stage SET by_id = (SELECT raised_by_id FROM escalation "
+                          "WHERE escalation.id = escalation_stage.escalation_id)"))
+    dispatcher = Dispatcher(engine, clock=FixedClock(DEFAULT_NOW))
+    chair = Who(platform="console", email=CHAIR)
+    raised = await dispatcher.handle(parse_command("escalate routine capacity: two vacancies in the front door"),
+                                     chair)
+    number = raised.title.split()[1]
+    admin = Who(platform="console", email=ADMIN)
+    assert (await dispatcher.handle(parse_command(f"escalation ack {number}"), admin)).changed
+    assert (await dispatcher.handle(parse_command(f"escalation stage {number} 2 Moved by the chair"), chair)).changed
+    assert (await dispatcher.handle(parse_command(f"escalation stage {number} 2 A note of hers"), chair)).changed
+
+    migrate(engine)
+
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT e.id, s.stage, s.by_id, e.raised_by_id, s.note FROM escalation_stage s "
+                                 "JOIN escalation e ON e.id = s.escalation_id ORDER BY s.id")).all()
+    loaded = [row for row in rows if f"E{row.id}" != number]
+    assert any(row.stage > 1 for row in loaded)
+    assert all(row.by_id == (row.raised_by_id if row.stage == 1 else None) for row in loaded)
+    hers = [(row.stage, row.by_id == row.raised_by_id, row.note) for row in rows if f"E{row.id}" == number]
+    assert hers == [(1, True, None), (2, True, "Moved by the chair"), (2, True, "A note of hers")]
+    engine.dispose()
