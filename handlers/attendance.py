@@ -113,9 +113,11 @@ def attend(cmd: Command, ctx: Context) -> Reply:
             buttons=deputy_answer_buttons(group.key, seated=seated), private=True,
         )))
     if changed and earlier_deputy is not None and earlier_deputy != (deputy.id if deputy else None):
+        seated = group.id in group_ids_of(earlier_deputy, scope=ctx.scope, session=ctx.session,
+                                          on=ctx.calendar.local_date(meeting.starts_at))
         reply.notices.append(Notice(earlier_deputy, Reply(
             title=f"No longer deputising at {group.name}",
-            text=say("deputy_withdrawn", member=ctx.actor, group=group, when=when), private=True)))
+            text=say("deputy_withdrawn", member=ctx.actor, group=group, when=when, seated=seated), private=True)))
     if changed and answer == Answer.APOLOGIES:
         _tell_who_named_me(ctx, reply, group, meeting, when)
     if answer == Answer.ATTENDING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.escalation_targets import find_escalation
@@ -49,16 +49,19 @@ def escalation_show(cmd: Command, ctx: Context) -> Reply:
     if acknowledger is not None:
         fields = [(name, f"{value}, by {acknowledger.name}" if name == "Acknowledged" else value)
                   for name, value in fields]
-    if found.closed_at is not None:
-        fields.append(("Closed", format_when(ctx.calendar.local_datetime(found.closed_at))))
-        if found.outcome:
-            fields.append(("Outcome", found.outcome))
     notes_shown = may.may_work_on_escalation(ctx.person, found.assigned_to_id)
     entries = _entries(stage_history(found, scope=ctx.scope, session=ctx.session))
     history = [(entry, note_only) for entry, note_only in entries if notes_shown or not note_only]
     notes_kept = not notes_shown and any(entry.note for entry, _ in entries)
     shown = history[-MAX_HISTORY:]
-    noted = _noted_at(ctx, found) if notes_shown and any(note_only for _, note_only in shown) else {}
+    noted, closer = _from_the_audit_trail(ctx, found) if found.closed_at is not None or (
+        notes_shown and any(note_only for _, note_only in shown)) else ({}, None)
+    if found.closed_at is not None:
+        by = member_named(ctx, closer)
+        fields.append(("Closed", format_when(ctx.calendar.local_datetime(found.closed_at))
+                       + (f", by {by.name}" if by is not None else "")))
+        if found.outcome:
+            fields.append(("Outcome", found.outcome))
     items = [_history_item(ctx, entry, note_only, notes_shown, noted.get(entry.id)) for entry, note_only in shown]
     closed = found.closed_at is not None
     buttons = []
@@ -68,9 +71,14 @@ def escalation_show(cmd: Command, ctx: Context) -> Reply:
                           "escalations"))
     kept = ("\n\nThose handling it have made notes, which are kept for them; you are told each time it moves on "
             "to another stage.") if notes_kept else ""
+    # Words after the number are never kept or repeated: they may be a note meant for `escalation stage`.
+    only_shown = "" if len(cmd.args) < 2 else (
+        f"Nothing was added to E{found.id}: `escalation {found.id}` only shows it."
+        + (f" To add a note, type `escalation stage {found.id} {found.stage} NOTE`." if notes_shown and not closed
+           else "") + "\n\n")
     return Reply(
         title=f"E{found.id}{' (closed)' if closed else ''}: {found.urgency}, {CATEGORIES.get(found.category, '')}",
-        text=found.summary + kept,
+        text=only_shown + found.summary + kept,
         fields=fields,
         items=items,
         more=len(history) - len(shown),
@@ -94,14 +102,19 @@ def _entries(history: list[EscalationStageChange]) -> list[tuple[EscalationStage
     return found
 
 
-def _noted_at(ctx: Context, found: Escalation) -> dict[int, datetime]:
-    """When each note added later at a stage was made: its entry keeps the stage's start, and the
-    audit trail the moment (models.escalations.add_stage_note)."""
-    events = ctx.session.exec(select(AuditEvent.after).where(
-        ctx.scope.where(AuditEvent), AuditEvent.action == "escalation.noted", AuditEvent.entity == "escalation",
-        AuditEvent.entity_id == found.id))
-    return {after["note_id"]: datetime.fromisoformat(after["noted_at"]) for after in events
-            if after and "note_id" in after and "noted_at" in after}
+def _from_the_audit_trail(ctx: Context, found: Escalation) -> tuple[dict[int, datetime], int | None]:
+    """When each note added later at a stage was made (its entry keeps the stage's start; the audit
+    trail keeps the moment: models.escalations.add_stage_note), and who closed it."""
+    events = ctx.session.exec(select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.after).where(
+        ctx.scope.where(AuditEvent), col(AuditEvent.action).in_(("escalation.noted", "escalation.closed")),
+        AuditEvent.entity == "escalation", AuditEvent.entity_id == found.id))
+    noted, closer = {}, None
+    for action, actor_id, after in events:
+        if action == "escalation.closed":
+            closer = actor_id
+        elif after and "note_id" in after and "noted_at" in after:
+            noted[after["note_id"]] = datetime.fromisoformat(after["noted_at"])
+    return noted, closer
 
 
 def _history_item(ctx: Context, entry: EscalationStageChange, note_only: bool, notes_shown: bool,
@@ -116,5 +129,6 @@ def _history_item(ctx: Context, entry: EscalationStageChange, note_only: bool, n
                     fields=fields)
     stage = stages[entry.stage - 1] if 0 < entry.stage <= len(stages) else str(entry.stage)
     when = format_when(ctx.calendar.local_datetime(entry.entered_at))
+    by = by or " (loaded from the partnership's records: who moved it on is not recorded)"
     return Item(text=f"Stage {entry.stage}: {stage}, from {when}{by}", key=f"escalation-history:{entry.id}",
                 fields=fields)

@@ -370,6 +370,9 @@ def escalation_assign(cmd: Command, ctx: Context) -> Reply:
         raise UserError(f"I need exactly one person; '{' '.join(cmd.args[1:])}' matches {len(matches)}. "
                         f"Give their email.")
     assignee = matches[0]
+    if assignee.id == escalation.raised_by_id:  # they would then move and close their own concern
+        raise UserError(f"{assignee.name} raised E{escalation.id}, so someone else handles it: assign it to "
+                        f"another person. Nothing changed.")
     changed = assign(escalation, assignee.id, actor_id=ctx.actor.id, session=ctx.session)
     reply = Reply(text=f"E{escalation.id} is assigned to {assignee.name}." + ("" if changed else " Nothing changed."),
                   tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed)
@@ -394,7 +397,8 @@ def escalation_stage(cmd: Command, ctx: Context) -> Reply:
     stage = int(cmd.args[1])
     # Free text as typed, not the command's words: they read apostrophes and quotes as quoting.
     note = free_text(ctx, cmd.text_after(2), field="note", what="stage note", limit=MAX_NOTE, required=False,
-                     where=ESCALATION) or None
+                     where=ESCALATION, unchanged=None if stage == escalation.stage else
+                     f"E{escalation.id} is still at stage {escalation.stage}") or None
     changed = move_to_stage(escalation, stage, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now(), note=note)
     text = f"E{escalation.id} is at stage {stage}: {stages[stage - 1]}."
     if not changed and note:  # already there: the note is what they came to add

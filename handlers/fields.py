@@ -97,18 +97,20 @@ def text_problem(text: str, *, what: str, limit: int, required: bool, today: dat
     reasons = identifying_details(text, today=today, where=where)
     if reasons:
         refusal = refusal_text(reasons)
-        return f"The {what} was not saved. {refusal}", refusal
+        return f"The {what} {'were' if what.startswith('actions') else 'was'} not saved. {refusal}", refusal
     return None
 
 
 def free_text(ctx: Context, value: str | None, *, field: str, what: str, limit: int, required: bool = True,
-              where: str = GENERAL) -> str:
+              where: str = GENERAL, unchanged: str | None = None) -> str:
     """Text a person typed for a field, checked where it enters: within its length, and with no
-    child's details in it (see text_problem)."""
+    child's details in it (see text_problem). `unchanged`: what a refusal leaves as it was, when
+    the command would have changed more than the text (the meeting's time, the escalation's stage)."""
     text = (value or "").strip()
     problem = text_problem(text, what=what, limit=limit, required=required, today=ctx.today(), where=where)
     if problem:
-        raise UserError(problem[0], field_errors={field: problem[1]})
+        said = problem[0] if unchanged is None else f"Nothing changed: {unchanged}. {problem[1]}"
+        raise UserError(said, field_errors={field: problem[1]})
     return text
 
 

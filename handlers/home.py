@@ -155,7 +155,7 @@ def _meetings_section(ctx: Context, meetings: list[Meeting]) -> list[Item]:
         standing_in = deputy_fields(ctx, meeting.id, group)
         answer = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
         fields = standing_in or [("Your answer", answer_label(answer.answer) if answer else "not answered"),
-                                 *also_deputising(ctx, meeting.id, group)]
+                                 *also_deputising(ctx, meeting.id, group, answer.answer if answer else None)]
         if meeting.location:
             fields.append(("Where", meeting.location))
         # Answers are taken for each group's next meeting only.

@@ -174,7 +174,8 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
     else:
         day, at, rest = _when(ctx, fields, words, what="the new date", usual=old_local.time())
     place = free_text(ctx, text_or_option(cmd, fields, rest, "location"), field="location", what="place",
-                      where=PLACE, limit=200, required=False)
+                      where=PLACE, limit=200, required=False,
+                      unchanged=f"{group.name} is still on {format_when(old_local)}")
     starts = _starts(ctx, day, at)
     if starts <= ctx.now():
         raise UserError(f"{format_day(day)} has passed; move the meeting to a date to come.")
@@ -191,10 +192,14 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
                           f"was told.")
     deadline = ctx.calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
     text = say("meeting_moved", group=group, old=format_when(old_local), new=format_when(starts), deadline=deadline,
-               moved=starts != was_on, place=place if place and place != was_at else None)
-    reply = Reply(text=text, tone=Tone.SUCCESS, changed=True)
+               moved=starts != was_on, place=place if place and place != was_at else None,
+               late=deadline < ctx.today())
+    told = _told(ctx, meeting)
+    who = (f"I've told the {len(told)} {'person' if len(told) == 1 else 'people'} who answered for it or owe it a "
+           f"paper." if told else "Nobody has answered for it or owes it a paper, so nobody else was told.")
+    reply = Reply(text=f"{text} {who}", tone=Tone.SUCCESS, changed=True)
     title = f"{group.name} has moved" if starts != was_on else f"{group.name} has a new place"
-    reply.notices = [Notice(m, Reply(title=title, text=text)) for m in _told(ctx, meeting)]
+    reply.notices = [Notice(m, Reply(title=title, text=text)) for m in told]
     return reply
 
 

@@ -26,7 +26,7 @@ from messages.reply import Button, Item, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models import permissions as may
 from models.groups import Group
-from models.meetings import (Meeting, MeetingStatus, Paper, answer_for, attendance_recorded, deputising_for,
+from models.meetings import (Answer, Meeting, MeetingStatus, Paper, answer_for, attendance_recorded, deputising_for,
                              held_meetings, mark_paper_submitted, papers_for, reopen_paper, upcoming_meetings)
 from models.meetings import meeting as meeting_by_id
 from models.meetings import paper as paper_by_id
@@ -70,7 +70,7 @@ def meetings(cmd: Command, ctx: Context) -> Reply:
             fields.append(("Where", meeting.location))
         if group.id in ctx.person.seats:
             fields.append(("Your answer", answer_label(answer.answer) if answer else "not answered"))
-            fields += also_deputising(ctx, meeting.id, group)
+            fields += also_deputising(ctx, meeting.id, group, answer.answer if answer else None)
         buttons = []
         standing_in = deputy_fields(ctx, meeting.id, group)
         if standing_in is not None:
@@ -156,15 +156,17 @@ def deputy_fields(ctx: Context, meeting_id: int, group: Group) -> list[tuple[str
             ("Your answer", DEPUTY_STATES.get(row.deputy_answer, "not answered"))]
 
 
-def also_deputising(ctx: Context, meeting_id: int, group: Group) -> list[tuple[str, str]]:
+def also_deputising(ctx: Context, meeting_id: int, group: Group, own: str | None) -> list[tuple[str, str]]:
     """For someone with a seat of their own who is also named as a colleague's deputy at this meeting:
-    whose seat, and whether they have said they will be there (`attend GROUP yes` says so for both)."""
+    whose seat, and whether they have said they will be there (`attend GROUP yes` says so for both;
+    `own`, their answer for their own seat: apologies there are apologies for both)."""
     if meeting_id not in ctx.person.deputy_meetings or group.id not in ctx.person.seats:
         return []
     row = deputising_for(meeting_id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
     if row is None:
         return []
-    state = DEPUTY_STATES.get(row.deputy_answer, "not confirmed yet")
+    state = "you can't go: you sent apologies" if own == Answer.APOLOGIES.value else \
+        DEPUTY_STATES.get(row.deputy_answer, "not confirmed yet")
     return [("Also deputising for", f"{_names(ctx, {row.member_id})[row.member_id]} ({state})")]
 
 

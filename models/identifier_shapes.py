@@ -275,7 +275,8 @@ def _name_end(norm: str, end: int) -> int:
 
 # "Tyler Smith born 3rd April 2019", "Tyler Smith (DOB 01/02/2019)", "Tyler Smith, date of birth ...".
 _GAP_BEFORE_A_CUE = re.compile(r"(?: *[,(:] *| +- +| +)$")
-_NAME_WORD_BEFORE = re.compile(rf"(?<![\w'-]){_NAME_CORE}(?: +(?:[A-Z]\.?|{_PARTICLES}))?$")
+# Not inside a word ("O'Neill", "Smith-Jones"); a quote opening before it is not part of it ("'Tyler Smith ...'").
+_NAME_WORD_BEFORE = re.compile(rf"(?<![\w-])(?<!\w'){_NAME_CORE}(?: +(?:[A-Z]\.?|{_PARTICLES}))?$")
 _SPACES_BEFORE = re.compile(" +$")
 _WORD_BEFORE_A_NAME = re.compile(r"(?<![\w'-])([A-Za-z]+)\.? +$")
 # A title or a role straight before the name makes it a professional's: "Dr Amy Jones born in Leeds".

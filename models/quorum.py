@@ -147,6 +147,11 @@ def evaluate_quorum(
         if any(s.answer == Answer.DEPUTY.value for s in own) and not deputies_count:
             return f"{names.get(agency_key, agency_key)} is sending a deputy, and deputies don't count here"
         declined = [s for s in own if s.deputy_declined]
+        if declined and declined[0].deputy_id is not None and declined[0].deputy_id == asker_id:
+            why = ("you have sent apologies for your own seat" if declined[0].deputy_answer != DEPUTY_DECLINED
+                   else "you said you can't come")
+            return (f"{names.get(agency_key, agency_key)}'s deputy is you, and {why} ({declined[0].name} has "
+                    f"been told, to name someone else)")
         if declined:
             mine = declined[0].member_id == asker_id
             deputy = f"{names.get(agency_key, agency_key)}'s deputy ({declined[0].deputy_name})"

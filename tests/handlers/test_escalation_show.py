@@ -147,3 +147,39 @@ def test_a_loaded_escalations_later_stages_name_nobody_as_having_moved_it(engine
                 EscalationStageChange.escalation_id == escalation.id).order_by(EscalationStageChange.stage)).all()
             assert history[0].by_id == escalation.raised_by_id
             assert [entry.by_id for entry in history[1:]] == [None] * (escalation.stage - 1)
+
+
+async def test_an_escalation_is_not_given_to_the_person_who_raised_it(chat, demo):
+    reply = await chat(CHAIR, f"escalation assign 1 {PRACTITIONER}")
+    assert reply.is_error and "Jo Walsh raised E1, so someone else handles it" in reply.text
+    with Session(demo) as session:
+        assert session.get(Escalation, 1).assigned_to_id is None
+    assert (await chat(PRACTITIONER, "escalation close 1 I decided it is fine")).is_error
+
+
+async def test_a_stage_move_refused_for_its_note_says_the_stage_did_not_change(chat, demo):
+    reply = await chat(ADMIN, "escalation stage 1 2 NHS 943 476 5919 seen by GP")
+    assert reply.is_error and reply.text.startswith("Nothing changed: E1 is still at stage 1.")
+    assert "943 476 5919" not in reply.text
+    with Session(demo) as session:
+        assert session.get(Escalation, 1).stage == 1
+    same = await chat(ADMIN, "escalation stage 1 1 NHS 943 476 5919 seen by GP")  # a note alone
+    assert same.is_error and same.text.startswith("The stage note was not saved.")
+    agreed = await chat(ADMIN, "escalation agree 1 visit Tyler Smith born 3/4/2019")
+    assert agreed.is_error and agreed.text.startswith("The actions agreed were not saved.")
+
+
+async def test_words_after_the_number_are_not_taken_for_a_note(chat, demo):
+    reply = await chat(ADMIN, "escalation 1 Spoke to CSC manager today")
+    assert not reply.is_error and not reply.changed
+    assert reply.text.startswith("Nothing was added to E1: `escalation 1` only shows it. To add a note, type "
+                                 "`escalation stage 1 1 NOTE`.")
+    assert "CSC manager" not in everything_said(reply)
+    with Session(demo) as session:
+        assert session.exec(select(func.count()).select_from(EscalationStageChange)).one() == 1
+
+
+async def test_a_closed_escalation_says_who_closed_it(chat):
+    assert (await chat(ADMIN, "escalation close 1 Joint visit agreed")).changed
+    reply = await chat(PRACTITIONER, "escalation 1")
+    assert dict(reply.fields)["Closed"].endswith(", by Priya Shah")

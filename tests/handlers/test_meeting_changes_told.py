@@ -115,5 +115,16 @@ async def test_a_new_place_alone_keeps_the_time_and_tells_everyone(chat, demo):
 async def test_a_place_naming_a_child_is_refused_and_the_meeting_left_where_it_was(chat, demo):
     was = place_of(demo, 2)
     reply = await chat(CHAIR, "meeting move 2 2026-12-17 14:00 room booked for Tyler Smith born 3/4/2019")
-    assert reply.is_error and "The place was not saved" in reply.text and "Tyler" not in reply.text
+    assert reply.is_error and "Tyler" not in reply.text
+    assert reply.text.startswith("Nothing changed: Assurance and Review Group is still on Wed 2 Dec 2026 10:00.")
     assert place_of(demo, 2) == was and chat.sent == []
+
+
+async def test_the_chair_is_told_how_many_were_told_and_a_deadline_already_past(chat, demo):
+    reply = await chat(CHAIR, "meeting move 2 2026-11-24 10:00")
+    assert reply.changed
+    assert "Papers are now due by Tue 17 Nov 2026, which has passed." in reply.text
+    told = {member.email for member, _ in chat.sent}
+    assert reply.text.endswith(f"I've told the {len(told)} people who answered for it or owe it a paper.")
+    [notice] = chat.notices_to(HOUSING)  # owes a paper, has not answered
+    assert "an answer already given stands until it is changed" in notice.text and "I've told" not in notice.text

@@ -212,3 +212,10 @@ async def test_a_whole_name_is_refused_and_no_part_of_it_is_kept_sent_or_shown(c
     for needle in needles:
         kept_nowhere(demo, caplog, needle, *everything)
         assert squash(needle) not in squash(repr(everything))
+
+
+async def test_a_childs_name_quoted_back_in_a_refusal_is_masked_whole(chat):
+    for line in ("action done 2 Tyler Smith born 3/4/2019", "return done 4 Tyler Smith born 3/4/2019"):
+        reply = await chat(CHAIR, line)
+        assert reply.is_error and "Nothing was saved" in reply.text
+        assert "Tyler" not in reply.text and "Smith" not in reply.text and "[name removed]" in reply.text, line

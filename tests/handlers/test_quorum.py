@@ -84,3 +84,11 @@ def test_the_one_who_asked_is_you_among_those_not_answered_for_numbers_and_the_c
     assert result.would_fix[0] == "2 more people (not answered yet: you, Dr Amara Okafor)"
     nobody = evaluate_quorum({"min_members": 3}, seats, deputies_count=True, agency_names={})
     assert nobody.would_fix == ["2 more people (not answered yet: Helen Carter, Dr Amara Okafor)"]
+
+
+async def test_a_deputy_asking_is_told_it_is_their_own_apologies_that_leave_the_seat_empty(chat):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    await chat(DEPUTY_CHAIR, "attend arg no")
+    reply = await chat(DEPUTY_CHAIR, "quorum arg")
+    assert ("NHS Riverside Integrated Care Board's deputy is you, and you have sent apologies for your own seat "
+            "(Rachel Green has been told, to name someone else)") in reply.text

@@ -123,3 +123,22 @@ async def test_coming_back_after_apologies_tells_the_colleague_they_are_coming_a
     [told] = chat.notices_to(ICB_MEMBER)
     assert "has confirmed they will attend Assurance and Review Group for you" in told.text
     assert rachels_answer(demo).deputy_answer == "confirmed"
+
+
+async def test_a_deputy_with_a_seat_who_sends_apologies_is_shown_as_not_going_for_either(chat):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    assert (await chat(DEPUTY_CHAIR, "attend arg yes")).changed
+    assert (await chat(DEPUTY_CHAIR, "attend arg no")).changed
+    listed = await chat(DEPUTY_CHAIR, "meetings arg")
+    assert field(listed.items[0], "Your answer") == "apologies"
+    assert field(listed.items[0], "Also deputising for") == "Rachel Green (you can't go: you sent apologies)"
+
+
+async def test_a_deputy_with_a_seat_no_longer_needed_is_not_told_they_need_not_go(chat):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    assert (await chat(DEPUTY_CHAIR, "attend arg yes")).changed
+    chat.sent.clear()
+    assert (await chat(ICB_MEMBER, "attend arg yes")).changed
+    [told] = chat.notices_to(DEPUTY_CHAIR)
+    assert told.title == "No longer deputising at Assurance and Review Group"
+    assert told.text.endswith("Your answer for your own seat stands.") and "don't need to go" not in told.text
