@@ -11,8 +11,8 @@ from handlers.permissions import ANSWERS_FOR_A_SEAT, CHAIRS, refuse_unless_manag
 from messages.buttons import attend_buttons, deputy_answer_buttons, deputy_form
 from messages.reply import Button, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
-from models.meetings import (DEPUTY_DECLINED, Answer, answer_for, deputising_for, record_answer,
-                             record_deputy_answer)
+from models.meetings import (DEPUTY_CONFIRMED, DEPUTY_DECLINED, Answer, AttendanceAnswer, answer_for, deputising_for,
+                             record_answer, record_deputy_answer)
 from models.partnership import Agency, Member
 from models.people import colleagues, find_member, group_ids_of
 from models.quorum import SeatAnswer, seat_answers
@@ -27,6 +27,21 @@ DEPUTY_STATES = {"confirmed": "you will be there", "declined": "you can't go"}
 
 def answer_label(answer: str) -> str:
     return {"attending": "attending", "apologies": "apologies", "deputy": "sending a deputy"}.get(answer, answer)
+
+
+def your_answer(ctx: Context, row: AttendanceAnswer | None) -> str:
+    """A member's answer for a meeting as they see it; sending a deputy says who, and whether the
+    deputy has said they will go."""
+    if row is None:
+        return "not answered"
+    if row.answer != Answer.DEPUTY.value or row.deputy_id is None:
+        return answer_label(row.answer)
+    deputy = ctx.scope.get(Member, row.deputy_id, session=ctx.session)
+    own = answer_for(row.meeting_id, row.deputy_id, scope=ctx.scope, session=ctx.session)
+    state = ("can't go: they sent apologies for their own seat" if own is not None
+             and own.answer == Answer.APOLOGIES.value else
+             {DEPUTY_CONFIRMED: "confirmed", DEPUTY_DECLINED: "can't go"}.get(row.deputy_answer, "not confirmed yet"))
+    return f"sending a deputy: {deputy.name if deputy else 'a colleague'} ({state})"
 
 
 def colleagues_of(ctx: Context, meeting=None, member: Member | None = None) -> list[Member]:

@@ -13,7 +13,7 @@ from handlers.actions import action_item
 from handlers.attendance import colleagues_of
 from handlers.common import papers_deadline, start_of_day
 from handlers.core import Command, Context, command
-from handlers.attendance import answer_label
+from handlers.attendance import your_answer
 from handlers.papers import also_deputising, deputy_fields, meetings_to_answer
 from messages.buttons import attend_buttons, deputy_answer_buttons, return_buttons
 from messages.reply import Button, Item, Reply
@@ -154,7 +154,7 @@ def _meetings_section(ctx: Context, meetings: list[Meeting]) -> list[Item]:
         group = groups[meeting.group_id]
         standing_in = deputy_fields(ctx, meeting.id, group)
         answer = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
-        fields = standing_in or [("Your answer", answer_label(answer.answer) if answer else "not answered"),
+        fields = standing_in or [("Your answer", your_answer(ctx, answer)),
                                  *also_deputising(ctx, meeting.id, group, answer.answer if answer else None)]
         if meeting.location:
             fields.append(("Where", meeting.location))

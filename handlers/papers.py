@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlmodel import col, select
 
-from handlers.attendance import DEPUTY_STATES, answer_label, colleagues_of
+from handlers.attendance import DEPUTY_STATES, colleagues_of, your_answer
 from handlers.common import (
     find_group,
     group_by_id,
@@ -69,7 +69,7 @@ def meetings(cmd: Command, ctx: Context) -> Reply:
         if meeting.location:
             fields.append(("Where", meeting.location))
         if group.id in ctx.person.seats:
-            fields.append(("Your answer", answer_label(answer.answer) if answer else "not answered"))
+            fields.append(("Your answer", your_answer(ctx, answer)))
             fields += also_deputising(ctx, meeting.id, group, answer.answer if answer else None)
         buttons = []
         standing_in = deputy_fields(ctx, meeting.id, group)
