@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import done_on, free_text, text_check, undo_button, undoing_an_earlier_marking
+from handlers.fields import done_on, free_text, stale_undo, text_check, undo_button, undoing_an_earlier_marking
 from handlers.forms import checked_form, with_checks
 from handlers.permissions import CHAIRS, business_unit, refuse_unless_acts_for
 from messages.buttons import MAX_UPDATE, action_buttons, update_form
@@ -223,10 +223,9 @@ def action_reopen(cmd: Command, ctx: Context) -> Reply:
     action: Action = ctx.target
     # An Undo pressed on an old message: for the marking it came from, not for what was done since.
     if undoing_an_earlier_marking(cmd, action.completed_at if action.status != ActionStatus.OPEN.value else None):
-        since = ("dropped" if action.status == ActionStatus.DROPPED.value else "marked done again") + \
-            f" ({format_day(ctx.calendar.local_date(action.completed_at))})"
-        return Reply(text=f"Action #{action.id} was {since} after the message that Undo came from, so nothing "
-                          f"changed. If that was a mistake too, type `action reopen {action.id}`.", tone=Tone.INFO)
+        return stale_undo(f"Action #{action.id}", "dropped" if action.status == ActionStatus.DROPPED.value
+                          else "marked done again", ctx.calendar.local_date(action.completed_at),
+                          f"action reopen {action.id}")
     if not reopen_action(action, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"Action #{action.id} is open already. Nothing changed.", tone=Tone.INFO)
     mine = action.owner_id == ctx.actor.id

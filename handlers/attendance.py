@@ -119,8 +119,7 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         changed=changed,
     )
     if deputy and changed and deputy.id != earlier_deputy:
-        seated = group.id in group_ids_of(deputy.id, scope=ctx.scope, session=ctx.session,
-                                          on=ctx.calendar.local_date(meeting.starts_at))
+        seated = _sits_on(ctx, deputy.id, group, meeting)
         reply.notices.append(Notice(deputy.id, Reply(
             title=f"You are deputising at {group.name}",
             text=say("deputy_notice", member=ctx.actor, group=group, when=when, location=meeting.location,
@@ -128,8 +127,7 @@ def attend(cmd: Command, ctx: Context) -> Reply:
             buttons=deputy_answer_buttons(group.key, seated=seated), private=True,
         )))
     if changed and earlier_deputy is not None and earlier_deputy != (deputy.id if deputy else None):
-        seated = group.id in group_ids_of(earlier_deputy, scope=ctx.scope, session=ctx.session,
-                                          on=ctx.calendar.local_date(meeting.starts_at))
+        seated = _sits_on(ctx, earlier_deputy, group, meeting)
         reply.notices.append(Notice(earlier_deputy, Reply(
             title=f"No longer deputising at {group.name}",
             text=say("deputy_withdrawn", member=ctx.actor, group=group, when=when, seated=seated), private=True)))
@@ -138,6 +136,12 @@ def attend(cmd: Command, ctx: Context) -> Reply:
     if answer == Answer.ATTENDING:
         _there_for_both(ctx, reply, group, meeting, when, back=was_away)
     return reply
+
+
+def _sits_on(ctx: Context, member_id: int, group, meeting) -> bool:
+    """Whether a colleague (a deputy) holds a seat of their own on the group on the meeting's day."""
+    return group.id in group_ids_of(member_id, scope=ctx.scope, session=ctx.session,
+                                    on=ctx.calendar.local_date(meeting.starts_at))
 
 
 def _there_for_both(ctx: Context, reply: Reply, group, meeting, when: str, *, back: bool) -> None:

@@ -6,6 +6,8 @@ to do instead: that, not who may act on an open one, is why nothing can be done 
 
 from __future__ import annotations
 
+from functools import partial
+
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError
 from handlers.permissions import names
@@ -83,16 +85,9 @@ def _others_who_can_acknowledge(ctx: Context, found: Escalation) -> str:
     return names(others) if others else "nobody else handles escalations yet; ask the business unit to name someone"
 
 
-def _refuse_moving(ctx: Context, found: Escalation) -> str | None:
-    return _refuse_closed(ctx, found, "stage") or _refuse_work(ctx, found)
-
-
-def _refuse_agreeing(ctx: Context, found: Escalation) -> str | None:
-    return _refuse_closed(ctx, found, "agree") or _refuse_work(ctx, found)
-
-
-def _refuse_closing(ctx: Context, found: Escalation) -> str | None:
-    return _refuse_closed(ctx, found, "close") or _refuse_work(ctx, found)
+def _refuse_closed_or_work(verb: str, ctx: Context, found: Escalation) -> str | None:
+    """Moving it, agreeing actions on it, closing it (`verb`): an open one, by those who work on it."""
+    return _refuse_closed(ctx, found, verb) or _refuse_work(ctx, found)
 
 
 def _refuse_acknowledging(ctx: Context, found: Escalation) -> str | None:
@@ -106,14 +101,6 @@ def _refuse_assigning(ctx: Context, found: Escalation) -> str | None:
 
 TO_ACKNOWLEDGE = Target(find_escalation, _refuse_acknowledging, kind=Escalation)
 TO_ASSIGN = Target(find_escalation, _refuse_assigning, kind=Escalation)
-TO_MOVE = Target(find_escalation, _refuse_moving, kind=Escalation)
-TO_AGREE = Target(find_escalation, _refuse_agreeing, kind=Escalation)
-TO_CLOSE = Target(find_escalation, _refuse_closing, kind=Escalation)
-
-
-def open_target(ctx: Context, verb: str) -> Escalation:
-    """The escalation the verb acts on, refused if it is closed (as its target's refusal already has)."""
-    found: Escalation = ctx.target
-    if found.closed_at is not None:
-        raise UserError(closed_text(ctx, found, verb))
-    return found
+TO_MOVE = Target(find_escalation, partial(_refuse_closed_or_work, "stage"), kind=Escalation)
+TO_AGREE = Target(find_escalation, partial(_refuse_closed_or_work, "agree"), kind=Escalation)
+TO_CLOSE = Target(find_escalation, partial(_refuse_closed_or_work, "close"), kind=Escalation)

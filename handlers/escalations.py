@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from handlers.core import Command, Context, UserError, command
 from handlers.escalation_line import read_line
-from handlers.escalation_targets import TO_ACKNOWLEDGE, TO_AGREE, TO_ASSIGN, TO_CLOSE, TO_MOVE, open_target
+from handlers.escalation_targets import TO_ACKNOWLEDGE, TO_AGREE, TO_ASSIGN, TO_CLOSE, TO_MOVE
 from handlers.permissions import ESCALATION_WORK, HANDLERS
 from messages.reply import Button, Choice, EscalationAlert, FieldKind, Form, FormField, Item, Notice, Reply, Tone
 from messages.templates import format_day, format_when, say, shorten
@@ -341,7 +341,7 @@ def _raiser_notice(ctx: Context, escalation: Escalation, text: str) -> Notice:
 @command("escalation ack", summary="acknowledge an escalation", example="escalation ack 3",
          usage="escalation ack ID", rule=ESCALATION_WORK, target=TO_ACKNOWLEDGE)
 def escalation_ack(cmd: Command, ctx: Context) -> Reply:
-    escalation = open_target(ctx, "ack")
+    escalation: Escalation = ctx.target  # an open one: its target refused a closed one
     changed = acknowledge(escalation, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     if not changed:
         who = member_named(ctx, escalation.acknowledged_by_id)
@@ -360,7 +360,7 @@ def escalation_ack(cmd: Command, ctx: Context) -> Reply:
          example="escalation assign 3 jo.bloggs@council.example.org", usage="escalation assign ID EMAIL",
          rule=HANDLERS, target=TO_ASSIGN)
 def escalation_assign(cmd: Command, ctx: Context) -> Reply:
-    escalation = open_target(ctx, "assign")
+    escalation: Escalation = ctx.target  # an open one: its target refused a closed one
     if len(cmd.args) < 2:
         raise UserError(f"Who should handle it? For example `escalation assign {escalation.id} name@agency.org`.")
     matches = find_member(" ".join(cmd.args[1:]), scope=ctx.scope, session=ctx.session)
@@ -388,7 +388,7 @@ def escalation_assign(cmd: Command, ctx: Context) -> Reply:
          example="escalation stage 3 2 Managers to meet on Friday", usage="escalation stage ID N [NOTE]",
          rule=ESCALATION_WORK, target=TO_MOVE)
 def escalation_stage(cmd: Command, ctx: Context) -> Reply:
-    escalation = open_target(ctx, "stage")
+    escalation: Escalation = ctx.target  # an open one: its target refused a closed one
     stages = stage_names(ctx)
     choices = "; ".join(f"{i}: {name}" for i, name in enumerate(stages, start=1))
     number = cmd.args[1] if len(cmd.args) > 1 else ""
@@ -417,7 +417,7 @@ def escalation_stage(cmd: Command, ctx: Context) -> Reply:
          example="escalation agree 3 Joint visit by HV and social worker by Friday; CSC to review plan",
          usage="escalation agree ID ACTIONS", rule=ESCALATION_WORK, target=TO_AGREE)
 def escalation_agree(cmd: Command, ctx: Context) -> Reply:
-    escalation = open_target(ctx, "agree")
+    escalation: Escalation = ctx.target  # an open one: its target refused a closed one
     actions = cmd.text_after(1)
     if not actions:
         raise UserError(f"Say what was agreed, for example `escalation agree {escalation.id} Joint visit by HV and "
@@ -427,7 +427,8 @@ def escalation_agree(cmd: Command, ctx: Context) -> Reply:
     if len(actions) > room:
         raise UserError(_no_room_for(escalation, room, len(actions)),
                         field_errors={"actions": f"At most {room} characters."})
-    actions = free_text(ctx, actions, field="actions", what="actions agreed", limit=room, where=ESCALATION)
+    actions = free_text(ctx, actions, field="actions", what="actions agreed", limit=room, where=ESCALATION,
+                        plural=True)
     before = agreed_before(escalation, actions)
     if before is not None:
         when = f" (agreed on {before[0]})" if before[0] else ""
@@ -464,7 +465,7 @@ def _no_room_for(escalation: Escalation, room: int, length: int) -> str:
          example="escalation close 3 Agreed joint visit; plan updated", usage="escalation close ID OUTCOME",
          rule=ESCALATION_WORK, target=TO_CLOSE)
 def escalation_close(cmd: Command, ctx: Context) -> Reply:
-    escalation = open_target(ctx, "close")
+    escalation: Escalation = ctx.target  # an open one: its target refused a closed one
     outcome = (cmd.form.get("outcome") or cmd.text_after(1)).strip()  # as typed, apostrophes and quotes kept
     if not outcome:
         raise UserError(f"Say what the outcome was, for example `escalation close {escalation.id} Resolved at "

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from handlers.common import find_group, group_list
 from handlers.core import Command, Context, UserError, is_option, words_of
-from messages.reply import Button, Choice
+from messages.reply import Button, Choice, Reply, Tone
 from models import permissions as may
 from models.groups import Group
 from models.dates import DateError, format_day, local_moment, parse_date, take_date, take_time
@@ -86,7 +86,7 @@ def unquoted_name(key: str, given: str | None, member: Member, rest: list[str]) 
 
 
 def text_problem(text: str, *, what: str, limit: int, required: bool, today: date,
-                 where: str = GENERAL) -> tuple[str, str] | None:
+                 where: str = GENERAL, plural: bool = False) -> tuple[str, str] | None:
     """What is wrong with text typed for a field, or None: as a sentence for the reply and as one
     for under the field. A refusal names what is wrong and never repeats the text itself."""
     if required and not text:
@@ -97,17 +97,18 @@ def text_problem(text: str, *, what: str, limit: int, required: bool, today: dat
     reasons = identifying_details(text, today=today, where=where)
     if reasons:
         refusal = refusal_text(reasons)
-        return f"The {what} {'were' if what.startswith('actions') else 'was'} not saved. {refusal}", refusal
+        return f"The {what} {'were' if plural else 'was'} not saved. {refusal}", refusal
     return None
 
 
 def free_text(ctx: Context, value: str | None, *, field: str, what: str, limit: int, required: bool = True,
-              where: str = GENERAL, unchanged: str | None = None) -> str:
+              where: str = GENERAL, unchanged: str | None = None, plural: bool = False) -> str:
     """Text a person typed for a field, checked where it enters: within its length, and with no
     child's details in it (see text_problem). `unchanged`: what a refusal leaves as it was, when
     the command would have changed more than the text (the meeting's time, the escalation's stage)."""
     text = (value or "").strip()
-    problem = text_problem(text, what=what, limit=limit, required=required, today=ctx.today(), where=where)
+    problem = text_problem(text, what=what, limit=limit, required=required, today=ctx.today(), where=where,
+                           plural=plural)
     if problem:
         said = problem[0] if unchanged is None else f"Nothing changed: {unchanged}. {problem[1]}"
         raise UserError(said, field_errors={field: problem[1]})
@@ -305,6 +306,12 @@ def undo_stamp(moment: datetime) -> str:
 def undo_button(command: str, moment: datetime) -> Button:
     """Undo for the marking made at `moment`: pressed after it was marked again, it undoes nothing."""
     return Button("Undo", f"{command} marked={undo_stamp(moment)}")
+
+
+def stale_undo(subject: str, since: str, day: date, command: str) -> Reply:
+    """The answer to an Undo pressed after what it belongs to was `since` ("marked done again") on `day`."""
+    return Reply(text=f"{subject} was {since} ({format_day(day)}), after the message that Undo came from, so "
+                      f"nothing changed. If that was a mistake too, type `{command}`.", tone=Tone.INFO)
 
 
 def undoing_an_earlier_marking(cmd: Command, moment: datetime | None) -> bool:

@@ -19,7 +19,7 @@ from handlers.common import (
     the_next_meeting,
 )
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import done_on, undo_button, undoing_an_earlier_marking
+from handlers.fields import done_on, stale_undo, undo_button, undoing_an_earlier_marking
 from handlers.permissions import refuse_unless_acts_for
 from messages.buttons import attend_buttons, deputy_answer_buttons, paper_buttons
 from messages.reply import Button, Item, Reply, Tone
@@ -244,9 +244,8 @@ def paper_reopen(cmd: Command, ctx: Context) -> Reply:
     buttons = paper_buttons(paper.id) if paper.owner_id == ctx.actor.id else \
         [Button("Mark submitted", f"paper done {paper.id}", style="primary")]
     if undoing_an_earlier_marking(cmd, was):
-        return Reply(text=f"\"{paper.title}\" was marked in again on {format_day(ctx.calendar.local_date(was))}, after "
-                          f"the message that Undo came from, so nothing changed. If that was a mistake too, type "
-                          f"`paper reopen {paper.id}`.", tone=Tone.INFO)
+        return stale_undo(f"\"{paper.title}\"", "marked in again", ctx.calendar.local_date(was),
+                          f"paper reopen {paper.id}")
     if not reopen_paper(paper, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"\"{paper.title}\" is not marked in. Nothing changed.", tone=Tone.INFO, buttons=buttons)
     day = format_day(meeting_day(ctx, meeting))

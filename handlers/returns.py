@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from handlers.common import parse_id
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import done_on, undo_button, undoing_an_earlier_marking
+from handlers.fields import done_on, stale_undo, undo_button, undoing_an_earlier_marking
 from handlers.permissions import refuse_unless_in_agency
 from messages.buttons import return_buttons
 from messages.reply import Item, Reply, Tone
@@ -77,9 +77,8 @@ def return_reopen(cmd: Command, ctx: Context) -> Reply:
     item: DataReturn = ctx.target
     was = item.submitted_at
     if undoing_an_earlier_marking(cmd, was):
-        return Reply(text=f"\"{item.title}\" was marked submitted again on {format_day(ctx.calendar.local_date(was))}, "
-                          f"after the message that Undo came from, so nothing changed. If that was a mistake too, "
-                          f"type `return reopen {item.id}`.", tone=Tone.INFO)
+        return stale_undo(f"\"{item.title}\"", "marked submitted again", ctx.calendar.local_date(was),
+                          f"return reopen {item.id}")
     if not reopen_return(item, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"\"{item.title}\" is not marked submitted. Nothing changed.", tone=Tone.INFO,
                      buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id))

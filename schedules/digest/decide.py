@@ -344,16 +344,15 @@ class Sweep:
                  for s in self.seats.get(meeting.id, [])]
         result = evaluate_quorum(group.quorum, seats, deputies_count=group.deputies_count,
                                  agency_names=place.agency_names)
-        item = quorum_item(place, group, meeting, result)
-        chairs = [chair.id for chair in place.chairs.get(group.id, [])]
-        # A chair who has not answered (or whose deputy can't come) is told their own part, not to ask themselves.
-        own = set() if result.quorate else \
-            {s.member_id for s in seats if s.answer is None or s.deputy_declined} & set(chairs)
-        self.add_to([chair for chair in chairs if chair not in own], (AHEAD, lead, 5, meeting.id), item)
-        for chair in own:
-            self.add(chair, (AHEAD, lead, 5, meeting.id), quorum_item(place, group, meeting, evaluate_quorum(
+        shared = quorum_item(place, group, meeting, result)
+        for chair in place.chairs.get(group.id, []):
+            # Worded for each chair (in memory): one who has not answered, or whose own apologies leave a
+            # seat empty, is told their own part rather than to ask themselves; the rest share one item.
+            theirs = result if result.quorate else evaluate_quorum(
                 group.quorum, seats, deputies_count=group.deputies_count, agency_names=place.agency_names,
-                asker_id=chair)))
+                asker_id=chair.id)
+            self.add(chair.id, (AHEAD, lead, 5, meeting.id),
+                     shared if theirs == result else quorum_item(place, group, meeting, theirs))
 
     # --- escalations ------------------------------------------------------------------------
 

@@ -102,6 +102,7 @@ async def test_loaded_escalations_stop_naming_their_raiser_as_having_moved_them(
     assert (await dispatcher.handle(parse_command(f"escalation ack {number}"), admin)).changed
     assert (await dispatcher.handle(parse_command(f"escalation stage {number} 2 Moved by the chair"), chair)).changed
     assert (await dispatcher.handle(parse_command(f"escalation stage {number} 2 A note of hers"), chair)).changed
+    assert (await dispatcher.handle(parse_command(f"escalation stage {number} 3"), chair)).changed  # no note
 
     migrate(engine)
 
@@ -112,5 +113,5 @@ async def test_loaded_escalations_stop_naming_their_raiser_as_having_moved_them(
     assert any(row.stage > 1 for row in loaded)
     assert all(row.by_id == (row.raised_by_id if row.stage == 1 else None) for row in loaded)
     hers = [(row.stage, row.by_id == row.raised_by_id, row.note) for row in rows if f"E{row.id}" == number]
-    assert hers == [(1, True, None), (2, True, "Moved by the chair"), (2, True, "A note of hers")]
+    assert hers == [(1, True, None), (2, True, "Moved by the chair"), (2, True, "A note of hers"), (3, True, None)]
     engine.dispose()

@@ -482,3 +482,19 @@ def test_a_partnership_with_unreadable_settings_still_gets_the_default_reminders
     day = sweep(session, on=date(2026, 12, 3))
     assert [d.member.name for d in day.digests] == ["Mark Officer"]
     assert "reminders.returns.before must be a list" in day.quiet[0]
+
+
+def test_a_chair_whose_own_apologies_leave_a_colleagues_seat_empty_is_told_so_in_the_forecast(session):
+    t = town(session)
+    colleague = factories.member(session, t.la, "Lee Colleague")
+    factories.seat(session, t.arg, colleague)
+    meeting = a_meeting(session, t.arg, date(2026, 12, 10))
+    factories.answer(session, meeting, colleague, Answer.DEPUTY.value, deputy=t.chair)
+    factories.answer(session, meeting, t.chair, Answer.APOLOGIES.value)
+
+    chair = digests(session, date(2026, 12, 8))["Helen Chair"]
+
+    forecast = next(i for i in chair.items if i.key == f"quorum:{meeting.id}")
+    missing = [value for label, value in forecast.fields if label == "Missing"]
+    assert (f"LA{t.partnership.id}'s deputy is you, and you have sent apologies for your own seat (Lee Colleague "
+            f"has been told, to name someone else)") in missing
