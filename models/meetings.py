@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint
@@ -83,9 +83,12 @@ class AttendanceAnswer(SQLModel, table=True):
 
 # --- queries and changes -----------------------------------------------------------------
 
+from sqlalchemy import or_  # noqa: E402
 from sqlmodel import Session, col, func, select  # noqa: E402
 
 from models.audit import record, save_changes, snapshot  # noqa: E402
+from models.groups import Membership, held_on  # noqa: E402
+from models.partnership import Member  # noqa: E402
 
 
 ATTENDED, DEPUTISED, APOLOGIES, ABSENT = "attended", "deputised", "apologies", "absent without word"
@@ -237,17 +240,22 @@ def answer_for(meeting_id: int, member_id: int, *, scope, session: Session) -> A
     ).first()
 
 
-def member_ids_to_tell(meeting_id: int, *, scope, session: Session) -> list[int]:
-    """Everyone who has answered for a meeting, every deputy named for it, and everyone who owes it a
-    paper not yet in (to tell them when it moves or is cancelled)."""
+def member_ids_to_tell(meeting: Meeting, *, scope, session: Session, seated_on: tuple[date, ...] = ()) -> list[int]:
+    """Everyone who has answered for a meeting, every deputy named for it, everyone who owes it a
+    paper not yet in, and everyone still here who holds a seat on its group on any of the days
+    `seated_on` (to tell them when it moves or is cancelled): answered or not, it is their meeting."""
     rows = session.exec(select(AttendanceAnswer.member_id, AttendanceAnswer.deputy_id).where(
-        scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting_id)).all()
-    owing = session.exec(select(Paper.owner_id).where(scope.where(Paper), Paper.meeting_id == meeting_id,
+        scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting.id)).all()
+    owing = session.exec(select(Paper.owner_id).where(scope.where(Paper), Paper.meeting_id == meeting.id,
                                                       col(Paper.submitted_at).is_(None)).order_by(Paper.id)).all()
+    seated = session.exec(select(Membership.member_id).distinct().join(Member, Member.id == Membership.member_id)
+                          .where(scope.where(Membership), Membership.group_id == meeting.group_id, Member.active,
+                                 or_(*(held_on(day) for day in seated_on)))
+                          .order_by(Membership.member_id)).all() if seated_on else []
     found: list[int] = []
     for member_id, deputy_id in rows:
         found += [i for i in (member_id, deputy_id) if i is not None and i not in found]
-    found += [i for i in dict.fromkeys(owing) if i not in found]
+    found += [i for i in dict.fromkeys([*owing, *seated]) if i not in found]
     return found
 
 

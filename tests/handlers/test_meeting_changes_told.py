@@ -125,6 +125,7 @@ async def test_the_chair_is_told_how_many_were_told_and_a_deadline_already_past(
     assert reply.changed
     assert "Papers are now due by Tue 17 Nov 2026, which has passed." in reply.text
     told = {member.email for member, _ in chat.sent}
-    assert reply.text.endswith(f"I've told the {len(told)} people who answered for it or owe it a paper.")
+    assert reply.text.endswith(f"I've told the {len(told)} people concerned: the group's members, any deputy named "
+                               f"for it and anyone who owes it a paper.")
     [notice] = chat.notices_to(HOUSING)  # owes a paper, has not answered
     assert "an answer already given stands until it is changed" in notice.text and "I've told" not in notice.text

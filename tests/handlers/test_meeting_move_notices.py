@@ -1,0 +1,117 @@
+"""A meeting that moves or is cancelled is news for everyone on the group, not only those who answered.
+
+Each member with a seat on the group is told, answered or not; so is a deputy named for it and
+anyone who owes it a paper. When the time moves and the meeting is the group's next, the notice
+shows each member's answer so far and carries the buttons to change it, and a named deputy's
+carries theirs. Nobody removed, and nobody from another group, is told.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from models.groups import Group, Membership
+from models.meetings import AttendanceAnswer, Meeting, Paper
+from models.partnership import Member
+from tests.conftest import ADMIN, CHAIR, HOUSING, POLICE, POLICE_DEPUTY, PRACTITIONER
+
+
+def quiet_members(engine, meeting_id: int) -> list[str]:
+    """ARG members with a seat who have not answered for the meeting and owe it no paper."""
+    with Session(engine) as session:
+        seated = session.exec(select(Member).join(Membership, Membership.member_id == Member.id)
+                              .join(Group, Group.id == Membership.group_id)
+                              .where(Group.key == "arg", Member.active, Membership.until.is_(None))).all()
+        answered = set(session.exec(select(AttendanceAnswer.member_id).where(
+            AttendanceAnswer.meeting_id == meeting_id)).all())
+        owing = set(session.exec(select(Paper.owner_id).where(Paper.meeting_id == meeting_id,
+                                                              Paper.submitted_at.is_(None))).all())
+    return sorted(m.email for m in seated if m.id not in answered | owing and m.email != CHAIR)
+
+
+def answer_of(engine, meeting_id: int, email: str) -> str | None:
+    with Session(engine) as session:
+        row = session.exec(select(AttendanceAnswer.answer).join(Member, Member.id == AttendanceAnswer.member_id)
+                           .where(AttendanceAnswer.meeting_id == meeting_id, Member.email == email)).first()
+    return row
+
+
+async def test_a_member_who_has_not_answered_is_told_of_a_move_and_can_answer_from_it(chat, demo):
+    quiet = quiet_members(demo, 2)
+    assert quiet, "the demo has ARG members who have neither answered nor owe a paper"
+    member = quiet[0]
+
+    reply = await chat(CHAIR, "meeting move 2 2026-12-03 14:00")
+
+    assert reply.changed
+    [notice] = chat.notices_to(member)
+    assert notice.title == "Assurance and Review Group has moved" and notice.private
+    assert ("Your answer", "not answered") in notice.fields
+    assert [b.label for b in notice.buttons] == ["Attending", "Apologies", "Send deputy"]
+    answered = await chat(member, notice.buttons[1].command)
+    assert answered.changed and answer_of(demo, 2, member) == "apologies"
+
+
+async def test_the_notice_shows_an_answer_already_given_and_offers_only_a_change(chat, demo):
+    await chat(POLICE, "attend arg yes")
+    chat.sent.clear()
+
+    await chat(CHAIR, "meeting move 2 2026-12-03 14:00")
+
+    [notice] = chat.notices_to(POLICE)
+    assert ("Your answer", "attending") in notice.fields
+    assert [b.label for b in notice.buttons] == ["Apologies", "Send deputy"]
+
+
+async def test_a_named_deputy_is_told_with_their_own_buttons(chat, demo):
+    await chat(POLICE, f"attend arg deputy {POLICE_DEPUTY}")
+    chat.sent.clear()
+
+    await chat(CHAIR, "meeting move 2 2026-12-03 14:00")
+
+    [notice] = chat.notices_to(POLICE_DEPUTY)
+    assert ("Deputising for", "DI Mark Evans") in notice.fields
+    assert [b.label for b in notice.buttons] == ["I'll be there", "I can't go"]
+    [member_notice] = chat.notices_to(POLICE)
+    assert ("Your answer", "sending a deputy: DS Sam Patel (not confirmed yet)") in member_notice.fields
+
+
+async def test_everyone_on_the_group_hears_of_a_cancellation_and_nobody_else(chat, demo):
+    quiet = quiet_members(demo, 2)
+
+    reply = await chat(CHAIR, "meeting cancel 2")
+
+    told = {member.email for member, _ in chat.sent}
+    assert set(quiet) <= told
+    assert POLICE_DEPUTY not in told  # sits on no ARG seat and has nothing to do with the meeting
+    assert PRACTITIONER in told  # no seat either, but named as a deputy for it
+    assert CHAIR not in told  # who cancelled it
+    assert reply.text.endswith(f"I've told the {len(told)} people concerned: the group's members, any deputy named "
+                               f"for it and anyone who owes it a paper.")
+    assert all(not notice.buttons for _, notice in chat.sent)
+
+
+async def test_someone_removed_is_not_told(chat, demo):
+    quiet = quiet_members(demo, 2)
+    asked = await chat(ADMIN, f"member remove {quiet[0]}")
+    await chat(ADMIN, asked.buttons[0].command)
+    chat.sent.clear()
+
+    await chat(CHAIR, "meeting move 2 2026-12-03 14:00")
+
+    assert chat.notices_to(quiet[0]) == []
+    assert chat.notices_to(quiet[1])
+
+
+async def test_a_new_place_alone_or_a_later_meeting_carries_no_answer_buttons(chat, demo):
+    await chat(CHAIR, 'meeting move 2 location="Town Hall"')
+    assert chat.notices_to(HOUSING) and all(not n.buttons for n in chat.notices_to(HOUSING))
+    chat.sent.clear()
+
+    assert (await chat(CHAIR, "meeting add arg 2027-03-02 10:00")).changed
+    with Session(demo) as session:
+        later = session.exec(select(Meeting.id).order_by(Meeting.id.desc())).first()
+    moved = await chat(CHAIR, f"meeting move {later} 2027-03-03 10:00")
+
+    assert moved.changed and chat.sent  # the buttons would answer for the group's next meeting, not this one
+    assert all(not notice.buttons and not notice.fields for _, notice in chat.sent)
