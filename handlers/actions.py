@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from handlers.common import parse_id
+from handlers.common import parse_id, tell_owner
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.fields import done_on, free_text, stale_undo, text_check, undo_button, undoing_an_earlier_marking
 from handlers.forms import checked_form, with_checks
@@ -144,10 +144,16 @@ def action_done(cmd: Command, ctx: Context) -> Reply:
                         f"(`action reopen {action.id}`).")
     done = done_on(cmd, ctx, after=1, what="the action was done", example=f"action done {action.id} 30/11/2026")
     changed = mark_action_done(action, actor_id=ctx.actor.id, session=ctx.session, now=done)
-    return Reply(text=say("action_done", action=action, changed=changed,
-                          completed=format_day(ctx.calendar.local_date(action.completed_at))),
-                 tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
-                 buttons=[undo_button(f"action reopen {action.id}", action.completed_at)] if changed else [])
+    completed = format_day(ctx.calendar.local_date(action.completed_at))
+    reply = Reply(text=say("action_done", action=action, changed=changed, completed=completed),
+                  tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
+                  buttons=[undo_button(f"action reopen {action.id}", action.completed_at)] if changed else [])
+    if changed:
+        tell_owner(ctx, reply, action.owner_id, title="Your action is marked done",
+                   text=f"marked your action #{action.id} \"{action.title}\" done, on {completed}. It gets no more "
+                        f"reminders.",
+                   buttons=[undo_button(f"action reopen {action.id}", action.completed_at, "Not done after all")])
+    return reply
 
 
 def _update_form(action: Action) -> Form:
@@ -211,9 +217,13 @@ def action_drop(cmd: Command, ctx: Context) -> Reply:
                           f"with it, and its owner gets no more reminders.", form=_drop_form(action), private=True)
     reason = free_text(ctx, given, field="reason", what="reason", limit=MAX_REASON)
     drop_action(action, reason, actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
-    return Reply(text=f"Dropped action #{action.id} \"{action.title}\": {reason}. It gets no more reminders; "
-                      f"`action reopen {action.id}` opens it again.",
-                 tone=Tone.SUCCESS, changed=True)
+    reply = Reply(text=f"Dropped action #{action.id} \"{action.title}\": {reason}. It gets no more reminders; "
+                       f"`action reopen {action.id}` opens it again.",
+                  tone=Tone.SUCCESS, changed=True)
+    tell_owner(ctx, reply, action.owner_id, title="Your action was dropped",
+               text=f"dropped your action #{action.id} \"{action.title}\": {reason}. You get no more reminders for "
+                    f"it. If it is still needed, ask them to open it again.")
+    return reply
 
 
 @command("action reopen", summary="open a done action again (chairs and the business unit: a dropped one too)",
@@ -231,9 +241,13 @@ def action_reopen(cmd: Command, ctx: Context) -> Reply:
     mine = action.owner_id == ctx.actor.id
     late = ctx.calendar.working_days_between(action.due_date, ctx.today()) if action.due_date < ctx.today() else 0
     overdue = f" (overdue by {late} working day{'s' if late != 1 else ''})" if late else ""
-    return Reply(text=f"Action #{action.id} \"{action.title}\" is open again, due {format_day(action.due_date)}"
-                      f"{overdue}. "
-                      f"{'You get' if mine else 'Its owner gets'} reminders for it as before.",
-                 tone=Tone.SUCCESS, changed=True,
-                 buttons=(action_buttons(action.id) if mine else [])  # Drop it: offered only to whoever may
-                 + [Button("Drop it", f"action drop {action.id}", form=_drop_form(action))])
+    reply = Reply(text=f"Action #{action.id} \"{action.title}\" is open again, due {format_day(action.due_date)}"
+                       f"{overdue}. "
+                       f"{'You get' if mine else 'Its owner gets'} reminders for it as before.",
+                  tone=Tone.SUCCESS, changed=True,
+                  buttons=(action_buttons(action.id) if mine else [])  # Drop it: offered only to whoever may
+                  + [Button("Drop it", f"action drop {action.id}", form=_drop_form(action))])
+    tell_owner(ctx, reply, action.owner_id, title="Your action is open again",
+               text=f"opened your action #{action.id} \"{action.title}\" again: due {format_day(action.due_date)}"
+                    f"{overdue}. You get reminders for it as before.", buttons=action_buttons(action.id))
+    return reply

@@ -1,4 +1,5 @@
-"""Look-ups most handlers need: which group is meant, the next meeting, ids typed by people."""
+"""Look-ups most handlers need: which group is meant, the next meeting, ids typed by people; and
+telling an owner when someone else marks or reopens what is theirs."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from datetime import date, datetime, time, timezone
 from sqlmodel import col, func, select
 
 from handlers.core import Context, UserError
+from messages.reply import Button, Notice, Reply
 from models.calendar import WorkingCalendar
 from models.groups import Group, Membership, held_on
 from models.meetings import Meeting, next_meeting
 from models.meetings import meeting as meeting_by_id
+from models.partnership import Member
 
 
 def start_of_day(day: date, calendar: WorkingCalendar) -> datetime:
@@ -152,3 +155,18 @@ def seat_holders(ctx: Context, group: Group) -> list[int]:
     return list(ctx.session.exec(select(Membership.member_id).where(ctx.scope.where(Membership),
                                                                     Membership.group_id == group.id,
                                                                     held_on(ctx.today()))))
+
+
+def tell_owner(ctx: Context, reply: Reply, owner_id: int | None, *, title: str, text: str,
+               buttons: list[Button] | None = None) -> None:
+    """Someone marked or reopened what another person owns: the owner hears of it privately, from
+    whom, with the buttons to put it right; the reply says they were told. Nobody is told of their
+    own change, and nobody who has left."""
+    if owner_id is None or owner_id == ctx.actor.id:
+        return
+    owner = ctx.scope.get(Member, owner_id, session=ctx.session)
+    if owner is None or not owner.active:
+        return
+    reply.notices.append(Notice(owner_id, Reply(title=title, text=f"{ctx.actor.name} {text}", buttons=buttons or [],
+                                                private=True)))
+    reply.text = f"{reply.text} I've told {owner.name}."

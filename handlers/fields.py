@@ -303,9 +303,9 @@ def undo_stamp(moment: datetime) -> str:
     return (moment.astimezone(timezone.utc) if moment.tzinfo else moment).strftime(UNDO_STAMP)
 
 
-def undo_button(command: str, moment: datetime) -> Button:
+def undo_button(command: str, moment: datetime, label: str = "Undo") -> Button:
     """Undo for the marking made at `moment`: pressed after it was marked again, it undoes nothing."""
-    return Button("Undo", f"{command} marked={undo_stamp(moment)}")
+    return Button(label, f"{command} marked={undo_stamp(moment)}")
 
 
 def stale_undo(subject: str, since: str, day: date, command: str) -> Reply:

@@ -16,6 +16,7 @@ from handlers.common import (
     parse_id,
     resolve_group,
     start_of_day,
+    tell_owner,
     the_next_meeting,
 )
 from handlers.core import Command, Context, Target, UserError, command
@@ -224,13 +225,20 @@ def paper_done(cmd: Command, ctx: Context) -> Reply:
     changed = mark_paper_submitted(paper, actor_id=ctx.actor.id, session=ctx.session, now=done)
     meeting = meeting_by_id(paper.meeting_id, scope=ctx.scope, session=ctx.session)
     group = group_by_id(ctx, meeting.group_id)
-    return Reply(
-        text=say("paper_done", paper=paper, changed=changed, group=group,
-                 submitted=ctx.calendar.local_date(paper.submitted_at)),
+    submitted = ctx.calendar.local_date(paper.submitted_at)
+    reply = Reply(
+        text=say("paper_done", paper=paper, changed=changed, group=group, submitted=submitted),
         tone=Tone.SUCCESS if changed else Tone.INFO,
         changed=changed,
         buttons=[undo_button(f"paper reopen {paper.id}", paper.submitted_at)] if changed else [],
     )
+    if changed:
+        tell_owner(ctx, reply, paper.owner_id, title="Your paper is marked in",
+                   text=f"marked your paper \"{paper.title}\" for {group.name} on "
+                        f"{format_day(meeting_day(ctx, meeting))} as in, on {format_day(submitted)}. It gets no "
+                        f"more reminders.",
+                   buttons=[undo_button(f"paper reopen {paper.id}", paper.submitted_at, "Not in after all")])
+    return reply
 
 
 @command("paper reopen", summary="mark a paper of yours not in after all, so it is chased again",
@@ -256,9 +264,14 @@ def paper_reopen(cmd: Command, ctx: Context) -> Reply:
     else:
         when = (f"papers for {group.name} on {day} are due by {format_day(papers_deadline(ctx, meeting, group))}; "
                 f"reminders for it start again")
-    return Reply(text=f"\"{paper.title}\" is not in after all (it was marked in on "
-                      f"{format_day(ctx.calendar.local_date(was))}): {when}.",
-                 tone=Tone.SUCCESS, changed=True, buttons=buttons)
+    reply = Reply(text=f"\"{paper.title}\" is not in after all (it was marked in on "
+                       f"{format_day(ctx.calendar.local_date(was))}): {when}.",
+                  tone=Tone.SUCCESS, changed=True, buttons=buttons)
+    tell_owner(ctx, reply, paper.owner_id, title="Your paper is not in after all",
+               text=f"marked your paper \"{paper.title}\" not in after all: {when}.",
+               buttons=paper_buttons(paper.id) if meeting.status == MeetingStatus.SCHEDULED.value
+               and meeting.starts_at > ctx.now() else [])
+    return reply
 
 
 def _names(ctx: Context, member_ids: set[int]) -> dict[int, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from handlers.common import parse_id
+from handlers.common import parse_id, tell_owner
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.fields import done_on, stale_undo, undo_button, undoing_an_earlier_marking
 from handlers.permissions import refuse_unless_in_agency
@@ -63,10 +63,16 @@ def return_done(cmd: Command, ctx: Context) -> Reply:
     done = done_on(cmd, ctx, after=1, what="the return was submitted", example=f"return done {item.id} 30/11/2026")
     changed = mark_return_submitted(item, actor_id=ctx.actor.id, session=ctx.session, now=done)
     on_time = ctx.calendar.local_date(item.submitted_at) <= item.due_date
-    return Reply(text=say("return_done", item=item, changed=changed, on_time=on_time,
-                          submitted=format_day(ctx.calendar.local_date(item.submitted_at))),
-                 tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
-                 buttons=[undo_button(f"return reopen {item.id}", item.submitted_at)] if changed else [])
+    submitted = format_day(ctx.calendar.local_date(item.submitted_at))
+    reply = Reply(text=say("return_done", item=item, changed=changed, on_time=on_time, submitted=submitted),
+                  tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
+                  buttons=[undo_button(f"return reopen {item.id}", item.submitted_at)] if changed else [])
+    if changed:
+        tell_owner(ctx, reply, item.owner_id, title="Your return is marked submitted",
+                   text=f"marked the return \"{item.title}\", which you are responsible for, submitted on "
+                        f"{submitted}. It gets no more reminders.",
+                   buttons=[undo_button(f"return reopen {item.id}", item.submitted_at, "Not submitted after all")])
+    return reply
 
 
 @command("return reopen", summary="mark a return not submitted after all, so it is chased again",
@@ -85,8 +91,13 @@ def return_reopen(cmd: Command, ctx: Context) -> Reply:
     today = ctx.today()
     days = ctx.calendar.working_days_between(item.due_date, today)
     late = f", late by {days} working day{'s' if days != 1 else ''}" if item.due_date < today else ""
-    return Reply(text=f"\"{item.title}\" is outstanding again (it was marked submitted on "
-                      f"{format_day(ctx.calendar.local_date(was))}). Due {format_day(item.due_date)}{late}; "
-                      f"reminders for it start again.",
-                 tone=Tone.SUCCESS, changed=True,
-                 buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id))
+    reply = Reply(text=f"\"{item.title}\" is outstanding again (it was marked submitted on "
+                       f"{format_day(ctx.calendar.local_date(was))}). Due {format_day(item.due_date)}{late}; "
+                       f"reminders for it start again.",
+                  tone=Tone.SUCCESS, changed=True,
+                  buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id))
+    tell_owner(ctx, reply, item.owner_id, title="Your return is outstanding again",
+               text=f"marked the return \"{item.title}\", which you are responsible for, not submitted after all. "
+                    f"Due {format_day(item.due_date)}{late}; reminders for it start again.",
+               buttons=return_buttons(item.id, responsible=True))
+    return reply

@@ -1,0 +1,121 @@
+"""When someone else marks what is yours done, reopens it or drops it, you hear of it.
+
+A chair or the business unit marking an action done, a colleague marking the agency's return
+submitted, a chair marking a paper in: the owner is told privately, by whom, with a button to put
+it right if it was a mistake. The person making the change is told that the owner was told.
+Nobody is told of their own change, and nobody who has left.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from models.meetings import Paper
+from models.partnership import Member
+from models.work import Action, ActionStatus, DataReturn
+from tests.conftest import ADMIN, CHAIR, HOUSING, POLICE
+
+COLLEAGUE = "sam.patel@police.example.org"  # police, like the owner of return 1
+
+
+def owner_of(engine, model, row_id: int) -> str:
+    with Session(engine) as session:
+        return session.get(Member, session.get(model, row_id).owner_id).email
+
+
+def status_of(engine, action_id: int) -> str:
+    with Session(engine) as session:
+        return session.get(Action, action_id).status
+
+
+async def test_an_action_marked_done_by_the_business_unit_is_told_to_its_owner_who_can_undo_it(chat, demo):
+    assert owner_of(demo, Action, 6) == HOUSING
+
+    done = await chat(ADMIN, "action done 6")
+
+    assert done.changed and done.text.endswith("I've told Aisha Rahman.")
+    [notice] = chat.notices_to(HOUSING)
+    assert notice.title == "Your action is marked done" and notice.private
+    assert notice.text.startswith("Priya Shah marked your action #6 \"Brief housing officers on escalation policy\" "
+                                  "done, on ")
+    [undo] = notice.buttons
+    assert undo.label == "Not done after all" and undo.command.startswith("action reopen 6 marked=")
+    reopened = await chat(HOUSING, undo.command)
+    assert reopened.changed and status_of(demo, 6) == ActionStatus.OPEN.value
+
+
+async def test_an_action_reopened_or_dropped_by_a_chair_is_told_to_its_owner(chat, demo):
+    await chat(ADMIN, "action done 6")
+    chat.sent.clear()
+
+    await chat(CHAIR, "action reopen 6")
+    [opened] = chat.notices_to(HOUSING)
+    assert opened.title == "Your action is open again" and opened.text.startswith("Helen Carter opened your action #6")
+    assert [b.label for b in opened.buttons] == ["Done", "Add update", "Snooze 1 day", "Snooze 1 week"]
+    chat.sent.clear()
+
+    dropped = await chat(CHAIR, "action drop 6 Superseded by the housing review")
+    assert dropped.changed and dropped.text.endswith("I've told Aisha Rahman.")
+    [notice] = chat.notices_to(HOUSING)
+    assert notice.title == "Your action was dropped" and "Superseded by the housing review" in notice.text
+    assert notice.buttons == []  # only the chairs and the business unit open a dropped action again
+
+
+async def test_nobody_is_told_of_their_own_change(chat, demo):
+    mine = await chat(HOUSING, "action done 6")
+    assert mine.changed and "I've told" not in mine.text
+    await chat(HOUSING, mine.buttons[0].command)
+    await chat(HOUSING, "paper done 4")
+    assert chat.sent == []
+
+
+async def test_a_paper_marked_in_and_out_by_the_chair_is_told_to_its_owner(chat, demo):
+    assert owner_of(demo, Paper, 4) == HOUSING
+
+    done = await chat(CHAIR, "paper done 4")
+
+    assert done.changed and done.text.endswith("I've told Aisha Rahman.")
+    [notice] = chat.notices_to(HOUSING)
+    assert notice.title == "Your paper is marked in" and "Helen Carter marked your paper \"Housing complaints" \
+        in notice.text
+    assert [b.label for b in notice.buttons] == ["Not in after all"]
+    chat.sent.clear()
+
+    await chat(CHAIR, "paper reopen 4")
+    [again] = chat.notices_to(HOUSING)
+    assert again.title == "Your paper is not in after all"
+    assert [b.command for b in again.buttons] == ["paper done 4", "snooze paper 4 day", "snooze paper 4 week"]
+
+
+async def test_a_return_marked_by_a_colleague_is_told_to_the_person_responsible(chat, demo):
+    assert owner_of(demo, DataReturn, 1) == POLICE
+
+    done = await chat(COLLEAGUE, "return done 1")
+
+    assert done.changed and done.text.endswith("I've told DI Mark Evans.")
+    [notice] = chat.notices_to(POLICE)
+    assert notice.title == "Your return is marked submitted"
+    assert notice.text.startswith("DS Sam Patel marked the return \"Multi-agency dataset figures and commentary\", "
+                                  "which you are responsible for, submitted on ")
+    [undo] = notice.buttons
+    assert undo.command.startswith("return reopen 1 marked=")
+    chat.sent.clear()
+
+    await chat(COLLEAGUE, "return reopen 1")
+    [again] = chat.notices_to(POLICE)
+    assert again.title == "Your return is outstanding again"
+    assert [b.command for b in again.buttons] == ["return done 1", "snooze return 1 day", "snooze return 1 week"]
+
+
+async def test_an_owner_who_has_left_is_not_told(chat, demo):
+    asked = await chat(ADMIN, f"member remove {HOUSING}")
+    await chat(ADMIN, asked.buttons[0].command)
+    with Session(demo) as session:
+        still_theirs = session.exec(select(Paper).where(Paper.id == 4)).one().owner_id
+        assert session.get(Member, still_theirs).email == HOUSING
+    chat.sent.clear()
+
+    done = await chat(CHAIR, "paper done 4")
+
+    assert done.changed and "I've told" not in done.text
+    assert chat.sent == []
