@@ -99,8 +99,9 @@ def attend(cmd: Command, ctx: Context) -> Reply:
                      buttons=attend_buttons(group.key, colleagues_of(ctx, meeting)), private=True)
     if answer == Answer.DEPUTY and not deputy_text:
         form = deputy_form(group.key, colleagues_of(ctx, meeting))
-        return Reply(title=f"{group.name}, {when}", text="Who will attend for you? They must be from your agency.",
-                     form=form, private=True)
+        return Reply(title=f"{group.name}, {when}", form=form, private=True,
+                     text="Choose the colleague who will go in your place. I'll ask them to confirm, and tell you "
+                          "their answer.")
     deputy = find_deputy(ctx, deputy_text) if answer == Answer.DEPUTY else None
     if deputy is not None:
         refuse_if_away(ctx, deputy, group, meeting)

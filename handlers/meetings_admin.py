@@ -44,6 +44,18 @@ def meeting_form(ctx: Context) -> Form:
     ), submit_label="Add meeting")
 
 
+def move_form(ctx: Context, meeting: Meeting) -> Form:
+    """`meeting move ID` with nothing after it: the new date, time and place, filled in as they are now."""
+    now = ctx.calendar.local_datetime(meeting.starts_at)
+    return Form(f"meeting-move-{meeting.id}", f"Move meeting #{meeting.id}", f"meeting move {meeting.id}", (
+        FormField("date", "New date", FieldKind.DATE, initial=now.date().isoformat()),
+        FormField("time", "Start time", initial=f"{now:%H:%M}", max_length=8, hint="Like 10:00 or 2.30pm",
+                  check=time_check()),
+        FormField("location", "Where", required=False, max_length=200, initial=meeting.location,
+                  check=text_check(what="place", limit=200, where=PLACE)),
+    ), submit_label="Move meeting", intro="Everyone on the group is told of the change.")
+
+
 def _group_named(cmd: Command, ctx: Context):
     """The group a `meeting add` names; None while the form is still to be filled in."""
     fields, words = split_fields(cmd)
@@ -206,6 +218,7 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
          example="meeting move 2 2027-03-09 14:00", usage="meeting move ID DATE TIME [LOCATION]", rule=CHAIRS,
          options=("meeting", "date", "time", "location", CONFIRM),
          target=Target(_meeting_named, kind=Meeting, refuse=_runs("move its meetings")))
+@checked_form(lambda ctx: move_form(ctx, ctx.target[0]))
 def meeting_move(cmd: Command, ctx: Context) -> Reply:
     meeting, group = ctx.target
     _still_to_come(ctx, meeting, group, "moved")
@@ -215,6 +228,10 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
     fields, words = split_fields(cmd)
     old_local = ctx.calendar.local_datetime(meeting.starts_at)
     words = words if fields.get("meeting") else words[1:]
+    if not words and not any(fields.get(key) for key in ("date", "time", "location")):
+        return Reply(title=f"{group.name}, {format_when(old_local)}", private=True, form=move_form(ctx, meeting),
+                     text="Give the new date and time, or a new place" + (f" (it is at {meeting.location} now)."
+                                                                         if meeting.location else "."))
     if fields.get("location") and not words and not fields.get("date") and not fields.get("time"):
         day, at, rest = old_local.date(), old_local.time(), []  # a new place only: `meeting move 2 location=...`
     else:
