@@ -285,7 +285,7 @@ async def press_everything(demo: Demo, me: TeamsUser, name: str, card: dict, mes
 
 # What each role does ---------------------------------------------------------------------------------
 
-FORM_VERBS = ("escalate", "action add", "paper add", "return add", "member add", "meeting add")
+FORM_VERBS = ("escalate", "action add", "paper add", "return add", "member add", "meeting add", "meeting move 2")
 
 
 async def as_role(template: Path, collection: Collection, role: str) -> None:
