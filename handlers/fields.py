@@ -213,7 +213,15 @@ def done_on(cmd: Command, ctx: Context, *, after: int, what: str, example: str,
     if not_before is not None and day < not_before:
         raise UserError(f"Nothing was saved: {format_day(day)} is before {format_day(not_before)}. Give the day "
                         f"{what}, or nothing for today.")
-    return ctx.now() if day == ctx.today() else local_moment(day, time(12, 0), ctx.calendar.zone)
+    if day == ctx.today():
+        return ctx.now()
+    # That day at the time it is now: each marking keeps a moment of its own (an Undo is matched to
+    # it), and the day is the day given whatever the time.
+    clock = ctx.calendar.local_datetime(ctx.now()).time().replace(microsecond=0)
+    try:
+        return local_moment(day, clock, ctx.calendar.zone)
+    except DateError:  # a time the clocks skipped that day (going forward in March)
+        return local_moment(day, time(12, 0), ctx.calendar.zone)
 
 
 def parse_time(value: str | None) -> time:

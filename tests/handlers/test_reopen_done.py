@@ -114,3 +114,17 @@ async def test_a_papers_old_undo_leaves_a_later_marking_alone(chat, demo, clock)
     assert (await chat(HOUSING, "paper done 4")).changed
     stale = await chat(HOUSING, first.buttons[0].command)
     assert not stale.changed and "nothing changed" in stale.text and submitted(demo, Paper, 4) is not None
+
+
+async def test_an_old_undo_of_a_backdated_marking_leaves_a_later_one_for_the_same_day_alone(chat, demo, clock):
+    first = await chat(CHAIR, "return done 4 yesterday")
+    assert (await chat(CHAIR, first.buttons[0].command)).changed
+    clock.moment += timedelta(minutes=5)
+    again = await chat(CHAIR, "return done 4 yesterday")  # the same day given, marked again
+    assert again.changed and again.buttons[0].command != first.buttons[0].command
+
+    stale = await chat(CHAIR, first.buttons[0].command)
+
+    assert not stale.changed and "nothing changed" in stale.text
+    kept = submitted(demo, DataReturn, 4)
+    assert kept is not None and kept.date() == (clock.now() - timedelta(days=1)).date()
