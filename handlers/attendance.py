@@ -61,10 +61,10 @@ def _split_attend_args(ctx: Context, args: tuple[str, ...]) -> tuple[str | None,
     """[group] yes|no|deputy [NAME-OR-EMAIL] -> (group key, answer, deputy text)."""
     words = list(args)
     group_key = None
-    if len(words) >= 2 and words[0].lower() not in ANSWER_WORDS:
-        words[1] = _as_answer(words[1])
-    elif words:
+    if words and _as_answer(words[0]).lower() in ANSWER_WORDS:  # "deputy." as a phone may send it
         words[0] = _as_answer(words[0])
+    elif len(words) >= 2:
+        words[1] = _as_answer(words[1])
     if words and words[0].lower() not in ANSWER_WORDS:
         if len(words) == 1 and find_group(ctx, words[0]) is None:  # `attend maybe`: not a group, not an answer
             raise UserError(f"I didn't understand '{words[0]}'. Answer with `attend yes`, `attend no` or "

@@ -129,3 +129,14 @@ async def test_the_chair_is_told_how_many_were_told_and_a_deadline_already_past(
                                f"for it and anyone who owes it a paper.")
     [notice] = chat.notices_to(HOUSING)  # owes a paper, has not answered
     assert "an answer already given stands until it is changed" in notice.text and "I've told" not in notice.text
+
+
+async def test_a_deputy_named_after_the_stop_a_phone_adds_is_named(chat, demo):
+    reply = await chat(POLICE, "attend deputy. Sam Patel")  # no group: the member's only one
+    assert reply.changed and not reply.is_error and "Sam Patel will attend for you" in reply.text
+    with Session(demo) as session:
+        member = session.exec(select(Member).where(Member.email == POLICE)).one()
+        answer = session.exec(select(AttendanceAnswer).where(AttendanceAnswer.meeting_id == 2,
+                                                             AttendanceAnswer.member_id == member.id)).one()
+        deputy = session.get(Member, answer.deputy_id)
+    assert answer.answer == "deputy" and deputy.email == "sam.patel@police.example.org"
