@@ -183,3 +183,19 @@ async def test_a_closed_escalation_says_who_closed_it(chat):
     assert (await chat(ADMIN, "escalation close 1 Joint visit agreed")).changed
     reply = await chat(PRACTITIONER, "escalation 1")
     assert dict(reply.fields)["Closed"].endswith(", by Priya Shah")
+
+
+async def test_a_long_history_shows_the_latest_entries_and_says_how_many_earlier_ones_are_not_shown(chat):
+    from handlers.escalation_show import MAX_HISTORY
+
+    for n in range(1, MAX_HISTORY + 4):
+        assert (await chat(ADMIN, f"escalation stage 1 1 Follow-up call number {n}")).changed
+
+    reply = await chat(ADMIN, "escalation 1")
+
+    assert len(reply.items) == MAX_HISTORY
+    assert reply.more == 4 and reply.more_hint == "earlier entries of its history are not shown"
+    assert dict(reply.items[-1].fields) == {"Note": f"Follow-up call number {MAX_HISTORY + 3}"}  # the latest kept
+    assert not any(item.text.startswith("Stage 1: Practitioner to practitioner") for item in reply.items)
+    raiser = await chat(PRACTITIONER, "escalation 1")  # the notes are not theirs: nothing is left out for them
+    assert raiser.more == 0 and raiser.more_hint is None
