@@ -124,6 +124,13 @@ def _describe(ctx: Context, link: Link, cmd: Command) -> Shown:
         words = "done" if kind == "action" else "submitted"
         return Shown(200, f"Mark this {kind} {words}?", f"It will be recorded as {words} today, by you.",
                      fields=_item_fields(ctx, kind, target), button=f"Mark it {words}")
+    if cmd.verb in ("action reopen", "return reopen", "paper reopen"):
+        kind = cmd.verb.split()[0]
+        words = {"action": "done", "return": "submitted", "paper": "in"}[kind]
+        return Shown(200, f"Mark this {kind} not {words} after all?",
+                     f"It is chased again, as before it was marked {words}. If it has been marked {words} again "
+                     f"since this email, nothing changes.",
+                     fields=_item_fields(ctx, kind, target), button=f"Not {words} after all")
     return _attendance(ctx, link, cmd, target)
 
 

@@ -32,8 +32,10 @@ MAX_TOKEN = 2000
 
 # The chat buttons an email may answer, and whether a second use of the same link would be wrong:
 # marking done or snoozing twice from one email is a mistake; changing an attendance answer is not.
+# Putting right a marking someone else made (Not done after all) names that marking's moment.
 ANSWERS = (
     (re.compile(r"(?:action|return|paper) done \d{1,12}"), True),
+    (re.compile(r"(?:action|return|paper) reopen \d{1,12} marked=\d{8}T\d{6}"), True),
     (re.compile(r"snooze (?:action|return|paper) \d{1,12} (?:day|week)"), True),
     (re.compile(r"attend [\w.-]{1,40} (?:yes|no|deputy)"), False),
 )

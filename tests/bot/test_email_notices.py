@@ -73,3 +73,24 @@ async def test_every_notice_by_email_keeps_every_escalations_words_out(demo, mai
         plain = alert.get_body(preferencelist=("plain",)).get_content()
         assert f"Escalation E{number} needs your attention" in plain
         assert "Category: Capacity" in plain and "Urgency: urgent" in plain and "Raised: Mon 23 Nov 2026" in plain
+
+
+async def test_an_owner_told_by_email_of_a_marking_gets_a_link_to_put_it_right(demo, mailbox, clock):
+    by_email(demo)
+    delivery = Delivery()
+    delivery.register("email", email_sender(email_settings(mailbox), clock=clock))
+    dispatcher = Dispatcher(demo, clock=clock, notify=delivery.notify, email_on=True)
+    with session_for(demo) as session:
+        from models.partnership import Member
+        from models.work import Action
+
+        owner = session.exec(select(Member).where(Member.email == POLICE)).one()
+        action_id = session.exec(select(Action.id).where(Action.owner_id == owner.id, Action.status == "open")).first()
+
+    reply = await dispatcher.handle(parse_command(f"action done {action_id}"), Who(platform="console", email=ADMIN))
+
+    assert reply.changed and reply.text.endswith("I've told DI Mark Evans.")
+    [message] = [m for m in mailbox.received if m["To"].addresses[0].addr_spec == POLICE]
+    plain = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Priya Shah marked your action" in plain
+    assert "Not done after all" in plain and "/email/answer/" in plain

@@ -164,6 +164,46 @@ async def test_a_snooze_link_works_once_and_an_attendance_answer_can_be_changed_
         assert status == 200 and answer_of(demo, POLICE) == answer
 
 
+async def test_an_owner_puts_right_from_an_email_an_action_someone_else_marked_done(pages, demo):
+    from handlers.fields import undo_stamp
+    from models.work import mark_action_done
+
+    own = action_of(demo, POLICE, "missing-from-home")
+    with session_for(demo) as session:  # the chair marks it done: the owner's notice carries the link
+        action = session.get(Action, own.id)
+        mark_action_done(action, actor_id=pages.member(CHAIR).id, session=session, now=pages.clock.now())
+        stamp = undo_stamp(action.completed_at)
+    link = pages.link(POLICE, f"action reopen {own.id} marked={stamp}", item=f"action:{own.id}")
+
+    status, page, _headers = await pages.open(link)
+    assert status == 200 and "Mark this action not done after all?" in page and "Not done after all" in page
+    assert status_of(demo, own.id) == ActionStatus.DONE.value  # opening the page changes nothing
+
+    status, page = await pages.press(link)
+    assert status == 200 and status_of(demo, own.id) == ActionStatus.OPEN.value
+    assert (await pages.press(link))[0] == 409  # once
+
+
+async def test_an_old_email_link_does_not_undo_a_later_marking(pages, demo):
+    from handlers.fields import undo_stamp
+    from models.work import mark_action_done, reopen_action
+
+    own = action_of(demo, POLICE, "missing-from-home")
+    helen = pages.member(CHAIR).id
+    with session_for(demo) as session:
+        action = session.get(Action, own.id)
+        mark_action_done(action, actor_id=helen, session=session, now=pages.clock.now())
+        old = undo_stamp(action.completed_at)
+        reopen_action(action, actor_id=helen, session=session)
+        mark_action_done(action, actor_id=helen, session=session, now=pages.clock.now() + timedelta(minutes=3))
+
+    status, page = await pages.press(pages.link(POLICE, f"action reopen {own.id} marked={old}",
+                                                item=f"action:{own.id}"))
+
+    assert status == 200 and "nothing changed" in page
+    assert status_of(demo, own.id) == ActionStatus.DONE.value
+
+
 def answer_of(engine, email: str) -> str:
     with session_for(engine) as session:
         member = session.exec(select(Member).where(Member.email == email)).one()
