@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 
-from handlers.common import default_group_key, find_group, group_list, resolve_group, the_next_meeting
+from handlers.common import default_group_key, find_group, group_by_id, group_list, resolve_group, the_next_meeting
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.permissions import ANSWERS_FOR_A_SEAT, CHAIRS, refuse_unless_manages, refuse_unless_seated, seated_at
+from handlers.permissions import (ANSWERS_FOR_A_SEAT, CHAIRS, DEPUTIES, refuse_unless_manages, refuse_unless_seated,
+                                  seated_at)
 from messages.buttons import attend_buttons, deputy_answer_buttons, deputy_form
 from messages.reply import Button, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
+from models import permissions as may
 from models.meetings import (DEPUTY_CONFIRMED, DEPUTY_DECLINED, Answer, AttendanceAnswer, answer_for, deputising_for,
                              record_answer, record_deputy_answer)
 from models.partnership import Agency, Member
@@ -183,18 +185,22 @@ def _tell_who_named_me(ctx: Context, reply: Reply, group, meeting, when: str) ->
         private=True)))
 
 
-def refuse_if_away(ctx: Context, deputy: Member, group, meeting) -> None:
+def refuse_if_away(ctx: Context, deputy: Member, group, meeting, *, yourself: bool = False) -> None:
     """Someone who has sent apologies for their own seat at this meeting won't be in the room, so can't
     attend for anyone else: refuse, rather than count a deputy who isn't coming."""
     own = answer_for(meeting.id, deputy.id, scope=ctx.scope, session=ctx.session)
+    if own is not None and own.answer == Answer.APOLOGIES.value and yourself:
+        raise UserError(f"Nothing changed: you have sent apologies for this meeting of {group.name}, so you can't go "
+                        f"in anyone's place. If you can come after all, answer `attend {group.key} yes`.")
     if own is not None and own.answer == Answer.APOLOGIES.value:
         raise UserError(f"{deputy.name} has sent apologies for this meeting of {group.name}, so can't attend "
                         f"for you. Please name someone else from your agency (`attend {group.key} deputy "
                         f"NAME-OR-EMAIL`), or answer `attend {group.key} no` if nobody can go.")
 
 
-def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None) -> Reply:
-    """A named deputy's own answer: they confirm they will go, or say they can't (the member is told)."""
+def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None, *, seated: bool = False) -> Reply:
+    """A named deputy's own answer: they confirm they will go, or say they can't (the member is told).
+    One `seated` on the group answers here for the deputy place alone (`deputise`)."""
     row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
     if row is None:
         raise UserError(f"Nobody has named you as their deputy for the next {group.name} meeting ({when}), so "
@@ -210,9 +216,11 @@ def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None) -
                         f"`attend {group.key} no` and I'll tell them.")
     coming = answer == Answer.ATTENDING
     changed = record_deputy_answer(row, coming, actor_id=ctx.actor.id, session=ctx.session)
-    reply = Reply(title=title, text=say("deputy_saved", coming=coming, changed=changed, member=member, group=group),
+    reply = Reply(title=title, text=say("deputy_saved", coming=coming, changed=changed, member=member, group=group,
+                                        seated=seated),
                   tone=Tone.SUCCESS if changed else Tone.INFO, private=True, changed=changed,
-                  fields=[("Your answer", DEPUTY_STATES["confirmed" if coming else "declined"])])
+                  fields=[("Your answer", DEPUTY_STATES["confirmed" if coming else "declined"]) if not seated
+                          else (f"In {member.name}'s place", "you will go" if coming else "you won't go")])
     if changed:
         again = [] if coming else attend_buttons(group.key, colleagues_of(ctx, meeting, member))
         reply.notices.append(Notice(member.id, Reply(
@@ -245,6 +253,46 @@ def find_deputy(ctx: Context, text: str) -> Member:
         raise UserError("You can't be your own deputy. Answer `attend yes` if you are coming.")
     raise UserError(f"I can't find '{text}' in your agency. Give their work email; if they are not registered, "
                     f"ask the business unit to add them first.")
+
+
+def _group_deputised_for(cmd: Command, ctx: Context):
+    """The group named, or without one the group where the person is named as a deputy (if only one)."""
+    group_key, _answer, _rest = _split_attend_args(ctx, cmd.args)
+    named_at = set(ctx.person.deputy_meetings.values())
+    if group_key is None and len(named_at) == 1:
+        return group_by_id(ctx, named_at.pop())
+    return resolve_group(ctx, group_key, verb="deputise")
+
+
+def _refuse_unless_named(ctx: Context, group) -> str | None:
+    if group is None or may.deputises_at(ctx.person, group.id):
+        return None
+    return (f"You don't have a deputy place to answer for: nobody has named you as their deputy for the next "
+            f"{group.name} meeting. For your own seat, use `attend {group.key} yes` or `attend {group.key} no`.")
+
+
+@command("deputise", summary="as a deputy with a seat of your own: go in your colleague's place (yes) or not (no), "
+                             "your own answer unchanged", example="deputise arg no", usage="deputise [group] yes|no",
+         rule=DEPUTIES, target=Target(_group_deputised_for, _refuse_unless_named))
+def deputise(cmd: Command, ctx: Context) -> Reply:
+    _group_key, answer, _rest = _split_attend_args(ctx, cmd.args)
+    group = ctx.target
+    meeting = the_next_meeting(ctx, group)
+    when = format_when(ctx.calendar.local_datetime(meeting.starts_at))
+    if answer == Answer.DEPUTY:
+        raise UserError(f"Answer `deputise {group.key} yes` if you will go in their place, or `deputise {group.key} "
+                        f"no` if you can't.")
+    seated = seated_at(ctx, group, meeting)
+    own = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session) if seated else None
+    if answer == Answer.ATTENDING and own is not None and own.answer == Answer.APOLOGIES.value:
+        refuse_if_away(ctx, ctx.actor, group, meeting, yourself=True)
+    reply = _as_deputy(ctx, group, meeting, when, answer, seated=seated)
+    if seated:  # their own seat's answer is left as it is, and shown
+        reply.fields.append(("For your own seat", your_answer(ctx, own)))
+        if own is None:
+            reply.buttons = [b for b in attend_buttons(group.key, colleagues_of(ctx, meeting))
+                             if not b.command.endswith(" deputy")][:2]
+    return reply
 
 
 @command("attendance", summary="who is attending, deputising, giving apologies, not answered",

@@ -34,6 +34,8 @@ ANSWERS_FOR_A_SEAT = Rule("members", lambda p: bool(p.seats or p.deputy_meetings
                           lambda ctx: f"You don't have a seat on any group, and nobody has named you as their "
                                       f"deputy, so there is nothing to answer. {business_unit(ctx)} can add you to "
                                       f"a group.")
+DEPUTIES = Rule("members", lambda p: bool(p.deputy_meetings),
+                lambda ctx: "You don't have a deputy place to answer for: nobody has named you as their deputy.")
 GROUP_MEMBERS = Rule("members", lambda p: p.is_admin or bool(p.seats),
                      lambda ctx: f"You don't sit on any group yet. {business_unit(ctx)} can tell you more.")
 CHAIRS = Rule("chairs", may.oversees,

@@ -89,8 +89,9 @@ def attend_buttons(group_key: str, colleagues: Sequence[Person] = (), *,
 
 def deputy_answer_buttons(group_key: str, *, seated: bool = False) -> list[Button]:
     """For a named deputy: they confirm they will go, or say they can't (which tells the member). One
-    with a seat of their own answers for it too, so theirs says so: "no" sends their own apologies."""
+    with a seat of their own answers for it too, so theirs says so: "no" sends their own apologies;
+    and they may come for their own seat only (`deputise GROUP no`)."""
     return [
         Button("I'll be there", f"attend {group_key} yes", style="primary"),
         Button("I can't come at all" if seated else "I can't go", f"attend {group_key} no"),
-    ]
+    ] + ([Button("Only for my own seat", f"deputise {group_key} no")] if seated else [])

@@ -28,7 +28,8 @@ async def test_a_deputy_with_a_seat_of_their_own_is_told_their_answer_counts_for
     [notice] = chat.notices_to(DEPUTY_CHAIR)
     assert "You sit on Assurance and Review Group yourself" in notice.text
     assert [(b.label, b.command) for b in notice.buttons] == [("I'll be there", "attend arg yes"),
-                                                              ("I can't come at all", "attend arg no")]
+                                                              ("I can't come at all", "attend arg no"),
+                                                              ("Only for my own seat", "deputise arg no")]
 
 
 async def test_a_deputy_without_a_seat_is_asked_only_whether_they_can_go(chat):
@@ -92,7 +93,8 @@ def test_the_daily_ask_tells_a_deputy_with_a_seat_that_no_means_not_coming_at_al
     assert "Mark Officer has named you to attend in their place" in ask.text
     assert ask.text.endswith("Can you go? Your answer counts for your own seat too.")
     assert [(b.label, b.command) for b in ask.buttons] == [("I'll be there", f"attend {t.arg.key} yes"),
-                                                           ("I can't come at all", f"attend {t.arg.key} no")]
+                                                           ("I can't come at all", f"attend {t.arg.key} no"),
+                                                           ("Only for my own seat", f"deputise {t.arg.key} no")]
     (plain,) = found["Sam Standin"].items
     assert [b.label for b in plain.buttons] == ["I'll be there", "I can't go"] and "own seat" not in plain.text
 
@@ -107,7 +109,7 @@ def test_a_deputy_with_a_seat_not_yet_answered_is_asked_once_for_both(session):
     (ask,) = digests(session, date(2026, 12, 7))["Pat Seated"].items
 
     assert "Mark Officer has named you to attend in their place" in ask.text and "own seat too" in ask.text
-    assert [b.label for b in ask.buttons] == ["I'll be there", "I can't come at all"]
+    assert [b.label for b in ask.buttons] == ["I'll be there", "I can't come at all", "Only for my own seat"]
 
 
 async def test_coming_back_after_apologies_tells_the_colleague_they_are_coming_after_all(chat, demo):
@@ -156,3 +158,45 @@ async def test_a_member_who_named_a_deputy_sees_who_and_whether_they_are_going(c
     after = await chat(ICB_MEMBER, "meetings arg")
     assert field(after.items[0], "Your answer") == ("sending a deputy: Dr Amara Okafor (can't go: they sent "
                                                     "apologies for their own seat)")
+
+
+async def test_only_for_my_own_seat_turns_down_the_deputy_place_and_leaves_the_own_answer(chat, demo):
+    await chat(DEPUTY_CHAIR, "attend arg yes")
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    [notice] = chat.notices_to(DEPUTY_CHAIR)
+    chat.sent.clear()
+
+    reply = await chat(DEPUTY_CHAIR, notice.buttons[2].command)
+
+    assert reply.changed and reply.text.startswith("Saved: you won't go in Rachel Green's place. I've told Rachel")
+    assert ("In Rachel Green's place", "you won't go") in reply.fields
+    assert ("For your own seat", "attending") in reply.fields
+    assert rachels_answer(demo).deputy_answer == "declined"
+    [told] = chat.notices_to(ICB_MEMBER)
+    assert told.title == "Your deputy can't go to Assurance and Review Group"
+    assert [b.label for b in told.buttons] == ["Attending", "Apologies", "Send deputy"]
+    meetings = await chat(DEPUTY_CHAIR, "meetings arg")
+    assert field(meetings.items[0], "Your answer") == "attending"  # their own seat, as it was
+
+
+async def test_the_deputy_place_can_be_taken_up_again_but_not_after_apologies(chat, demo):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    await chat(DEPUTY_CHAIR, "deputise arg no")
+
+    again = await chat(DEPUTY_CHAIR, "deputise arg yes")
+    assert again.changed and rachels_answer(demo).deputy_answer == "confirmed"
+    assert ("For your own seat", "attending") in again.fields and again.buttons == []
+
+    await chat(DEPUTY_CHAIR, "deputise arg no")
+    await chat(DEPUTY_CHAIR, "attend arg no")  # apologies: they can't go in anyone's place either
+    refused = await chat(DEPUTY_CHAIR, "deputise arg yes")
+    assert refused.is_error and "you have sent apologies for this meeting" in refused.text
+    assert not refused.changed and rachels_answer(demo).deputy_answer == "declined"
+
+
+async def test_deputise_is_only_for_someone_named_as_a_deputy(chat, demo):
+    reply = await chat(POLICE, "deputise arg no")
+    assert reply.is_error and reply.text.startswith("You don't have a deputy place to answer for")
+    assert "deputise" not in (await chat(POLICE, "help all")).text
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    assert "deputise" in (await chat(DEPUTY_CHAIR, "help all")).text
