@@ -12,23 +12,21 @@ from datetime import date, datetime, time
 
 from sqlmodel import col, func, select
 
-from handlers.attendance import colleagues_of, your_answer
 from handlers.common import the_meeting, the_next_meeting
 from handlers.confirm import CONFIRM, ask_to_confirm, command_line, confirmed, unusual_day
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.fields import (done_on, free_text, group_choices, parse_day, parse_time, split_fields, take_clock,
                              take_day, text_check, text_or_option, the_group, time_check)
 from handlers.forms import checked_form
+from handlers.meeting_notices import cancel_notices, move_notices, next_meeting_now, told_of_change, who_was_told
 from handlers.permissions import CHAIRS, refuse_unless_manages
-from messages.buttons import attend_buttons, deputy_answer_buttons
-from messages.reply import FieldKind, Form, FormField, Notice, Reply, Tone
+from messages.reply import FieldKind, Form, FormField, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models.audit import save_changes, save_new
 from models.dates import DateError, local_moment
 from models.identifiers import PLACE
-from models.groups import Group, Membership, held_on, seat_held
-from models.meetings import (Answer, AttendanceAnswer, Meeting, MeetingStage, MeetingStatus, Paper, member_ids_to_tell,
-                             stage_of)
+from models.groups import Group, Membership, seat_held
+from models.meetings import AttendanceAnswer, Meeting, MeetingStage, MeetingStatus, Paper, stage_of
 from models.partnership import Member
 from models.people import find_member
 
@@ -129,54 +127,6 @@ def _starts(ctx: Context, day: date, at: time) -> datetime:
         raise UserError(error.sentence, field_errors={"time": error.sentence}) from None
 
 
-def _told(ctx: Context, meeting: Meeting, *days: date) -> list[int]:
-    """Who to tell of a move or cancellation (not the person making it): the group's members on
-    those days, whoever answered for the meeting or was named as a deputy, and whoever owes it a paper."""
-    return [m for m in member_ids_to_tell(meeting, scope=ctx.scope, session=ctx.session, seated_on=days)
-            if m != ctx.actor.id]
-
-
-def _who_was_told(told: list[int]) -> str:
-    if not told:
-        return "Nobody else is on the group, named as a deputy for it or owes it a paper, so nobody else was told."
-    return (f"I've told the {'person' if len(told) == 1 else f'{len(told)} people'} concerned: the group's members, "
-            f"any deputy named for it and anyone who owes it a paper.")
-
-
-def _move_notices(ctx: Context, meeting: Meeting, group: Group, told: list[int], *, title: str, text: str,
-                  moved: bool) -> list[Notice]:
-    """The notice of a move for each person told. When the time moved and the meeting is the group's
-    next, those with a seat on its new day can answer from it (their answer so far is shown, and the
-    buttons change it), and a deputy named for it can say whether they can still go."""
-    if not moved or the_next_meeting(ctx, group).id != meeting.id:
-        return [Notice(m, Reply(title=title, text=text, private=True)) for m in told]
-    answers = {row.member_id: row for row in ctx.session.exec(select(AttendanceAnswer).where(
-        ctx.scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting.id))}
-    named = {row.deputy_id: row.member_id for row in answers.values()
-             if row.answer == Answer.DEPUTY.value and row.deputy_id is not None}
-    seated = set(ctx.session.exec(select(Membership.member_id).where(
-        ctx.scope.where(Membership), Membership.group_id == group.id,
-        held_on(ctx.calendar.local_date(meeting.starts_at)))))
-    people = {m.id: m for m in ctx.session.exec(select(Member).where(
-        ctx.scope.where(Member), col(Member.id).in_(told)))}
-    notices = []
-    for member_id in told:
-        reply, person = Reply(title=title, text=text, private=True), people.get(member_id)
-        if member_id in named:
-            by = ctx.scope.get(Member, named[member_id], session=ctx.session)
-            reply.fields.append(("Deputising for", by.name if by else "a colleague"))
-        if person is not None and member_id in seated:
-            row = answers.get(member_id)
-            reply.fields.append(("Your answer", your_answer(ctx, row)))
-            same = {Answer.ATTENDING.value: " yes", Answer.APOLOGIES.value: " no"}.get(row.answer) if row else None
-            reply.buttons = [b for b in attend_buttons(group.key, colleagues_of(ctx, meeting, person))
-                             if same is None or not b.command.endswith(same)]
-        elif member_id in named:
-            reply.buttons = deputy_answer_buttons(group.key)
-        notices.append(Notice(member_id, reply))
-    return notices
-
-
 @command("meeting add", summary="add a meeting", example="meeting add arg 2027-03-02 10:00 Council House",
          usage="meeting add GROUP DATE TIME [LOCATION]", rule=CHAIRS,
          options=("group", "date", "time", "location", CONFIRM),
@@ -214,8 +164,9 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
                           deadline=deadline, late=deadline < ctx.today()), tone=Tone.SUCCESS, changed=True)
 
 
-@command("meeting move", summary="move a meeting to another time, or place; its members are told",
-         example="meeting move 2 2027-03-09 14:00", usage="meeting move ID DATE TIME [LOCATION]", rule=CHAIRS,
+@command("meeting move", summary="move a meeting to another time, or place (the number alone opens a form); its "
+                                 "members are told",
+         example="meeting move 2 2027-03-09 14:00", usage="meeting move ID [DATE TIME [LOCATION]]", rule=CHAIRS,
          options=("meeting", "date", "time", "location", CONFIRM),
          target=Target(_meeting_named, kind=Meeting, refuse=_runs("move its meetings")))
 @checked_form(lambda ctx: move_form(ctx, ctx.target[0]))
@@ -230,8 +181,8 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
     words = words if fields.get("meeting") else words[1:]
     if not words and not any(fields.get(key) for key in ("date", "time", "location")):
         return Reply(title=f"{group.name}, {format_when(old_local)}", private=True, form=move_form(ctx, meeting),
-                     text="Give the new date and time, or a new place" + (f" (it is at {meeting.location} now)."
-                                                                         if meeting.location else "."))
+                     text="Give the new date and time, or a new place." + (f" It is at {meeting.location} now."
+                                                                          if meeting.location else ""))
     if fields.get("location") and not words and not fields.get("date") and not fields.get("time"):
         day, at, rest = old_local.date(), old_local.time(), []  # a new place only: `meeting move 2 location=...`
     else:
@@ -248,6 +199,7 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
                               line=command_line("meeting move", str(meeting.id), day.isoformat(), f"{at:%H:%M}",
                                                 location=place))
     was_at, was_on = meeting.location, meeting.starts_at
+    was_next = the_next_meeting(ctx, group).id == meeting.id
     changes = {"starts_at": starts} | ({"location": place} if place else {})
     if not save_changes(meeting, changes, session=ctx.session, actor_id=ctx.actor.id, action="meeting.moved"):
         where = f" at {was_at}" if place else ""
@@ -256,12 +208,11 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
     deadline = ctx.calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
     text = say("meeting_moved", group=group, old=format_when(old_local), new=format_when(starts), deadline=deadline,
                moved=starts != was_on, place=place if place and place != was_at else None,
-               late=deadline < ctx.today())
-    told = _told(ctx, meeting, ctx.calendar.local_date(was_on), day)
-    who = _who_was_told(told)
-    reply = Reply(text=f"{text} {who}", tone=Tone.SUCCESS, changed=True)
+               late=deadline < ctx.today()) + next_meeting_now(ctx, group, meeting, was_next=was_next)
+    told = told_of_change(ctx, meeting, ctx.calendar.local_date(was_on), day)
+    reply = Reply(text=f"{text} {who_was_told(told)}", tone=Tone.SUCCESS, changed=True)
     title = f"{group.name} has moved" if starts != was_on else f"{group.name} has a new place"
-    reply.notices = _move_notices(ctx, meeting, group, told, title=title, text=text, moved=starts != was_on)
+    reply.notices = move_notices(ctx, meeting, group, told, title=title, text=text, moved=starts != was_on)
     return reply
 
 
@@ -281,9 +232,9 @@ def meeting_cancel(cmd: Command, ctx: Context) -> Reply:
     papers = (f" The {owed} paper{'s' if owed > 1 else ''} not yet in for it {'are' if owed > 1 else 'is'} no longer "
               f"chased; list any still needed for the next meeting with `paper add {group.key}`." if owed else "")
     text = f"{group.name} on {when} is cancelled. Its papers and attendance reminders have stopped."
-    told = _told(ctx, meeting, ctx.calendar.local_date(meeting.starts_at))
-    reply = Reply(text=f"{text}{papers} {_who_was_told(told)}", tone=Tone.SUCCESS, changed=True)
-    reply.notices = [Notice(m, Reply(title=f"{group.name} is cancelled", text=text, private=True)) for m in told]
+    told = told_of_change(ctx, meeting, ctx.calendar.local_date(meeting.starts_at))
+    reply = Reply(text=f"{text}{papers} {who_was_told(told)}", tone=Tone.SUCCESS, changed=True)
+    reply.notices = cancel_notices(ctx, group, told, text)
     return reply
 
 

@@ -242,21 +242,24 @@ def answer_for(meeting_id: int, member_id: int, *, scope, session: Session) -> A
 
 def member_ids_to_tell(meeting: Meeting, *, scope, session: Session, seated_on: tuple[date, ...] = ()) -> list[int]:
     """Everyone who has answered for a meeting, every deputy named for it, everyone who owes it a
-    paper not yet in, and everyone still here who holds a seat on its group on any of the days
-    `seated_on` (to tell them when it moves or is cancelled): answered or not, it is their meeting."""
+    paper not yet in, and everyone who holds a seat on its group on any of the days `seated_on` (to
+    tell them when it moves or is cancelled): answered or not, it is their meeting. Only those still
+    here."""
     rows = session.exec(select(AttendanceAnswer.member_id, AttendanceAnswer.deputy_id).where(
         scope.where(AttendanceAnswer), AttendanceAnswer.meeting_id == meeting.id)).all()
     owing = session.exec(select(Paper.owner_id).where(scope.where(Paper), Paper.meeting_id == meeting.id,
                                                       col(Paper.submitted_at).is_(None)).order_by(Paper.id)).all()
-    seated = session.exec(select(Membership.member_id).distinct().join(Member, Member.id == Membership.member_id)
-                          .where(scope.where(Membership), Membership.group_id == meeting.group_id, Member.active,
+    seated = session.exec(select(Membership.member_id).distinct()
+                          .where(scope.where(Membership), Membership.group_id == meeting.group_id,
                                  or_(*(held_on(day) for day in seated_on)))
                           .order_by(Membership.member_id)).all() if seated_on else []
     found: list[int] = []
     for member_id, deputy_id in rows:
         found += [i for i in (member_id, deputy_id) if i is not None and i not in found]
     found += [i for i in dict.fromkeys([*owing, *seated]) if i not in found]
-    return found
+    here = set(session.exec(select(Member.id).where(scope.where(Member), col(Member.id).in_(found), Member.active))
+               ) if found else set()
+    return [i for i in found if i in here]  # nobody who has left
 
 
 def deputy_meetings(member_id: int, *, scope, session: Session) -> dict[int, int]:
