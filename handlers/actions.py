@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from handlers.common import parse_id, tell_owner
+from handlers.common import marked_by, parse_id, tell_marker, tell_owner
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.fields import done_on, free_text, stale_undo, text_check, undo_button, undoing_an_earlier_marking
 from handlers.forms import checked_form, with_checks
@@ -142,7 +142,8 @@ def action_done(cmd: Command, ctx: Context) -> Reply:
         raise UserError(f"Action #{action.id} was dropped ({action.dropped_reason or 'no reason given'}), "
                         f"so it can't be marked done. A chair or the business unit can open it again "
                         f"(`action reopen {action.id}`).")
-    done = done_on(cmd, ctx, after=1, what="the action was done", example=f"action done {action.id} 30/11/2026")
+    done = done_on(cmd, ctx, after=1, what="the action was done", example=f"action done {action.id} 30/11/2026",
+                   earliest=action.created_at)
     changed = mark_action_done(action, actor_id=ctx.actor.id, session=ctx.session, now=done)
     completed = format_day(ctx.calendar.local_date(action.completed_at))
     reply = Reply(text=say("action_done", action=action, changed=changed, completed=completed),
@@ -222,7 +223,7 @@ def action_drop(cmd: Command, ctx: Context) -> Reply:
                   tone=Tone.SUCCESS, changed=True)
     tell_owner(ctx, reply, action.owner_id, title="Your action was dropped",
                text=f"dropped your action #{action.id} \"{action.title}\": {reason}. You get no more reminders for "
-                    f"it. If it is still needed, ask them to open it again.")
+                    f"it. If it is still needed, a chair or the business unit can open it again.")
     return reply
 
 
@@ -236,6 +237,7 @@ def action_reopen(cmd: Command, ctx: Context) -> Reply:
         return stale_undo(f"Action #{action.id}", "dropped" if action.status == ActionStatus.DROPPED.value
                           else "marked done again", ctx.calendar.local_date(action.completed_at),
                           f"action reopen {action.id}")
+    marker = marked_by(ctx, "action.done", "action", action.id) if action.status == ActionStatus.DONE.value else None
     if not reopen_action(action, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"Action #{action.id} is open already. Nothing changed.", tone=Tone.INFO)
     mine = action.owner_id == ctx.actor.id
@@ -250,4 +252,7 @@ def action_reopen(cmd: Command, ctx: Context) -> Reply:
     tell_owner(ctx, reply, action.owner_id, title="Your action is open again",
                text=f"opened your action #{action.id} \"{action.title}\" again: due {format_day(action.due_date)}"
                     f"{overdue}. You get reminders for it as before.", buttons=action_buttons(action.id))
+    tell_marker(ctx, reply, marker, owner_id=action.owner_id, title="An action you marked done is open again",
+                text=f"opened action #{action.id} \"{action.title}\" again, which you had marked done: it is not done "
+                     f"after all, and its owner is reminded of it again.")
     return reply

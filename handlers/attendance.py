@@ -90,7 +90,7 @@ def _group_answered_for(cmd: Command, ctx: Context):
          rule=ANSWERS_FOR_A_SEAT, target=Target(_group_answered_for, refuse_unless_seated))
 def attend(cmd: Command, ctx: Context) -> Reply:
     _group_key, answer, deputy_text = _split_attend_args(ctx, cmd.args)
-    deputy_text = cmd.form.get("deputy", deputy_text).strip()
+    deputy_text = cmd.form.get("deputy", deputy_text).strip().rstrip(".!,;")  # "Sam Patel." from a phone
     group = ctx.target
     meeting = the_next_meeting(ctx, group)
     when = format_when(ctx.calendar.local_datetime(meeting.starts_at))
@@ -101,9 +101,10 @@ def attend(cmd: Command, ctx: Context) -> Reply:
                      buttons=attend_buttons(group.key, colleagues_of(ctx, meeting)), private=True)
     if answer == Answer.DEPUTY and not deputy_text:
         form = deputy_form(group.key, colleagues_of(ctx, meeting))
+        listed = form.fields[0].options
         return Reply(title=f"{group.name}, {when}", form=form, private=True,
-                     text="Choose the colleague who will go in your place. I'll ask them to confirm, and tell you "
-                          "their answer.")
+                     text=f"{'Choose' if listed else 'Give the name or email of'} the colleague who will go in your "
+                          f"place. I'll ask them to confirm, and tell you their answer.")
     deputy = find_deputy(ctx, deputy_text) if answer == Answer.DEPUTY else None
     if deputy is not None:
         refuse_if_away(ctx, deputy, group, meeting)

@@ -13,6 +13,7 @@ from models.calendar import WorkingCalendar
 from models.groups import Group, Membership, held_on
 from models.meetings import Meeting, next_meeting
 from models.meetings import meeting as meeting_by_id
+from models.audit import AuditEvent
 from models.partnership import Member
 
 
@@ -170,3 +171,20 @@ def tell_owner(ctx: Context, reply: Reply, owner_id: int | None, *, title: str, 
     reply.notices.append(Notice(owner_id, Reply(title=title, text=f"{ctx.actor.name} {text}", buttons=buttons or [],
                                                 private=True)))
     reply.text = f"{reply.text} I've told {owner.name}."
+
+
+def marked_by(ctx: Context, action: str, entity: str, entity_id: int) -> int | None:
+    """Who made the latest marking of this kind (`action.done`, `paper.submitted`) of one item, from
+    the audit trail of the person's partnership."""
+    return ctx.session.exec(select(AuditEvent.actor_id).where(
+        ctx.scope.where(AuditEvent), AuditEvent.action == action, AuditEvent.entity == entity,
+        AuditEvent.entity_id == entity_id).order_by(col(AuditEvent.id).desc())).first()
+
+
+def tell_marker(ctx: Context, reply: Reply, marker_id: int | None, *, owner_id: int | None, title: str,
+                text: str) -> None:
+    """Whoever marked an item done, when someone else (its owner, say, with Not done after all) says
+    it is not: they would otherwise go on believing it done. Not the owner (told already, or it was
+    their own marking) and not the person making the change."""
+    if marker_id is not None and marker_id != owner_id:
+        tell_owner(ctx, reply, marker_id, title=title, text=text)

@@ -193,7 +193,7 @@ DONE_WORDS = frozenset({"on", "done", "completed", "complete", "submitted", "sen
 
 
 def done_on(cmd: Command, ctx: Context, *, after: int, what: str, example: str,
-            not_before: date | None = None) -> datetime:
+            not_before: date | None = None, earliest: datetime | None = None) -> datetime:
     """When something was done: now, or the day typed after the command's first `after` words
     (`return done 4 30/11/2026`, `minutes 1 on 6 Nov`, `action done 12 completed Friday`), read
     looking back. A day to come, a day before `not_before`, or words that are not a day are
@@ -216,12 +216,16 @@ def done_on(cmd: Command, ctx: Context, *, after: int, what: str, example: str,
     if day == ctx.today():
         return ctx.now()
     # That day at the time it is now: each marking keeps a moment of its own (an Undo is matched to
-    # it), and the day is the day given whatever the time.
+    # it), and the day is the day given whatever the time; but never before `earliest` on that day
+    # (minutes out before the meeting began, an action done before it was set).
     clock = ctx.calendar.local_datetime(ctx.now()).time().replace(microsecond=0)
     try:
-        return local_moment(day, clock, ctx.calendar.zone)
+        moment = local_moment(day, clock, ctx.calendar.zone)
     except DateError:  # a time the clocks skipped that day (going forward in March)
-        return local_moment(day, time(12, 0), ctx.calendar.zone)
+        moment = local_moment(day, time(12, 0), ctx.calendar.zone)
+    if earliest is not None and ctx.calendar.local_date(earliest) == day and moment < earliest:
+        return earliest
+    return moment
 
 
 def parse_time(value: str | None) -> time:
@@ -317,9 +321,10 @@ def undo_button(command: str, moment: datetime, label: str = "Undo") -> Button:
 
 
 def stale_undo(subject: str, since: str, day: date, command: str) -> Reply:
-    """The answer to an Undo pressed after what it belongs to was `since` ("marked done again") on `day`."""
-    return Reply(text=f"{subject} was {since} ({format_day(day)}), after the message that Undo came from, so "
-                      f"nothing changed. If that was a mistake too, type `{command}`.", tone=Tone.INFO)
+    """The answer to an Undo (or Not done after all) pressed after what it belongs to was `since`
+    ("marked done again"), recorded for `day` (which a marking backdated may put before the message)."""
+    return Reply(text=f"{subject} has been {since} since that message (recorded for {format_day(day)}), so that "
+                      f"button changed nothing. If that is wrong too, type `{command}`.", tone=Tone.INFO)
 
 
 def undoing_an_earlier_marking(cmd: Command, moment: datetime | None) -> bool:

@@ -322,7 +322,7 @@ def minutes(cmd: Command, ctx: Context) -> Reply:
                           f"{format_day(ctx.calendar.local_date(meeting.minutes_circulated_at))}. Nothing changed.")
     held = ctx.calendar.local_date(meeting.starts_at)
     out = done_on(cmd, ctx, after=1, what="the minutes went out", example=f"minutes {meeting.id} 30/11/2026",
-                  not_before=held)
+                  not_before=held, earliest=meeting.starts_at)
     save_changes(meeting, {"minutes_circulated_at": out}, session=ctx.session, actor_id=ctx.actor.id,
                  action="meeting.minutes")
     days = (ctx.calendar.local_date(out) - held).days

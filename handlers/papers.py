@@ -10,12 +10,14 @@ from handlers.attendance import DEPUTY_STATES, colleagues_of, your_answer
 from handlers.common import (
     find_group,
     group_by_id,
+    marked_by,
     meeting_day,
     my_group_ids,
     papers_deadline,
     parse_id,
     resolve_group,
     start_of_day,
+    tell_marker,
     tell_owner,
     the_next_meeting,
 )
@@ -234,9 +236,8 @@ def paper_done(cmd: Command, ctx: Context) -> Reply:
     )
     if changed:
         tell_owner(ctx, reply, paper.owner_id, title="Your paper is marked in",
-                   text=f"marked your paper \"{paper.title}\" for {group.name} on "
-                        f"{format_day(meeting_day(ctx, meeting))} as in, on {format_day(submitted)}. It gets no "
-                        f"more reminders.",
+                   text=f"marked your paper \"{paper.title}\" in, on {format_day(submitted)} (for {group.name}, "
+                        f"{format_day(meeting_day(ctx, meeting))}). It gets no more reminders.",
                    buttons=[undo_button(f"paper reopen {paper.id}", paper.submitted_at, "Not in after all")])
     return reply
 
@@ -254,6 +255,7 @@ def paper_reopen(cmd: Command, ctx: Context) -> Reply:
     if undoing_an_earlier_marking(cmd, was):
         return stale_undo(f"\"{paper.title}\"", "marked in again", ctx.calendar.local_date(was),
                           f"paper reopen {paper.id}")
+    marker = marked_by(ctx, "paper.submitted", "paper", paper.id) if was is not None else None
     if not reopen_paper(paper, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"\"{paper.title}\" is not marked in. Nothing changed.", tone=Tone.INFO, buttons=buttons)
     day = format_day(meeting_day(ctx, meeting))
@@ -271,6 +273,8 @@ def paper_reopen(cmd: Command, ctx: Context) -> Reply:
                text=f"marked your paper \"{paper.title}\" not in after all: {when}.",
                buttons=paper_buttons(paper.id) if meeting.status == MeetingStatus.SCHEDULED.value
                and meeting.starts_at > ctx.now() else [])
+    tell_marker(ctx, reply, marker, owner_id=paper.owner_id, title="A paper you marked in is not in after all",
+                text=f"marked the paper \"{paper.title}\" not in after all, which you had marked in: {when}.")
     return reply
 
 

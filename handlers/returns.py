@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from handlers.common import parse_id, tell_owner
+from handlers.common import parse_id, tell_marker, tell_owner
 from handlers.core import Command, Context, Target, UserError, command
 from handlers.fields import done_on, stale_undo, undo_button, undoing_an_earlier_marking
 from handlers.permissions import refuse_unless_in_agency
@@ -69,8 +69,8 @@ def return_done(cmd: Command, ctx: Context) -> Reply:
                   buttons=[undo_button(f"return reopen {item.id}", item.submitted_at)] if changed else [])
     if changed:
         tell_owner(ctx, reply, item.owner_id, title="Your return is marked submitted",
-                   text=f"marked the return \"{item.title}\", which you are responsible for, submitted on "
-                        f"{submitted}. It gets no more reminders.",
+                   text=f"marked the return {_named(item)}, which you are responsible for, submitted on {submitted}. "
+                        f"It gets no more reminders.",
                    buttons=[undo_button(f"return reopen {item.id}", item.submitted_at, "Not submitted after all")])
     return reply
 
@@ -85,6 +85,7 @@ def return_reopen(cmd: Command, ctx: Context) -> Reply:
     if undoing_an_earlier_marking(cmd, was):
         return stale_undo(f"\"{item.title}\"", "marked submitted again", ctx.calendar.local_date(was),
                           f"return reopen {item.id}")
+    marker = item.submitted_by_id
     if not reopen_return(item, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"\"{item.title}\" is not marked submitted. Nothing changed.", tone=Tone.INFO,
                      buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id))
@@ -97,7 +98,15 @@ def return_reopen(cmd: Command, ctx: Context) -> Reply:
                   tone=Tone.SUCCESS, changed=True,
                   buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id))
     tell_owner(ctx, reply, item.owner_id, title="Your return is outstanding again",
-               text=f"marked the return \"{item.title}\", which you are responsible for, not submitted after all. "
+               text=f"marked the return {_named(item)}, which you are responsible for, not submitted after all. "
                     f"Due {format_day(item.due_date)}{late}; reminders for it start again.",
                buttons=return_buttons(item.id, responsible=True))
+    tell_marker(ctx, reply, marker, owner_id=item.owner_id, title="A return you marked submitted is outstanding again",
+                text=f"marked the return {_named(item)} not submitted after all, which you had marked submitted. "
+                     f"Due {format_day(item.due_date)}{late}; reminders for it start again.")
     return reply
+
+
+def _named(item: DataReturn) -> str:
+    """A return as its notices name it: number, title and period (an agency has several of a title)."""
+    return f"#{item.id} \"{item.title}\"" + (f" ({item.period})" if item.period else "")

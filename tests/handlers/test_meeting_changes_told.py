@@ -140,3 +140,24 @@ async def test_a_deputy_named_after_the_stop_a_phone_adds_is_named(chat, demo):
                                                              AttendanceAnswer.member_id == member.id)).one()
         deputy = session.get(Member, answer.deputy_id)
     assert answer.answer == "deputy" and deputy.email == "sam.patel@police.example.org"
+
+
+async def test_a_deputys_name_with_a_full_stop_after_it_is_found(chat, demo):
+    reply = await chat(POLICE, "attend Deputy Sam Patel.")
+    assert reply.changed and "Sam Patel will attend for you" in reply.text
+
+
+async def test_minutes_dated_the_day_of_the_meeting_are_not_saved_before_it_began(chat, demo, clock):
+    from models.meetings import Meeting
+
+    with Session(demo) as session:
+        held = session.get(Meeting, 1)
+    day = held.starts_at.date()  # the demo's clocks are UTC in November
+    clock.moment = clock.moment.replace(hour=6)  # earlier in the day than the meeting's start
+
+    reply = await chat(CHAIR, f"minutes 1 on {day:%d/%m/%Y}")
+
+    assert reply.changed
+    with Session(demo) as session:
+        out = session.get(Meeting, 1).minutes_circulated_at
+    assert out.date() == day and out >= held.starts_at

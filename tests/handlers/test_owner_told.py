@@ -95,8 +95,8 @@ async def test_a_return_marked_by_a_colleague_is_told_to_the_person_responsible(
     assert done.changed and done.text.endswith("I've told DI Mark Evans.")
     [notice] = chat.notices_to(POLICE)
     assert notice.title == "Your return is marked submitted"
-    assert notice.text.startswith("DS Sam Patel marked the return \"Multi-agency dataset figures and commentary\", "
-                                  "which you are responsible for, submitted on ")
+    assert notice.text.startswith("DS Sam Patel marked the return #1 \"Multi-agency dataset figures and commentary\" "
+                                  "(Q3 2026/27), which you are responsible for, submitted on ")
     [undo] = notice.buttons
     assert undo.command.startswith("return reopen 1 marked=")
     chat.sent.clear()
@@ -119,3 +119,52 @@ async def test_an_owner_who_has_left_is_not_told(chat, demo):
 
     assert done.changed and "I've told" not in done.text
     assert chat.sent == []
+
+
+async def test_whoever_marked_it_done_is_told_when_the_owner_says_it_is_not(chat, demo):
+    done = await chat(ADMIN, "action done 6")
+    [notice] = chat.notices_to(HOUSING)
+    chat.sent.clear()
+
+    reopened = await chat(HOUSING, notice.buttons[0].command)  # Not done after all
+
+    assert reopened.changed and reopened.text.endswith("I've told Priya Shah.")
+    [told] = chat.notices_to(ADMIN)
+    assert told.title == "An action you marked done is open again"
+    assert told.text.startswith("Aisha Rahman opened action #6 \"Brief housing officers on escalation policy\" again, "
+                                "which you had marked done")
+    assert done.changed
+
+
+async def test_whoever_marked_a_paper_or_a_return_is_told_when_it_is_reopened(chat, demo):
+    await chat(CHAIR, "paper done 4")
+    await chat(COLLEAGUE, "return done 1")
+    chat.sent.clear()
+
+    await chat(HOUSING, "paper reopen 4")
+    await chat(POLICE, "return reopen 1")
+
+    [paper] = chat.notices_to(CHAIR)
+    assert paper.title == "A paper you marked in is not in after all" and "Aisha Rahman marked the paper" in paper.text
+    [ret] = chat.notices_to(COLLEAGUE)
+    assert ret.title == "A return you marked submitted is outstanding again"
+    assert ret.text.startswith("DI Mark Evans marked the return #1 ")
+
+
+async def test_an_owner_reopening_their_own_marking_tells_nobody(chat, demo):
+    await chat(HOUSING, "action done 6")
+    reopened = await chat(HOUSING, "action reopen 6")
+    assert reopened.changed and "I've told" not in reopened.text and chat.sent == []
+
+
+async def test_an_old_not_done_after_all_says_plainly_that_it_changed_nothing(chat, demo, clock):
+    await chat(ADMIN, "action done 6")
+    [notice] = chat.notices_to(HOUSING)
+    await chat(ADMIN, "action reopen 6")
+    await chat(ADMIN, "action done 6 yesterday")  # marked again since, for a day before the notice
+
+    stale = await chat(HOUSING, notice.buttons[0].command)
+
+    assert not stale.changed and status_of(demo, 6) == ActionStatus.DONE.value
+    assert stale.text.startswith("Action #6 has been marked done again since that message (recorded for ")
+    assert "so that button changed nothing" in stale.text and "Undo" not in stale.text

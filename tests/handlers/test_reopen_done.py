@@ -100,7 +100,8 @@ async def test_an_undo_from_an_older_message_does_not_undo_a_later_marking(chat,
 
     stale = await chat(CHAIR, first.buttons[0].command)  # the first message's Undo, pressed again
 
-    assert not stale.changed and "after the message that Undo came from, so nothing changed" in stale.text
+    assert not stale.changed and "since that message (recorded for " in stale.text
+    assert "so that button changed nothing" in stale.text
     assert "`return reopen 4`" in stale.text
     assert submitted(demo, DataReturn, 4) is not None
     assert len(events(demo, "return.reopened")) == 1
@@ -113,7 +114,7 @@ async def test_a_papers_old_undo_leaves_a_later_marking_alone(chat, demo, clock)
     clock.moment += timedelta(minutes=5)
     assert (await chat(HOUSING, "paper done 4")).changed
     stale = await chat(HOUSING, first.buttons[0].command)
-    assert not stale.changed and "nothing changed" in stale.text and submitted(demo, Paper, 4) is not None
+    assert not stale.changed and "button changed nothing" in stale.text and submitted(demo, Paper, 4) is not None
 
 
 async def test_an_old_undo_of_a_backdated_marking_leaves_a_later_one_for_the_same_day_alone(chat, demo, clock):
@@ -125,6 +126,6 @@ async def test_an_old_undo_of_a_backdated_marking_leaves_a_later_one_for_the_sam
 
     stale = await chat(CHAIR, first.buttons[0].command)
 
-    assert not stale.changed and "nothing changed" in stale.text
+    assert not stale.changed and "button changed nothing" in stale.text
     kept = submitted(demo, DataReturn, 4)
     assert kept is not None and kept.date() == (clock.now() - timedelta(days=1)).date()
