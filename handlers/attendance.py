@@ -40,10 +40,11 @@ def your_answer(ctx: Context, row: AttendanceAnswer | None) -> str:
         return answer_label(row.answer)
     deputy = ctx.scope.get(Member, row.deputy_id, session=ctx.session)
     own = answer_for(row.meeting_id, row.deputy_id, scope=ctx.scope, session=ctx.session)
-    state = ("can't go: they sent apologies for their own seat" if own is not None
+    state = ("has left the partnership: name someone else" if deputy is not None and not deputy.active else
+             "can't go, having sent apologies for their own seat" if own is not None
              and own.answer == Answer.APOLOGIES.value else
              {DEPUTY_CONFIRMED: "confirmed", DEPUTY_DECLINED: "can't go"}.get(row.deputy_answer, "not confirmed yet"))
-    return f"sending a deputy: {deputy.name if deputy else 'a colleague'} ({state})"
+    return f"sending {deputy.name if deputy else 'a colleague'} as deputy ({state})"
 
 
 def colleagues_of(ctx: Context, meeting=None, member: Member | None = None) -> list[Member]:

@@ -75,7 +75,7 @@ async def test_a_named_deputy_is_told_with_their_own_buttons(chat, demo):
     assert ("Deputising for", "DI Mark Evans (not answered yet)") in notice.fields
     assert [b.label for b in notice.buttons] == ["I'll be there", "I can't go"]
     [member_notice] = chat.notices_to(POLICE)
-    assert ("Your answer", "sending a deputy: DS Sam Patel (not confirmed yet)") in member_notice.fields
+    assert ("Your answer", "sending DS Sam Patel as deputy (not confirmed yet)") in member_notice.fields
 
 
 async def test_everyone_on_the_group_hears_of_a_cancellation_and_nobody_else(chat, demo):
@@ -222,3 +222,17 @@ async def test_one_person_told_is_said_as_one(chat, demo):
 
     assert reply.changed and reply.text.endswith("I've told the one other person concerned.")
     assert len(chat.sent) == 1
+
+
+async def test_a_member_whose_deputy_has_left_is_told_to_name_someone_else(chat, demo):
+    await chat(POLICE, f"attend arg deputy {POLICE_DEPUTY}")
+    asked = await chat(ADMIN, f"member remove {POLICE_DEPUTY}")
+    await chat(ADMIN, asked.buttons[0].command)
+    chat.sent.clear()
+
+    await chat(CHAIR, "meeting move 2 2026-12-03 14:00")
+
+    [notice] = chat.notices_to(POLICE)
+    assert ("Your answer", "sending DS Sam Patel as deputy (has left the partnership: name someone else)") \
+        in notice.fields
+    assert "attend arg deputy" in [b.command for b in notice.buttons]

@@ -149,14 +149,14 @@ async def test_a_deputy_with_a_seat_no_longer_needed_is_not_told_they_need_not_g
 async def test_a_member_who_named_a_deputy_sees_who_and_whether_they_are_going(chat):
     await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
     named = await chat(ICB_MEMBER, "meetings arg")
-    assert field(named.items[0], "Your answer") == "sending a deputy: Dr Amara Okafor (not confirmed yet)"
+    assert field(named.items[0], "Your answer") == "sending Dr Amara Okafor as deputy (not confirmed yet)"
     await chat(DEPUTY_CHAIR, "attend arg yes")
     home = await chat(ICB_MEMBER, "home")
     meeting = next(item for item in home.items if item.key.startswith("meeting:"))
-    assert field(meeting, "Your answer") == "sending a deputy: Dr Amara Okafor (confirmed)"
+    assert field(meeting, "Your answer") == "sending Dr Amara Okafor as deputy (confirmed)"
     await chat(DEPUTY_CHAIR, "attend arg no")
     after = await chat(ICB_MEMBER, "meetings arg")
-    assert field(after.items[0], "Your answer") == ("sending a deputy: Dr Amara Okafor (can't go: they sent "
+    assert field(after.items[0], "Your answer") == ("sending Dr Amara Okafor as deputy (can't go, having sent "
                                                     "apologies for their own seat)")
 
 
