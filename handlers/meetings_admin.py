@@ -166,7 +166,7 @@ def meeting_add(cmd: Command, ctx: Context) -> Reply:
 
 @command("meeting move", summary="move a meeting to another time, or place (the number alone opens a form); its "
                                  "members are told",
-         example="meeting move 2 2027-03-09 14:00", usage="meeting move ID [DATE TIME [LOCATION]]", rule=CHAIRS,
+         example="meeting move 2 2027-01-12 14:00", usage="meeting move ID [DATE TIME [LOCATION]]", rule=CHAIRS,
          options=("meeting", "date", "time", "location", CONFIRM),
          target=Target(_meeting_named, kind=Meeting, refuse=_runs("move its meetings")))
 @checked_form(lambda ctx: move_form(ctx, ctx.target[0]))
