@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from handlers.common import marked_by, parse_id, tell_marker, tell_owner
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import done_on, free_text, stale_undo, text_check, undo_button, undoing_an_earlier_marking
+from handlers.fields import done_on, free_text, marked_reply, stale_undo, text_check, undoing_an_earlier_marking
 from handlers.forms import checked_form, with_checks
 from handlers.permissions import CHAIRS, business_unit, refuse_unless_acts_for
 from messages.buttons import MAX_UPDATE, action_buttons, update_form
@@ -146,15 +146,11 @@ def action_done(cmd: Command, ctx: Context) -> Reply:
                    earliest=action.created_at)
     changed = mark_action_done(action, actor_id=ctx.actor.id, session=ctx.session, now=done)
     completed = format_day(ctx.calendar.local_date(action.completed_at))
-    reply = Reply(text=say("action_done", action=action, changed=changed, completed=completed),
-                  tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
-                  buttons=[undo_button(f"action reopen {action.id}", action.completed_at)] if changed else [])
-    if changed:
-        tell_owner(ctx, reply, action.owner_id, title="Your action is marked done",
-                   text=f"marked your action #{action.id} \"{action.title}\" done, on {completed}. It gets no more "
-                        f"reminders.",
-                   buttons=[undo_button(f"action reopen {action.id}", action.completed_at, "Not done after all")])
-    return reply
+    return marked_reply(ctx, say("action_done", action=action, changed=changed, completed=completed),
+                        changed=changed, reopen=f"action reopen {action.id}", moment=action.completed_at,
+                        owner_id=action.owner_id, title="Your action is marked done", put_right="Not done after all",
+                        told=f"marked your action #{action.id} \"{action.title}\" done, on {completed}. It gets no "
+                             f"more reminders.")
 
 
 def _update_form(action: Action) -> Form:

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timezone
 
 from sqlmodel import select
 
-from handlers.common import find_group, group_list
+from handlers.common import find_group, group_list, tell_owner
 from handlers.core import Command, Context, UserError, is_option, words_of
 from messages.reply import Button, Choice, Reply, Tone
 from models import permissions as may
@@ -318,6 +318,18 @@ def undo_stamp(moment: datetime) -> str:
 def undo_button(command: str, moment: datetime, label: str = "Undo") -> Button:
     """Undo for the marking made at `moment`: pressed after it was marked again, it undoes nothing."""
     return Button(label, f"{command} marked={undo_stamp(moment)}")
+
+
+def marked_reply(ctx: Context, text: str, *, changed: bool, reopen: str, moment: datetime | None,
+                 owner_id: int | None, title: str, told: str, put_right: str) -> Reply:
+    """The reply to marking something done, in or submitted (with Undo when it changed), and its owner
+    told when it is not theirs (`told`, after the name of who marked it), with `put_right` (Not done
+    after all) to undo that same marking."""
+    reply = Reply(text=text, tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
+                  buttons=[undo_button(reopen, moment)] if changed else [])
+    if changed:
+        tell_owner(ctx, reply, owner_id, title=title, text=told, buttons=[undo_button(reopen, moment, put_right)])
+    return reply
 
 
 def stale_undo(subject: str, since: str, day: date, command: str) -> Reply:

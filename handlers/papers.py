@@ -22,7 +22,7 @@ from handlers.common import (
     the_next_meeting,
 )
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import done_on, stale_undo, undo_button, undoing_an_earlier_marking
+from handlers.fields import done_on, marked_reply, stale_undo, undoing_an_earlier_marking
 from handlers.permissions import refuse_unless_acts_for
 from messages.buttons import attend_buttons, deputy_answer_buttons, paper_buttons
 from messages.reply import Button, Item, Reply, Tone
@@ -228,18 +228,11 @@ def paper_done(cmd: Command, ctx: Context) -> Reply:
     meeting = meeting_by_id(paper.meeting_id, scope=ctx.scope, session=ctx.session)
     group = group_by_id(ctx, meeting.group_id)
     submitted = ctx.calendar.local_date(paper.submitted_at)
-    reply = Reply(
-        text=say("paper_done", paper=paper, changed=changed, group=group, submitted=submitted),
-        tone=Tone.SUCCESS if changed else Tone.INFO,
-        changed=changed,
-        buttons=[undo_button(f"paper reopen {paper.id}", paper.submitted_at)] if changed else [],
-    )
-    if changed:
-        tell_owner(ctx, reply, paper.owner_id, title="Your paper is marked in",
-                   text=f"marked your paper \"{paper.title}\" in, on {format_day(submitted)} (for {group.name}, "
-                        f"{format_day(meeting_day(ctx, meeting))}). It gets no more reminders.",
-                   buttons=[undo_button(f"paper reopen {paper.id}", paper.submitted_at, "Not in after all")])
-    return reply
+    return marked_reply(ctx, say("paper_done", paper=paper, changed=changed, group=group, submitted=submitted),
+                        changed=changed, reopen=f"paper reopen {paper.id}", moment=paper.submitted_at,
+                        owner_id=paper.owner_id, title="Your paper is marked in", put_right="Not in after all",
+                        told=f"marked your paper \"{paper.title}\" in, on {format_day(submitted)} (for {group.name}, "
+                             f"{format_day(meeting_day(ctx, meeting))}). It gets no more reminders.")
 
 
 @command("paper reopen", summary="mark a paper of yours not in after all, so it is chased again",

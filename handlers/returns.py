@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from handlers.common import parse_id, tell_marker, tell_owner
 from handlers.core import Command, Context, Target, UserError, command
-from handlers.fields import done_on, stale_undo, undo_button, undoing_an_earlier_marking
+from handlers.fields import done_on, marked_reply, stale_undo, undoing_an_earlier_marking
 from handlers.permissions import refuse_unless_in_agency
 from messages.buttons import return_buttons
 from messages.reply import Item, Reply, Tone
@@ -64,15 +64,12 @@ def return_done(cmd: Command, ctx: Context) -> Reply:
     changed = mark_return_submitted(item, actor_id=ctx.actor.id, session=ctx.session, now=done)
     on_time = ctx.calendar.local_date(item.submitted_at) <= item.due_date
     submitted = format_day(ctx.calendar.local_date(item.submitted_at))
-    reply = Reply(text=say("return_done", item=item, changed=changed, on_time=on_time, submitted=submitted),
-                  tone=Tone.SUCCESS if changed else Tone.INFO, changed=changed,
-                  buttons=[undo_button(f"return reopen {item.id}", item.submitted_at)] if changed else [])
-    if changed:
-        tell_owner(ctx, reply, item.owner_id, title="Your return is marked submitted",
-                   text=f"marked the return {_named(item)}, which you are responsible for, submitted on {submitted}. "
-                        f"It gets no more reminders.",
-                   buttons=[undo_button(f"return reopen {item.id}", item.submitted_at, "Not submitted after all")])
-    return reply
+    return marked_reply(ctx, say("return_done", item=item, changed=changed, on_time=on_time, submitted=submitted),
+                        changed=changed, reopen=f"return reopen {item.id}", moment=item.submitted_at,
+                        owner_id=item.owner_id, title="Your return is marked submitted",
+                        put_right="Not submitted after all",
+                        told=f"marked the return {_named(item)}, which you are responsible for, submitted on "
+                             f"{submitted}. It gets no more reminders.")
 
 
 @command("return reopen", summary="mark a return not submitted after all, so it is chased again",
