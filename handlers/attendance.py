@@ -112,6 +112,7 @@ def attend(cmd: Command, ctx: Context) -> Reply:
     earlier = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
     earlier_deputy = earlier.deputy_id if earlier is not None and earlier.answer == Answer.DEPUTY.value else None
     was_away = earlier is not None and earlier.answer == Answer.APOLOGIES.value  # read now: the row is updated
+    said_no = earlier is not None and earlier.deputy_answer == DEPUTY_DECLINED
     _row, changed = record_answer(meeting, ctx.actor.id, answer, deputy_id=deputy.id if deputy else None,
                                   actor_id=ctx.actor.id, session=ctx.session, now=ctx.now())
     reply = Reply(
@@ -123,7 +124,7 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         private=True,
         changed=changed,
     )
-    if deputy and changed and deputy.id != earlier_deputy:
+    if deputy and changed and (deputy.id != earlier_deputy or said_no):  # named again after saying no: asked again
         seated = _sits_on(ctx, deputy.id, group, meeting)
         reply.notices.append(Notice(deputy.id, Reply(
             title=f"You are deputising at {group.name}",
@@ -174,7 +175,7 @@ def _tell_who_named_me(ctx: Context, reply: Reply, group, meeting, when: str) ->
     """Apologies for my own seat mean I can't deputise at the same meeting either: the member who named
     me is told, so they can name someone else (the quorum already stops counting me for their seat)."""
     row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
-    if row is None:
+    if row is None or row.deputy_answer == DEPUTY_DECLINED:  # told already, when the place was turned down
         return
     member = ctx.scope.get(Member, row.member_id, session=ctx.session)
     reply.text += (f" I've told {member.name}, who named you as their deputy for this meeting, that you can't "
@@ -263,6 +264,10 @@ def _group_deputised_for(cmd: Command, ctx: Context):
     named_at = set(ctx.person.deputy_meetings.values())
     if group_key is None and len(named_at) == 1:
         return group_by_id(ctx, named_at.pop())
+    if group_key is None and len(named_at) > 1:
+        keys = sorted(group_by_id(ctx, group_id).key for group_id in named_at)
+        raise UserError(f"You are named as a deputy at {len(keys)} groups: say which, for example `deputise {keys[0]} "
+                        f"no`. The groups: {', '.join(keys)}.")
     return resolve_group(ctx, group_key, verb="deputise")
 
 
@@ -286,14 +291,26 @@ def deputise(cmd: Command, ctx: Context) -> Reply:
                         f"no` if you can't.")
     seated = seated_at(ctx, group, meeting)
     own = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session) if seated else None
-    if answer == Answer.ATTENDING and own is not None and own.answer == Answer.APOLOGIES.value:
+    away = own is not None and own.answer == Answer.APOLOGIES.value
+    if answer == Answer.ATTENDING and away:
         refuse_if_away(ctx, ctx.actor, group, meeting, yourself=True)
-    reply = _as_deputy(ctx, group, meeting, when, answer, seated=seated)
-    if seated:  # their own seat's answer is left as it is, and shown
-        reply.fields.append(("For your own seat", your_answer(ctx, own)))
-        if own is None:
-            reply.buttons = [b for b in attend_buttons(group.key, colleagues_of(ctx, meeting))
-                             if not b.command.endswith(" deputy")][:2]
+    if answer == Answer.ATTENDING and own is not None and own.answer == Answer.DEPUTY.value:
+        raise UserError(f"Nothing changed: you are sending a deputy in your own place, so you won't be there to go "
+                        f"in anyone else's. If you will be there after all, answer `attend {group.key} yes` first.")
+    if answer == Answer.APOLOGIES and away:  # they were told when the apologies were sent
+        return Reply(text="Nothing changed: you have sent apologies for this meeting, and the colleague who named "
+                          "you was told then that you can't go in their place.", tone=Tone.INFO, private=True)
+    if not seated:
+        return _as_deputy(ctx, group, meeting, when, answer)
+    reply = _as_deputy(ctx, group, meeting, when, answer, seated=True)
+    reply.fields.append(("For your own seat", your_answer(ctx, own)))  # left as it is, and shown
+    row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
+    colleague = ctx.scope.get(Member, row.member_id, session=ctx.session)
+    go = Button(f"Go in {colleague.name}'s place", f"deputise {group.key} yes", style="primary")
+    own_only = Button("Only for my own seat", f"deputise {group.key} no")
+    reply.buttons = {DEPUTY_CONFIRMED: [own_only], DEPUTY_DECLINED: [go]}.get(row.deputy_answer, [go, own_only])
+    if own is None:
+        reply.buttons += [b for b in attend_buttons(group.key) if not b.command.endswith(" deputy")]
     return reply
 
 

@@ -3,6 +3,7 @@ telling an owner when someone else marks or reopens what is theirs."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timezone
 
 from sqlmodel import col, func, select
@@ -170,15 +171,19 @@ def tell_owner(ctx: Context, reply: Reply, owner_id: int | None, *, title: str, 
         return
     reply.notices.append(Notice(owner_id, Reply(title=title, text=f"{ctx.actor.name} {text}", buttons=buttons or [],
                                                 private=True)))
-    reply.text = f"{reply.text} I've told {owner.name}."
+    told = re.search(r" I've told ([^.]+)\.$", reply.text)  # a second person told joins the first
+    reply.text = (f"{reply.text[:told.start()]} I've told {told.group(1)} and {owner.name}." if told
+                  else f"{reply.text} I've told {owner.name}.")
 
 
 def marked_by(ctx: Context, action: str, entity: str, entity_id: int) -> int | None:
-    """Who made the latest marking of this kind (`action.done`, `paper.submitted`) of one item, from
-    the audit trail of the person's partnership."""
-    return ctx.session.exec(select(AuditEvent.actor_id).where(
-        ctx.scope.where(AuditEvent), AuditEvent.action == action, AuditEvent.entity == entity,
-        AuditEvent.entity_id == entity_id).order_by(col(AuditEvent.id).desc())).first()
+    """Who made the marking (`action.done`, `paper.submitted`) an item is in now, from the audit trail
+    of the person's partnership: None when its latest change was something else (an import or a
+    loaded file marking it, say), whoever made an earlier marking. Progress notes are not changes."""
+    found = ctx.session.exec(select(AuditEvent.action, AuditEvent.actor_id).where(
+        ctx.scope.where(AuditEvent), AuditEvent.entity == entity, AuditEvent.entity_id == entity_id,
+        AuditEvent.action != f"{entity}.updated").order_by(col(AuditEvent.id).desc())).first()
+    return found.actor_id if found is not None and found.action == action else None
 
 
 def tell_marker(ctx: Context, reply: Reply, marker_id: int | None, *, owner_id: int | None, title: str,

@@ -83,16 +83,20 @@ def _where_they_stand(ctx: Context, reply: Reply, meeting: Meeting, group: Group
                       seated: bool) -> None:
     """One person's answer (or deputy place) on the moved meeting, and the buttons that change it."""
     person = people.get(member_id)
+    away = own is not None and own.answer == Answer.APOLOGIES.value
     if named is not None:
         colleague = people.get(named.member_id)
-        state = DEPUTY_STATES.get({DEPUTY_CONFIRMED: "confirmed", DEPUTY_DECLINED: "declined"}.get(
-            named.deputy_answer, ""), "not answered yet")
+        state = ("can't go, having sent apologies" if seated and away else
+                 "you won't go in their place" if seated and named.deputy_answer == DEPUTY_DECLINED else
+                 DEPUTY_STATES.get({DEPUTY_CONFIRMED: "confirmed", DEPUTY_DECLINED: "declined"}.get(
+                     named.deputy_answer, ""), "not answered yet"))
         reply.fields.append(("Deputising for", f"{colleague.name if colleague else 'a colleague'} ({state})"))
     if seated and person is not None:
         reply.fields.append(("Your answer", your_answer(ctx, own)))
         if named is not None and named.deputy_answer != DEPUTY_DECLINED and (
-                own is None or own.answer == Answer.ATTENDING.value):
-            reply.buttons = deputy_answer_buttons(group.key, seated=True)  # one answer for both places
+                own is None or own.answer == Answer.ATTENDING.value):  # one answer for both places
+            reply.buttons = [b for b in deputy_answer_buttons(group.key, seated=True)
+                             if not (named.deputy_answer == DEPUTY_CONFIRMED and b.command.endswith(" yes"))]
             return
         same = {Answer.ATTENDING.value: " yes", Answer.APOLOGIES.value: " no"}.get(own.answer) if own else None
         reply.buttons = [b for b in attend_buttons(group.key, colleagues_of(ctx, meeting, person))

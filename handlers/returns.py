@@ -64,7 +64,8 @@ def return_done(cmd: Command, ctx: Context) -> Reply:
     changed = mark_return_submitted(item, actor_id=ctx.actor.id, session=ctx.session, now=done)
     on_time = ctx.calendar.local_date(item.submitted_at) <= item.due_date
     submitted = format_day(ctx.calendar.local_date(item.submitted_at))
-    return marked_reply(ctx, say("return_done", item=item, changed=changed, on_time=on_time, submitted=submitted),
+    return marked_reply(ctx, say("return_done", item=item, changed=changed, on_time=on_time, submitted=submitted,
+                                 named=_named(item)),
                         changed=changed, reopen=f"return reopen {item.id}", moment=item.submitted_at,
                         owner_id=item.owner_id, title="Your return is marked submitted",
                         put_right="Not submitted after all",
@@ -80,16 +81,16 @@ def return_reopen(cmd: Command, ctx: Context) -> Reply:
     item: DataReturn = ctx.target
     was = item.submitted_at
     if undoing_an_earlier_marking(cmd, was):
-        return stale_undo(f"\"{item.title}\"", "marked submitted again", ctx.calendar.local_date(was),
+        return stale_undo(f"Return {_named(item)}", "marked submitted again", ctx.calendar.local_date(was),
                           f"return reopen {item.id}")
     marker = item.submitted_by_id
     if not reopen_return(item, actor_id=ctx.actor.id, session=ctx.session):
-        return Reply(text=f"\"{item.title}\" is not marked submitted. Nothing changed.", tone=Tone.INFO,
+        return Reply(text=f"Return {_named(item)} is not marked submitted. Nothing changed.", tone=Tone.INFO,
                      buttons=return_buttons(item.id, responsible=item.owner_id == ctx.actor.id))
     today = ctx.today()
     days = ctx.calendar.working_days_between(item.due_date, today)
     late = f", late by {days} working day{'s' if days != 1 else ''}" if item.due_date < today else ""
-    reply = Reply(text=f"\"{item.title}\" is outstanding again (it was marked submitted on "
+    reply = Reply(text=f"Return {_named(item)} is outstanding again (it was marked submitted on "
                        f"{format_day(ctx.calendar.local_date(was))}). Due {format_day(item.due_date)}{late}; "
                        f"reminders for it start again.",
                   tone=Tone.SUCCESS, changed=True,
@@ -99,7 +100,7 @@ def return_reopen(cmd: Command, ctx: Context) -> Reply:
                     f"Due {format_day(item.due_date)}{late}; reminders for it start again.",
                buttons=return_buttons(item.id, responsible=True))
     tell_marker(ctx, reply, marker, owner_id=item.owner_id, title="A return you marked submitted is outstanding again",
-                text=f"marked the return {_named(item)} not submitted after all, which you had marked submitted. "
+                text=f"marked the return {_named(item)}, which you had marked submitted, as not submitted after all. "
                      f"Due {format_day(item.due_date)}{late}; reminders for it start again.")
     return reply
 

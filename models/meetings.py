@@ -296,12 +296,13 @@ def record_answer(
     row = session.exec(select(AttendanceAnswer).where(AttendanceAnswer.meeting_id == meeting.id,
                                                       AttendanceAnswer.member_id == member_id)).first()
     before = snapshot(row, "answer", "deputy_id") if row else None
-    if row and row.answer == answer.value and row.deputy_id == deputy_id:
+    asked_again = row is not None and deputy_id is not None and row.deputy_answer == DEPUTY_DECLINED
+    if row and row.answer == answer.value and row.deputy_id == deputy_id and not asked_again:
         return row, False
     if row is None:
         row = AttendanceAnswer(meeting_id=meeting.id, member_id=member_id, answer=answer.value)
-    if row.deputy_id != deputy_id:
-        row.deputy_answer = None  # a newly named deputy has not answered yet
+    if row.deputy_id != deputy_id or asked_again:
+        row.deputy_answer = None  # a newly named deputy (or one named again after saying no) has not answered yet
     row.answer = answer.value
     row.deputy_id = deputy_id
     row.answered_at = now

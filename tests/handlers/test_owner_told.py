@@ -168,3 +168,29 @@ async def test_an_old_not_done_after_all_says_plainly_that_it_changed_nothing(ch
     assert not stale.changed and status_of(demo, 6) == ActionStatus.DONE.value
     assert stale.text.startswith("Action #6 has been marked done again since that message (recorded for ")
     assert "so that button changed nothing" in stale.text and "Undo" not in stale.text
+
+
+async def test_nobody_is_told_they_marked_it_when_a_later_change_was_not_theirs(chat, demo):
+    from models.audit import record
+
+    await chat(ADMIN, "action done 6")
+    await chat(CHAIR, "action reopen 6")
+    with Session(demo) as session:  # an action plan import marks it done again, in its own name
+        action = session.get(Action, 6)
+        action.status = ActionStatus.DONE.value
+        session.add(action)
+        record(session, actor_id=None, actor_label="import", action="action.changed", entity="action",
+               entity_id=6, before={"status": "open"}, after={"status": "done"})
+        session.commit()
+    chat.sent.clear()
+
+    reopened = await chat(HOUSING, "action reopen 6")
+
+    assert reopened.changed and "I've told" not in reopened.text
+    assert chat.notices_to(ADMIN) == []
+
+
+async def test_the_owner_and_whoever_marked_it_are_told_in_one_sentence(chat, demo):
+    await chat(CHAIR, "action done 6")
+    reopened = await chat(ADMIN, "action reopen 6")
+    assert reopened.text.endswith("I've told Aisha Rahman and Helen Carter.")

@@ -28,8 +28,9 @@ async def test_a_return_marked_submitted_by_mistake_is_undone_and_chased_again(c
     undone = await chat(CHAIR, done.buttons[0].command)
 
     assert undone.changed and not undone.is_error
-    assert undone.text == ("\"Section 11 self-assessment\" is outstanding again (it was marked submitted on Mon 23 Nov "
-                           "2026). Due Tue 17 Nov 2026, late by 4 working days; reminders for it start again.")
+    assert undone.text == ("Return #4 \"Section 11 self-assessment\" (2026/27) is outstanding again (it was marked "
+                           "submitted on Mon 23 Nov 2026). Due Tue 17 Nov 2026, late by 4 working days; reminders for "
+                           "it start again.")
     assert "return done 4" in [b.command for b in undone.buttons]
     assert submitted(demo, DataReturn, 4) is None
     with Session(demo) as session:

@@ -185,7 +185,8 @@ async def test_the_deputy_place_can_be_taken_up_again_but_not_after_apologies(ch
 
     again = await chat(DEPUTY_CHAIR, "deputise arg yes")
     assert again.changed and rachels_answer(demo).deputy_answer == "confirmed"
-    assert ("For your own seat", "attending") in again.fields and again.buttons == []
+    assert ("For your own seat", "attending") in again.fields
+    assert [b.command for b in again.buttons] == ["deputise arg no"]  # the way back, as after saying no
 
     await chat(DEPUTY_CHAIR, "deputise arg no")
     await chat(DEPUTY_CHAIR, "attend arg no")  # apologies: they can't go in anyone's place either
@@ -200,3 +201,55 @@ async def test_deputise_is_only_for_someone_named_as_a_deputy(chat, demo):
     assert "deputise" not in (await chat(POLICE, "help all")).text
     await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
     assert "deputise" in (await chat(DEPUTY_CHAIR, "help all")).text
+
+
+async def test_turning_down_the_place_offers_taking_it_up_again_and_tells_the_colleague_once(chat, demo):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    chat.sent.clear()
+
+    no = await chat(DEPUTY_CHAIR, "deputise arg no")
+    assert [b.command for b in no.buttons] == ["deputise arg yes"]
+    away = await chat(DEPUTY_CHAIR, "attend arg no")  # then apologies for the meeting altogether
+
+    assert away.changed and "I've told Rachel Green" not in away.text
+    assert len(chat.notices_to(ICB_MEMBER)) == 1  # told once, when the place was turned down
+    again = await chat(DEPUTY_CHAIR, "deputise arg no")
+    assert not again.changed and len(chat.notices_to(ICB_MEMBER)) == 1
+
+
+async def test_a_deputy_sending_their_own_deputy_cannot_take_up_a_place(chat, demo):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    await chat(DEPUTY_CHAIR, f"attend arg deputy {ICB_MEMBER}")
+
+    reply = await chat(DEPUTY_CHAIR, "deputise arg yes")
+
+    assert reply.is_error and "you are sending a deputy in your own place" in reply.text
+    assert rachels_answer(demo).deputy_answer is None
+
+
+async def test_a_deputy_named_again_after_saying_no_is_asked_again(chat, demo):
+    await chat(POLICE, f"attend arg deputy {POLICE_DEPUTY}")
+    await chat(POLICE_DEPUTY, "attend arg no")
+    chat.sent.clear()
+
+    again = await chat(POLICE, f"attend arg deputy {POLICE_DEPUTY}")
+
+    assert again.changed and "Nothing changed" not in again.text
+    [asked] = chat.notices_to(POLICE_DEPUTY)
+    assert asked.title == "You are deputising at Assurance and Review Group"
+    with Session(demo) as session:
+        mark = session.exec(select(Member).where(Member.email == POLICE)).one()
+        row = session.exec(select(AttendanceAnswer).where(AttendanceAnswer.member_id == mark.id)
+                           .order_by(AttendanceAnswer.meeting_id)).first()
+    assert row.deputy_answer is None
+
+
+async def test_deputise_asks_which_group_when_named_at_two(chat, demo):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    named = await chat(ICB_MEMBER, f"attend audit deputy {DEPUTY_CHAIR}")
+    assert named.changed, named.text
+
+    reply = await chat(DEPUTY_CHAIR, "deputise no")
+
+    assert reply.is_error and "You are named as a deputy at 2 groups: say which" in reply.text
+    assert rachels_answer(demo).deputy_answer is None
