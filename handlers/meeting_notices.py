@@ -46,7 +46,8 @@ def next_meeting_now(ctx: Context, group: Group, meeting: Meeting, *, was_next: 
     if now_next is None or now_next.id == meeting.id:
         return ""
     return (f" The next meeting of {group.name} is now #{now_next.id} on "
-            f"{format_when(ctx.calendar.local_datetime(now_next.starts_at))}: answers given from now on are for it.")
+            f"{format_when(ctx.calendar.local_datetime(now_next.starts_at))}: answers given from now on are for that "
+            f"one, and those already given for this one are kept.")
 
 
 def cancel_notices(ctx: Context, group: Group, told: list[int], text: str) -> list[Notice]:
@@ -55,8 +56,9 @@ def cancel_notices(ctx: Context, group: Group, told: list[int], text: str) -> li
 
 
 def move_notices(ctx: Context, meeting: Meeting, group: Group, told: list[int], *, title: str, text: str,
-                 moved: bool) -> list[Notice]:
-    """The notice of a move for each person told (see the module's docstring)."""
+                 no_seat_text: str, moved: bool) -> list[Notice]:
+    """The notice of a move for each person told (see the module's docstring); `no_seat_text` for
+    those whose seat ends before the new day, without asking them to check they can still come."""
     by = ("Moved by" if moved else "Changed by", ctx.actor.name)
     if not moved or the_next_meeting(ctx, group).id != meeting.id:
         return [Notice(m, Reply(title=title, text=text, fields=[by], private=True)) for m in told]
@@ -72,16 +74,19 @@ def move_notices(ctx: Context, meeting: Meeting, group: Group, told: list[int], 
     notices = []
     for member_id in told:
         reply = Reply(title=title, text=text, fields=[by], private=True)
-        _where_they_stand(ctx, reply, meeting, group, people, member_id, answers.get(member_id),
-                          named.get(member_id), member_id in seated)
+        if not _where_they_stand(ctx, reply, meeting, group, people, member_id, answers.get(member_id),
+                                 named.get(member_id), member_id in seated):
+            reply.text = f"{no_seat_text} Your seat on the group ends before the new date, so there is nothing for " \
+                         f"you to answer."
         notices.append(Notice(member_id, reply))
     return notices
 
 
 def _where_they_stand(ctx: Context, reply: Reply, meeting: Meeting, group: Group, people: dict[int, Member],
                       member_id: int, own: AttendanceAnswer | None, named: AttendanceAnswer | None,
-                      seated: bool) -> None:
-    """One person's answer (or deputy place) on the moved meeting, and the buttons that change it."""
+                      seated: bool) -> bool:
+    """One person's answer (or deputy place) on the moved meeting, and the buttons that change it;
+    False for someone who had a seat but has none on the new day."""
     person = people.get(member_id)
     away = own is not None and own.answer == Answer.APOLOGIES.value
     if named is not None:
@@ -97,7 +102,7 @@ def _where_they_stand(ctx: Context, reply: Reply, meeting: Meeting, group: Group
                 own is None or own.answer == Answer.ATTENDING.value):  # one answer for both places
             reply.buttons = [b for b in deputy_answer_buttons(group.key, seated=True)
                              if not (named.deputy_answer == DEPUTY_CONFIRMED and b.command.endswith(" yes"))]
-            return
+            return True
         same = {Answer.ATTENDING.value: " yes", Answer.APOLOGIES.value: " no"}.get(own.answer) if own else None
         reply.buttons = [b for b in attend_buttons(group.key, colleagues_of(ctx, meeting, person))
                          if same is None or not b.command.endswith(same)]
@@ -105,7 +110,8 @@ def _where_they_stand(ctx: Context, reply: Reply, meeting: Meeting, group: Group
         given = {DEPUTY_CONFIRMED: " yes", DEPUTY_DECLINED: " no"}.get(named.deputy_answer)
         reply.buttons = [b for b in deputy_answer_buttons(group.key) if given is None or not b.command.endswith(given)]
     elif own is not None or person is not None and _had_a_seat(ctx, group, member_id):
-        reply.text += " Your seat on the group ends before the new date, so there is nothing for you to answer."
+        return False
+    return True
 
 
 def _had_a_seat(ctx: Context, group: Group, member_id: int) -> bool:

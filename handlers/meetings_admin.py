@@ -206,13 +206,19 @@ def meeting_move(cmd: Command, ctx: Context) -> Reply:
         return Reply(text=f"{group.name} is already on {format_when(old_local)}{where}. Nothing changed, and nobody "
                           f"was told.")
     deadline = ctx.calendar.papers_due(day, group.papers_notice_working_days, group.clear_days)
-    text = say("meeting_moved", group=group, old=format_when(old_local), new=format_when(starts), deadline=deadline,
-               moved=starts != was_on, place=place if place and place != was_at else None,
-               late=deadline < ctx.today()) + next_meeting_now(ctx, group, meeting, was_next=was_next)
+    next_now = next_meeting_now(ctx, group, meeting, was_next=was_next)
+
+    def moved_text(ask: bool) -> str:  # "Please check you can still come" only where there is an answer to check
+        return say("meeting_moved", group=group, old=format_when(old_local), new=format_when(starts),
+                   deadline=deadline, moved=starts != was_on, place=place if place and place != was_at else None,
+                   late=deadline < ctx.today(), ask=ask and not next_now) + next_now
+
+    text = moved_text(True)
     told = told_of_change(ctx, meeting, ctx.calendar.local_date(was_on), day)
     reply = Reply(text=f"{text} {who_was_told(told)}", tone=Tone.SUCCESS, changed=True)
     title = f"{group.name} has moved" if starts != was_on else f"{group.name} has a new place"
-    reply.notices = move_notices(ctx, meeting, group, told, title=title, text=text, moved=starts != was_on)
+    reply.notices = move_notices(ctx, meeting, group, told, title=title, text=text, no_seat_text=moved_text(False),
+                                 moved=starts != was_on)
     return reply
 
 

@@ -181,6 +181,7 @@ async def test_someone_whose_seat_ends_before_the_new_day_is_told_there_is_nothi
     assert notice.text.endswith("Your seat on the group ends before the new date, so there is nothing for you to "
                                 "answer.")
     assert notice.buttons == [] and not any(name == "Your answer" for name, _ in notice.fields)
+    assert "Please check you can still come" not in notice.text
 
 
 async def test_moving_the_next_meeting_past_the_one_after_says_which_is_next_now(chat, demo):
@@ -193,6 +194,7 @@ async def test_moving_the_next_meeting_past_the_one_after_says_which_is_next_now
     reply = await chat(CHAIR, f"meeting move 2 {later:%Y-%m-%d} 10:00")
 
     assert reply.changed and f"The next meeting of Assurance and Review Group is now #{after.id} on " in reply.text
+    assert "Please check you can still come" not in reply.text  # its answers can't be changed until then
     [notice] = chat.notices_to(HOUSING)
     assert f"is now #{after.id} on " in notice.text and notice.buttons == []
 
