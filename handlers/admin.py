@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlmodel import SQLModel, col, func, select
 
+from handlers.attendance import deputy_has_left
 from handlers.common import find_group, the_meeting, the_next_meeting
 from handlers.confirm import CONFIRM, YES, ask_to_confirm, command_line, confirmed
 from handlers.core import Command, Context, Target, UserError, command
@@ -477,6 +478,7 @@ def member_remove(cmd: Command, ctx: Context) -> Reply:
             ctx.session.delete(seat)
         else:
             _change(seat, {"until": ctx.today()}, ctx=ctx, action="membership.ended")
+    named_by = deputy_has_left(ctx, member)
     ctx.session.commit()
     ended = "".join(f" Their seat on {group.name} ends today." if seat.since is None or seat.since <= ctx.today()
                     else f" Their seat on {group.name}, due to start {format_day(seat.since)}, is withdrawn."
@@ -487,4 +489,6 @@ def member_remove(cmd: Command, ctx: Context) -> Reply:
     return Reply(tone=Tone.SUCCESS, changed=True, text=(
         f"Removed {member.name} ({member.email}): they can no longer use AssureBot anywhere, and their calendar "
         f"link has stopped working.{ended}{chairless} Their past answers, attendance, papers and actions stay on "
-        f"record.{owed}"))
+        f"record.{owed}" + (" They were named as a deputy at meetings to come: I've told "
+                            + ("the member" if len(named_by) == 1 else f"the {len(named_by)} members")
+                            + " who named them." if named_by else "")), notices=named_by)

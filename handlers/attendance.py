@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlmodel import select
 
 from handlers.common import default_group_key, find_group, group_by_id, group_list, resolve_group, the_next_meeting
 from handlers.core import Command, Context, Target, UserError, command
@@ -13,8 +14,9 @@ from messages.buttons import attend_buttons, deputy_answer_buttons, deputy_form
 from messages.reply import Button, Item, Notice, Reply, Tone
 from messages.templates import format_when, say
 from models import permissions as may
-from models.meetings import (DEPUTY_CONFIRMED, DEPUTY_DECLINED, Answer, AttendanceAnswer, answer_for, deputising_for,
-                             record_answer, record_deputy_answer)
+from models.audit import record, snapshot
+from models.meetings import (DEPUTY_CONFIRMED, DEPUTY_DECLINED, Answer, AttendanceAnswer, Meeting, MeetingStatus,
+                             answer_for, deputising_for, record_answer, record_deputy_answer)
 from models.partnership import Agency, Member
 from models.people import colleagues, find_member, group_ids_of
 from models.quorum import SeatAnswer, seat_answers
@@ -343,3 +345,33 @@ def _as_listed(seat: SeatAnswer) -> SeatAnswer:
     """The list shows a deputy's own word; one who has sent apologies for their own seat can't go
     either, whatever they said about deputising, so they are listed as the deputy who can't go."""
     return replace(seat, deputy_answer=DEPUTY_DECLINED) if seat.deputy_declined else seat
+
+
+def deputy_has_left(ctx: Context, left: Member) -> list[Notice]:
+    """Someone removed can't go in anyone's place: each deputy place they were named to at a meeting
+    still to come is turned down (so no quorum counts them), and the member who named them is told,
+    to name someone else. Saved with the removal, in the same commit."""
+    rows = ctx.session.exec(select(AttendanceAnswer, Meeting).join(Meeting, Meeting.id == AttendanceAnswer.meeting_id)
+                            .where(ctx.scope.where(AttendanceAnswer), AttendanceAnswer.deputy_id == left.id,
+                                   AttendanceAnswer.answer == Answer.DEPUTY.value,
+                                   Meeting.status == MeetingStatus.SCHEDULED.value,
+                                   Meeting.starts_at > ctx.now())).all()
+    notices = []
+    for row, meeting in rows:
+        before = snapshot(row, "deputy_answer")
+        row.deputy_answer = DEPUTY_DECLINED
+        ctx.session.add(row)
+        record(ctx.session, actor_id=ctx.actor.id, action="attendance.deputy_left", entity="attendance_answer",
+               entity_id=row.id, before=before, after=snapshot(row, "deputy_answer"))
+        member = ctx.scope.get(Member, row.member_id, session=ctx.session)
+        group = group_by_id(ctx, meeting.group_id)
+        if member is None or not member.active or group is None:
+            continue
+        when = format_when(ctx.calendar.local_datetime(meeting.starts_at))
+        is_next = the_next_meeting(ctx, group).id == meeting.id
+        notices.append(Notice(member.id, Reply(
+            title=f"Your deputy can't go to {group.name}", tone=Tone.WARNING, private=True,
+            text=f"{left.name} has left the partnership, so can't attend {group.name} for you on {when}. Please "
+                 f"name someone else from your agency, or send your apologies.",
+            buttons=attend_buttons(group.key, colleagues_of(ctx, meeting, member)) if is_next else [])))
+    return notices

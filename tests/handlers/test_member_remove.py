@@ -223,3 +223,25 @@ async def test_two_of_the_business_unit_removing_each_other_at_once_leave_one(ch
     reply = await removing
     assert reply.is_error and "the last of the business unit" in reply.text
     assert member(demo, ADMIN).is_admin and member(demo, ADMIN).active
+
+
+async def test_a_removed_deputy_is_no_longer_counted_and_the_member_who_named_them_is_told(chat, demo):
+    from tests.conftest import POLICE_DEPUTY
+
+    await chat(POLICE, f"attend arg deputy {POLICE_DEPUTY}")
+    assert "Riverside Police" not in "".join(line for line in (await chat(CHAIR, "quorum arg")).text.splitlines()
+                                             if line.startswith("  - "))
+    asked = await chat(ADMIN, f"member remove {POLICE_DEPUTY}")
+    chat.sent.clear()
+
+    removed = await chat(ADMIN, asked.buttons[0].command)
+
+    assert removed.changed and removed.text.endswith("I've told the member who named them.")
+    [told] = chat.notices_to(POLICE)
+    assert told.title == "Your deputy can't go to Assurance and Review Group"
+    assert "has left the partnership" in told.text and "attend arg deputy" in [b.command for b in told.buttons]
+    quorum = await chat(CHAIR, "quorum arg")
+    assert "Riverside Police's deputy (DS Sam Patel) can't come" in quorum.text
+    meetings = await chat(POLICE, "meetings arg")
+    assert dict(meetings.items[0].fields)["Your answer"] == ("sending DS Sam Patel as deputy (has left the "
+                                                             "partnership: name someone else)")
