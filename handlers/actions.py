@@ -237,11 +237,14 @@ def action_reopen(cmd: Command, ctx: Context) -> Reply:
     if not reopen_action(action, actor_id=ctx.actor.id, session=ctx.session):
         return Reply(text=f"Action #{action.id} is open already. Nothing changed.", tone=Tone.INFO)
     mine = action.owner_id == ctx.actor.id
+    owner = ctx.scope.get(Member, action.owner_id, session=ctx.session)
+    reminded = ("You get" if mine else "Its owner gets" if owner is not None and owner.active
+                else "Its owner has left, so the business unit gets")  # as the daily digests send them
     late = ctx.calendar.working_days_between(action.due_date, ctx.today()) if action.due_date < ctx.today() else 0
     overdue = f" (overdue by {late} working day{'s' if late != 1 else ''})" if late else ""
     reply = Reply(text=f"Action #{action.id} \"{action.title}\" is open again, due {format_day(action.due_date)}"
                        f"{overdue}. "
-                       f"{'You get' if mine else 'Its owner gets'} reminders for it as before.",
+                       f"{reminded} reminders for it as before.",
                   tone=Tone.SUCCESS, changed=True,
                   buttons=(action_buttons(action.id) if mine else [])  # Drop it: offered only to whoever may
                   + [Button("Drop it", f"action drop {action.id}", form=_drop_form(action))])
@@ -250,5 +253,5 @@ def action_reopen(cmd: Command, ctx: Context) -> Reply:
                     f"{overdue}. You get reminders for it as before.", buttons=action_buttons(action.id))
     tell_marker(ctx, reply, marker, owner_id=action.owner_id, title="An action you marked done is open again",
                 text=f"opened action #{action.id} \"{action.title}\" again, which you had marked done: it is not done "
-                     f"after all, and its owner is reminded of it again.")
+                     f"after all. {reminded.replace('You get', 'They get')} reminders for it again.")
     return reply

@@ -194,3 +194,16 @@ async def test_the_owner_and_whoever_marked_it_are_told_in_one_sentence(chat, de
     await chat(CHAIR, "action done 6")
     reopened = await chat(ADMIN, "action reopen 6")
     assert reopened.text.endswith("I've told Aisha Rahman and Helen Carter.")
+
+
+async def test_reopening_an_action_whose_owner_has_left_says_the_business_unit_is_reminded(chat, demo):
+    await chat(CHAIR, "action done 6")
+    asked = await chat(ADMIN, f"member remove {HOUSING}")
+    await chat(ADMIN, asked.buttons[0].command)
+    chat.sent.clear()
+
+    reopened = await chat(ADMIN, "action reopen 6")
+
+    assert "Its owner has left, so the business unit gets reminders for it as before." in reopened.text
+    [told] = chat.notices_to(CHAIR)  # who marked it; the owner, gone, is not told
+    assert told.text.endswith("Its owner has left, so the business unit gets reminders for it again.")
