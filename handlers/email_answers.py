@@ -25,7 +25,7 @@ from messages.reply import Choice, Reply
 from messages.templates import format_day, format_when
 from models.db import session_for
 from models.groups import Group
-from models.meetings import Meeting, answer_for
+from models.meetings import Meeting, answer_for, deputising_for
 from models.partnership import Member, Platform
 from models.people import colleagues, partnership
 from models.scope import Scope
@@ -131,6 +131,8 @@ def _describe(ctx: Context, link: Link, cmd: Command) -> Shown:
                      f"It is chased again, as before it was marked {words}. If it has been marked {words} again "
                      f"since this email, nothing changes.",
                      fields=_item_fields(ctx, kind, target), button=f"Not {words} after all")
+    if cmd.verb == "deputise":
+        return _deputy_place(ctx, link, cmd, target)
     return _attendance(ctx, link, cmd, target)
 
 
@@ -170,6 +172,25 @@ def _attendance(ctx: Context, link: Link, cmd: Command, group: Group) -> Shown:
     return Shown(200, f"Send a deputy to {group.name}?", "Your deputy must be from your own agency. They will be "
                  "told, and asked to confirm.", fields=fields, button="Send this deputy", choices=choices,
                  choice_label="Who will attend for you?", choice_name="deputy")
+
+
+def _deputy_place(ctx: Context, link: Link, cmd: Command, group: Group) -> Shown:
+    """A deputy who also sits on the group: going in the colleague's place, or for their own seat only."""
+    meeting = the_next_meeting(ctx, group)
+    if link.item.startswith("meeting:") and link.item != f"meeting:{meeting.id}":
+        return PASSED
+    row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
+    colleague = ctx.scope.get(Member, row.member_id, session=ctx.session) if row is not None else None
+    if colleague is None:
+        return Shown(410, "There is nothing to answer now", f"Nobody has named you as their deputy for the next "
+                                                            f"{group.name} meeting.")
+    fields = [("Meeting", group.name), ("When", format_when(ctx.calendar.local_datetime(meeting.starts_at))),
+              ("Deputising for", colleague.name)]
+    if cmd.args[-1].lower() == "no":
+        return Shown(200, "Go only for your own seat?", f"{colleague.name} will be told you won't go in their place. "
+                     f"Your answer for your own seat stays as it is.", fields=fields, button="Only for my own seat")
+    return Shown(200, f"Go in {colleague.name}'s place?", f"{colleague.name} will be told you will go for them.",
+                 fields=fields, button="Yes, I'll go for them")
 
 
 def _unsubscribe(ctx: Context) -> Shown:

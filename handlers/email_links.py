@@ -38,6 +38,7 @@ ANSWERS = (
     (re.compile(r"(?:action|return|paper) reopen \d{1,12} marked=\d{8}T\d{6}"), True),
     (re.compile(r"snooze (?:action|return|paper) \d{1,12} (?:day|week)"), True),
     (re.compile(r"attend [\w.-]{1,40} (?:yes|no|deputy)"), False),
+    (re.compile(r"deputise [\w.-]{1,40} (?:yes|no)"), False),
 )
 
 

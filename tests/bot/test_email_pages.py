@@ -340,6 +340,31 @@ async def test_send_a_deputy_offers_only_the_agencys_people_and_tells_the_deputy
     assert [email for email, _reply in pages.told] == [POLICE_DEPUTY]
 
 
+async def test_a_deputy_with_a_seat_can_go_only_for_their_own_seat_from_an_email(pages, demo):
+    from tests.conftest import DEPUTY_CHAIR, ICB_MEMBER
+
+    rachel_named = pages.link(ICB_MEMBER, "attend arg deputy")
+    assert (await pages.press(rachel_named, deputy=DEPUTY_CHAIR))[0] == 200
+    link = pages.link(DEPUTY_CHAIR, "deputise arg no")
+
+    status, page, _headers = await pages.open(link)
+    assert status == 200 and "Go only for your own seat?" in page and "Rachel Green" in page
+    status, page = await pages.press(link)
+
+    assert status == 200
+    with session_for(demo) as session:
+        rachel = session.exec(select(Member).where(Member.email == ICB_MEMBER)).one()
+        row = session.exec(select(AttendanceAnswer).join(Meeting, Meeting.id == AttendanceAnswer.meeting_id)
+                           .where(AttendanceAnswer.member_id == rachel.id).order_by(Meeting.starts_at)).first()
+    assert row.deputy_answer == "declined" and answer_of(demo, DEPUTY_CHAIR) == "attending"
+    assert ICB_MEMBER in [email for email, _reply in pages.told]
+
+
+async def test_deputise_from_an_email_for_someone_not_named_finds_nothing_to_answer(pages, demo):
+    status, page, _headers = await pages.open(pages.link(POLICE, "deputise arg no"))
+    assert status in (403, 410) and "deputy" in page
+
+
 async def test_a_link_for_another_partnerships_item_finds_nothing_there(engine, clock):
     world = two_partnerships(engine, clock.now().date())
     pages = await start(engine, clock)
