@@ -230,7 +230,7 @@ def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None, *
         again = [] if coming else attend_buttons(group.key, colleagues_of(ctx, meeting, member))
         reply.notices.append(Notice(member.id, Reply(
             title=f"Your deputy at {group.name}" if coming else f"Your deputy can't go to {group.name}",
-            text=say("deputy_reply_notice", coming=coming, deputy=ctx.actor, group=group, when=when),
+            text=say("deputy_reply_notice", coming=coming, deputy=ctx.actor, group=group, when=when, seated=seated),
             tone=Tone.INFO if coming else Tone.WARNING, buttons=again, private=True)))
     return reply
 

@@ -175,6 +175,7 @@ async def test_only_for_my_own_seat_turns_down_the_deputy_place_and_leaves_the_o
     [told] = chat.notices_to(ICB_MEMBER)
     assert told.title == "Your deputy can't go to Assurance and Review Group"
     assert [b.label for b in told.buttons] == ["Attending", "Apologies", "Send deputy"]
+    assert ": they are coming for their own seat only. Please answer again" in told.text
     meetings = await chat(DEPUTY_CHAIR, "meetings arg")
     assert field(meetings.items[0], "Your answer") == "attending"  # their own seat, as it was
 
