@@ -139,8 +139,8 @@ def attend(cmd: Command, ctx: Context) -> Reply:
         reply.notices.append(Notice(earlier_deputy, Reply(
             title=f"No longer deputising at {group.name}",
             text=say("deputy_withdrawn", member=ctx.actor, group=group, when=when, seated=seated), private=True)))
-    if changed and answer == Answer.APOLOGIES:
-        _tell_who_named_me(ctx, reply, group, meeting, when)
+    if changed and answer in (Answer.APOLOGIES, Answer.DEPUTY):
+        _tell_who_named_me(ctx, reply, group, meeting, when, sending=answer == Answer.DEPUTY)
     if answer == Answer.ATTENDING:
         _there_for_both(ctx, reply, group, meeting, when, back=was_away)
     return reply
@@ -173,13 +173,23 @@ def _there_for_both(ctx: Context, reply: Reply, group, meeting, when: str, *, ba
         private=True)))
 
 
-def _tell_who_named_me(ctx: Context, reply: Reply, group, meeting, when: str) -> None:
+def _tell_who_named_me(ctx: Context, reply: Reply, group, meeting, when: str, *, sending: bool = False) -> None:
     """Apologies for my own seat mean I can't deputise at the same meeting either: the member who named
     me is told, so they can name someone else (the quorum already stops counting me for their seat)."""
     row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
     if row is None or row.deputy_answer == DEPUTY_DECLINED:  # told already, when the place was turned down
         return
     member = ctx.scope.get(Member, row.member_id, session=ctx.session)
+    if sending:  # someone sending a deputy in their own place won't be in the room for anyone else either
+        record_deputy_answer(row, False, actor_id=ctx.actor.id, session=ctx.session)
+        reply.text += (f" You were named as {member.name}'s deputy for this meeting: I've told them you can't go in "
+                       f"their place now.")
+        reply.notices.append(Notice(member.id, Reply(
+            title=f"Your deputy can't go to {group.name}", tone=Tone.WARNING, private=True,
+            text=(f"{ctx.actor.name} is sending a deputy in their own place at {group.name} on {when}, so can't "
+                  f"attend in yours. Please name someone else from your agency, or send your apologies."),
+            buttons=attend_buttons(group.key, colleagues_of(ctx, meeting, member)))))
+        return
     reply.text += (f" I've told {member.name}, who named you as their deputy for this meeting, that you can't "
                    f"go in their place.")
     reply.notices.append(Notice(member.id, Reply(
@@ -194,6 +204,10 @@ def refuse_if_away(ctx: Context, deputy: Member, group, meeting, *, yourself: bo
     """Someone who has sent apologies for their own seat at this meeting won't be in the room, so can't
     attend for anyone else: refuse, rather than count a deputy who isn't coming."""
     own = answer_for(meeting.id, deputy.id, scope=ctx.scope, session=ctx.session)
+    if own is not None and own.answer == Answer.DEPUTY.value and not yourself:
+        raise UserError(f"{deputy.name} is sending a deputy in their own place at this meeting of {group.name}, so "
+                        f"won't be there to attend for you. Please name someone else from your agency (`attend "
+                        f"{group.key} deputy NAME-OR-EMAIL`), or answer `attend {group.key} no` if nobody can go.")
     if own is not None and own.answer == Answer.APOLOGIES.value and yourself:
         raise UserError(f"Nothing changed: you have sent apologies for this meeting of {group.name}, so you can't go "
                         f"in anyone's place. If you can come after all, answer `attend {group.key} yes`.")
@@ -203,9 +217,11 @@ def refuse_if_away(ctx: Context, deputy: Member, group, meeting, *, yourself: bo
                         f"NAME-OR-EMAIL`), or answer `attend {group.key} no` if nobody can go.")
 
 
-def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None, *, seated: bool = False) -> Reply:
+def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None, *, seated: bool = False,
+               own_coming: bool = False) -> Reply:
     """A named deputy's own answer: they confirm they will go, or say they can't (the member is told).
-    One `seated` on the group answers here for the deputy place alone (`deputise`)."""
+    One `seated` on the group answers here for the deputy place alone (`deputise`); `own_coming` when
+    they have said they will be there for their own seat (the member is told so)."""
     row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
     if row is None:
         raise UserError(f"Nobody has named you as their deputy for the next {group.name} meeting ({when}), so "
@@ -230,7 +246,8 @@ def _as_deputy(ctx: Context, group, meeting, when: str, answer: Answer | None, *
         again = [] if coming else attend_buttons(group.key, colleagues_of(ctx, meeting, member))
         reply.notices.append(Notice(member.id, Reply(
             title=f"Your deputy at {group.name}" if coming else f"Your deputy can't go to {group.name}",
-            text=say("deputy_reply_notice", coming=coming, deputy=ctx.actor, group=group, when=when, seated=seated),
+            text=say("deputy_reply_notice", coming=coming, deputy=ctx.actor, group=group, when=when,
+                     seated=own_coming),
             tone=Tone.INFO if coming else Tone.WARNING, buttons=again, private=True)))
     return reply
 
@@ -294,9 +311,16 @@ def deputise(cmd: Command, ctx: Context) -> Reply:
     seated = seated_at(ctx, group, meeting)
     own = answer_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session) if seated else None
     away = own is not None and own.answer == Answer.APOLOGIES.value
+    sending = own is not None and own.answer == Answer.DEPUTY.value
+    if answer is None and (away or sending):  # no deputy place to take up: say why, and the way back
+        why = "you have sent apologies for this meeting" if away else "you are sending a deputy in your own place"
+        return Reply(title=f"{group.name}, {when}", private=True, buttons=[
+            Button("I'll be there after all", f"attend {group.key} yes", style="primary")],
+            text=f"You can't go in anyone's place at this meeting: {why}. If you will be there after all, answer "
+                 f"`attend {group.key} yes`.")
     if answer == Answer.ATTENDING and away:
         refuse_if_away(ctx, ctx.actor, group, meeting, yourself=True)
-    if answer == Answer.ATTENDING and own is not None and own.answer == Answer.DEPUTY.value:
+    if answer == Answer.ATTENDING and sending:
         raise UserError(f"Nothing changed: you are sending a deputy in your own place, so you won't be there to go "
                         f"in anyone else's. If you will be there after all, answer `attend {group.key} yes` first.")
     if answer == Answer.APOLOGIES and away:  # they were told when the apologies were sent
@@ -304,13 +328,16 @@ def deputise(cmd: Command, ctx: Context) -> Reply:
                           "you was told then that you can't go in their place.", tone=Tone.INFO, private=True)
     if not seated:
         return _as_deputy(ctx, group, meeting, when, answer)
-    reply = _as_deputy(ctx, group, meeting, when, answer, seated=True)
+    reply = _as_deputy(ctx, group, meeting, when, answer, seated=True,
+                       own_coming=own is not None and own.answer == Answer.ATTENDING.value)
     reply.fields.append(("For your own seat", your_answer(ctx, own)))  # left as it is, and shown
     row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
     colleague = ctx.scope.get(Member, row.member_id, session=ctx.session)
     go = Button(f"Go in {colleague.name}'s place", f"deputise {group.key} yes", style="primary")
     own_only = Button("Only for my own seat", f"deputise {group.key} no")
     reply.buttons = {DEPUTY_CONFIRMED: [own_only], DEPUTY_DECLINED: [go]}.get(row.deputy_answer, [go, own_only])
+    if sending:
+        reply.buttons = []  # no place to take up while sending their own deputy
     if own is None:
         reply.buttons += [b for b in attend_buttons(group.key) if not b.command.endswith(" deputy")]
     return reply

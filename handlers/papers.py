@@ -168,8 +168,9 @@ def also_deputising(ctx: Context, meeting_id: int, group: Group, own: str | None
     row = deputising_for(meeting_id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
     if row is None:
         return []
-    state = "you can't go: you sent apologies" if own == Answer.APOLOGIES.value else \
-        DEPUTY_STATES.get(row.deputy_answer, "not confirmed yet")
+    state = ("you can't go: you sent apologies" if own == Answer.APOLOGIES.value else
+             "you won't go in their place" if row.deputy_answer == "declined" else
+             DEPUTY_STATES.get(row.deputy_answer, "not confirmed yet"))
     return [("Also deputising for", f"{_names(ctx, {row.member_id})[row.member_id]} ({state})")]
 
 

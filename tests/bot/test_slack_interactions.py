@@ -89,7 +89,7 @@ async def test_a_button_on_an_ephemeral_reply_replaces_it_with_the_result(slack,
     await slack.settled()
     replaced = slack.fake.called("response_url")[0].args
     assert replaced["key"] == "eph" and replaced["replace_original"] is True
-    assert '"Section 11 self-assessment" is marked submitted' in words(replaced)
+    assert 'return #4 "Section 11 self-assessment" (2026/27) is marked submitted' in words(replaced)
 
 
 async def test_a_button_pressed_by_someone_not_allowed_is_refused_to_them_alone(slack, demo):

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from models.meetings import AttendanceAnswer, Answer
 from models.partnership import Member
 from tests import factories
-from tests.conftest import DEPUTY_CHAIR, ICB_MEMBER, POLICE, POLICE_DEPUTY
+from tests.conftest import CHAIR, DEPUTY_CHAIR, ICB_MEMBER, POLICE, POLICE_DEPUTY
 from tests.schedules.builders import a_meeting, digests, town
 
 
@@ -218,14 +218,26 @@ async def test_turning_down_the_place_offers_taking_it_up_again_and_tells_the_co
     assert not again.changed and len(chat.notices_to(ICB_MEMBER)) == 1
 
 
+def an_icb_colleague_without_a_seat(engine) -> str:
+    from models.partnership import Agency
+
+    with Session(engine) as session:
+        icb = session.exec(select(Agency).where(Agency.key == "icb")).one()
+        session.add(Member(partnership_id=icb.partnership_id, agency_id=icb.id, name="Zoe King",
+                           email="zoe.king@icb.example.org"))
+        session.commit()
+    return "zoe.king@icb.example.org"
+
+
 async def test_a_deputy_sending_their_own_deputy_cannot_take_up_a_place(chat, demo):
+    zoe = an_icb_colleague_without_a_seat(demo)
     await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
-    await chat(DEPUTY_CHAIR, f"attend arg deputy {ICB_MEMBER}")
+    await chat(DEPUTY_CHAIR, f"attend arg deputy {zoe}")
 
     reply = await chat(DEPUTY_CHAIR, "deputise arg yes")
 
     assert reply.is_error and "you are sending a deputy in your own place" in reply.text
-    assert rachels_answer(demo).deputy_answer is None
+    assert rachels_answer(demo).deputy_answer == "declined"  # given up when she sent Zoe
 
 
 async def test_a_deputy_named_again_after_saying_no_is_asked_again(chat, demo):
@@ -254,3 +266,54 @@ async def test_deputise_asks_which_group_when_named_at_two(chat, demo):
 
     assert reply.is_error and "You are named as a deputy at 2 groups: say which" in reply.text
     assert rachels_answer(demo).deputy_answer is None
+
+
+async def test_sending_your_own_deputy_gives_up_a_deputy_place_and_tells_the_colleague(chat, demo):
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    assert (await chat(DEPUTY_CHAIR, "deputise arg yes")).changed
+    chat.sent.clear()
+
+    await chat(DEPUTY_CHAIR, "attend arg deputy Rachel Green")  # refused: Rachel is sending Amara herself
+    sent = await chat(ICB_MEMBER, "attend arg deputy Dr Amara Okafor")  # unchanged, named already
+    assert not sent.changed
+
+    zoe = an_icb_colleague_without_a_seat(demo)  # Amara sends her in her own place
+    reply = await chat(DEPUTY_CHAIR, f"attend arg deputy {zoe}")
+
+    assert reply.changed and "I've told them you can't go in their place now" in reply.text
+    assert rachels_answer(demo).deputy_answer == "declined"
+    [told] = [n for n in chat.notices_to(ICB_MEMBER) if n.title.startswith("Your deputy can't go")]
+    assert "is sending a deputy in their own place" in told.text
+    attendance = await chat(CHAIR, "attendance arg")
+    assert "Dr Amara Okafor for Rachel Green" not in attendance.text or "can't go" in attendance.text
+    bare = await chat(DEPUTY_CHAIR, "deputise arg")
+    assert "you are sending a deputy in your own place" in bare.text
+    assert [b.command for b in bare.buttons] == ["attend arg yes"]
+
+
+async def test_someone_sending_their_own_deputy_cannot_be_named(chat, demo):
+    await chat(DEPUTY_CHAIR, f"attend arg deputy {ICB_MEMBER}")
+
+    reply = await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+
+    assert reply.is_error and "is sending a deputy in their own place at this meeting" in reply.text
+
+
+async def test_only_for_my_own_seat_says_coming_for_their_own_seat_only_when_they_are(chat, demo):
+    await chat(DEPUTY_CHAIR, "attend arg yes")
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    await chat(DEPUTY_CHAIR, "deputise arg no")
+    [coming] = [n for n in chat.notices_to(ICB_MEMBER) if n.title.startswith("Your deputy can't go")]
+    assert "they are coming for their own seat only" in coming.text
+
+
+async def test_a_deputy_who_has_not_answered_for_their_own_seat_is_not_said_to_be_coming(chat, demo):
+    with Session(demo) as session:  # Amara's own answer from the demo is taken away: she has not answered
+        amara = session.exec(select(Member).where(Member.email == DEPUTY_CHAIR)).one()
+        for row in session.exec(select(AttendanceAnswer).where(AttendanceAnswer.member_id == amara.id)).all():
+            session.delete(row)
+        session.commit()
+    await chat(ICB_MEMBER, f"attend arg deputy {DEPUTY_CHAIR}")
+    await chat(DEPUTY_CHAIR, "deputise arg no")
+    [told] = [n for n in chat.notices_to(ICB_MEMBER) if n.title.startswith("Your deputy can't go")]
+    assert "coming for their own seat" not in told.text
