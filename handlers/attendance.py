@@ -334,7 +334,7 @@ def deputise(cmd: Command, ctx: Context) -> Reply:
     row = deputising_for(meeting.id, ctx.actor.id, scope=ctx.scope, session=ctx.session)
     colleague = ctx.scope.get(Member, row.member_id, session=ctx.session)
     go = Button(f"Go in {colleague.name}'s place", f"deputise {group.key} yes", style="primary")
-    own_only = Button("Only for my own seat", f"deputise {group.key} no")
+    own_only = Button("Just my own seat", f"deputise {group.key} no")
     reply.buttons = {DEPUTY_CONFIRMED: [own_only], DEPUTY_DECLINED: [go]}.get(row.deputy_answer, [go, own_only])
     if sending:
         reply.buttons = []  # no place to take up while sending their own deputy

@@ -188,7 +188,7 @@ def _deputy_place(ctx: Context, link: Link, cmd: Command, group: Group) -> Shown
               ("Deputising for", colleague.name)]
     if cmd.args[-1].lower() == "no":
         return Shown(200, "Go only for your own seat?", f"{colleague.name} will be told you won't go in their place. "
-                     f"Your answer for your own seat stays as it is.", fields=fields, button="Only for my own seat")
+                     f"Your answer for your own seat stays as it is.", fields=fields, button="Just my own seat")
     return Shown(200, f"Go in {colleague.name}'s place?", f"{colleague.name} will be told you will go for them.",
                  fields=fields, button="Yes, I'll go for them")
 

@@ -93,5 +93,5 @@ def deputy_answer_buttons(group_key: str, *, seated: bool = False) -> list[Butto
     and they may come for their own seat only (`deputise GROUP no`)."""
     return [
         Button("I'll be there", f"attend {group_key} yes", style="primary"),
-        Button("I can't come at all" if seated else "I can't go", f"attend {group_key} no"),
-    ] + ([Button("Only for my own seat", f"deputise {group_key} no")] if seated else [])
+        Button("Can't come at all" if seated else "I can't go", f"attend {group_key} no"),
+    ] + ([Button("Just my own seat", f"deputise {group_key} no")] if seated else [])

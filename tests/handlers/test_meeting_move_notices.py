@@ -138,7 +138,7 @@ async def test_a_deputy_who_sits_on_the_group_answers_for_both_places_from_the_n
 
     [notice] = chat.notices_to(DEPUTY_CHAIR)
     assert ("Deputising for", "Rachel Green (not answered yet)") in notice.fields
-    assert [b.label for b in notice.buttons] == ["I'll be there", "I can't come at all", "Only for my own seat"]
+    assert [b.label for b in notice.buttons] == ["I'll be there", "Can't come at all", "Just my own seat"]
 
 
 async def test_a_deputy_who_said_they_cant_go_is_shown_so_and_offered_only_the_other_answer(chat, demo):

@@ -28,8 +28,8 @@ async def test_a_deputy_with_a_seat_of_their_own_is_told_their_answer_counts_for
     [notice] = chat.notices_to(DEPUTY_CHAIR)
     assert "You sit on Assurance and Review Group yourself" in notice.text
     assert [(b.label, b.command) for b in notice.buttons] == [("I'll be there", "attend arg yes"),
-                                                              ("I can't come at all", "attend arg no"),
-                                                              ("Only for my own seat", "deputise arg no")]
+                                                              ("Can't come at all", "attend arg no"),
+                                                              ("Just my own seat", "deputise arg no")]
 
 
 async def test_a_deputy_without_a_seat_is_asked_only_whether_they_can_go(chat):
@@ -93,8 +93,8 @@ def test_the_daily_ask_tells_a_deputy_with_a_seat_that_no_means_not_coming_at_al
     assert "Mark Officer has named you to attend in their place" in ask.text
     assert ask.text.endswith("Can you go? Your answer counts for your own seat too.")
     assert [(b.label, b.command) for b in ask.buttons] == [("I'll be there", f"attend {t.arg.key} yes"),
-                                                           ("I can't come at all", f"attend {t.arg.key} no"),
-                                                           ("Only for my own seat", f"deputise {t.arg.key} no")]
+                                                           ("Can't come at all", f"attend {t.arg.key} no"),
+                                                           ("Just my own seat", f"deputise {t.arg.key} no")]
     (plain,) = found["Sam Standin"].items
     assert [b.label for b in plain.buttons] == ["I'll be there", "I can't go"] and "own seat" not in plain.text
 
@@ -109,7 +109,7 @@ def test_a_deputy_with_a_seat_not_yet_answered_is_asked_once_for_both(session):
     (ask,) = digests(session, date(2026, 12, 7))["Pat Seated"].items
 
     assert "Mark Officer has named you to attend in their place" in ask.text and "own seat too" in ask.text
-    assert [b.label for b in ask.buttons] == ["I'll be there", "I can't come at all", "Only for my own seat"]
+    assert [b.label for b in ask.buttons] == ["I'll be there", "Can't come at all", "Just my own seat"]
 
 
 async def test_coming_back_after_apologies_tells_the_colleague_they_are_coming_after_all(chat, demo):
