@@ -184,36 +184,28 @@ def _tell_who_named_me(ctx: Context, reply: Reply, group, meeting, when: str, *,
         record_deputy_answer(row, False, actor_id=ctx.actor.id, session=ctx.session)
         reply.text += (f" You were named as {member.name}'s deputy for this meeting: I've told them you can't go in "
                        f"their place now.")
-        reply.notices.append(Notice(member.id, Reply(
-            title=f"Your deputy can't go to {group.name}", tone=Tone.WARNING, private=True,
-            text=(f"{ctx.actor.name} is sending a deputy in their own place at {group.name} on {when}, so can't "
-                  f"attend in yours. Please name someone else from your agency, or send your apologies."),
-            buttons=attend_buttons(group.key, colleagues_of(ctx, meeting, member)))))
-        return
-    reply.text += (f" I've told {member.name}, who named you as their deputy for this meeting, that you can't "
-                   f"go in their place.")
+    else:
+        reply.text += (f" I've told {member.name}, who named you as their deputy for this meeting, that you can't "
+                       f"go in their place.")
+    why = "is sending a deputy in their own place at" if sending else "has sent apologies for"
     reply.notices.append(Notice(member.id, Reply(
-        title=f"Your deputy can't go to {group.name}",
-        text=(f"{ctx.actor.name} has sent apologies for {group.name} on {when}, so can't attend in your place. "
-              f"Please name someone else from your agency, or send your apologies."),
-        tone=Tone.WARNING, buttons=attend_buttons(group.key, colleagues_of(ctx, meeting, member)),
-        private=True)))
+        title=f"Your deputy can't go to {group.name}", tone=Tone.WARNING, private=True,
+        text=(f"{ctx.actor.name} {why} {group.name} on {when}, so can't attend in your place. Please name someone "
+              f"else from your agency, or send your apologies."),
+        buttons=attend_buttons(group.key, colleagues_of(ctx, meeting, member)))))
 
 
-def refuse_if_away(ctx: Context, deputy: Member, group, meeting, *, yourself: bool = False) -> None:
-    """Someone who has sent apologies for their own seat at this meeting won't be in the room, so can't
-    attend for anyone else: refuse, rather than count a deputy who isn't coming."""
+def refuse_if_away(ctx: Context, deputy: Member, group, meeting) -> None:
+    """Someone who has sent apologies for their own seat at this meeting, or is sending a deputy in it,
+    won't be in the room, so can't attend for anyone else: refuse, rather than count a deputy who
+    isn't coming."""
     own = answer_for(meeting.id, deputy.id, scope=ctx.scope, session=ctx.session)
-    if own is not None and own.answer == Answer.DEPUTY.value and not yourself:
-        raise UserError(f"{deputy.name} is sending a deputy in their own place at this meeting of {group.name}, so "
-                        f"won't be there to attend for you. Please name someone else from your agency (`attend "
-                        f"{group.key} deputy NAME-OR-EMAIL`), or answer `attend {group.key} no` if nobody can go.")
-    if own is not None and own.answer == Answer.APOLOGIES.value and yourself:
-        raise UserError(f"Nothing changed: you have sent apologies for this meeting of {group.name}, so you can't go "
-                        f"in anyone's place. If you can come after all, answer `attend {group.key} yes`.")
-    if own is not None and own.answer == Answer.APOLOGIES.value:
-        raise UserError(f"{deputy.name} has sent apologies for this meeting of {group.name}, so can't attend "
-                        f"for you. Please name someone else from your agency (`attend {group.key} deputy "
+    why = {Answer.DEPUTY.value: f"is sending a deputy in their own place at this meeting of {group.name}, so won't "
+                                f"be there to attend for you",
+           Answer.APOLOGIES.value: f"has sent apologies for this meeting of {group.name}, so can't attend for you",
+           }.get(own.answer) if own is not None else None
+    if why:
+        raise UserError(f"{deputy.name} {why}. Please name someone else from your agency (`attend {group.key} deputy "
                         f"NAME-OR-EMAIL`), or answer `attend {group.key} no` if nobody can go.")
 
 
@@ -319,7 +311,8 @@ def deputise(cmd: Command, ctx: Context) -> Reply:
             text=f"You can't go in anyone's place at this meeting: {why}. If you will be there after all, answer "
                  f"`attend {group.key} yes`.")
     if answer == Answer.ATTENDING and away:
-        refuse_if_away(ctx, ctx.actor, group, meeting, yourself=True)
+        raise UserError(f"Nothing changed: you have sent apologies for this meeting of {group.name}, so you can't go "
+                        f"in anyone's place. If you can come after all, answer `attend {group.key} yes`.")
     if answer == Answer.ATTENDING and sending:
         raise UserError(f"Nothing changed: you are sending a deputy in your own place, so you won't be there to go "
                         f"in anyone else's. If you will be there after all, answer `attend {group.key} yes` first.")

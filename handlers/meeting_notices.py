@@ -93,8 +93,7 @@ def _where_they_stand(ctx: Context, reply: Reply, meeting: Meeting, group: Group
         colleague = people.get(named.member_id)
         state = ("can't go, having sent apologies" if seated and away else
                  "you won't go in their place" if seated and named.deputy_answer == DEPUTY_DECLINED else
-                 DEPUTY_STATES.get({DEPUTY_CONFIRMED: "confirmed", DEPUTY_DECLINED: "declined"}.get(
-                     named.deputy_answer, ""), "not answered yet"))
+                 DEPUTY_STATES.get(named.deputy_answer or "", "not answered yet"))
         reply.fields.append(("Deputising for", f"{colleague.name if colleague else 'a colleague'} ({state})"))
     if seated and person is not None:
         reply.fields.append(("Your answer", your_answer(ctx, own)))

@@ -29,8 +29,9 @@ from messages.reply import Button, Item, Reply, Tone
 from messages.templates import format_day, format_when, say
 from models import permissions as may
 from models.groups import Group
-from models.meetings import (Answer, Meeting, MeetingStatus, Paper, answer_for, attendance_recorded, deputising_for,
-                             held_meetings, mark_paper_submitted, papers_for, reopen_paper, upcoming_meetings)
+from models.meetings import (DEPUTY_DECLINED, Answer, Meeting, MeetingStatus, Paper, answer_for, attendance_recorded,
+                             deputising_for, held_meetings, mark_paper_submitted, papers_for, reopen_paper,
+                             upcoming_meetings)
 from models.meetings import meeting as meeting_by_id
 from models.meetings import paper as paper_by_id
 from models.partnership import Member
@@ -169,7 +170,7 @@ def also_deputising(ctx: Context, meeting_id: int, group: Group, own: str | None
     if row is None:
         return []
     state = ("you can't go: you sent apologies" if own == Answer.APOLOGIES.value else
-             "you won't go in their place" if row.deputy_answer == "declined" else
+             "you won't go in their place" if row.deputy_answer == DEPUTY_DECLINED else
              DEPUTY_STATES.get(row.deputy_answer, "not confirmed yet"))
     return [("Also deputising for", f"{_names(ctx, {row.member_id})[row.member_id]} ({state})")]
 
